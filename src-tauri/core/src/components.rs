@@ -1,0 +1,311 @@
+//! Components: parts with their own wear history, added from a preset, edited, retired, replaced.
+//! Where a component is mounted lives in `installations`.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::ids::{BikeId, ComponentId};
+use crate::installations;
+use crate::presets;
+use crate::rules::{self, NewRule};
+use crate::store::Store;
+use crate::time::Timestamp;
+use crate::usage;
+use crate::validate;
+
+/// Usage a second-hand part already had when it joined the garage, in SI units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InitialUsage {
+    pub distance_m: f64,
+    pub moving_time_s: f64,
+    pub rides: f64,
+    pub elevation_m: f64,
+    pub energy_kj: f64,
+    pub days: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Component {
+    pub id: ComponentId,
+    pub kind: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub notes: String,
+    pub purchase_cost_cents: Option<i64>,
+    pub initial: InitialUsage,
+    pub retired: bool,
+    pub replaced_by: Option<ComponentId>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewComponent {
+    /// A preset kind (`chain`, `fork`, …) or `custom`.
+    pub kind: String,
+    /// Defaults to the preset's label.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub brand: String,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub purchase_cost_cents: Option<i64>,
+    #[serde(default)]
+    pub initial: InitialUsage,
+    /// Mount it at once on this bike.
+    #[serde(default)]
+    pub bike_id: Option<BikeId>,
+    /// When it was mounted (defaults to now); may be in the past.
+    #[serde(default)]
+    pub installed_at: Option<Timestamp>,
+    /// Skip the preset's default rules.
+    #[serde(default)]
+    pub without_rules: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ComponentPatch {
+    pub name: Option<String>,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub notes: Option<String>,
+    pub purchase_cost_cents: Option<Option<i64>>,
+    pub initial: Option<InitialUsage>,
+}
+
+fn check_initial(i: &InitialUsage) -> Result<InitialUsage> {
+    Ok(InitialUsage {
+        distance_m: validate::non_negative("starting distance", i.distance_m)?,
+        moving_time_s: validate::non_negative("starting moving time", i.moving_time_s)?,
+        rides: validate::non_negative("starting ride count", i.rides)?,
+        elevation_m: validate::non_negative("starting elevation", i.elevation_m)?,
+        energy_kj: validate::non_negative("starting energy", i.energy_kj)?,
+        days: validate::non_negative("starting age in days", i.days)?,
+    })
+}
+
+/// Adds a component with its preset's rules and, if a bike is given, mounts it — in one transaction.
+pub fn add(store: &mut Store, new: NewComponent) -> Result<Component> {
+    let preset = presets::find(&new.kind)?;
+    let name = match new.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => validate::name("component name", n)?,
+        None => preset.label.clone(),
+    };
+    let component = Component {
+        id: ComponentId::new(),
+        kind: preset.kind.clone(),
+        name,
+        brand: validate::text("brand", new.brand.trim(), validate::MAX_NAME_CHARS)?,
+        model: validate::text("model", new.model.trim(), validate::MAX_NAME_CHARS)?,
+        notes: validate::text("notes", &new.notes, validate::MAX_NOTES_CHARS)?,
+        purchase_cost_cents: validate::cents("purchase cost", new.purchase_cost_cents)?,
+        initial: check_initial(&new.initial)?,
+        retired: false,
+        replaced_by: None,
+    };
+    let rules: Vec<NewRule> = if new.without_rules { Vec::new() } else { preset.rules.iter().map(NewRule::from).collect() };
+    let tx = store.write()?;
+    insert(&tx, &component)?;
+    for rule in rules {
+        rules::insert(&tx, &component.id, rule)?;
+    }
+    if let Some(bike) = &new.bike_id {
+        installations::insert(&tx, &component.id, bike, new.installed_at.unwrap_or_else(Timestamp::now), None)?;
+    }
+    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&component.id)))?;
+    tx.commit()?;
+    Ok(component)
+}
+
+fn insert(tx: &Connection, c: &Component) -> Result<()> {
+    let now = Timestamp::now();
+    tx.execute(
+        "INSERT INTO components (id, kind, name, brand, model, notes, purchase_cost_cents,
+            initial_distance_m, initial_moving_time_s, initial_rides, initial_elevation_m, initial_energy_kj,
+            initial_days, retired, replaced_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+        params![
+            c.id,
+            c.kind,
+            c.name,
+            c.brand,
+            c.model,
+            c.notes,
+            c.purchase_cost_cents,
+            c.initial.distance_m,
+            c.initial.moving_time_s,
+            c.initial.rides,
+            c.initial.elevation_m,
+            c.initial.energy_kj,
+            c.initial.days,
+            c.retired,
+            c.replaced_by,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn edit(store: &mut Store, id: &ComponentId, patch: ComponentPatch) -> Result<Component> {
+    let mut c = get(store, id)?;
+    if let Some(n) = patch.name {
+        c.name = validate::name("component name", &n)?;
+    }
+    if let Some(b) = patch.brand {
+        c.brand = validate::text("brand", b.trim(), validate::MAX_NAME_CHARS)?;
+    }
+    if let Some(m) = patch.model {
+        c.model = validate::text("model", m.trim(), validate::MAX_NAME_CHARS)?;
+    }
+    if let Some(n) = patch.notes {
+        c.notes = validate::text("notes", &n, validate::MAX_NOTES_CHARS)?;
+    }
+    if let Some(cost) = patch.purchase_cost_cents {
+        c.purchase_cost_cents = validate::cents("purchase cost", cost)?;
+    }
+    if let Some(i) = patch.initial {
+        c.initial = check_initial(&i)?;
+    }
+    let tx = store.write()?;
+    tx.execute(
+        "UPDATE components SET name = ?2, brand = ?3, model = ?4, notes = ?5, purchase_cost_cents = ?6,
+            initial_distance_m = ?7, initial_moving_time_s = ?8, initial_rides = ?9, initial_elevation_m = ?10,
+            initial_energy_kj = ?11, initial_days = ?12, updated_at = ?13
+         WHERE id = ?1",
+        params![
+            c.id,
+            c.name,
+            c.brand,
+            c.model,
+            c.notes,
+            c.purchase_cost_cents,
+            c.initial.distance_m,
+            c.initial.moving_time_s,
+            c.initial.rides,
+            c.initial.elevation_m,
+            c.initial.energy_kj,
+            c.initial.days,
+            Timestamp::now()
+        ],
+    )?;
+    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&c.id)))?;
+    tx.commit()?;
+    Ok(c)
+}
+
+/// Takes a component out of service for good: it is unmounted at `at` and no longer reminded.
+pub fn retire(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Component> {
+    let c = get(store, id)?;
+    let tx = store.write()?;
+    installations::close_open(&tx, id, at)?;
+    tx.execute("UPDATE components SET retired = 1, updated_at = ?2 WHERE id = ?1", params![id, Timestamp::now()])?;
+    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(id)))?;
+    tx.commit()?;
+    Ok(Component { retired: true, ..c })
+}
+
+/// Replaces a worn part: the old one is retired and a fresh one of the same kind, with the same
+/// rules, is mounted where the old one was at `at`.
+pub fn replace(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Component> {
+    let old = get(store, id)?;
+    if old.retired {
+        return Err(Error::Conflict(format!("\"{}\" is already retired; add a new component instead", old.name)));
+    }
+    let fresh = Component {
+        id: ComponentId::new(),
+        initial: InitialUsage::default(),
+        purchase_cost_cents: None,
+        replaced_by: None,
+        notes: String::new(),
+        ..old.clone()
+    };
+    let tx = store.write()?;
+    let bike = installations::close_open(&tx, id, at)?;
+    insert(&tx, &fresh)?;
+    for rule in rules::list_for_component(&tx, id)? {
+        rules::insert(&tx, &fresh.id, NewRule::from(&rule))?;
+    }
+    if let Some(bike) = bike {
+        installations::insert(&tx, &fresh.id, &bike, at, None)?;
+    }
+    tx.execute(
+        "UPDATE components SET retired = 1, replaced_by = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, fresh.id, Timestamp::now()],
+    )?;
+    usage::refresh(&tx, usage::Scope::Components(&[id.clone(), fresh.id.clone()]))?;
+    tx.commit()?;
+    Ok(fresh)
+}
+
+const COLUMNS: &str = "id, kind, name, brand, model, notes, purchase_cost_cents, initial_distance_m,
+    initial_moving_time_s, initial_rides, initial_elevation_m, initial_energy_kj, initial_days, retired, replaced_by";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Component> {
+    Ok(Component {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        name: r.get(2)?,
+        brand: r.get(3)?,
+        model: r.get(4)?,
+        notes: r.get(5)?,
+        purchase_cost_cents: r.get(6)?,
+        initial: InitialUsage {
+            distance_m: r.get(7)?,
+            moving_time_s: r.get(8)?,
+            rides: r.get(9)?,
+            elevation_m: r.get(10)?,
+            energy_kj: r.get(11)?,
+            days: r.get(12)?,
+        },
+        retired: r.get(13)?,
+        replaced_by: r.get(14)?,
+    })
+}
+
+pub fn get(store: &Store, id: &ComponentId) -> Result<Component> {
+    store
+        .conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM components WHERE id = ?1 AND deleted_at IS NULL"),
+            [id],
+            from_row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found(id))
+}
+
+pub(crate) fn not_found(id: &ComponentId) -> Error {
+    Error::NotFound { kind: "component", id: id.to_string(), list: "components" }
+}
+
+/// A component with where it is mounted now (None when on the shelf).
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentListing {
+    #[serde(flatten)]
+    pub component: Component,
+    pub bike_id: Option<BikeId>,
+    pub bike: Option<String>,
+    pub installed_at: Option<Timestamp>,
+}
+
+/// Components, optionally only those mounted on one bike now.
+pub fn list(store: &Store, bike: Option<&BikeId>, include_retired: bool) -> Result<Vec<ComponentListing>> {
+    let cols: String = COLUMNS.split(',').map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    let mut stmt = store.conn.prepare(&format!(
+        "SELECT {cols}, b.id, b.name, i.installed_at
+         FROM components c
+         LEFT JOIN installations i ON i.component_id = c.id AND i.removed_at IS NULL AND i.deleted_at IS NULL
+         LEFT JOIN bikes b ON b.id = i.bike_id
+         WHERE c.deleted_at IS NULL AND (?1 OR c.retired = 0) AND (?2 IS NULL OR b.id = ?2)
+         ORDER BY b.name COLLATE NOCASE, c.kind, c.name COLLATE NOCASE, c.id"
+    ))?;
+    let rows = stmt.query_map(params![include_retired, bike], |r| {
+        Ok(ComponentListing { component: from_row(r)?, bike_id: r.get(15)?, bike: r.get(16)?, installed_at: r.get(17)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,52 @@
+//! One error type for the core. Every message says what the rider can do next.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that can never be stored as given; the message names the field and the fix.
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("no {kind} has the id '{id}'; list them with `pedalwrencher-cli {list}` and copy an id from there")]
+    NotFound {
+        kind: &'static str,
+        id: String,
+        list: &'static str,
+    },
+
+    /// Valid input that clashes with what is already stored (overlapping installations, …).
+    #[error("{0}")]
+    Conflict(String),
+
+    #[error("could not open the garage database at {path}: {source}. Check that the folder exists and is writable, or choose another with --data-dir / PEDALWRENCHER_DATA_DIR")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error("the garage database needs an upgrade that failed ({0}); your data is unchanged. Back up the file and report this")]
+    Migration(#[from] rusqlite_migration::Error),
+
+    #[error("database error: {0}. If this repeats, run `pedalwrencher-cli status` and report it")]
+    Storage(#[from] rusqlite::Error),
+}
+
+impl Error {
+    /// A short machine-readable kind for the UI and for exit codes.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid",
+            Error::NotFound { .. } => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Open { .. } | Error::Migration(_) | Error::Storage(_) => "storage",
+        }
+    }
+
+    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid(msg.into())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,78 @@
+//! The whole garage at a glance: bikes, what is mounted on them, and how worn each part is.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::bikes::{self, BikeSummary};
+use crate::components;
+use crate::error::Result;
+use crate::ids::{BikeId, ComponentId};
+use crate::rides;
+use crate::rules::{self, RuleStatus, State};
+use crate::store::Store;
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentView {
+    pub id: ComponentId,
+    pub kind: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub installed_at: Option<Timestamp>,
+    /// The worst state of its rules (ok when it has none).
+    pub state: State,
+    pub rules: Vec<RuleStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BikeView {
+    #[serde(flatten)]
+    pub bike: BikeSummary,
+    pub components: Vec<ComponentView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Garage {
+    pub bikes: Vec<BikeView>,
+    /// Components in service but not mounted on any bike.
+    pub shelf: Vec<ComponentView>,
+    pub unassigned_rides: i64,
+}
+
+pub fn overview(store: &Store, now: Timestamp) -> Result<Garage> {
+    let mut by_component: HashMap<ComponentId, Vec<RuleStatus>> = HashMap::new();
+    for status in rules::statuses(store, now)? {
+        by_component.entry(status.component_id.clone()).or_default().push(status);
+    }
+    let mut by_bike: HashMap<Option<BikeId>, Vec<ComponentView>> = HashMap::new();
+    for listing in components::list(store, None, false)? {
+        let c = listing.component;
+        let mut rules = by_component.remove(&c.id).unwrap_or_default();
+        rules.sort_by(|a, b| a.task.cmp(&b.task).then_with(|| a.rule_id.cmp(&b.rule_id)));
+        let state = rules.iter().map(|r| r.state).max().unwrap_or(State::Ok);
+        by_bike.entry(listing.bike_id).or_default().push(ComponentView {
+            id: c.id,
+            kind: c.kind,
+            name: c.name,
+            brand: c.brand,
+            model: c.model,
+            installed_at: listing.installed_at,
+            state,
+            rules,
+        });
+    }
+    let bikes = bikes::list(store)?
+        .into_iter()
+        .map(|bike| {
+            let components = by_bike.remove(&Some(bike.id.clone())).unwrap_or_default();
+            BikeView { bike, components }
+        })
+        .collect();
+    Ok(Garage {
+        bikes,
+        shelf: by_bike.remove(&None).unwrap_or_default(),
+        unassigned_rides: rides::count_unassigned(store)?,
+    })
+}

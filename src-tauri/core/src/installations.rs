@@ -1,0 +1,177 @@
+//! Where a component is mounted, over time: `[installed_at, removed_at)` on one bike.
+//! A component's intervals never overlap; back-dated intervals are fine as long as they fit.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::bikes;
+use crate::components;
+use crate::error::{Error, Result};
+use crate::ids::{BikeId, ComponentId, InstallationId};
+use crate::store::Store;
+use crate::time::Timestamp;
+use crate::usage;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Installation {
+    pub id: InstallationId,
+    pub component_id: ComponentId,
+    pub bike_id: BikeId,
+    pub installed_at: Timestamp,
+    pub removed_at: Option<Timestamp>,
+}
+
+/// Mounts a component on a bike from `from` (until `until`, or open-ended).
+pub fn install(
+    store: &mut Store,
+    component: &ComponentId,
+    bike: &BikeId,
+    from: Timestamp,
+    until: Option<Timestamp>,
+) -> Result<Installation> {
+    let tx = store.write()?;
+    let inst = insert(&tx, component, bike, from, until)?;
+    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(component)))?;
+    tx.commit()?;
+    Ok(inst)
+}
+
+/// Takes a component off its bike at `at`; it stays in the garage, on the shelf.
+pub fn remove(store: &mut Store, component: &ComponentId, at: Timestamp) -> Result<BikeId> {
+    components::get(store, component)?;
+    let tx = store.write()?;
+    let bike = close_open(&tx, component, at)?.ok_or_else(|| {
+        Error::Conflict("that component is not mounted on any bike; install it first".to_owned())
+    })?;
+    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(component)))?;
+    tx.commit()?;
+    Ok(bike)
+}
+
+/// Moves a component to another bike at `at`: closes one installation and opens the next.
+pub fn move_to(store: &mut Store, component: &ComponentId, bike: &BikeId, at: Timestamp) -> Result<Installation> {
+    let tx = store.write()?;
+    close_open(&tx, component, at)?.ok_or_else(|| {
+        Error::Conflict("that component is not mounted on any bike; use install instead of move".to_owned())
+    })?;
+    let inst = insert(&tx, component, bike, at, None)?;
+    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(component)))?;
+    tx.commit()?;
+    Ok(inst)
+}
+
+pub(crate) fn insert(
+    tx: &Connection,
+    component: &ComponentId,
+    bike: &BikeId,
+    from: Timestamp,
+    until: Option<Timestamp>,
+) -> Result<Installation> {
+    let retired: bool = tx
+        .query_row("SELECT retired FROM components WHERE id = ?1 AND deleted_at IS NULL", [component], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| components::not_found(component))?;
+    if retired {
+        return Err(Error::Conflict("that component is retired; add a new one instead of installing it".to_owned()));
+    }
+    let bike_exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM bikes WHERE id = ?1 AND deleted_at IS NULL)",
+        [bike],
+        |r| r.get(0),
+    )?;
+    if !bike_exists {
+        return Err(bikes::not_found(bike));
+    }
+    if let Some(until) = until {
+        if until <= from {
+            return Err(Error::invalid("the removal date must be after the installation date"));
+        }
+    }
+    // Intervals [a, b) and [c, d) overlap when a < d and c < b (open ends are +infinity).
+    let clash: Option<(String, Timestamp, Option<Timestamp>)> = tx
+        .query_row(
+            "SELECT b.name, i.installed_at, i.removed_at FROM installations i JOIN bikes b ON b.id = i.bike_id
+             WHERE i.component_id = ?1 AND i.deleted_at IS NULL
+               AND i.installed_at < COALESCE(?3, 9223372036854775807)
+               AND ?2 < COALESCE(i.removed_at, 9223372036854775807)
+             LIMIT 1",
+            params![component, from, until],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((bike_name, since, till)) = clash {
+        let span = match till {
+            Some(t) => format!("from {} to {}", since.local_date(), t.local_date()),
+            None => format!("since {}", since.local_date()),
+        };
+        return Err(Error::Conflict(format!(
+            "that component is already on \"{bike_name}\" {span}; remove or move it first, or pick dates outside that span"
+        )));
+    }
+    let inst = Installation {
+        id: InstallationId::new(),
+        component_id: component.clone(),
+        bike_id: bike.clone(),
+        installed_at: from,
+        removed_at: until,
+    };
+    let now = Timestamp::now();
+    tx.execute(
+        "INSERT INTO installations (id, component_id, bike_id, installed_at, removed_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![inst.id, inst.component_id, inst.bike_id, inst.installed_at, inst.removed_at, now],
+    )?;
+    Ok(inst)
+}
+
+/// Closes the open installation at `at`, returning the bike it was on (None if on the shelf).
+pub(crate) fn close_open(tx: &Connection, component: &ComponentId, at: Timestamp) -> Result<Option<BikeId>> {
+    let open: Option<(InstallationId, BikeId, Timestamp)> = tx
+        .query_row(
+            "SELECT id, bike_id, installed_at FROM installations
+             WHERE component_id = ?1 AND removed_at IS NULL AND deleted_at IS NULL",
+            [component],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((id, bike, since)) = open else { return Ok(None) };
+    if at <= since {
+        return Err(Error::invalid(format!(
+            "the removal date must be after the installation date ({})",
+            since.local_date()
+        )));
+    }
+    tx.execute(
+        "UPDATE installations SET removed_at = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, at, Timestamp::now()],
+    )?;
+    Ok(Some(bike))
+}
+
+/// Every installation of a component, oldest first.
+pub fn history(store: &Store, component: &ComponentId) -> Result<Vec<Installation>> {
+    let mut stmt = store.conn.prepare(
+        "SELECT id, component_id, bike_id, installed_at, removed_at FROM installations
+         WHERE component_id = ?1 AND deleted_at IS NULL ORDER BY installed_at",
+    )?;
+    let rows = stmt.query_map([component], |r| {
+        Ok(Installation {
+            id: r.get(0)?,
+            component_id: r.get(1)?,
+            bike_id: r.get(2)?,
+            installed_at: r.get(3)?,
+            removed_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Components mounted on `bike` at instant `at`: those whose wear a ride then changes.
+pub(crate) fn mounted_at(conn: &Connection, bike: &BikeId, at: Timestamp) -> Result<Vec<ComponentId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT component_id FROM installations
+         WHERE bike_id = ?1 AND deleted_at IS NULL AND installed_at <= ?2 AND (removed_at IS NULL OR removed_at > ?2)",
+    )?;
+    let rows = stmt.query_map(params![bike, at], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,402 @@
+//! Rides: typed in by hand, imported from a file or synced from Strava. Upserted by
+//! (source, external id) so an import can run twice without duplicating anything.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::bikes;
+use crate::error::{Error, Result};
+use crate::ids::{BikeId, ComponentId, RideId};
+use crate::installations;
+use crate::metric::sql_text_enum;
+use crate::store::Store;
+use crate::time::Timestamp;
+use crate::usage;
+use crate::validate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RideSource {
+    Strava,
+    #[default]
+    Manual,
+    File,
+}
+
+impl RideSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RideSource::Strava => "strava",
+            RideSource::Manual => "manual",
+            RideSource::File => "file",
+        }
+    }
+}
+
+impl FromStr for RideSource {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "strava" => Ok(RideSource::Strava),
+            "manual" => Ok(RideSource::Manual),
+            "file" => Ok(RideSource::File),
+            other => Err(Error::invalid(format!("unknown ride source '{other}'; use strava, manual or file"))),
+        }
+    }
+}
+sql_text_enum!(RideSource);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRide {
+    #[serde(default)]
+    pub source: RideSource,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub bike_id: Option<BikeId>,
+    pub start_at: Timestamp,
+    pub distance_m: f64,
+    pub moving_time_s: f64,
+    /// Defaults to the moving time.
+    #[serde(default)]
+    pub elapsed_time_s: Option<f64>,
+    #[serde(default)]
+    pub elevation_m: f64,
+    #[serde(default)]
+    pub energy_kj: Option<f64>,
+    #[serde(default = "default_sport")]
+    pub sport_type: String,
+    #[serde(default)]
+    pub indoor: bool,
+    #[serde(default)]
+    pub commute: bool,
+    #[serde(default)]
+    pub name: String,
+}
+
+fn default_sport() -> String {
+    "Ride".to_owned()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ride {
+    pub id: RideId,
+    pub source: RideSource,
+    pub external_id: Option<String>,
+    pub bike_id: Option<BikeId>,
+    pub start_at: Timestamp,
+    pub distance_m: f64,
+    pub moving_time_s: f64,
+    pub elapsed_time_s: f64,
+    pub elevation_m: f64,
+    pub energy_kj: Option<f64>,
+    pub sport_type: String,
+    pub indoor: bool,
+    pub commute: bool,
+    pub name: String,
+}
+
+fn checked(id: RideId, new: NewRide) -> Result<Ride> {
+    let moving = validate::non_negative("moving time", new.moving_time_s)?;
+    let elapsed = validate::non_negative("elapsed time", new.elapsed_time_s.unwrap_or(moving))?;
+    if elapsed < moving {
+        return Err(Error::invalid("elapsed time cannot be shorter than moving time"));
+    }
+    let external_id = match new.external_id {
+        Some(e) => Some(validate::name("external id", &e)?),
+        None => None,
+    };
+    Ok(Ride {
+        id,
+        source: new.source,
+        external_id,
+        bike_id: new.bike_id,
+        start_at: new.start_at,
+        distance_m: validate::non_negative("distance", new.distance_m)?,
+        moving_time_s: moving,
+        elapsed_time_s: elapsed,
+        elevation_m: validate::non_negative("elevation gain", new.elevation_m)?,
+        energy_kj: new.energy_kj.map(|e| validate::non_negative("energy", e)).transpose()?,
+        sport_type: validate::name("sport type", &new.sport_type)?,
+        indoor: new.indoor,
+        commute: new.commute,
+        name: validate::text("ride name", new.name.trim(), validate::MAX_NAME_CHARS)?,
+    })
+}
+
+fn ensure_bike(tx: &Connection, bike: Option<&BikeId>) -> Result<()> {
+    let Some(bike) = bike else { return Ok(()) };
+    let ok: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM bikes WHERE id = ?1 AND deleted_at IS NULL)",
+        [bike],
+        |r| r.get(0),
+    )?;
+    if ok {
+        Ok(())
+    } else {
+        Err(bikes::not_found(bike))
+    }
+}
+
+/// Components whose wear a ride on `bike` at `at` touches.
+fn touched(tx: &Connection, bike: Option<&BikeId>, at: Timestamp, into: &mut BTreeSet<ComponentId>) -> Result<()> {
+    if let Some(bike) = bike {
+        into.extend(installations::mounted_at(tx, bike, at)?);
+    }
+    Ok(())
+}
+
+fn refresh(tx: &Connection, touched: BTreeSet<ComponentId>) -> Result<()> {
+    let touched: Vec<ComponentId> = touched.into_iter().collect();
+    usage::refresh(tx, usage::Scope::Components(&touched))
+}
+
+pub fn add(store: &mut Store, new: NewRide) -> Result<Ride> {
+    let ride = checked(RideId::new(), new)?;
+    let tx = store.write()?;
+    ensure_bike(&tx, ride.bike_id.as_ref())?;
+    if let Some(ext) = &ride.external_id {
+        if find_external(&tx, ride.source, ext)?.is_some() {
+            return Err(Error::Conflict(format!(
+                "a {} ride with external id '{ext}' is already stored",
+                ride.source.as_str()
+            )));
+        }
+    }
+    insert(&tx, &ride)?;
+    let mut set = BTreeSet::new();
+    touched(&tx, ride.bike_id.as_ref(), ride.start_at, &mut set)?;
+    refresh(&tx, set)?;
+    tx.commit()?;
+    Ok(ride)
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Inserts or updates many rides in one transaction, then brings wear up to date once.
+/// Rides with an external id are matched on (source, external id); others are always new.
+pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
+    let mut report = ImportReport::default();
+    let tx = store.write()?;
+    let mut bikes_touched: BTreeSet<BikeId> = BTreeSet::new();
+    for new in rides {
+        let existing = match &new.external_id {
+            Some(ext) => find_external(&tx, new.source, ext)?,
+            None => None,
+        };
+        // A ride the rider deleted stays deleted when a source offers it again.
+        if let Some((_, true)) = existing {
+            report.unchanged += 1;
+            continue;
+        }
+        let existing = existing.map(|(ride, _)| ride);
+        let ride = checked(existing.as_ref().map_or_else(RideId::new, |r| r.id.clone()), new)?;
+        ensure_bike(&tx, ride.bike_id.as_ref())?;
+        match existing {
+            Some(old) if old == ride => report.unchanged += 1,
+            Some(old) => {
+                update(&tx, &ride)?;
+                bikes_touched.extend(old.bike_id);
+                bikes_touched.extend(ride.bike_id.clone());
+                report.updated += 1;
+            }
+            None => {
+                insert(&tx, &ride)?;
+                bikes_touched.extend(ride.bike_id.clone());
+                report.inserted += 1;
+            }
+        }
+    }
+    let components = usage::components_ever_on(&tx, &bikes_touched)?;
+    usage::refresh(&tx, usage::Scope::Components(&components))?;
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Fields left `None` keep their value.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RidePatch {
+    pub bike_id: Option<Option<BikeId>>,
+    pub start_at: Option<Timestamp>,
+    pub distance_m: Option<f64>,
+    pub moving_time_s: Option<f64>,
+    pub elapsed_time_s: Option<f64>,
+    pub elevation_m: Option<f64>,
+    pub energy_kj: Option<Option<f64>>,
+    pub indoor: Option<bool>,
+    pub commute: Option<bool>,
+    pub name: Option<String>,
+}
+
+pub fn edit(store: &mut Store, id: &RideId, patch: RidePatch) -> Result<Ride> {
+    let old = get(store, id)?;
+    let moving = patch.moving_time_s.unwrap_or(old.moving_time_s);
+    let new = NewRide {
+        source: old.source,
+        external_id: old.external_id.clone(),
+        bike_id: patch.bike_id.unwrap_or_else(|| old.bike_id.clone()),
+        start_at: patch.start_at.unwrap_or(old.start_at),
+        distance_m: patch.distance_m.unwrap_or(old.distance_m),
+        moving_time_s: moving,
+        elapsed_time_s: Some(patch.elapsed_time_s.unwrap_or(old.elapsed_time_s.max(moving))),
+        elevation_m: patch.elevation_m.unwrap_or(old.elevation_m),
+        energy_kj: patch.energy_kj.unwrap_or(old.energy_kj),
+        sport_type: old.sport_type.clone(),
+        indoor: patch.indoor.unwrap_or(old.indoor),
+        commute: patch.commute.unwrap_or(old.commute),
+        name: patch.name.unwrap_or_else(|| old.name.clone()),
+    };
+    let ride = checked(old.id.clone(), new)?;
+    let tx = store.write()?;
+    ensure_bike(&tx, ride.bike_id.as_ref())?;
+    let mut set = BTreeSet::new();
+    touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
+    update(&tx, &ride)?;
+    touched(&tx, ride.bike_id.as_ref(), ride.start_at, &mut set)?;
+    refresh(&tx, set)?;
+    tx.commit()?;
+    Ok(ride)
+}
+
+/// Puts a ride on a bike (or back to unassigned with `None`).
+pub fn assign(store: &mut Store, id: &RideId, bike: Option<BikeId>) -> Result<Ride> {
+    edit(store, id, RidePatch { bike_id: Some(bike), ..Default::default() })
+}
+
+/// Soft-deletes a ride; the wear it caused is taken back.
+pub fn delete(store: &mut Store, id: &RideId) -> Result<()> {
+    let old = get(store, id)?;
+    let tx = store.write()?;
+    let mut set = BTreeSet::new();
+    touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
+    let now = Timestamp::now();
+    tx.execute("UPDATE rides SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![id, now])?;
+    refresh(&tx, set)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn insert(tx: &Connection, r: &Ride) -> Result<()> {
+    let now = Timestamp::now();
+    tx.prepare_cached(
+        "INSERT INTO rides (id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
+            elevation_m, energy_kj, sport_type, indoor, commute, name, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+    )?
+    .execute(params![
+        r.id,
+        r.source,
+        r.external_id,
+        r.bike_id,
+        r.start_at,
+        r.distance_m,
+        r.moving_time_s,
+        r.elapsed_time_s,
+        r.elevation_m,
+        r.energy_kj,
+        r.sport_type,
+        r.indoor,
+        r.commute,
+        r.name,
+        now
+    ])?;
+    Ok(())
+}
+
+fn update(tx: &Connection, r: &Ride) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE rides SET bike_id = ?2, start_at = ?3, distance_m = ?4, moving_time_s = ?5, elapsed_time_s = ?6,
+            elevation_m = ?7, energy_kj = ?8, sport_type = ?9, indoor = ?10, commute = ?11, name = ?12,
+            updated_at = ?13
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        r.id,
+        r.bike_id,
+        r.start_at,
+        r.distance_m,
+        r.moving_time_s,
+        r.elapsed_time_s,
+        r.elevation_m,
+        r.energy_kj,
+        r.sport_type,
+        r.indoor,
+        r.commute,
+        r.name,
+        Timestamp::now()
+    ])?;
+    Ok(())
+}
+
+const COLUMNS: &str = "id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
+    elevation_m, energy_kj, sport_type, indoor, commute, name";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Ride> {
+    Ok(Ride {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        external_id: r.get(2)?,
+        bike_id: r.get(3)?,
+        start_at: r.get(4)?,
+        distance_m: r.get(5)?,
+        moving_time_s: r.get(6)?,
+        elapsed_time_s: r.get(7)?,
+        elevation_m: r.get(8)?,
+        energy_kj: r.get(9)?,
+        sport_type: r.get(10)?,
+        indoor: r.get(11)?,
+        commute: r.get(12)?,
+        name: r.get(13)?,
+    })
+}
+
+/// The ride stored under (source, external id), and whether the rider deleted it.
+fn find_external(tx: &Connection, source: RideSource, external_id: &str) -> Result<Option<(Ride, bool)>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS}, deleted_at IS NOT NULL FROM rides WHERE source = ?1 AND external_id = ?2"
+        ))?
+        .query_row(params![source, external_id], |r| Ok((from_row(r)?, r.get(14)?)))
+        .optional()?)
+}
+
+pub fn get(store: &Store, id: &RideId) -> Result<Ride> {
+    store
+        .conn
+        .query_row(&format!("SELECT {COLUMNS} FROM rides WHERE id = ?1 AND deleted_at IS NULL"), [id], from_row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound { kind: "ride", id: id.to_string(), list: "rides" })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RideQuery {
+    pub bike: Option<BikeId>,
+    pub unassigned_only: bool,
+    pub limit: Option<u32>,
+}
+
+/// Rides, newest first.
+pub fn list(store: &Store, q: &RideQuery) -> Result<Vec<Ride>> {
+    let mut stmt = store.conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM rides
+         WHERE deleted_at IS NULL AND (?1 IS NULL OR bike_id = ?1) AND (NOT ?2 OR bike_id IS NULL)
+         ORDER BY start_at DESC, id DESC LIMIT ?3"
+    ))?;
+    let limit = q.limit.map_or(-1, i64::from);
+    let rows = stmt.query_map(params![q.bike, q.unassigned_only, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count_unassigned(store: &Store) -> Result<i64> {
+    Ok(store
+        .conn
+        .query_row("SELECT COUNT(*) FROM rides WHERE bike_id IS NULL AND deleted_at IS NULL", [], |r| r.get(0))?)
+}

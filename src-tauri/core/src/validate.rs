@@ -1,0 +1,90 @@
+//! Input checks shared by every write. Each failure names the field and what to type instead.
+
+use crate::error::{Error, Result};
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_NOTES_CHARS: usize = 10_000;
+
+/// A display name: trimmed, non-empty, at most 200 characters, no control characters.
+/// Anything else (emoji, quotes, SQL metacharacters) is stored exactly as typed.
+pub fn name(field: &str, value: &str) -> Result<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(Error::invalid(format!("{field} is empty; give it a name such as \"Road bike\"")));
+    }
+    text(field, trimmed, MAX_NAME_CHARS)
+}
+
+/// Free text that may be empty (notes, brand, model).
+pub fn text(field: &str, value: &str, max_chars: usize) -> Result<String> {
+    let count = value.chars().count();
+    if count > max_chars {
+        return Err(Error::invalid(format!(
+            "{field} is {count} characters long; keep it to {max_chars} or fewer"
+        )));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid(format!("{field} contains control characters; remove them")));
+    }
+    Ok(value.to_owned())
+}
+
+/// A quantity that must be a real number ≥ 0 (distance, time, elevation, energy).
+pub fn non_negative(field: &str, value: f64) -> Result<f64> {
+    if !value.is_finite() {
+        return Err(Error::invalid(format!("{field} must be a number, not {value}")));
+    }
+    if value < 0.0 {
+        return Err(Error::invalid(format!("{field} cannot be negative ({value})")));
+    }
+    Ok(value)
+}
+
+/// A quantity that must be a real number > 0 (a service interval).
+pub fn positive(field: &str, value: f64) -> Result<f64> {
+    let value = non_negative(field, value)?;
+    if value == 0.0 {
+        return Err(Error::invalid(format!("{field} must be greater than zero")));
+    }
+    Ok(value)
+}
+
+pub fn fraction(field: &str, value: f64) -> Result<f64> {
+    if !value.is_finite() || value <= 0.0 || value > 1.0 {
+        return Err(Error::invalid(format!(
+            "{field} must be a fraction above 0 and at most 1 (for example 0.8), not {value}"
+        )));
+    }
+    Ok(value)
+}
+
+pub fn cents(field: &str, value: Option<i64>) -> Result<Option<i64>> {
+    match value {
+        Some(v) if v < 0 => Err(Error::invalid(format!("{field} cannot be negative"))),
+        other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_keep_emoji_and_sql_metacharacters_exactly() {
+        assert_eq!(name("name", "Robert'); DROP TABLE bikes;-- 🚲").unwrap(), "Robert'); DROP TABLE bikes;-- 🚲");
+    }
+
+    #[test]
+    fn empty_and_overlong_names_are_rejected() {
+        assert!(matches!(name("name", "   "), Err(Error::Invalid(_))));
+        assert!(matches!(name("name", &"x".repeat(10_000)), Err(Error::Invalid(_))));
+    }
+
+    #[test]
+    fn nan_and_negative_quantities_are_rejected() {
+        assert!(non_negative("distance", f64::NAN).is_err());
+        assert!(non_negative("distance", -1.0).is_err());
+        assert!(positive("interval", 0.0).is_err());
+        assert!(positive("interval", f64::INFINITY).is_err());
+    }
+}
