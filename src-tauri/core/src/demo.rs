@@ -65,20 +65,27 @@ pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
         part(store, &road, "tyre", Some("Front tyre GP5000"), 150)?;
         part(store, &road, "tyre", Some("Rear tyre GP5000"), 210)?;
         let pads = part(store, &road, "brake_pads", None, 120)?;
-        part(store, &road, "bar_tape", None, 365)?;
+        part(store, &road, "bar_tape", None, 180)?;
         part(store, &road, "cables", None, 300)?;
 
-        part(store, &gravel, "chain", None, 200)?;
+        let gravel_chain = part(store, &gravel, "chain", None, 200)?;
         part(store, &gravel, "sealant", None, 100)?;
         part(store, &gravel, "brake_fluid", None, 300)?;
         part(store, &gravel, "tyre", Some("Pathfinder tyres"), 200)?;
 
         let fork = part(store, &mtb, "fork", Some("Fox 36 fork"), 365)?;
-        part(store, &mtb, "shock", Some("Fox Float X shock"), 365)?;
-        part(store, &mtb, "dropper_post", None, 365)?;
+        let shock = part(store, &mtb, "shock", Some("Fox Float X shock"), 365)?;
+        let dropper = part(store, &mtb, "dropper_post", None, 365)?;
         part(store, &mtb, "sealant", None, 40)?;
         // A second-hand chain that came with 800 km on it.
-        part_on(store, &mtb, "chain", Some("Used XT chain"), day(90), InitialUsage { distance_m: 800_000.0, ..Default::default() })?;
+        let used_chain = part_on(
+            store,
+            &mtb,
+            "chain",
+            Some("Used XT chain"),
+            day(90),
+            InitialUsage { distance_m: 800_000.0, ..Default::default() },
+        )?;
 
         let mut dice = Dice(0x5EED_CAFE_F00D_BEEF);
         let riding = [
@@ -117,9 +124,13 @@ pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
         }
         rides::import(store, list)?;
 
-        // Some care already done: the chain was lubed last week, pads checked, fork lowers serviced.
+        // Some care already done: chains lubed, pads checked, suspension serviced.
         service_rule(store, &pads, "Inspect", day(20))?;
         service_rule(store, &fork, "Lower leg service", day(150))?;
+        service_rule(store, &shock, "Air can service", day(60))?;
+        service_rule(store, &dropper, "Service", day(120))?;
+        service_rule(store, &gravel_chain, "Clean and lube", day(3))?;
+        service_rule(store, &used_chain, "Clean and lube", day(9))?;
         let chains: Vec<ComponentId> = components::list(store, Some(&road), false)?
             .into_iter()
             .filter(|c| c.component.kind == "chain")

@@ -9,8 +9,10 @@ pub const DATA_DIR_ENV: &str = "PEDALWRENCHER_DATA_DIR";
 /// `PEDALWRENCHER_DATA_DIR` if set, else the platform's data directory for the app
 /// (`~/.local/share/app.pedalwrencher` on Linux), the same one Tauri's `app_data_dir()` returns.
 pub fn default_data_dir() -> Option<PathBuf> {
-    match std::env::var_os(DATA_DIR_ENV) {
-        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
-        _ => dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)),
-    }
+    data_dir_override().or_else(|| dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)))
+}
+
+/// The data directory forced by `PEDALWRENCHER_DATA_DIR` (tests, several profiles), if any.
+pub fn data_dir_override() -> Option<PathBuf> {
+    std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()).map(PathBuf::from)
 }

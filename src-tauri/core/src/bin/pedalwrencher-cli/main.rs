@@ -1,1 +1,25 @@
-fn main() {}
+//! `pedalwrencher-cli`: the garage without a window. Same database as the desktop app.
+
+mod args;
+mod run;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse(); // exits 2 with clap's own message on bad usage
+    match run::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            // Input the rider can fix is "bad usage" (2); everything else is a failure (1).
+            if e.kind() == "invalid" {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// Every command the UI may invoke. tauri-build generates an `allow-<name>` permission for each,
+/// and capabilities/ grants them explicitly: a command missing here cannot be called at all.
+const COMMANDS: &[&str] = &[
+    "garage",
+    "due_list",
+    "presets",
+    "add_bike",
+    "add_component",
+    "add_ride",
+    "mark_done",
+    "load_demo",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=../capabilities");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("../capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        // A build script can only report by failing; say why.
+        panic!("tauri-build failed: {e:#}");
+    }
+}

@@ -1,0 +1,282 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pedalwrencher-cli",
+    version,
+    about = "Pedalwrencher from the terminal: your garage, wear and what is due.",
+    after_help = "Quantities are in your units (--units): distances in km or mi, times in hours (1:30, 90m, 1.5h), \
+                  elevation in m or ft, energy in kJ. Dates: YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time).\n\
+                  Exit codes: 0 ok, 1 failure (not found, conflict, database), 2 bad usage or bad input."
+)]
+pub struct Cli {
+    /// Folder holding the garage database (default: $PEDALWRENCHER_DATA_DIR, else the app's data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Units for input and output.
+    #[arg(long, global = true, env = "PEDALWRENCHER_UNITS", default_value = "metric", value_name = "metric|imperial")]
+    pub units: String,
+
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load a demo garage (three bikes, a year of rides); running it again adds nothing.
+    Demo,
+    /// Where the database is and how the garage stands.
+    Status,
+    /// List bikes with their ride totals.
+    Bikes,
+    /// Add, edit or retire a bike.
+    #[command(subcommand)]
+    Bike(BikeCmd),
+    /// List components and where they are mounted.
+    Components {
+        /// Only those mounted on this bike now.
+        #[arg(long)]
+        bike: Option<String>,
+        /// Include retired components.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Add, mount, move, remove, retire or replace a component.
+    #[command(subcommand)]
+    Component(ComponentCmd),
+    /// The component kinds you can add, with their default service intervals.
+    Presets,
+    /// List rides, newest first.
+    Rides {
+        #[arg(long)]
+        bike: Option<String>,
+        /// Only rides not assigned to any bike.
+        #[arg(long)]
+        unassigned: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Log, assign or delete a ride.
+    #[command(subcommand)]
+    Ride(RideCmd),
+    /// Add, edit or delete a service interval.
+    #[command(subcommand)]
+    Rule(RuleCmd),
+    /// Every active service interval with its wear and state (ok, due_soon, due).
+    Due {
+        /// Only rules that are due or due soon.
+        #[arg(long)]
+        attention: bool,
+    },
+    /// Mark a rule's task as done: its counter starts again.
+    Done {
+        rule: String,
+        /// When it was done (default: now).
+        #[arg(long)]
+        date: Option<String>,
+        /// What it cost, e.g. 24.90.
+        #[arg(long)]
+        cost: Option<String>,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// Quiet a rule's reminders for a while.
+    Snooze {
+        rule: String,
+        #[arg(long, conflicts_with_all = ["until", "clear"])]
+        days: Option<u32>,
+        #[arg(long, conflicts_with = "clear")]
+        until: Option<String>,
+        /// Remove the snooze.
+        #[arg(long)]
+        clear: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BikeCmd {
+    Add {
+        name: String,
+        /// road, gravel, mtb, cx, tt, touring, city, ebike or other.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        strava_gear_id: Option<String>,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    Retire {
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Used {
+    /// Distance it already had (second-hand parts).
+    #[arg(long)]
+    pub used_distance: Option<f64>,
+    /// Hours it already had.
+    #[arg(long)]
+    pub used_hours: Option<String>,
+    /// Days old it already was.
+    #[arg(long)]
+    pub used_days: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComponentCmd {
+    Add {
+        /// A preset kind (see `presets`), e.g. chain, tyre, fork, or custom.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Mount it on this bike.
+        #[arg(long)]
+        bike: Option<String>,
+        /// When it was mounted (default: now).
+        #[arg(long)]
+        installed: Option<String>,
+        #[arg(long, default_value = "")]
+        brand: String,
+        #[arg(long, default_value = "")]
+        model: String,
+        /// Purchase cost, e.g. 39.99.
+        #[arg(long)]
+        cost: Option<String>,
+        #[command(flatten)]
+        used: Used,
+        /// Do not add the preset's default rules.
+        #[arg(long)]
+        no_rules: bool,
+    },
+    Install {
+        id: String,
+        #[arg(long)]
+        bike: String,
+        #[arg(long)]
+        at: Option<String>,
+        /// Back-date a finished installation.
+        #[arg(long)]
+        until: Option<String>,
+    },
+    Remove {
+        id: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    Move {
+        id: String,
+        #[arg(long)]
+        bike: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    Retire {
+        id: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Retire it and mount a fresh one of the same kind with the same rules.
+    Replace {
+        id: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RideCmd {
+    Add {
+        #[arg(long)]
+        bike: Option<String>,
+        /// Start (default: now).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        distance: f64,
+        /// Moving time: 1:30, 90m, 1h30m or 1.5 (hours).
+        #[arg(long, default_value = "0")]
+        time: String,
+        #[arg(long, default_value_t = 0.0)]
+        elevation: f64,
+        /// Energy in kJ.
+        #[arg(long)]
+        energy: Option<f64>,
+        /// A trainer / virtual ride.
+        #[arg(long)]
+        indoor: bool,
+        #[arg(long)]
+        commute: bool,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    Assign {
+        id: String,
+        #[arg(long, required_unless_present = "unassign")]
+        bike: Option<String>,
+        #[arg(long)]
+        unassign: bool,
+    },
+    Delete {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuleCmd {
+    Add {
+        component: String,
+        #[arg(long)]
+        task: String,
+        /// distance, moving_time, rides, elevation, energy or days.
+        #[arg(long)]
+        metric: String,
+        /// The interval in your units (km/mi, hours, rides, m/ft, kJ, days).
+        #[arg(long)]
+        every: f64,
+        /// Warn from this fraction of the interval (default 0.8).
+        #[arg(long)]
+        warn: Option<f64>,
+        /// Remind again every further interval until done.
+        #[arg(long)]
+        repeat: bool,
+        /// all, outdoor or indoor rides.
+        #[arg(long, default_value = "all")]
+        filter: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        task: Option<String>,
+        #[arg(long)]
+        every: Option<f64>,
+        #[arg(long)]
+        warn: Option<f64>,
+        #[arg(long)]
+        repeat: Option<bool>,
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    Delete {
+        id: String,
+    },
+}

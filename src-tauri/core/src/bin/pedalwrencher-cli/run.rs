@@ -1,0 +1,395 @@
+//! What each command does: parse the rider's units, call the core, print a table or JSON.
+
+use serde::Serialize;
+
+use pedalwrencher_core::bikes::{self, BikePatch, NewBike};
+use pedalwrencher_core::components::{self, InitialUsage, NewComponent};
+use pedalwrencher_core::installations;
+use pedalwrencher_core::rides::{self, NewRide, RideQuery, RideSource};
+use pedalwrencher_core::rules::{self, NewRule, NewService, RulePatch, State};
+use pedalwrencher_core::units::{parse_duration_s, Units};
+use pedalwrencher_core::{demo, paths, presets, store, BikeId, ComponentId, Error, Metric, Result, RideId, RuleId, Store, Timestamp};
+
+use crate::args::{BikeCmd, Cli, Command, ComponentCmd, RideCmd, RuleCmd};
+use crate::table::Table;
+
+struct Out {
+    json: bool,
+    units: Units,
+}
+
+impl Out {
+    /// JSON for scripts, or the human rendering.
+    fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+        if self.json {
+            let text = serde_json::to_string_pretty(value)
+                .map_err(|e| Error::Invalid(format!("could not encode the output as JSON: {e}")))?;
+            println!("{text}");
+        } else {
+            println!("{}", human(value));
+        }
+        Ok(())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let out = Out { json: cli.json, units: cli.units.parse()? };
+    let dir = match cli.data_dir.clone().or_else(paths::default_data_dir) {
+        Some(dir) => dir,
+        None => {
+            return Err(Error::Invalid(
+                "no data folder: pass --data-dir DIR or set PEDALWRENCHER_DATA_DIR".to_owned(),
+            ))
+        }
+    };
+    let mut store = Store::open_dir(&dir)?;
+    let s = &mut store;
+    let now = Timestamp::now();
+    match cli.command {
+        Command::Demo => {
+            let outcome = demo::load(s, now)?;
+            out.emit(&outcome, |o| {
+                if o.loaded {
+                    "Loaded the demo garage: 3 bikes, 16 components and a year of rides. Try `pedalwrencher-cli due`.".to_owned()
+                } else {
+                    "The demo garage is already loaded; nothing was added.".to_owned()
+                }
+            })
+        }
+        Command::Status => status(s, &out, now),
+        Command::Bikes => {
+            let list = bikes::list(s)?;
+            out.emit(&list, |list| {
+                let mut t = Table::new(&["ID", "NAME", "KIND", "RIDES", "DISTANCE", "MOVING", "STRAVA", "RETIRED"]).right(&[3, 4, 5]);
+                for b in list {
+                    t.row(vec![
+                        b.id.to_string(),
+                        b.name.clone(),
+                        b.kind.clone(),
+                        b.rides.to_string(),
+                        out.units.format(Metric::DistanceM, b.distance_m),
+                        out.units.format(Metric::MovingTimeS, b.moving_time_s),
+                        b.strava_gear_id.clone().unwrap_or_default(),
+                        if b.retired { "yes".into() } else { String::new() },
+                    ]);
+                }
+                if list.is_empty() {
+                    "No bikes yet. Add one with `pedalwrencher-cli bike add NAME` or try `pedalwrencher-cli demo`.".to_owned()
+                } else {
+                    t.render()
+                }
+            })
+        }
+        Command::Bike(cmd) => bike(s, &out, cmd),
+        Command::Components { bike, all } => {
+            let bike = bike.map(BikeId::from);
+            if let Some(b) = &bike {
+                bikes::get(s, b)?;
+            }
+            let list = components::list(s, bike.as_ref(), all)?;
+            out.emit(&list, |list| {
+                let mut t = Table::new(&["ID", "NAME", "KIND", "BIKE", "SINCE", "RETIRED"]);
+                for c in list {
+                    t.row(vec![
+                        c.component.id.to_string(),
+                        c.component.name.clone(),
+                        c.component.kind.clone(),
+                        c.bike.clone().unwrap_or_else(|| "(shelf)".into()),
+                        c.installed_at.map(|t| t.local_date()).unwrap_or_default(),
+                        if c.component.retired { "yes".into() } else { String::new() },
+                    ]);
+                }
+                t.render()
+            })
+        }
+        Command::Component(cmd) => component(s, &out, cmd, now),
+        Command::Presets => out.emit(&presets::all(), |list| {
+            let mut t = Table::new(&["KIND", "LABEL", "DEFAULT RULES"]);
+            for p in list.iter() {
+                let rules: Vec<String> = p
+                    .rules
+                    .iter()
+                    .map(|r| format!("{} every {}", r.task.to_lowercase(), out.units.format(r.metric, r.interval)))
+                    .collect();
+                t.row(vec![p.kind.clone(), p.label.clone(), rules.join("; ")]);
+            }
+            t.render()
+        }),
+        Command::Rides { bike, unassigned, limit } => {
+            let q = RideQuery { bike: bike.map(BikeId::from), unassigned_only: unassigned, limit: Some(limit) };
+            let list = rides::list(s, &q)?;
+            out.emit(&list, |list| {
+                let mut t = Table::new(&["ID", "DATE", "NAME", "DISTANCE", "MOVING", "CLIMB", "BIKE"]).right(&[3, 4, 5]);
+                for r in list {
+                    t.row(vec![
+                        r.id.to_string(),
+                        r.start_at.local_date(),
+                        r.name.clone(),
+                        out.units.format(Metric::DistanceM, r.distance_m),
+                        out.units.format(Metric::MovingTimeS, r.moving_time_s),
+                        out.units.format(Metric::ElevationM, r.elevation_m),
+                        r.bike_id.as_ref().map_or("(unassigned)".into(), |b| b.to_string()),
+                    ]);
+                }
+                t.render()
+            })
+        }
+        Command::Ride(cmd) => ride(s, &out, cmd, now),
+        Command::Rule(cmd) => rule(s, &out, cmd),
+        Command::Due { attention } => {
+            let mut list = rules::statuses(s, now)?;
+            if attention {
+                list.retain(|r| r.state != State::Ok);
+            }
+            out.emit(&list, |list| {
+                let mut t = Table::new(&["RULE", "BIKE", "COMPONENT", "TASK", "USED", "INTERVAL", "LEFT", "STATE"]).right(&[4, 5, 6]);
+                for r in list {
+                    let left = if r.remaining >= 0.0 {
+                        out.units.format(r.metric, r.remaining)
+                    } else {
+                        format!("over {}", out.units.format(r.metric, -r.remaining))
+                    };
+                    let state = match (r.state, r.snoozed_until) {
+                        (st, Some(until)) if until > now => format!("{} (snoozed)", state_label(st)),
+                        (st, _) => state_label(st).to_owned(),
+                    };
+                    t.row(vec![
+                        r.rule_id.to_string(),
+                        r.bike.clone().unwrap_or_else(|| "(shelf)".into()),
+                        r.component.clone(),
+                        r.task.clone(),
+                        out.units.format(r.metric, r.used),
+                        out.units.format(r.metric, r.interval),
+                        left,
+                        state,
+                    ]);
+                }
+                if list.is_empty() {
+                    "Nothing to show: no service intervals yet, or none needing attention.".to_owned()
+                } else {
+                    t.render()
+                }
+            })
+        }
+        Command::Done { rule, date, cost, notes } => {
+            let svc = NewService { done_at: date.as_deref().map(Timestamp::parse).transpose()?, cost_cents: money(cost.as_deref())?, notes };
+            let done = rules::mark_done(s, &RuleId::from(rule), svc)?;
+            out.emit(&done, |d| format!("Marked done on {}; the counter starts again.", d.done_at.local_date()))
+        }
+        Command::Snooze { rule, days, until, clear } => {
+            let until = match (days, until, clear) {
+                (_, _, true) => None,
+                (Some(d), _, _) => Some(now.plus_days(i64::from(d))),
+                (None, Some(u), _) => Some(Timestamp::parse(&u)?),
+                (None, None, false) => return Err(Error::Invalid("say how long: --days N, --until DATE or --clear".into())),
+            };
+            let r = rules::snooze(s, &RuleId::from(rule), until)?;
+            out.emit(&r, |r| match r.snoozed_until {
+                Some(t) => format!("Snoozed \"{}\" until {}.", r.task, t.local_date()),
+                None => format!("\"{}\" is no longer snoozed.", r.task),
+            })
+        }
+    }
+}
+
+fn state_label(state: State) -> &'static str {
+    match state {
+        State::Ok => "ok",
+        State::DueSoon => "due soon",
+        State::Due => "DUE",
+    }
+}
+
+#[derive(Serialize)]
+struct Status {
+    database: String,
+    schema_version: usize,
+    latest_schema_version: usize,
+    bikes: usize,
+    rules: usize,
+    due: usize,
+    due_soon: usize,
+    unassigned_rides: i64,
+}
+
+fn status(s: &mut Store, out: &Out, now: Timestamp) -> Result<()> {
+    let statuses = rules::statuses(s, now)?;
+    let st = Status {
+        database: s.path().map(|p| p.display().to_string()).unwrap_or_default(),
+        schema_version: s.schema_version()?,
+        latest_schema_version: store::latest_version(),
+        bikes: bikes::list(s)?.len(),
+        rules: statuses.len(),
+        due: statuses.iter().filter(|r| r.state == State::Due).count(),
+        due_soon: statuses.iter().filter(|r| r.state == State::DueSoon).count(),
+        unassigned_rides: rides::count_unassigned(s)?,
+    };
+    out.emit(&st, |st| {
+        format!(
+            "database:   {}\nschema:     v{} (latest v{})\nbikes:      {}\nrules:      {} ({} due, {} due soon)\nunassigned: {} rides",
+            st.database, st.schema_version, st.latest_schema_version, st.bikes, st.rules, st.due, st.due_soon, st.unassigned_rides
+        )
+    })
+}
+
+fn bike(s: &mut Store, out: &Out, cmd: BikeCmd) -> Result<()> {
+    let b = match cmd {
+        BikeCmd::Add { name, kind, strava_gear_id, notes } => bikes::add(s, NewBike { name, kind, strava_gear_id, notes })?,
+        BikeCmd::Edit { id, name, kind, notes } => {
+            bikes::edit(s, &BikeId::from(id), BikePatch { name, kind, notes, ..Default::default() })?
+        }
+        BikeCmd::Retire { id } => bikes::retire(s, &BikeId::from(id))?,
+    };
+    out.emit(&b, |b| format!("Bike \"{}\" ({}) saved. id: {}", b.name, b.kind, b.id))
+}
+
+fn when(at: Option<&str>, now: Timestamp) -> Result<Timestamp> {
+    at.map_or(Ok(now), Timestamp::parse)
+}
+
+fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Result<()> {
+    match cmd {
+        ComponentCmd::Add { kind, name, bike, installed, brand, model, cost, used, no_rules } => {
+            let initial = InitialUsage {
+                distance_m: out.units.from_display(Metric::DistanceM, used.used_distance.unwrap_or(0.0)),
+                moving_time_s: used.used_hours.as_deref().map(parse_duration_s).transpose()?.unwrap_or(0.0),
+                days: used.used_days.unwrap_or(0.0),
+                ..Default::default()
+            };
+            let new = NewComponent {
+                kind,
+                name,
+                brand,
+                model,
+                purchase_cost_cents: money(cost.as_deref())?,
+                initial,
+                installed_at: installed.as_deref().map(Timestamp::parse).transpose()?,
+                bike_id: bike.map(BikeId::from),
+                without_rules: no_rules,
+                ..Default::default()
+            };
+            let c = components::add(s, new)?;
+            let rules = rules_of(s, &c.id)?;
+            out.emit(&serde_json::json!({ "component": c, "rules": rules }), |_| {
+                let mut text = format!("Component \"{}\" ({}) added. id: {}", c.name, c.kind, c.id);
+                for r in &rules {
+                    text.push_str(&format!("\n  rule {}: {} every {}", r.id, r.task, out.units.format(r.metric, r.interval)));
+                }
+                text
+            })
+        }
+        ComponentCmd::Install { id, bike, at, until } => {
+            let until = until.as_deref().map(Timestamp::parse).transpose()?;
+            let i = installations::install(s, &ComponentId::from(id), &BikeId::from(bike), when(at.as_deref(), now)?, until)?;
+            out.emit(&i, |i| format!("Installed from {}.", i.installed_at.local_date()))
+        }
+        ComponentCmd::Remove { id, at } => {
+            let bike = installations::remove(s, &ComponentId::from(id), when(at.as_deref(), now)?)?;
+            out.emit(&serde_json::json!({ "removed_from": bike }), |_| "Removed; it is now on the shelf.".to_owned())
+        }
+        ComponentCmd::Move { id, bike, at } => {
+            let i = installations::move_to(s, &ComponentId::from(id), &BikeId::from(bike), when(at.as_deref(), now)?)?;
+            out.emit(&i, |i| format!("Moved on {}.", i.installed_at.local_date()))
+        }
+        ComponentCmd::Retire { id, at } => {
+            let c = components::retire(s, &ComponentId::from(id), when(at.as_deref(), now)?)?;
+            out.emit(&c, |c| format!("\"{}\" retired.", c.name))
+        }
+        ComponentCmd::Replace { id, at } => {
+            let c = components::replace(s, &ComponentId::from(id), when(at.as_deref(), now)?)?;
+            out.emit(&c, |c| format!("Replaced. The new \"{}\" has id {}.", c.name, c.id))
+        }
+    }
+}
+
+fn rules_of(s: &Store, id: &ComponentId) -> Result<Vec<rules::Rule>> {
+    let mut list: Vec<rules::Rule> = rules::statuses(s, Timestamp::now())?
+        .into_iter()
+        .filter(|r| &r.component_id == id)
+        .map(|r| rules::get(s, &r.rule_id))
+        .collect::<Result<_>>()?;
+    list.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(list)
+}
+
+fn ride(s: &mut Store, out: &Out, cmd: RideCmd, now: Timestamp) -> Result<()> {
+    match cmd {
+        RideCmd::Add { bike, date, distance, time, elevation, energy, indoor, commute, name } => {
+            let moving = parse_duration_s(&time)?;
+            let new = NewRide {
+                bike_id: bike.map(BikeId::from),
+                start_at: when(date.as_deref(), now)?,
+                distance_m: out.units.from_display(Metric::DistanceM, distance),
+                moving_time_s: moving,
+                elapsed_time_s: None,
+                elevation_m: out.units.from_display(Metric::ElevationM, elevation),
+                energy_kj: energy,
+                sport_type: if indoor { "VirtualRide" } else { "Ride" }.to_owned(),
+                indoor,
+                commute,
+                name,
+                source: RideSource::Manual,
+                external_id: None,
+            };
+            let r = rides::add(s, new)?;
+            out.emit(&r, |r| format!("Ride logged ({}). id: {}", out.units.format(Metric::DistanceM, r.distance_m), r.id))
+        }
+        RideCmd::Assign { id, bike, unassign } => {
+            let bike = if unassign { None } else { bike.map(BikeId::from) };
+            let r = rides::assign(s, &RideId::from(id), bike)?;
+            out.emit(&r, |r| match &r.bike_id {
+                Some(b) => format!("Ride assigned to bike {b}."),
+                None => "Ride is now unassigned.".to_owned(),
+            })
+        }
+        RideCmd::Delete { id } => {
+            rides::delete(s, &RideId::from(id))?;
+            out.emit(&serde_json::json!({ "deleted": true }), |_| "Ride deleted; its wear is taken back.".to_owned())
+        }
+    }
+}
+
+fn rule(s: &mut Store, out: &Out, cmd: RuleCmd) -> Result<()> {
+    let r = match cmd {
+        RuleCmd::Add { component, task, metric, every, warn, repeat, filter } => {
+            let metric: Metric = metric.parse()?;
+            let new = NewRule {
+                task,
+                metric,
+                interval: out.units.from_display(metric, every),
+                warn_fraction: warn,
+                repeat,
+                filter: filter.parse()?,
+            };
+            rules::add(s, &ComponentId::from(component), new)?
+        }
+        RuleCmd::Edit { id, task, every, warn, repeat, filter } => {
+            let id = RuleId::from(id);
+            let metric = rules::get(s, &id)?.metric;
+            let patch = RulePatch {
+                task,
+                interval: every.map(|e| out.units.from_display(metric, e)),
+                warn_fraction: warn,
+                repeat,
+                filter: filter.as_deref().map(str::parse).transpose()?,
+            };
+            rules::edit(s, &id, patch)?
+        }
+        RuleCmd::Delete { id } => {
+            rules::delete(s, &RuleId::from(id))?;
+            return out.emit(&serde_json::json!({ "deleted": true }), |_| "Rule deleted.".to_owned());
+        }
+    };
+    out.emit(&r, |r| format!("Rule \"{}\" every {} saved. id: {}", r.task, out.units.format(r.metric, r.interval), r.id))
+}
+
+/// "24.90" → 2490 cents.
+fn money(text: Option<&str>) -> Result<Option<i64>> {
+    let Some(text) = text else { return Ok(None) };
+    let bad = || Error::Invalid(format!("'{text}' is not an amount; write it like 24.90"));
+    let value: f64 = text.trim().parse().map_err(|_| bad())?;
+    if !value.is_finite() || value < 0.0 || value > 1e9 {
+        return Err(bad());
+    }
+    Ok(Some((value * 100.0).round() as i64))
+}

@@ -1,0 +1,3 @@
+//! Commands grouped by domain; each is one line over the core.
+
+pub mod garage;
