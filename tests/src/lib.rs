@@ -1,1 +1,1 @@
-//! Shared helpers for the tests.
+//! Shared helpers for the tests: temporary garages and the paths of built binaries.
