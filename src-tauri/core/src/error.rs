@@ -29,6 +29,9 @@ pub enum Error {
     #[error("the garage database needs an upgrade that failed ({0}); your data is unchanged. Back up the file and report this")]
     Migration(#[from] rusqlite_migration::Error),
 
+    #[error("this garage was saved by a newer Pedalwrencher (schema v{found}; this one knows up to v{supported}). Update Pedalwrencher to open it; the file was not changed")]
+    TooNew { found: usize, supported: usize },
+
     #[error("database error: {0}. If this repeats, run `pedalwrencher-cli status` and report it")]
     Storage(#[from] rusqlite::Error),
 }
@@ -40,7 +43,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
-            Error::Open { .. } | Error::Migration(_) | Error::Storage(_) => "storage",
+            Error::Open { .. } | Error::Migration(_) | Error::TooNew { .. } | Error::Storage(_) => "storage",
         }
     }
 

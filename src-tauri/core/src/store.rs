@@ -70,6 +70,10 @@ impl Store {
 
     fn prepare(&mut self) -> Result<()> {
         configure(&self.conn)?;
+        let found = self.schema_version()?;
+        if found > latest_version() {
+            return Err(Error::TooNew { found, supported: latest_version() });
+        }
         MIGRATIONS.to_latest(&mut self.conn)?;
         crate::usage::fill_missing(self)?;
         Ok(())
