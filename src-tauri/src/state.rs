@@ -12,14 +12,19 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(data_dir: &Path) -> Result<Self> {
-        Ok(Self { store: Mutex::new(Store::open_dir(data_dir)?) })
+        Ok(Self {
+            store: Mutex::new(Store::open_dir(data_dir)?),
+        })
     }
 
     /// Runs `f` with the store. A panic in an earlier command must not lock the rider out,
     /// and SQLite's own transactions already rolled back any half-done write, so a poisoned
     /// lock is safe to take over.
     pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T, CommandError> {
-        let mut store = self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut store = self
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut store).map_err(CommandError::from)
     }
 }
@@ -34,6 +39,9 @@ pub struct CommandError {
 impl From<pedalwrencher_core::Error> for CommandError {
     fn from(e: pedalwrencher_core::Error) -> Self {
         tracing::warn!(kind = e.kind(), "command failed: {e}");
-        Self { kind: e.kind(), message: e.to_string() }
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
     }
 }

@@ -19,26 +19,44 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
 }
 
 fn target_dir() -> PathBuf {
     // tests/ → workspace root → target/debug
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target")).join("debug")
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("debug")
 }
 
 fn app_binary() -> PathBuf {
     let app = target_dir().join(format!("pedalwrencher{}", std::env::consts::EXE_SUFFIX));
-    assert!(app.exists(), "{} is missing: build it with `make app` first", app.display());
+    assert!(
+        app.exists(),
+        "{} is missing: build it with `make app` first",
+        app.display()
+    );
     app.canonicalize().expect("app path")
 }
 
 fn start_driver(data_dir: &std::path::Path) -> (Driver, u16) {
-    assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run through `make test-e2e` (tests/scripts/headless.sh)");
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no DISPLAY: run through `make test-e2e` (tests/scripts/headless.sh)"
+    );
     let (port, native_port) = (free_port(), free_port());
     let child = Command::new("tauri-driver")
-        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
         .env("PEDALWRENCHER_DATA_DIR", data_dir)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -49,7 +67,10 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, u16) {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not listen on {addr} within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {addr} within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     (driver, port)
@@ -58,8 +79,15 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, u16) {
 async fn connect(port: u16) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
-    caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary() }));
-    ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("WebDriver session")
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app_binary() }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session")
 }
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -72,23 +100,44 @@ async fn fresh_app_loads_the_demo_and_shows_a_due_component_on_the_dashboard() {
 
     let result = async {
         // A fresh data folder shows the empty garage with its demo button.
-        let load = client.wait().at_most(WAIT).for_element(Locator::Css("[data-testid='load-demo']")).await?;
-        assert!(client.find_all(Locator::Css("[data-testid='bike-card']")).await?.is_empty());
+        let load = client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("[data-testid='load-demo']"))
+            .await?;
+        assert!(client
+            .find_all(Locator::Css("[data-testid='bike-card']"))
+            .await?
+            .is_empty());
         load.click().await?;
 
         let due = client
             .wait()
             .at_most(WAIT)
-            .for_element(Locator::Css("[data-testid='due-list'] [data-testid='due-row'][data-state='due']"))
+            .for_element(Locator::Css(
+                "[data-testid='due-list'] [data-testid='due-row'][data-state='due']",
+            ))
             .await?;
         // textContent, not the rendered text: long names are ellipsised in the side column.
         let text = due.prop("textContent").await?.unwrap_or_default();
-        assert!(text.contains("Shimano Ultegra chain"), "first due row: {text}");
-        assert!(text.contains("Canyon Endurace"), "due row names the bike: {text}");
+        assert!(
+            text.contains("Shimano Ultegra chain"),
+            "first due row: {text}"
+        );
+        assert!(
+            text.contains("Canyon Endurace"),
+            "due row names the bike: {text}"
+        );
 
-        let due_components = client.find_all(Locator::Css("[data-testid='component-row'][data-state='due']")).await?;
+        let due_components = client
+            .find_all(Locator::Css(
+                "[data-testid='component-row'][data-state='due']",
+            ))
+            .await?;
         assert!(!due_components.is_empty(), "a component row is marked due");
-        let cards = client.find_all(Locator::Css("[data-testid='bike-card']")).await?;
+        let cards = client
+            .find_all(Locator::Css("[data-testid='bike-card']"))
+            .await?;
         assert_eq!(cards.len(), 3, "the demo has three bikes");
 
         let shot = client.screenshot().await?;

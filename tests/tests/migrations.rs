@@ -10,10 +10,19 @@ use rusqlite::Connection;
 /// the version before it, or `every_earlier_version_has_a_fixture` fails.
 const FIXTURES: &[(usize, &str)] = &[(1, include_str!("../fixtures/schema_v1.sql"))];
 
-const GARAGE_TABLES: &[&str] = &["bikes", "components", "installations", "rides", "rules", "services"];
+const GARAGE_TABLES: &[&str] = &[
+    "bikes",
+    "components",
+    "installations",
+    "rides",
+    "rules",
+    "services",
+];
 
 fn table_dump(conn: &Connection, table: &str) -> Vec<String> {
-    let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY id")).unwrap();
+    let mut stmt = conn
+        .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
+        .unwrap();
     let columns = stmt.column_count();
     let rows = stmt
         .query_map([], |r| {
@@ -28,7 +37,9 @@ fn table_dump(conn: &Connection, table: &str) -> Vec<String> {
 }
 
 fn tables(conn: &Connection) -> Vec<String> {
-    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap();
     let rows = stmt.query_map([], |r| r.get(0)).unwrap();
     rows.collect::<Result<_, _>>().unwrap()
 }
@@ -39,17 +50,29 @@ fn empty_file_migrates_to_latest_with_every_table() {
     let store = Store::open_dir(dir.path()).unwrap();
     assert_eq!(store.schema_version().unwrap(), store::latest_version());
     let names = tables(store.connection());
-    for t in GARAGE_TABLES.iter().chain(&["rule_usage", "meta", "reminders", "outbox"]) {
-        assert!(names.iter().any(|n| n == t), "table {t} missing after migration: {names:?}");
+    for t in GARAGE_TABLES
+        .iter()
+        .chain(&["rule_usage", "meta", "reminders", "outbox"])
+    {
+        assert!(
+            names.iter().any(|n| n == t),
+            "table {t} missing after migration: {names:?}"
+        );
     }
-    let check: String = store.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = store
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok");
 }
 
 #[test]
 fn every_earlier_version_has_a_fixture() {
     for v in 1..store::latest_version() {
-        assert!(FIXTURES.iter().any(|(fv, _)| *fv == v), "no fixture for schema v{v}: add tests/fixtures/schema_v{v}.sql");
+        assert!(
+            FIXTURES.iter().any(|(fv, _)| *fv == v),
+            "no fixture for schema v{v}: add tests/fixtures/schema_v{v}.sql"
+        );
     }
 }
 
@@ -62,26 +85,44 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
             let old = Store::open_at_version(&path, version).unwrap();
             assert_eq!(old.schema_version().unwrap(), version);
             old.connection().execute_batch(sql).unwrap();
-            GARAGE_TABLES.iter().map(|t| table_dump(old.connection(), t)).collect()
+            GARAGE_TABLES
+                .iter()
+                .map(|t| table_dump(old.connection(), t))
+                .collect()
         };
-        assert!(before.iter().all(|rows| !rows.is_empty()), "fixture v{version} should fill every garage table");
+        assert!(
+            before.iter().all(|rows| !rows.is_empty()),
+            "fixture v{version} should fill every garage table"
+        );
 
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), store::latest_version());
-        let after: Vec<Vec<String>> = GARAGE_TABLES.iter().map(|t| table_dump(store.connection(), t)).collect();
+        let after: Vec<Vec<String>> = GARAGE_TABLES
+            .iter()
+            .map(|t| table_dump(store.connection(), t))
+            .collect();
         assert_eq!(before, after, "rows changed migrating from v{version}");
 
         // The usage cache introduced in v2 is filled for the old rules on first open.
         let statuses = rules::statuses(&store, Timestamp(1_700_400_000_000)).unwrap();
-        let replace = statuses.iter().find(|s| s.rule_id == RuleId::from("0190a000-0000-7000-8000-000000000030")).unwrap();
+        let replace = statuses
+            .iter()
+            .find(|s| s.rule_id == RuleId::from("0190a000-0000-7000-8000-000000000030"))
+            .unwrap();
         // 100 km second-hand + 40 + 60 km outdoor rides; the trainer ride is filtered out.
         assert_eq!(replace.used, 200_000.0);
         assert_eq!(replace.bike.as_deref(), Some("Vélo 🚲 \"Old\" Faithful"));
-        let lube = statuses.iter().find(|s| s.rule_id == RuleId::from("0190a000-0000-7000-8000-000000000031")).unwrap();
+        let lube = statuses
+            .iter()
+            .find(|s| s.rule_id == RuleId::from("0190a000-0000-7000-8000-000000000031"))
+            .unwrap();
         // Serviced after the first ride: only the two later rides (60 + 30 km) count.
         assert_eq!(lube.used, 90_000.0);
         assert_eq!(lube.state, State::Ok);
-        let check: String = store.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let check: String = store
+            .connection()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(check, "ok");
     }
 }
@@ -92,10 +133,21 @@ fn a_database_from_a_newer_app_is_refused_and_left_untouched() {
     let path = dir.path().join(DB_FILE);
     drop(Store::open(&path).unwrap());
     let future = store::latest_version() + 1;
-    Connection::open(&path).unwrap().pragma_update(None, "user_version", future as i64).unwrap();
-    let err = Store::open(&path).err().expect("a newer schema must be refused");
-    assert!(matches!(err, Error::TooNew { found, .. } if found == future), "{err}");
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", future as i64)
+        .unwrap();
+    let err = Store::open(&path)
+        .err()
+        .expect("a newer schema must be refused");
+    assert!(
+        matches!(err, Error::TooNew { found, .. } if found == future),
+        "{err}"
+    );
     assert!(err.to_string().contains("Update Pedalwrencher"));
-    let v: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: i64 = Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, future as i64);
 }

@@ -11,14 +11,20 @@ use pedalwrencher_core::installations;
 use pedalwrencher_core::rides::{self, NewRide, RideSource};
 use pedalwrencher_core::rules::{self, NewRule, NewService, State};
 use pedalwrencher_core::time::MS_PER_DAY;
-use pedalwrencher_core::{usage, ActivityFilter, BikeId, ComponentId, Metric, RideId, RuleId, Store, Timestamp};
+use pedalwrencher_core::{
+    usage, ActivityFilter, BikeId, ComponentId, Metric, RideId, RuleId, Store, Timestamp,
+};
 use proptest::prelude::*;
 
 const BASE: i64 = 1_700_000_000_000;
 const HOUR: i64 = 3_600_000;
 /// "Now" for the days metric: after every generated instant (they lie within 200 hours of BASE).
 const NOW: Timestamp = Timestamp(BASE + 260 * HOUR);
-const FILTERS: [ActivityFilter; 3] = [ActivityFilter::All, ActivityFilter::Outdoor, ActivityFilter::Indoor];
+const FILTERS: [ActivityFilter; 3] = [
+    ActivityFilter::All,
+    ActivityFilter::Outdoor,
+    ActivityFilter::Indoor,
+];
 const WARN: [f64; 3] = [0.5, 0.8, 1.0];
 
 fn at(hour: u32) -> Timestamp {
@@ -71,7 +77,10 @@ impl ComponentSpec {
                 }
             }
         }
-        out.into_iter().enumerate().map(|(i, (f, u))| (self.bikes[i % self.bikes.len()], f, u)).collect()
+        out.into_iter()
+            .enumerate()
+            .map(|(i, (f, u))| (self.bikes[i % self.bikes.len()], f, u))
+            .collect()
     }
 }
 
@@ -113,24 +122,42 @@ fn metric_strategy() -> impl Strategy<Value = (Metric, f64)> {
 }
 
 fn rule_strategy() -> impl Strategy<Value = RuleSpec> {
-    (metric_strategy(), 0..3usize, 0..3usize, prop::collection::vec(0u32..200, 0..=2)).prop_map(
-        |((metric, interval), f, w, services)| RuleSpec { metric, filter: FILTERS[f], interval, warn: WARN[w], services },
+    (
+        metric_strategy(),
+        0..3usize,
+        0..3usize,
+        prop::collection::vec(0u32..200, 0..=2),
     )
+        .prop_map(|((metric, interval), f, w, services)| RuleSpec {
+            metric,
+            filter: FILTERS[f],
+            interval,
+            warn: WARN[w],
+            services,
+        })
 }
 
 fn initial_strategy() -> impl Strategy<Value = InitialUsage> {
     prop_oneof![
         Just(InitialUsage::default()),
-        (0u32..500_000, 0u32..20_000, 0u32..10, 0u32..5_000, 0u32..3_000, 0u32..10).prop_map(|(d, t, r, e, k, days)| {
-            InitialUsage {
-                distance_m: f64::from(d),
-                moving_time_s: f64::from(t),
-                rides: f64::from(r),
-                elevation_m: f64::from(e),
-                energy_kj: f64::from(k),
-                days: f64::from(days),
-            }
-        }),
+        (
+            0u32..500_000,
+            0u32..20_000,
+            0u32..10,
+            0u32..5_000,
+            0u32..3_000,
+            0u32..10
+        )
+            .prop_map(|(d, t, r, e, k, days)| {
+                InitialUsage {
+                    distance_m: f64::from(d),
+                    moving_time_s: f64::from(t),
+                    rides: f64::from(r),
+                    elevation_m: f64::from(e),
+                    energy_kj: f64::from(k),
+                    days: f64::from(days),
+                }
+            }),
     ]
 }
 
@@ -144,15 +171,17 @@ fn component_strategy(bikes: usize) -> impl Strategy<Value = ComponentSpec> {
         prop::collection::vec(0..bikes, 1..=4),
         prop::collection::vec(rule_strategy(), 1..=3),
     )
-        .prop_map(|(initial, bounds, touching, open_end, via_move, bikes, rules)| ComponentSpec {
-            initial,
-            bounds: bounds.into_iter().collect(),
-            touching,
-            open_end,
-            via_move,
-            bikes,
-            rules,
-        })
+        .prop_map(
+            |(initial, bounds, touching, open_end, via_move, bikes, rules)| ComponentSpec {
+                initial,
+                bounds: bounds.into_iter().collect(),
+                touching,
+                open_end,
+                via_move,
+                bikes,
+                rules,
+            },
+        )
 }
 
 fn ride_strategy(bikes: usize) -> impl Strategy<Value = RideSpec> {
@@ -165,15 +194,17 @@ fn ride_strategy(bikes: usize) -> impl Strategy<Value = RideSpec> {
         prop::option::of(0u32..1_500),
         prop::bool::weighted(0.3),
     )
-        .prop_map(|(bike, hour, distance_m, moving_s, elevation_m, energy_kj, indoor)| RideSpec {
-            bike,
-            hour,
-            distance_m,
-            moving_s,
-            elevation_m,
-            energy_kj,
-            indoor,
-        })
+        .prop_map(
+            |(bike, hour, distance_m, moving_s, elevation_m, energy_kj, indoor)| RideSpec {
+                bike,
+                hour,
+                distance_m,
+                moving_s,
+                elevation_m,
+                energy_kj,
+                indoor,
+            },
+        )
 }
 
 fn scenario_strategy() -> impl Strategy<Value = Scenario> {
@@ -188,7 +219,8 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
         .prop_flat_map(|(bikes, components, rides)| {
             let n = rides.len().max(1);
             let edit = prop_oneof![
-                (0..n, prop::option::of(0..bikes)).prop_map(|(ride, bike)| Edit::Reassign { ride, bike }),
+                (0..n, prop::option::of(0..bikes))
+                    .prop_map(|(ride, bike)| Edit::Reassign { ride, bike }),
                 (0..n).prop_map(|ride| Edit::Delete { ride }),
             ];
             (
@@ -199,15 +231,34 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
                 prop::collection::vec(any::<u32>(), 64),
             )
         })
-        .prop_map(|(bikes, components, rides, edits, shuffle)| Scenario { bikes, components, rides, edits, shuffle })
+        .prop_map(|(bikes, components, rides, edits, shuffle)| Scenario {
+            bikes,
+            components,
+            rides,
+            edits,
+            shuffle,
+        })
 }
 
 /// One write against the store; the phase-B writes are applied in a shuffled order.
 enum Op {
-    Install { component: usize, bike: usize, from: u32, until: Option<u32> },
-    InstallThenMove { component: usize, first: (usize, u32), then: (usize, u32) },
+    Install {
+        component: usize,
+        bike: usize,
+        from: u32,
+        until: Option<u32>,
+    },
+    InstallThenMove {
+        component: usize,
+        first: (usize, u32),
+        then: (usize, u32),
+    },
     Ride(usize),
-    Service { component: usize, rule: usize, hour: u32 },
+    Service {
+        component: usize,
+        rule: usize,
+        hour: u32,
+    },
 }
 
 /// The reference's view of a ride after every edit.
@@ -242,9 +293,16 @@ fn initial(metric: Metric, i: &InitialUsage) -> f64 {
 fn reference_usage(c: &ComponentSpec, rule: &RuleSpec, rides: &[RideFinal]) -> f64 {
     let last_service = rule.services.iter().max().map(|&h| at(h).millis());
     let intervals = c.intervals();
-    let mut used = if last_service.is_some() { 0.0 } else { initial(rule.metric, &c.initial) };
+    let mut used = if last_service.is_some() {
+        0.0
+    } else {
+        initial(rule.metric, &c.initial)
+    };
     if rule.metric == Metric::Days {
-        let first_install = intervals.iter().map(|(_, from, _)| at(*from).millis()).min();
+        let first_install = intervals
+            .iter()
+            .map(|(_, from, _)| at(*from).millis())
+            .min();
         if let Some(anchor) = last_service.or(first_install) {
             used += (NOW.millis() - anchor).max(0) as f64 / MS_PER_DAY as f64;
         }
@@ -254,7 +312,9 @@ fn reference_usage(c: &ComponentSpec, rule: &RuleSpec, rides: &[RideFinal]) -> f
         let Some(bike) = ride.bike else { continue };
         let start = at(ride.spec.hour).millis();
         let mounted = intervals.iter().any(|(b, from, until)| {
-            *b == bike && at(*from).millis() <= start && until.is_none_or(|u| start < at(u).millis())
+            *b == bike
+                && at(*from).millis() <= start
+                && until.is_none_or(|u| start < at(u).millis())
         });
         let after_service = last_service.is_none_or(|s| start >= s);
         if mounted && after_service && rule.filter.accepts(ride.spec.indoor) {
@@ -267,7 +327,17 @@ fn reference_usage(c: &ComponentSpec, rule: &RuleSpec, rides: &[RideFinal]) -> f
 fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal>) {
     let mut store = Store::open_in_memory().expect("in-memory store");
     let bike_ids: Vec<BikeId> = (0..s.bikes)
-        .map(|i| bikes::add(&mut store, NewBike { name: format!("Bike {i}"), ..Default::default() }).expect("bike").id)
+        .map(|i| {
+            bikes::add(
+                &mut store,
+                NewBike {
+                    name: format!("Bike {i}"),
+                    ..Default::default()
+                },
+            )
+            .expect("bike")
+            .id
+        })
         .collect();
     let mut component_ids: Vec<ComponentId> = Vec::new();
     let mut rule_ids: Vec<Vec<RuleId>> = Vec::new();
@@ -313,14 +383,27 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
         if c.via_move && c.touching && c.open_end && intervals.len() >= 2 {
             let (bike2, from2, _) = intervals.pop().expect("two intervals");
             let (bike1, from1, _) = intervals.pop().expect("two intervals");
-            ops.push(Op::InstallThenMove { component: ci, first: (bike1, from1), then: (bike2, from2) });
+            ops.push(Op::InstallThenMove {
+                component: ci,
+                first: (bike1, from1),
+                then: (bike2, from2),
+            });
         }
         for (bike, from, until) in intervals {
-            ops.push(Op::Install { component: ci, bike, from, until });
+            ops.push(Op::Install {
+                component: ci,
+                bike,
+                from,
+                until,
+            });
         }
         for (ri, r) in c.rules.iter().enumerate() {
             for &hour in &r.services {
-                ops.push(Op::Service { component: ci, rule: ri, hour });
+                ops.push(Op::Service {
+                    component: ci,
+                    rule: ri,
+                    hour,
+                });
             }
         }
     }
@@ -334,15 +417,41 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
     let mut ride_ids: Vec<Option<RideId>> = vec![None; s.rides.len()];
     for op in ops {
         match op {
-            Op::Install { component, bike, from, until } => {
-                installations::install(&mut store, &component_ids[component], &bike_ids[bike], at(from), until.map(at))
-                    .expect("install");
+            Op::Install {
+                component,
+                bike,
+                from,
+                until,
+            } => {
+                installations::install(
+                    &mut store,
+                    &component_ids[component],
+                    &bike_ids[bike],
+                    at(from),
+                    until.map(at),
+                )
+                .expect("install");
             }
-            Op::InstallThenMove { component, first, then } => {
-                installations::install(&mut store, &component_ids[component], &bike_ids[first.0], at(first.1), None)
-                    .expect("install before move");
-                installations::move_to(&mut store, &component_ids[component], &bike_ids[then.0], at(then.1))
-                    .expect("move");
+            Op::InstallThenMove {
+                component,
+                first,
+                then,
+            } => {
+                installations::install(
+                    &mut store,
+                    &component_ids[component],
+                    &bike_ids[first.0],
+                    at(first.1),
+                    None,
+                )
+                .expect("install before move");
+                installations::move_to(
+                    &mut store,
+                    &component_ids[component],
+                    &bike_ids[then.0],
+                    at(then.1),
+                )
+                .expect("move");
             }
             Op::Ride(i) => {
                 let r = &s.rides[i];
@@ -367,29 +476,50 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
                 .expect("ride");
                 ride_ids[i] = Some(ride.id);
             }
-            Op::Service { component, rule, hour } => {
+            Op::Service {
+                component,
+                rule,
+                hour,
+            } => {
                 rules::mark_done(
                     &mut store,
                     &rule_ids[component][rule],
-                    NewService { done_at: Some(at(hour)), ..Default::default() },
+                    NewService {
+                        done_at: Some(at(hour)),
+                        ..Default::default()
+                    },
                 )
                 .expect("service");
             }
         }
     }
 
-    let mut finals: Vec<Option<RideFinal>> =
-        s.rides.iter().map(|r| Some(RideFinal { bike: r.bike, spec: r.clone() })).collect();
+    let mut finals: Vec<Option<RideFinal>> = s
+        .rides
+        .iter()
+        .map(|r| {
+            Some(RideFinal {
+                bike: r.bike,
+                spec: r.clone(),
+            })
+        })
+        .collect();
     for edit in &s.edits {
         match *edit {
             Edit::Reassign { ride, bike } => {
-                if let (Some(id), Some(f)) = (ride_ids.get(ride).cloned().flatten(), finals.get_mut(ride).and_then(Option::as_mut)) {
-                    rides::assign(&mut store, &id, bike.map(|b| bike_ids[b].clone())).expect("assign");
+                if let (Some(id), Some(f)) = (
+                    ride_ids.get(ride).cloned().flatten(),
+                    finals.get_mut(ride).and_then(Option::as_mut),
+                ) {
+                    rides::assign(&mut store, &id, bike.map(|b| bike_ids[b].clone()))
+                        .expect("assign");
                     f.bike = bike;
                 }
             }
             Edit::Delete { ride } => {
-                if let (Some(id), Some(slot)) = (ride_ids.get(ride).cloned().flatten(), finals.get_mut(ride)) {
+                if let (Some(id), Some(slot)) =
+                    (ride_ids.get(ride).cloned().flatten(), finals.get_mut(ride))
+                {
                     if slot.is_some() {
                         rides::delete(&mut store, &id).expect("delete");
                         *slot = None;
@@ -410,9 +540,22 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
         let (ci, ri) = by_rule[&st.rule_id];
         let (c, rule) = (&s.components[ci], &s.components[ci].rules[ri]);
         let want = reference_usage(c, rule, &rides);
-        prop_assert!((st.used - want).abs() <= 1e-6 * want.abs().max(1.0), "rule {:?}: engine {} vs reference {}", rule, st.used, want);
-        prop_assert_eq!(st.state, State::of(want, rule.interval, rule.warn), "state of {:?}", rule);
-        prop_assert!((st.remaining - (rule.interval - want)).abs() <= 1e-6 * rule.interval.max(1.0));
+        prop_assert!(
+            (st.used - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "rule {:?}: engine {} vs reference {}",
+            rule,
+            st.used,
+            want
+        );
+        prop_assert_eq!(
+            st.state,
+            State::of(want, rule.interval, rule.warn),
+            "state of {:?}",
+            rule
+        );
+        prop_assert!(
+            (st.remaining - (rule.interval - want)).abs() <= 1e-6 * rule.interval.max(1.0)
+        );
     }
     // The incrementally kept cache must equal a rebuild from scratch.
     usage::rebuild(&mut store).expect("rebuild");
@@ -439,9 +582,23 @@ fn ride_at_the_exact_removal_instant_counts_for_the_next_bike_only() {
         open_end: true,
         via_move: true,
         bikes: vec![0, 1],
-        rules: vec![RuleSpec { metric: Metric::Rides, filter: ActivityFilter::All, interval: 10.0, warn: 0.8, services: vec![] }],
+        rules: vec![RuleSpec {
+            metric: Metric::Rides,
+            filter: ActivityFilter::All,
+            interval: 10.0,
+            warn: 0.8,
+            services: vec![],
+        }],
     };
-    let ride = |bike, hour| RideSpec { bike: Some(bike), hour, distance_m: 1, moving_s: 1, elevation_m: 1, energy_kj: None, indoor: false };
+    let ride = |bike, hour| RideSpec {
+        bike: Some(bike),
+        hour,
+        distance_m: 1,
+        moving_s: 1,
+        elevation_m: 1,
+        energy_kj: None,
+        indoor: false,
+    };
     let s = Scenario {
         bikes: 2,
         components: vec![c],

@@ -9,7 +9,9 @@ use crate::store::Store;
 use crate::time::Timestamp;
 use crate::validate;
 
-pub const KINDS: &[&str] = &["road", "gravel", "mtb", "cx", "tt", "touring", "city", "ebike", "other"];
+pub const KINDS: &[&str] = &[
+    "road", "gravel", "mtb", "cx", "tt", "touring", "city", "ebike", "other",
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bike {
@@ -57,11 +59,18 @@ pub struct BikeSummary {
 }
 
 fn kind(value: Option<&str>) -> Result<String> {
-    let kind = value.map(str::trim).filter(|k| !k.is_empty()).unwrap_or("other").to_ascii_lowercase();
+    let kind = value
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .unwrap_or("other")
+        .to_ascii_lowercase();
     if KINDS.contains(&kind.as_str()) {
         Ok(kind)
     } else {
-        Err(Error::invalid(format!("unknown bike kind '{kind}'; use one of {}", KINDS.join(", "))))
+        Err(Error::invalid(format!(
+            "unknown bike kind '{kind}'; use one of {}",
+            KINDS.join(", ")
+        )))
     }
 }
 
@@ -86,7 +95,14 @@ pub fn add(store: &mut Store, new: NewBike) -> Result<Bike> {
     store.conn.execute(
         "INSERT INTO bikes (id, name, kind, strava_gear_id, retired, notes, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6)",
-        params![bike.id, bike.name, bike.kind, bike.strava_gear_id, bike.notes, now],
+        params![
+            bike.id,
+            bike.name,
+            bike.kind,
+            bike.strava_gear_id,
+            bike.notes,
+            now
+        ],
     )?;
     Ok(bike)
 }
@@ -118,7 +134,14 @@ pub fn edit(store: &mut Store, id: &BikeId, patch: BikePatch) -> Result<Bike> {
 }
 
 pub fn retire(store: &mut Store, id: &BikeId) -> Result<Bike> {
-    edit(store, id, BikePatch { retired: Some(true), ..Default::default() })
+    edit(
+        store,
+        id,
+        BikePatch {
+            retired: Some(true),
+            ..Default::default()
+        },
+    )
 }
 
 fn ensure_gear_id_free(store: &Store, gear: Option<&str>, except: Option<&BikeId>) -> Result<()> {
@@ -165,7 +188,11 @@ pub fn get(store: &Store, id: &BikeId) -> Result<Bike> {
 }
 
 pub(crate) fn not_found(id: &BikeId) -> Error {
-    Error::NotFound { kind: "bike", id: id.to_string(), list: "bikes" }
+    Error::NotFound {
+        kind: "bike",
+        id: id.to_string(),
+        list: "bikes",
+    }
 }
 
 pub fn find_by_name(store: &Store, name: &str) -> Result<Option<Bike>> {

@@ -108,16 +108,29 @@ pub fn add(store: &mut Store, new: NewComponent) -> Result<Component> {
         retired: false,
         replaced_by: None,
     };
-    let rules: Vec<NewRule> = if new.without_rules { Vec::new() } else { preset.rules.iter().map(NewRule::from).collect() };
+    let rules: Vec<NewRule> = if new.without_rules {
+        Vec::new()
+    } else {
+        preset.rules.iter().map(NewRule::from).collect()
+    };
     let tx = store.write()?;
     insert(&tx, &component)?;
     for rule in rules {
         rules::insert(&tx, &component.id, rule)?;
     }
     if let Some(bike) = &new.bike_id {
-        installations::insert(&tx, &component.id, bike, new.installed_at.unwrap_or_else(Timestamp::now), None)?;
+        installations::insert(
+            &tx,
+            &component.id,
+            bike,
+            new.installed_at.unwrap_or_else(Timestamp::now),
+            None,
+        )?;
     }
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&component.id)))?;
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(std::slice::from_ref(&component.id)),
+    )?;
     tx.commit()?;
     Ok(component)
 }
@@ -203,7 +216,10 @@ pub fn retire(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Comp
     let c = get(store, id)?;
     let tx = store.write()?;
     installations::close_open(&tx, id, at)?;
-    tx.execute("UPDATE components SET retired = 1, updated_at = ?2 WHERE id = ?1", params![id, Timestamp::now()])?;
+    tx.execute(
+        "UPDATE components SET retired = 1, updated_at = ?2 WHERE id = ?1",
+        params![id, Timestamp::now()],
+    )?;
     usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(id)))?;
     tx.commit()?;
     Ok(Component { retired: true, ..c })
@@ -214,7 +230,10 @@ pub fn retire(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Comp
 pub fn replace(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Component> {
     let old = get(store, id)?;
     if old.retired {
-        return Err(Error::Conflict(format!("\"{}\" is already retired; add a new component instead", old.name)));
+        return Err(Error::Conflict(format!(
+            "\"{}\" is already retired; add a new component instead",
+            old.name
+        )));
     }
     let fresh = Component {
         id: ComponentId::new(),
@@ -237,7 +256,10 @@ pub fn replace(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Com
         "UPDATE components SET retired = 1, replaced_by = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, fresh.id, Timestamp::now()],
     )?;
-    usage::refresh(&tx, usage::Scope::Components(&[id.clone(), fresh.id.clone()]))?;
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(&[id.clone(), fresh.id.clone()]),
+    )?;
     tx.commit()?;
     Ok(fresh)
 }
@@ -280,7 +302,11 @@ pub fn get(store: &Store, id: &ComponentId) -> Result<Component> {
 }
 
 pub(crate) fn not_found(id: &ComponentId) -> Error {
-    Error::NotFound { kind: "component", id: id.to_string(), list: "components" }
+    Error::NotFound {
+        kind: "component",
+        id: id.to_string(),
+        list: "components",
+    }
 }
 
 /// A component with where it is mounted now (None when on the shelf).
@@ -294,8 +320,16 @@ pub struct ComponentListing {
 }
 
 /// Components, optionally only those mounted on one bike now.
-pub fn list(store: &Store, bike: Option<&BikeId>, include_retired: bool) -> Result<Vec<ComponentListing>> {
-    let cols: String = COLUMNS.split(',').map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ");
+pub fn list(
+    store: &Store,
+    bike: Option<&BikeId>,
+    include_retired: bool,
+) -> Result<Vec<ComponentListing>> {
+    let cols: String = COLUMNS
+        .split(',')
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut stmt = store.conn.prepare(&format!(
         "SELECT {cols}, b.id, b.name, i.installed_at
          FROM components c
@@ -305,7 +339,12 @@ pub fn list(store: &Store, bike: Option<&BikeId>, include_retired: bool) -> Resu
          ORDER BY b.name COLLATE NOCASE, c.kind, c.name COLLATE NOCASE, c.id"
     ))?;
     let rows = stmt.query_map(params![include_retired, bike], |r| {
-        Ok(ComponentListing { component: from_row(r)?, bike_id: r.get(15)?, bike: r.get(16)?, installed_at: r.get(17)? })
+        Ok(ComponentListing {
+            component: from_row(r)?,
+            bike_id: r.get(15)?,
+            bike: r.get(16)?,
+            installed_at: r.get(17)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -57,11 +57,25 @@ pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
         let gravel = bikes::add(store, bike("Specialized Diverge", "gravel"))?.id;
         let mtb = bikes::add(store, bike("Santa Cruz Hightower", "mtb"))?.id;
 
-        let part = |store: &mut Store, bike: &BikeId, kind: &str, name: Option<&str>, days_ago: i64| {
-            part_on(store, bike, kind, name, day(days_ago), InitialUsage::default())
-        };
+        let part =
+            |store: &mut Store, bike: &BikeId, kind: &str, name: Option<&str>, days_ago: i64| {
+                part_on(
+                    store,
+                    bike,
+                    kind,
+                    name,
+                    day(days_ago),
+                    InitialUsage::default(),
+                )
+            };
         part(store, &road, "chain", Some("Shimano Ultegra chain"), 240)?;
-        part(store, &road, "cassette", Some("Ultegra 11-30 cassette"), 365)?;
+        part(
+            store,
+            &road,
+            "cassette",
+            Some("Ultegra 11-30 cassette"),
+            365,
+        )?;
         part(store, &road, "tyre", Some("Front tyre GP5000"), 150)?;
         part(store, &road, "tyre", Some("Rear tyre GP5000"), 210)?;
         let pads = part(store, &road, "brake_pads", None, 120)?;
@@ -84,20 +98,60 @@ pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
             "chain",
             Some("Used XT chain"),
             day(90),
-            InitialUsage { distance_m: 800_000.0, ..Default::default() },
+            InitialUsage {
+                distance_m: 800_000.0,
+                ..Default::default()
+            },
         )?;
 
         let mut dice = Dice(0x5EED_CAFE_F00D_BEEF);
         let riding = [
-            Riding { bike: Some(road.clone()), chance_per_day: 0.32, km: (35.0, 110.0), kmh: 27.0, climb_m_per_km: 9.0, sport: "Ride", trainer_in_winter: true },
-            Riding { bike: Some(gravel.clone()), chance_per_day: 0.16, km: (30.0, 85.0), kmh: 20.0, climb_m_per_km: 11.0, sport: "GravelRide", trainer_in_winter: false },
-            Riding { bike: Some(mtb.clone()), chance_per_day: 0.2, km: (15.0, 40.0), kmh: 12.0, climb_m_per_km: 28.0, sport: "MountainBikeRide", trainer_in_winter: false },
-            Riding { bike: None, chance_per_day: 0.01, km: (10.0, 30.0), kmh: 16.0, climb_m_per_km: 5.0, sport: "Ride", trainer_in_winter: false },
+            Riding {
+                bike: Some(road.clone()),
+                chance_per_day: 0.32,
+                km: (35.0, 110.0),
+                kmh: 27.0,
+                climb_m_per_km: 9.0,
+                sport: "Ride",
+                trainer_in_winter: true,
+            },
+            Riding {
+                bike: Some(gravel.clone()),
+                chance_per_day: 0.16,
+                km: (30.0, 85.0),
+                kmh: 20.0,
+                climb_m_per_km: 11.0,
+                sport: "GravelRide",
+                trainer_in_winter: false,
+            },
+            Riding {
+                bike: Some(mtb.clone()),
+                chance_per_day: 0.2,
+                km: (15.0, 40.0),
+                kmh: 12.0,
+                climb_m_per_km: 28.0,
+                sport: "MountainBikeRide",
+                trainer_in_winter: false,
+            },
+            Riding {
+                bike: None,
+                chance_per_day: 0.01,
+                km: (10.0, 30.0),
+                kmh: 16.0,
+                climb_m_per_km: 5.0,
+                sport: "Ride",
+                trainer_in_winter: false,
+            },
         ];
         let mut list = Vec::new();
         for days_ago in (1..=365).rev() {
-            let start = Timestamp(day(days_ago).millis() - day(days_ago).millis() % MS_PER_DAY + 7 * 3_600_000);
-            let winter = start.to_utc().map(|t| matches!(chrono::Datelike::month(&t), 12 | 1 | 2)).unwrap_or(false);
+            let start = Timestamp(
+                day(days_ago).millis() - day(days_ago).millis() % MS_PER_DAY + 7 * 3_600_000,
+            );
+            let winter = start
+                .to_utc()
+                .map(|t| matches!(chrono::Datelike::month(&t), 12 | 1 | 2))
+                .unwrap_or(false);
             for (i, r) in riding.iter().enumerate() {
                 if dice.next() >= r.chance_per_day {
                     continue;
@@ -113,7 +167,11 @@ pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
                     distance_m: km * 1000.0,
                     moving_time_s: moving,
                     elapsed_time_s: Some((moving * 1.15).round()),
-                    elevation_m: if indoor { 0.0 } else { (km * r.climb_m_per_km * dice.between(0.6, 1.4)).round() },
+                    elevation_m: if indoor {
+                        0.0
+                    } else {
+                        (km * r.climb_m_per_km * dice.between(0.6, 1.4)).round()
+                    },
                     energy_kj: Some((moving * dice.between(0.16, 0.22)).round()),
                     sport_type: if indoor { "VirtualRide" } else { r.sport }.to_owned(),
                     indoor,
@@ -149,7 +207,11 @@ pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
 }
 
 fn bike(name: &str, kind: &str) -> NewBike {
-    NewBike { name: name.to_owned(), kind: Some(kind.to_owned()), ..Default::default() }
+    NewBike {
+        name: name.to_owned(),
+        kind: Some(kind.to_owned()),
+        ..Default::default()
+    }
 }
 
 fn part_on(
@@ -174,10 +236,24 @@ fn part_on(
     Ok(c.id)
 }
 
-fn service_rule(store: &mut Store, component: &ComponentId, task: &str, at: Timestamp) -> Result<()> {
-    let rule = rules::list_for_component(&store.conn, component)?.into_iter().find(|r| r.task == task);
+fn service_rule(
+    store: &mut Store,
+    component: &ComponentId,
+    task: &str,
+    at: Timestamp,
+) -> Result<()> {
+    let rule = rules::list_for_component(&store.conn, component)?
+        .into_iter()
+        .find(|r| r.task == task);
     if let Some(rule) = rule {
-        rules::mark_done(store, &rule.id, NewService { done_at: Some(at), ..Default::default() })?;
+        rules::mark_done(
+            store,
+            &rule.id,
+            NewService {
+                done_at: Some(at),
+                ..Default::default()
+            },
+        )?;
     }
     Ok(())
 }

@@ -43,7 +43,9 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
-            Error::Open { .. } | Error::Migration(_) | Error::TooNew { .. } | Error::Storage(_) => "storage",
+            Error::Open { .. } | Error::Migration(_) | Error::TooNew { .. } | Error::Storage(_) => {
+                "storage"
+            }
         }
     }
 

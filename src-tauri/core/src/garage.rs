@@ -44,7 +44,10 @@ pub struct Garage {
 pub fn overview(store: &Store, now: Timestamp) -> Result<Garage> {
     let mut by_component: HashMap<ComponentId, Vec<RuleStatus>> = HashMap::new();
     for status in rules::statuses(store, now)? {
-        by_component.entry(status.component_id.clone()).or_default().push(status);
+        by_component
+            .entry(status.component_id.clone())
+            .or_default()
+            .push(status);
     }
     let mut by_bike: HashMap<Option<BikeId>, Vec<ComponentView>> = HashMap::new();
     for listing in components::list(store, None, false)? {
@@ -52,16 +55,19 @@ pub fn overview(store: &Store, now: Timestamp) -> Result<Garage> {
         let mut rules = by_component.remove(&c.id).unwrap_or_default();
         rules.sort_by(|a, b| a.task.cmp(&b.task).then_with(|| a.rule_id.cmp(&b.rule_id)));
         let state = rules.iter().map(|r| r.state).max().unwrap_or(State::Ok);
-        by_bike.entry(listing.bike_id).or_default().push(ComponentView {
-            id: c.id,
-            kind: c.kind,
-            name: c.name,
-            brand: c.brand,
-            model: c.model,
-            installed_at: listing.installed_at,
-            state,
-            rules,
-        });
+        by_bike
+            .entry(listing.bike_id)
+            .or_default()
+            .push(ComponentView {
+                id: c.id,
+                kind: c.kind,
+                name: c.name,
+                brand: c.brand,
+                model: c.model,
+                installed_at: listing.installed_at,
+                state,
+                rules,
+            });
     }
     let bikes = bikes::list(store)?
         .into_iter()

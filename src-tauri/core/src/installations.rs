@@ -31,7 +31,10 @@ pub fn install(
 ) -> Result<Installation> {
     let tx = store.write()?;
     let inst = insert(&tx, component, bike, from, until)?;
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(component)))?;
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(std::slice::from_ref(component)),
+    )?;
     tx.commit()?;
     Ok(inst)
 }
@@ -43,19 +46,33 @@ pub fn remove(store: &mut Store, component: &ComponentId, at: Timestamp) -> Resu
     let bike = close_open(&tx, component, at)?.ok_or_else(|| {
         Error::Conflict("that component is not mounted on any bike; install it first".to_owned())
     })?;
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(component)))?;
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(std::slice::from_ref(component)),
+    )?;
     tx.commit()?;
     Ok(bike)
 }
 
 /// Moves a component to another bike at `at`: closes one installation and opens the next.
-pub fn move_to(store: &mut Store, component: &ComponentId, bike: &BikeId, at: Timestamp) -> Result<Installation> {
+pub fn move_to(
+    store: &mut Store,
+    component: &ComponentId,
+    bike: &BikeId,
+    at: Timestamp,
+) -> Result<Installation> {
+    components::get(store, component)?;
     let tx = store.write()?;
     close_open(&tx, component, at)?.ok_or_else(|| {
-        Error::Conflict("that component is not mounted on any bike; use install instead of move".to_owned())
+        Error::Conflict(
+            "that component is not mounted on any bike; use install instead of move".to_owned(),
+        )
     })?;
     let inst = insert(&tx, component, bike, at, None)?;
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(component)))?;
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(std::slice::from_ref(component)),
+    )?;
     tx.commit()?;
     Ok(inst)
 }
@@ -68,11 +85,17 @@ pub(crate) fn insert(
     until: Option<Timestamp>,
 ) -> Result<Installation> {
     let retired: bool = tx
-        .query_row("SELECT retired FROM components WHERE id = ?1 AND deleted_at IS NULL", [component], |r| r.get(0))
+        .query_row(
+            "SELECT retired FROM components WHERE id = ?1 AND deleted_at IS NULL",
+            [component],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| components::not_found(component))?;
     if retired {
-        return Err(Error::Conflict("that component is retired; add a new one instead of installing it".to_owned()));
+        return Err(Error::Conflict(
+            "that component is retired; add a new one instead of installing it".to_owned(),
+        ));
     }
     let bike_exists: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM bikes WHERE id = ?1 AND deleted_at IS NULL)",
@@ -84,7 +107,9 @@ pub(crate) fn insert(
     }
     if let Some(until) = until {
         if until <= from {
-            return Err(Error::invalid("the removal date must be after the installation date"));
+            return Err(Error::invalid(
+                "the removal date must be after the installation date",
+            ));
         }
     }
     // Intervals [a, b) and [c, d) overlap when a < d and c < b (open ends are +infinity).
@@ -125,7 +150,11 @@ pub(crate) fn insert(
 }
 
 /// Closes the open installation at `at`, returning the bike it was on (None if on the shelf).
-pub(crate) fn close_open(tx: &Connection, component: &ComponentId, at: Timestamp) -> Result<Option<BikeId>> {
+pub(crate) fn close_open(
+    tx: &Connection,
+    component: &ComponentId,
+    at: Timestamp,
+) -> Result<Option<BikeId>> {
     let open: Option<(InstallationId, BikeId, Timestamp)> = tx
         .query_row(
             "SELECT id, bike_id, installed_at FROM installations
@@ -134,7 +163,9 @@ pub(crate) fn close_open(tx: &Connection, component: &ComponentId, at: Timestamp
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((id, bike, since)) = open else { return Ok(None) };
+    let Some((id, bike, since)) = open else {
+        return Ok(None);
+    };
     if at <= since {
         return Err(Error::invalid(format!(
             "the removal date must be after the installation date ({})",
@@ -167,7 +198,11 @@ pub fn history(store: &Store, component: &ComponentId) -> Result<Vec<Installatio
 }
 
 /// Components mounted on `bike` at instant `at`: those whose wear a ride then changes.
-pub(crate) fn mounted_at(conn: &Connection, bike: &BikeId, at: Timestamp) -> Result<Vec<ComponentId>> {
+pub(crate) fn mounted_at(
+    conn: &Connection,
+    bike: &BikeId,
+    at: Timestamp,
+) -> Result<Vec<ComponentId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT component_id FROM installations
          WHERE bike_id = ?1 AND deleted_at IS NULL AND installed_at <= ?2 AND (removed_at IS NULL OR removed_at > ?2)",

@@ -116,9 +116,12 @@ macro_rules! sql_text_enum {
             }
         }
         impl rusqlite::types::FromSql for $t {
-            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
                 let s = v.as_str()?;
-                s.parse().map_err(|e: Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
+                s.parse()
+                    .map_err(|e: Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
             }
         }
     };

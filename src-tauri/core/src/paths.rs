@@ -14,5 +14,7 @@ pub fn default_data_dir() -> Option<PathBuf> {
 
 /// The data directory forced by `PEDALWRENCHER_DATA_DIR` (tests, several profiles), if any.
 pub fn data_dir_override() -> Option<PathBuf> {
-    std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()).map(PathBuf::from)
+    std::env::var_os(DATA_DIR_ENV)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
 }

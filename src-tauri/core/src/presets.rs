@@ -44,7 +44,10 @@ pub fn find(kind: &str) -> Result<&'static Preset> {
         .find(|p| p.kind.eq_ignore_ascii_case(wanted) || p.label.eq_ignore_ascii_case(wanted))
         .ok_or_else(|| {
             let kinds: Vec<&str> = all().iter().map(|p| p.kind.as_str()).collect();
-            Error::invalid(format!("unknown component kind '{wanted}'; use one of {}", kinds.join(", ")))
+            Error::invalid(format!(
+                "unknown component kind '{wanted}'; use one of {}",
+                kinds.join(", ")
+            ))
         })
 }
 
@@ -54,9 +57,20 @@ mod tests {
 
     #[test]
     fn catalogue_parses_and_has_the_kinds_riders_expect() {
-        let parsed: Vec<Preset> = serde_json::from_str(include_str!("presets.json")).expect("presets.json parses");
+        let parsed: Vec<Preset> =
+            serde_json::from_str(include_str!("presets.json")).expect("presets.json parses");
         assert_eq!(parsed, all());
-        for kind in ["chain", "cassette", "tyre", "sealant", "brake_pads", "fork", "shock", "brake_fluid", "custom"] {
+        for kind in [
+            "chain",
+            "cassette",
+            "tyre",
+            "sealant",
+            "brake_pads",
+            "fork",
+            "shock",
+            "brake_fluid",
+            "custom",
+        ] {
             assert!(find(kind).is_ok(), "{kind} missing");
         }
     }
@@ -65,7 +79,12 @@ mod tests {
     fn every_preset_rule_has_a_positive_interval() {
         for p in all() {
             for r in &p.rules {
-                assert!(r.interval > 0.0 && r.interval.is_finite(), "{} / {}", p.kind, r.task);
+                assert!(
+                    r.interval > 0.0 && r.interval.is_finite(),
+                    "{} / {}",
+                    p.kind,
+                    r.task
+                );
             }
         }
     }
@@ -73,6 +92,9 @@ mod tests {
     #[test]
     fn chain_preset_replaces_every_3000_km() {
         let chain = find("Chain").unwrap();
-        assert!(chain.rules.iter().any(|r| r.metric == Metric::DistanceM && r.interval == 3_000_000.0));
+        assert!(chain
+            .rules
+            .iter()
+            .any(|r| r.metric == Metric::DistanceM && r.interval == 3_000_000.0));
     }
 }

@@ -43,7 +43,9 @@ impl FromStr for RideSource {
             "strava" => Ok(RideSource::Strava),
             "manual" => Ok(RideSource::Manual),
             "file" => Ok(RideSource::File),
-            other => Err(Error::invalid(format!("unknown ride source '{other}'; use strava, manual or file"))),
+            other => Err(Error::invalid(format!(
+                "unknown ride source '{other}'; use strava, manual or file"
+            ))),
         }
     }
 }
@@ -103,7 +105,9 @@ fn checked(id: RideId, new: NewRide) -> Result<Ride> {
     let moving = validate::non_negative("moving time", new.moving_time_s)?;
     let elapsed = validate::non_negative("elapsed time", new.elapsed_time_s.unwrap_or(moving))?;
     if elapsed < moving {
-        return Err(Error::invalid("elapsed time cannot be shorter than moving time"));
+        return Err(Error::invalid(
+            "elapsed time cannot be shorter than moving time",
+        ));
     }
     let external_id = match new.external_id {
         Some(e) => Some(validate::name("external id", &e)?),
@@ -119,7 +123,10 @@ fn checked(id: RideId, new: NewRide) -> Result<Ride> {
         moving_time_s: moving,
         elapsed_time_s: elapsed,
         elevation_m: validate::non_negative("elevation gain", new.elevation_m)?,
-        energy_kj: new.energy_kj.map(|e| validate::non_negative("energy", e)).transpose()?,
+        energy_kj: new
+            .energy_kj
+            .map(|e| validate::non_negative("energy", e))
+            .transpose()?,
         sport_type: validate::name("sport type", &new.sport_type)?,
         indoor: new.indoor,
         commute: new.commute,
@@ -129,11 +136,9 @@ fn checked(id: RideId, new: NewRide) -> Result<Ride> {
 
 fn ensure_bike(tx: &Connection, bike: Option<&BikeId>) -> Result<()> {
     let Some(bike) = bike else { return Ok(()) };
-    let ok: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM bikes WHERE id = ?1 AND deleted_at IS NULL)",
-        [bike],
-        |r| r.get(0),
-    )?;
+    let ok: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM bikes WHERE id = ?1 AND deleted_at IS NULL)")?
+        .query_row([bike], |r| r.get(0))?;
     if ok {
         Ok(())
     } else {
@@ -142,7 +147,12 @@ fn ensure_bike(tx: &Connection, bike: Option<&BikeId>) -> Result<()> {
 }
 
 /// Components whose wear a ride on `bike` at `at` touches.
-fn touched(tx: &Connection, bike: Option<&BikeId>, at: Timestamp, into: &mut BTreeSet<ComponentId>) -> Result<()> {
+fn touched(
+    tx: &Connection,
+    bike: Option<&BikeId>,
+    at: Timestamp,
+    into: &mut BTreeSet<ComponentId>,
+) -> Result<()> {
     if let Some(bike) = bike {
         into.extend(installations::mounted_at(tx, bike, at)?);
     }
@@ -198,7 +208,10 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
             continue;
         }
         let existing = existing.map(|(ride, _)| ride);
-        let ride = checked(existing.as_ref().map_or_else(RideId::new, |r| r.id.clone()), new)?;
+        let ride = checked(
+            existing.as_ref().map_or_else(RideId::new, |r| r.id.clone()),
+            new,
+        )?;
         ensure_bike(&tx, ride.bike_id.as_ref())?;
         match existing {
             Some(old) if old == ride => report.unchanged += 1,
@@ -246,7 +259,11 @@ pub fn edit(store: &mut Store, id: &RideId, patch: RidePatch) -> Result<Ride> {
         start_at: patch.start_at.unwrap_or(old.start_at),
         distance_m: patch.distance_m.unwrap_or(old.distance_m),
         moving_time_s: moving,
-        elapsed_time_s: Some(patch.elapsed_time_s.unwrap_or(old.elapsed_time_s.max(moving))),
+        elapsed_time_s: Some(
+            patch
+                .elapsed_time_s
+                .unwrap_or(old.elapsed_time_s.max(moving)),
+        ),
         elevation_m: patch.elevation_m.unwrap_or(old.elevation_m),
         energy_kj: patch.energy_kj.unwrap_or(old.energy_kj),
         sport_type: old.sport_type.clone(),
@@ -268,7 +285,14 @@ pub fn edit(store: &mut Store, id: &RideId, patch: RidePatch) -> Result<Ride> {
 
 /// Puts a ride on a bike (or back to unassigned with `None`).
 pub fn assign(store: &mut Store, id: &RideId, bike: Option<BikeId>) -> Result<Ride> {
-    edit(store, id, RidePatch { bike_id: Some(bike), ..Default::default() })
+    edit(
+        store,
+        id,
+        RidePatch {
+            bike_id: Some(bike),
+            ..Default::default()
+        },
+    )
 }
 
 /// Soft-deletes a ride; the wear it caused is taken back.
@@ -278,7 +302,10 @@ pub fn delete(store: &mut Store, id: &RideId) -> Result<()> {
     let mut set = BTreeSet::new();
     touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
     let now = Timestamp::now();
-    tx.execute("UPDATE rides SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![id, now])?;
+    tx.execute(
+        "UPDATE rides SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
     refresh(&tx, set)?;
     tx.commit()?;
     Ok(())
@@ -336,7 +363,8 @@ fn update(tx: &Connection, r: &Ride) -> Result<()> {
     Ok(())
 }
 
-const COLUMNS: &str = "id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
+const COLUMNS: &str =
+    "id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
     elevation_m, energy_kj, sport_type, indoor, commute, name";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Ride> {
@@ -359,7 +387,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Ride> {
 }
 
 /// The ride stored under (source, external id), and whether the rider deleted it.
-fn find_external(tx: &Connection, source: RideSource, external_id: &str) -> Result<Option<(Ride, bool)>> {
+fn find_external(
+    tx: &Connection,
+    source: RideSource,
+    external_id: &str,
+) -> Result<Option<(Ride, bool)>> {
     Ok(tx
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, deleted_at IS NOT NULL FROM rides WHERE source = ?1 AND external_id = ?2"
@@ -371,9 +403,17 @@ fn find_external(tx: &Connection, source: RideSource, external_id: &str) -> Resu
 pub fn get(store: &Store, id: &RideId) -> Result<Ride> {
     store
         .conn
-        .query_row(&format!("SELECT {COLUMNS} FROM rides WHERE id = ?1 AND deleted_at IS NULL"), [id], from_row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM rides WHERE id = ?1 AND deleted_at IS NULL"),
+            [id],
+            from_row,
+        )
         .optional()?
-        .ok_or_else(|| Error::NotFound { kind: "ride", id: id.to_string(), list: "rides" })
+        .ok_or_else(|| Error::NotFound {
+            kind: "ride",
+            id: id.to_string(),
+            list: "rides",
+        })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -396,7 +436,9 @@ pub fn list(store: &Store, q: &RideQuery) -> Result<Vec<Ride>> {
 }
 
 pub fn count_unassigned(store: &Store) -> Result<i64> {
-    Ok(store
-        .conn
-        .query_row("SELECT COUNT(*) FROM rides WHERE bike_id IS NULL AND deleted_at IS NULL", [], |r| r.get(0))?)
+    Ok(store.conn.query_row(
+        "SELECT COUNT(*) FROM rides WHERE bike_id IS NULL AND deleted_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
 }

@@ -84,7 +84,10 @@ pub(crate) fn insert(tx: &Connection, component: &ComponentId, new: NewRule) -> 
         task: validate::name("task", &new.task)?,
         metric: new.metric,
         interval: validate::positive("interval", new.interval)?,
-        warn_fraction: validate::fraction("warn fraction", new.warn_fraction.unwrap_or(DEFAULT_WARN_FRACTION))?,
+        warn_fraction: validate::fraction(
+            "warn fraction",
+            new.warn_fraction.unwrap_or(DEFAULT_WARN_FRACTION),
+        )?,
         repeat: new.repeat,
         filter: new.filter,
         snoozed_until: None,
@@ -102,7 +105,10 @@ pub fn add(store: &mut Store, component: &ComponentId, new: NewRule) -> Result<R
     components::get(store, component)?;
     let tx = store.write()?;
     let rule = insert(&tx, component, new)?;
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(component)))?;
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(std::slice::from_ref(component)),
+    )?;
     tx.commit()?;
     Ok(rule)
 }
@@ -130,7 +136,10 @@ pub fn edit(store: &mut Store, id: &RuleId, patch: RulePatch) -> Result<Rule> {
          WHERE id = ?1",
         params![rule.id, rule.task, rule.interval, rule.warn_fraction, rule.repeat, rule.filter, Timestamp::now()],
     )?;
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&rule.component_id)))?;
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(std::slice::from_ref(&rule.component_id)),
+    )?;
     tx.commit()?;
     Ok(rule)
 }
@@ -138,7 +147,10 @@ pub fn edit(store: &mut Store, id: &RuleId, patch: RulePatch) -> Result<Rule> {
 pub fn delete(store: &mut Store, id: &RuleId) -> Result<()> {
     get(store, id)?;
     let tx = store.write()?;
-    tx.execute("UPDATE rules SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![id, Timestamp::now()])?;
+    tx.execute(
+        "UPDATE rules SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+        params![id, Timestamp::now()],
+    )?;
     tx.execute("DELETE FROM rule_usage WHERE rule_id = ?1", [id])?;
     tx.commit()?;
     Ok(())
@@ -179,11 +191,24 @@ pub fn mark_done(store: &mut Store, id: &RuleId, new: NewService) -> Result<Serv
     tx.execute(
         "INSERT INTO services (id, rule_id, done_at, cost_cents, notes, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![service.id, service.rule_id, service.done_at, service.cost_cents, service.notes, now],
+        params![
+            service.id,
+            service.rule_id,
+            service.done_at,
+            service.cost_cents,
+            service.notes,
+            now
+        ],
     )?;
     // A fresh counter makes any snooze moot.
-    tx.execute("UPDATE rules SET snoozed_until = NULL, updated_at = ?2 WHERE id = ?1", params![id, now])?;
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&rule.component_id)))?;
+    tx.execute(
+        "UPDATE rules SET snoozed_until = NULL, updated_at = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(std::slice::from_ref(&rule.component_id)),
+    )?;
     tx.commit()?;
     Ok(service)
 }
@@ -205,12 +230,19 @@ pub fn services(store: &Store, id: &RuleId) -> Result<Vec<Service>> {
          WHERE rule_id = ?1 AND deleted_at IS NULL ORDER BY done_at DESC",
     )?;
     let rows = stmt.query_map([id], |r| {
-        Ok(Service { id: r.get(0)?, rule_id: r.get(1)?, done_at: r.get(2)?, cost_cents: r.get(3)?, notes: r.get(4)? })
+        Ok(Service {
+            id: r.get(0)?,
+            rule_id: r.get(1)?,
+            done_at: r.get(2)?,
+            cost_cents: r.get(3)?,
+            notes: r.get(4)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-const COLUMNS: &str = "id, component_id, task, metric, interval, warn_fraction, repeat, filter, snoozed_until";
+const COLUMNS: &str =
+    "id, component_id, task, metric, interval, warn_fraction, repeat, filter, snoozed_until";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Rule> {
     Ok(Rule {
@@ -229,9 +261,17 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Rule> {
 pub fn get(store: &Store, id: &RuleId) -> Result<Rule> {
     store
         .conn
-        .query_row(&format!("SELECT {COLUMNS} FROM rules WHERE id = ?1 AND deleted_at IS NULL"), [id], from_row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM rules WHERE id = ?1 AND deleted_at IS NULL"),
+            [id],
+            from_row,
+        )
         .optional()?
-        .ok_or_else(|| Error::NotFound { kind: "rule", id: id.to_string(), list: "due" })
+        .ok_or_else(|| Error::NotFound {
+            kind: "rule",
+            id: id.to_string(),
+            list: "due",
+        })
 }
 
 pub(crate) fn list_for_component(conn: &Connection, component: &ComponentId) -> Result<Vec<Rule>> {
@@ -344,14 +384,24 @@ pub fn statuses(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
     })?;
     let mut out: Vec<RuleStatus> = rows.collect::<rusqlite::Result<_>>()?;
     out.sort_by(|a, b| {
-        b.fraction.total_cmp(&a.fraction).then_with(|| a.component.cmp(&b.component)).then_with(|| a.rule_id.cmp(&b.rule_id))
+        b.fraction
+            .total_cmp(&a.fraction)
+            .then_with(|| a.component.cmp(&b.component))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
     });
     Ok(out)
 }
 
 /// Calendar age: days since the anchor, plus the part's age when it arrived if never serviced.
-pub fn days_used(now: Timestamp, anchor_at: Option<Timestamp>, serviced: bool, initial_days: f64) -> f64 {
+pub fn days_used(
+    now: Timestamp,
+    anchor_at: Option<Timestamp>,
+    serviced: bool,
+    initial_days: f64,
+) -> f64 {
     let offset = if serviced { 0.0 } else { initial_days };
-    let elapsed = anchor_at.map_or(0.0, |a| (now.millis() - a.millis()).max(0) as f64 / MS_PER_DAY as f64);
+    let elapsed = anchor_at.map_or(0.0, |a| {
+        (now.millis() - a.millis()).max(0) as f64 / MS_PER_DAY as f64
+    });
     offset + elapsed
 }

@@ -44,10 +44,19 @@ impl Store {
     }
 
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).map_err(|source| Error::Open { path: path.to_owned(), source })?;
-        let mut store = Self { conn, path: Some(path.to_owned()) };
+        let conn = Connection::open(path).map_err(|source| Error::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut store = Self {
+            conn,
+            path: Some(path.to_owned()),
+        };
         store.prepare().map_err(|e| match e {
-            Error::Storage(source) => Error::Open { path: path.to_owned(), source },
+            Error::Storage(source) => Error::Open {
+                path: path.to_owned(),
+                source,
+            },
             other => other,
         })?;
         Ok(store)
@@ -55,7 +64,10 @@ impl Store {
 
     /// A private in-memory database, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Self> {
-        let mut store = Self { conn: Connection::open_in_memory()?, path: None };
+        let mut store = Self {
+            conn: Connection::open_in_memory()?,
+            path: None,
+        };
         store.prepare()?;
         Ok(store)
     }
@@ -65,14 +77,20 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         MIGRATIONS.to_version(&mut conn, version)?;
-        Ok(Self { conn, path: Some(path.to_owned()) })
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+        })
     }
 
     fn prepare(&mut self) -> Result<()> {
         configure(&self.conn)?;
         let found = self.schema_version()?;
         if found > latest_version() {
-            return Err(Error::TooNew { found, supported: latest_version() });
+            return Err(Error::TooNew {
+                found,
+                supported: latest_version(),
+            });
         }
         MIGRATIONS.to_latest(&mut self.conn)?;
         crate::usage::fill_missing(self)?;
@@ -85,7 +103,9 @@ impl Store {
 
     /// The schema version stored in the file.
     pub fn schema_version(&self) -> Result<usize> {
-        let v: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let v: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         Ok(usize::try_from(v).unwrap_or(0))
     }
 
@@ -99,7 +119,9 @@ impl Store {
     /// [`Store::atomically`] it nests as a savepoint. Dropped without `commit`, it rolls back.
     pub(crate) fn write(&mut self) -> Result<Write<'_>> {
         if self.conn.is_autocommit() {
-            Ok(Write::Tx(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?))
+            Ok(Write::Tx(self.conn.transaction_with_behavior(
+                TransactionBehavior::Immediate,
+            )?))
         } else {
             Ok(Write::Nested(self.conn.savepoint()?))
         }
@@ -179,9 +201,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
         assert_eq!(store.schema_version().unwrap(), latest_version());
-        let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        let fk: i64 = store
+            .conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
     }
 }

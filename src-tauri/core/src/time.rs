@@ -55,7 +55,10 @@ impl Timestamp {
                 .map_err(|_| bad())?
         };
         // DST gaps have no local midnight; take the earliest valid reading.
-        let local = Local.from_local_datetime(&naive).earliest().ok_or_else(bad)?;
+        let local = Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .ok_or_else(bad)?;
         Ok(Self(local.timestamp_millis()))
     }
 }

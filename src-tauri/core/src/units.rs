@@ -23,7 +23,9 @@ impl FromStr for Units {
         match s.trim().to_ascii_lowercase().as_str() {
             "metric" | "km" => Ok(Units::Metric),
             "imperial" | "mi" | "miles" => Ok(Units::Imperial),
-            other => Err(Error::invalid(format!("unknown units '{other}'; use metric or imperial"))),
+            other => Err(Error::invalid(format!(
+                "unknown units '{other}'; use metric or imperial"
+            ))),
         }
     }
 }
@@ -94,7 +96,11 @@ fn group_thousands(v: f64) -> String {
 /// Parses a duration: "1:30" (h:mm), "1:30:00", "90m", "1h30m", "1.5h" or plain hours "1.5".
 pub fn parse_duration_s(text: &str) -> Result<f64> {
     let t = text.trim().to_ascii_lowercase();
-    let bad = || Error::invalid(format!("'{text}' is not a duration; write 1:30, 1h30m, 90m or 1.5h"));
+    let bad = || {
+        Error::invalid(format!(
+            "'{text}' is not a duration; write 1:30, 1h30m, 90m or 1.5h"
+        ))
+    };
     let num = |s: &str| -> Result<f64> {
         let v: f64 = s.trim().parse().map_err(|_| bad())?;
         if v.is_finite() && v >= 0.0 {
@@ -143,7 +149,13 @@ mod tests {
     fn imperial_round_trips_and_formats() {
         let m = Units::Imperial.from_display(Metric::DistanceM, 10.0);
         assert!((Units::Imperial.to_display(Metric::DistanceM, m) - 10.0).abs() < 1e-9);
-        assert_eq!(Units::Metric.format(Metric::DistanceM, 3_000_000.0), "3,000 km");
-        assert_eq!(Units::Metric.format(Metric::DistanceM, -200_000.0), "-200 km");
+        assert_eq!(
+            Units::Metric.format(Metric::DistanceM, 3_000_000.0),
+            "3,000 km"
+        );
+        assert_eq!(
+            Units::Metric.format(Metric::DistanceM, -200_000.0),
+            "-200 km"
+        );
     }
 }

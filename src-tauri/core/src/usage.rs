@@ -77,7 +77,14 @@ fn rule_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRow> {
         Metric::EnergyKj => r.get(8)?,
         Metric::Days => 0.0, // calendar age is computed when read, from the anchor
     };
-    Ok(RuleRow { id: r.get(0)?, component: r.get(1)?, metric, filter: r.get(3)?, initial, last_service: r.get(9)? })
+    Ok(RuleRow {
+        id: r.get(0)?,
+        component: r.get(1)?,
+        metric,
+        filter: r.get(3)?,
+        initial,
+        last_service: r.get(9)?,
+    })
 }
 
 fn load_rules(conn: &Connection, scope: &Scope<'_>) -> Result<Vec<RuleRow>> {
@@ -100,7 +107,10 @@ fn load_rules(conn: &Connection, scope: &Scope<'_>) -> Result<Vec<RuleRow>> {
     }
 }
 
-fn load_installations(conn: &Connection, components: &BTreeSet<&ComponentId>) -> Result<HashMap<ComponentId, Vec<InstallRow>>> {
+fn load_installations(
+    conn: &Connection,
+    components: &BTreeSet<&ComponentId>,
+) -> Result<HashMap<ComponentId, Vec<InstallRow>>> {
     let mut stmt = conn.prepare_cached(
         "SELECT bike_id, installed_at, removed_at FROM installations
          WHERE component_id = ?1 AND deleted_at IS NULL ORDER BY installed_at",
@@ -108,7 +118,11 @@ fn load_installations(conn: &Connection, components: &BTreeSet<&ComponentId>) ->
     let mut out = HashMap::new();
     for &c in components {
         let rows = stmt.query_map([c], |r| {
-            Ok(InstallRow { bike: r.get(0)?, from: r.get(1)?, until: r.get::<_, Option<i64>>(2)?.unwrap_or(i64::MAX) })
+            Ok(InstallRow {
+                bike: r.get(0)?,
+                from: r.get(1)?,
+                until: r.get::<_, Option<i64>>(2)?.unwrap_or(i64::MAX),
+            })
         })?;
         out.insert(c.clone(), rows.collect::<rusqlite::Result<Vec<_>>>()?);
     }
@@ -116,7 +130,10 @@ fn load_installations(conn: &Connection, components: &BTreeSet<&ComponentId>) ->
 }
 
 /// Rides of each bike, sorted by start time (the index `rides_bike_start` serves this order).
-fn load_rides(conn: &Connection, bikes: &BTreeSet<&BikeId>) -> Result<HashMap<BikeId, Vec<RideRow>>> {
+fn load_rides(
+    conn: &Connection,
+    bikes: &BTreeSet<&BikeId>,
+) -> Result<HashMap<BikeId, Vec<RideRow>>> {
     let mut stmt = conn.prepare_cached(
         "SELECT start_at, distance_m, moving_time_s, elevation_m, COALESCE(energy_kj, 0), indoor
          FROM rides WHERE bike_id = ?1 AND deleted_at IS NULL ORDER BY start_at",
@@ -156,14 +173,20 @@ pub(crate) fn refresh(conn: &Connection, scope: Scope<'_>) -> Result<()> {
     for rule in &rules {
         let spans = installs.get(&rule.component).unwrap_or(&none);
         let lower = rule.last_service.unwrap_or(i64::MIN);
-        let mut used = if rule.last_service.is_some() { 0.0 } else { rule.initial };
+        let mut used = if rule.last_service.is_some() {
+            0.0
+        } else {
+            rule.initial
+        };
         if rule.metric != Metric::Days {
             for span in spans {
                 let (from, until) = (span.from.max(lower), span.until);
                 if from >= until {
                     continue;
                 }
-                let Some(bike_rides) = rides.get(&span.bike) else { continue };
+                let Some(bike_rides) = rides.get(&span.bike) else {
+                    continue;
+                };
                 let lo = bike_rides.partition_point(|r| r.start < from);
                 let hi = bike_rides.partition_point(|r| r.start < until);
                 used += bike_rides[lo..hi]
@@ -175,13 +198,22 @@ pub(crate) fn refresh(conn: &Connection, scope: Scope<'_>) -> Result<()> {
         }
         let first_install = spans.iter().map(|s| s.from).min();
         let anchor = rule.last_service.or(first_install);
-        upsert.execute(params![rule.id, used, anchor, rule.last_service.is_some(), now])?;
+        upsert.execute(params![
+            rule.id,
+            used,
+            anchor,
+            rule.last_service.is_some(),
+            now
+        ])?;
     }
     Ok(())
 }
 
 /// Components that were ever mounted on any of `bikes`.
-pub(crate) fn components_ever_on(conn: &Connection, bikes: &BTreeSet<BikeId>) -> Result<Vec<ComponentId>> {
+pub(crate) fn components_ever_on(
+    conn: &Connection,
+    bikes: &BTreeSet<BikeId>,
+) -> Result<Vec<ComponentId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT component_id FROM installations WHERE bike_id = ?1 AND deleted_at IS NULL",
     )?;

@@ -10,7 +10,9 @@ pub const MAX_NOTES_CHARS: usize = 10_000;
 pub fn name(field: &str, value: &str) -> Result<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(Error::invalid(format!("{field} is empty; give it a name such as \"Road bike\"")));
+        return Err(Error::invalid(format!(
+            "{field} is empty; give it a name such as \"Road bike\""
+        )));
     }
     text(field, trimmed, MAX_NAME_CHARS)
 }
@@ -23,8 +25,13 @@ pub fn text(field: &str, value: &str, max_chars: usize) -> Result<String> {
             "{field} is {count} characters long; keep it to {max_chars} or fewer"
         )));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(Error::invalid(format!("{field} contains control characters; remove them")));
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Error::invalid(format!(
+            "{field} contains control characters; remove them"
+        )));
     }
     Ok(value.to_owned())
 }
@@ -32,10 +39,14 @@ pub fn text(field: &str, value: &str, max_chars: usize) -> Result<String> {
 /// A quantity that must be a real number ≥ 0 (distance, time, elevation, energy).
 pub fn non_negative(field: &str, value: f64) -> Result<f64> {
     if !value.is_finite() {
-        return Err(Error::invalid(format!("{field} must be a number, not {value}")));
+        return Err(Error::invalid(format!(
+            "{field} must be a number, not {value}"
+        )));
     }
     if value < 0.0 {
-        return Err(Error::invalid(format!("{field} cannot be negative ({value})")));
+        return Err(Error::invalid(format!(
+            "{field} cannot be negative ({value})"
+        )));
     }
     Ok(value)
 }
@@ -71,13 +82,19 @@ mod tests {
 
     #[test]
     fn names_keep_emoji_and_sql_metacharacters_exactly() {
-        assert_eq!(name("name", "Robert'); DROP TABLE bikes;-- 🚲").unwrap(), "Robert'); DROP TABLE bikes;-- 🚲");
+        assert_eq!(
+            name("name", "Robert'); DROP TABLE bikes;-- 🚲").unwrap(),
+            "Robert'); DROP TABLE bikes;-- 🚲"
+        );
     }
 
     #[test]
     fn empty_and_overlong_names_are_rejected() {
         assert!(matches!(name("name", "   "), Err(Error::Invalid(_))));
-        assert!(matches!(name("name", &"x".repeat(10_000)), Err(Error::Invalid(_))));
+        assert!(matches!(
+            name("name", &"x".repeat(10_000)),
+            Err(Error::Invalid(_))
+        ));
     }
 
     #[test]

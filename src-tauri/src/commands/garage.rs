@@ -39,7 +39,10 @@ pub fn add_bike(state: State<'_, AppState>, input: NewBike) -> Result<Bike, Comm
 }
 
 #[tauri::command(async)]
-pub fn add_component(state: State<'_, AppState>, input: NewComponent) -> Result<Component, CommandError> {
+pub fn add_component(
+    state: State<'_, AppState>,
+    input: NewComponent,
+) -> Result<Component, CommandError> {
     state.with(|s| components::add(s, input))
 }
 

@@ -19,7 +19,13 @@ pub struct Cli {
     pub data_dir: Option<PathBuf>,
 
     /// Units for input and output.
-    #[arg(long, global = true, env = "PEDALWRENCHER_UNITS", default_value = "metric", value_name = "metric|imperial")]
+    #[arg(
+        long,
+        global = true,
+        env = "PEDALWRENCHER_UNITS",
+        default_value = "metric",
+        value_name = "metric|imperial"
+    )]
     pub units: String,
 
     /// Print machine-readable JSON instead of tables.
@@ -92,7 +98,8 @@ pub enum Command {
     /// Quiet a rule's reminders for a while.
     Snooze {
         rule: String,
-        #[arg(long, conflicts_with_all = ["until", "clear"])]
+        /// At most 36500 (a hundred years).
+        #[arg(long, conflicts_with_all = ["until", "clear"], value_parser = clap::value_parser!(u32).range(1..=36_500))]
         days: Option<u32>,
         #[arg(long, conflicts_with = "clear")]
         until: Option<String>,
@@ -153,7 +160,7 @@ pub enum ComponentCmd {
         #[arg(long)]
         bike: Option<String>,
         /// When it was mounted (default: now).
-        #[arg(long)]
+        #[arg(long, requires = "bike")]
         installed: Option<String>,
         #[arg(long, default_value = "")]
         brand: String,

@@ -8,7 +8,10 @@ use pedalwrencher_core::installations;
 use pedalwrencher_core::rides::{self, NewRide, RideQuery, RideSource};
 use pedalwrencher_core::rules::{self, NewRule, NewService, RulePatch, State};
 use pedalwrencher_core::units::{parse_duration_s, Units};
-use pedalwrencher_core::{demo, paths, presets, store, BikeId, ComponentId, Error, Metric, Result, RideId, RuleId, Store, Timestamp};
+use pedalwrencher_core::{
+    demo, paths, presets, store, validate, BikeId, ComponentId, Error, Metric, Result, RideId,
+    RuleId, Store, Timestamp,
+};
 
 use crate::args::{BikeCmd, Cli, Command, ComponentCmd, RideCmd, RuleCmd};
 use crate::table::Table;
@@ -19,21 +22,48 @@ struct Out {
 }
 
 impl Out {
+    /// A quantity typed in the rider's units, checked as typed (so a message quotes what they
+    /// wrote, not metres or seconds), then converted to SI.
+    fn si(&self, field: &str, metric: Metric, value: f64) -> Result<f64> {
+        Ok(self
+            .units
+            .from_display(metric, validate::non_negative(field, value)?))
+    }
+
     /// JSON for scripts, or the human rendering.
     fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
         if self.json {
             let text = serde_json::to_string_pretty(value)
                 .map_err(|e| Error::Invalid(format!("could not encode the output as JSON: {e}")))?;
-            println!("{text}");
+            print_out(&text);
         } else {
-            println!("{}", human(value));
+            print_out(&human(value));
         }
         Ok(())
     }
 }
 
+/// Writes to stdout without `println!`'s panic when stdout is gone or full.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        // The reader went away (`| head`): the command itself succeeded.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        // Any write already made is committed; only the report is lost.
+        Err(e) => {
+            eprintln!("error: could not write the output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
-    let out = Out { json: cli.json, units: cli.units.parse()? };
+    let out = Out {
+        json: cli.json,
+        units: cli.units.parse()?,
+    };
     let dir = match cli.data_dir.clone().or_else(paths::default_data_dir) {
         Some(dir) => dir,
         None => {
@@ -96,7 +126,11 @@ pub fn run(cli: Cli) -> Result<()> {
                         c.component.kind.clone(),
                         c.bike.clone().unwrap_or_else(|| "(shelf)".into()),
                         c.installed_at.map(|t| t.local_date()).unwrap_or_default(),
-                        if c.component.retired { "yes".into() } else { String::new() },
+                        if c.component.retired {
+                            "yes".into()
+                        } else {
+                            String::new()
+                        },
                     ]);
                 }
                 t.render()
@@ -109,17 +143,37 @@ pub fn run(cli: Cli) -> Result<()> {
                 let rules: Vec<String> = p
                     .rules
                     .iter()
-                    .map(|r| format!("{} every {}", r.task.to_lowercase(), out.units.format(r.metric, r.interval)))
+                    .map(|r| {
+                        format!(
+                            "{} every {}",
+                            r.task.to_lowercase(),
+                            out.units.format(r.metric, r.interval)
+                        )
+                    })
                     .collect();
                 t.row(vec![p.kind.clone(), p.label.clone(), rules.join("; ")]);
             }
             t.render()
         }),
-        Command::Rides { bike, unassigned, limit } => {
-            let q = RideQuery { bike: bike.map(BikeId::from), unassigned_only: unassigned, limit: Some(limit) };
+        Command::Rides {
+            bike,
+            unassigned,
+            limit,
+        } => {
+            let bike = bike.map(BikeId::from);
+            if let Some(b) = &bike {
+                bikes::get(s, b)?;
+            }
+            let q = RideQuery {
+                bike,
+                unassigned_only: unassigned,
+                limit: Some(limit),
+            };
             let list = rides::list(s, &q)?;
             out.emit(&list, |list| {
-                let mut t = Table::new(&["ID", "DATE", "NAME", "DISTANCE", "MOVING", "CLIMB", "BIKE"]).right(&[3, 4, 5]);
+                let mut t =
+                    Table::new(&["ID", "DATE", "NAME", "DISTANCE", "MOVING", "CLIMB", "BIKE"])
+                        .right(&[3, 4, 5]);
                 for r in list {
                     t.row(vec![
                         r.id.to_string(),
@@ -128,7 +182,9 @@ pub fn run(cli: Cli) -> Result<()> {
                         out.units.format(Metric::DistanceM, r.distance_m),
                         out.units.format(Metric::MovingTimeS, r.moving_time_s),
                         out.units.format(Metric::ElevationM, r.elevation_m),
-                        r.bike_id.as_ref().map_or("(unassigned)".into(), |b| b.to_string()),
+                        r.bike_id
+                            .as_ref()
+                            .map_or("(unassigned)".into(), |b| b.to_string()),
                     ]);
                 }
                 t.render()
@@ -142,7 +198,17 @@ pub fn run(cli: Cli) -> Result<()> {
                 list.retain(|r| r.state != State::Ok);
             }
             out.emit(&list, |list| {
-                let mut t = Table::new(&["RULE", "BIKE", "COMPONENT", "TASK", "USED", "INTERVAL", "LEFT", "STATE"]).right(&[4, 5, 6]);
+                let mut t = Table::new(&[
+                    "RULE",
+                    "BIKE",
+                    "COMPONENT",
+                    "TASK",
+                    "USED",
+                    "INTERVAL",
+                    "LEFT",
+                    "STATE",
+                ])
+                .right(&[4, 5, 6]);
                 for r in list {
                     let left = if r.remaining >= 0.0 {
                         out.units.format(r.metric, r.remaining)
@@ -150,7 +216,9 @@ pub fn run(cli: Cli) -> Result<()> {
                         format!("over {}", out.units.format(r.metric, -r.remaining))
                     };
                     let state = match (r.state, r.snoozed_until) {
-                        (st, Some(until)) if until > now => format!("{} (snoozed)", state_label(st)),
+                        (st, Some(until)) if until > now => {
+                            format!("{} (snoozed)", state_label(st))
+                        }
                         (st, _) => state_label(st).to_owned(),
                     };
                     t.row(vec![
@@ -165,23 +233,47 @@ pub fn run(cli: Cli) -> Result<()> {
                     ]);
                 }
                 if list.is_empty() {
-                    "Nothing to show: no service intervals yet, or none needing attention.".to_owned()
+                    "Nothing to show: no service intervals yet, or none needing attention."
+                        .to_owned()
                 } else {
                     t.render()
                 }
             })
         }
-        Command::Done { rule, date, cost, notes } => {
-            let svc = NewService { done_at: date.as_deref().map(Timestamp::parse).transpose()?, cost_cents: money(cost.as_deref())?, notes };
+        Command::Done {
+            rule,
+            date,
+            cost,
+            notes,
+        } => {
+            let svc = NewService {
+                done_at: date.as_deref().map(Timestamp::parse).transpose()?,
+                cost_cents: money(cost.as_deref())?,
+                notes,
+            };
             let done = rules::mark_done(s, &RuleId::from(rule), svc)?;
-            out.emit(&done, |d| format!("Marked done on {}; the counter starts again.", d.done_at.local_date()))
+            out.emit(&done, |d| {
+                format!(
+                    "Marked done on {}; the counter starts again.",
+                    d.done_at.local_date()
+                )
+            })
         }
-        Command::Snooze { rule, days, until, clear } => {
+        Command::Snooze {
+            rule,
+            days,
+            until,
+            clear,
+        } => {
             let until = match (days, until, clear) {
                 (_, _, true) => None,
                 (Some(d), _, _) => Some(now.plus_days(i64::from(d))),
                 (None, Some(u), _) => Some(Timestamp::parse(&u)?),
-                (None, None, false) => return Err(Error::Invalid("say how long: --days N, --until DATE or --clear".into())),
+                (None, None, false) => {
+                    return Err(Error::Invalid(
+                        "say how long: --days N, --until DATE or --clear".into(),
+                    ))
+                }
             };
             let r = rules::snooze(s, &RuleId::from(rule), until)?;
             out.emit(&r, |r| match r.snoozed_until {
@@ -215,13 +307,19 @@ struct Status {
 fn status(s: &mut Store, out: &Out, now: Timestamp) -> Result<()> {
     let statuses = rules::statuses(s, now)?;
     let st = Status {
-        database: s.path().map(|p| p.display().to_string()).unwrap_or_default(),
+        database: s
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         schema_version: s.schema_version()?,
         latest_schema_version: store::latest_version(),
         bikes: bikes::list(s)?.len(),
         rules: statuses.len(),
         due: statuses.iter().filter(|r| r.state == State::Due).count(),
-        due_soon: statuses.iter().filter(|r| r.state == State::DueSoon).count(),
+        due_soon: statuses
+            .iter()
+            .filter(|r| r.state == State::DueSoon)
+            .count(),
         unassigned_rides: rides::count_unassigned(s)?,
     };
     out.emit(&st, |st| {
@@ -234,13 +332,40 @@ fn status(s: &mut Store, out: &Out, now: Timestamp) -> Result<()> {
 
 fn bike(s: &mut Store, out: &Out, cmd: BikeCmd) -> Result<()> {
     let b = match cmd {
-        BikeCmd::Add { name, kind, strava_gear_id, notes } => bikes::add(s, NewBike { name, kind, strava_gear_id, notes })?,
-        BikeCmd::Edit { id, name, kind, notes } => {
-            bikes::edit(s, &BikeId::from(id), BikePatch { name, kind, notes, ..Default::default() })?
-        }
+        BikeCmd::Add {
+            name,
+            kind,
+            strava_gear_id,
+            notes,
+        } => bikes::add(
+            s,
+            NewBike {
+                name,
+                kind,
+                strava_gear_id,
+                notes,
+            },
+        )?,
+        BikeCmd::Edit {
+            id,
+            name,
+            kind,
+            notes,
+        } => bikes::edit(
+            s,
+            &BikeId::from(id),
+            BikePatch {
+                name,
+                kind,
+                notes,
+                ..Default::default()
+            },
+        )?,
         BikeCmd::Retire { id } => bikes::retire(s, &BikeId::from(id))?,
     };
-    out.emit(&b, |b| format!("Bike \"{}\" ({}) saved. id: {}", b.name, b.kind, b.id))
+    out.emit(&b, |b| {
+        format!("Bike \"{}\" ({}) saved. id: {}", b.name, b.kind, b.id)
+    })
 }
 
 fn when(at: Option<&str>, now: Timestamp) -> Result<Timestamp> {
@@ -249,10 +374,29 @@ fn when(at: Option<&str>, now: Timestamp) -> Result<Timestamp> {
 
 fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Result<()> {
     match cmd {
-        ComponentCmd::Add { kind, name, bike, installed, brand, model, cost, used, no_rules } => {
+        ComponentCmd::Add {
+            kind,
+            name,
+            bike,
+            installed,
+            brand,
+            model,
+            cost,
+            used,
+            no_rules,
+        } => {
             let initial = InitialUsage {
-                distance_m: out.units.from_display(Metric::DistanceM, used.used_distance.unwrap_or(0.0)),
-                moving_time_s: used.used_hours.as_deref().map(parse_duration_s).transpose()?.unwrap_or(0.0),
+                distance_m: out.si(
+                    "starting distance",
+                    Metric::DistanceM,
+                    used.used_distance.unwrap_or(0.0),
+                )?,
+                moving_time_s: used
+                    .used_hours
+                    .as_deref()
+                    .map(parse_duration_s)
+                    .transpose()?
+                    .unwrap_or(0.0),
                 days: used.used_days.unwrap_or(0.0),
                 ..Default::default()
             };
@@ -270,25 +414,54 @@ fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Res
             };
             let c = components::add(s, new)?;
             let rules = rules_of(s, &c.id)?;
-            out.emit(&serde_json::json!({ "component": c, "rules": rules }), |_| {
-                let mut text = format!("Component \"{}\" ({}) added. id: {}", c.name, c.kind, c.id);
-                for r in &rules {
-                    text.push_str(&format!("\n  rule {}: {} every {}", r.id, r.task, out.units.format(r.metric, r.interval)));
-                }
-                text
-            })
+            out.emit(
+                &serde_json::json!({ "component": c, "rules": rules }),
+                |_| {
+                    let mut text =
+                        format!("Component \"{}\" ({}) added. id: {}", c.name, c.kind, c.id);
+                    for r in &rules {
+                        text.push_str(&format!(
+                            "\n  rule {}: {} every {}",
+                            r.id,
+                            r.task,
+                            out.units.format(r.metric, r.interval)
+                        ));
+                    }
+                    text
+                },
+            )
         }
-        ComponentCmd::Install { id, bike, at, until } => {
+        ComponentCmd::Install {
+            id,
+            bike,
+            at,
+            until,
+        } => {
             let until = until.as_deref().map(Timestamp::parse).transpose()?;
-            let i = installations::install(s, &ComponentId::from(id), &BikeId::from(bike), when(at.as_deref(), now)?, until)?;
-            out.emit(&i, |i| format!("Installed from {}.", i.installed_at.local_date()))
+            let i = installations::install(
+                s,
+                &ComponentId::from(id),
+                &BikeId::from(bike),
+                when(at.as_deref(), now)?,
+                until,
+            )?;
+            out.emit(&i, |i| {
+                format!("Installed from {}.", i.installed_at.local_date())
+            })
         }
         ComponentCmd::Remove { id, at } => {
             let bike = installations::remove(s, &ComponentId::from(id), when(at.as_deref(), now)?)?;
-            out.emit(&serde_json::json!({ "removed_from": bike }), |_| "Removed; it is now on the shelf.".to_owned())
+            out.emit(&serde_json::json!({ "removed_from": bike }), |_| {
+                "Removed; it is now on the shelf.".to_owned()
+            })
         }
         ComponentCmd::Move { id, bike, at } => {
-            let i = installations::move_to(s, &ComponentId::from(id), &BikeId::from(bike), when(at.as_deref(), now)?)?;
+            let i = installations::move_to(
+                s,
+                &ComponentId::from(id),
+                &BikeId::from(bike),
+                when(at.as_deref(), now)?,
+            )?;
             out.emit(&i, |i| format!("Moved on {}.", i.installed_at.local_date()))
         }
         ComponentCmd::Retire { id, at } => {
@@ -297,7 +470,9 @@ fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Res
         }
         ComponentCmd::Replace { id, at } => {
             let c = components::replace(s, &ComponentId::from(id), when(at.as_deref(), now)?)?;
-            out.emit(&c, |c| format!("Replaced. The new \"{}\" has id {}.", c.name, c.id))
+            out.emit(&c, |c| {
+                format!("Replaced. The new \"{}\" has id {}.", c.name, c.id)
+            })
         }
     }
 }
@@ -314,15 +489,25 @@ fn rules_of(s: &Store, id: &ComponentId) -> Result<Vec<rules::Rule>> {
 
 fn ride(s: &mut Store, out: &Out, cmd: RideCmd, now: Timestamp) -> Result<()> {
     match cmd {
-        RideCmd::Add { bike, date, distance, time, elevation, energy, indoor, commute, name } => {
+        RideCmd::Add {
+            bike,
+            date,
+            distance,
+            time,
+            elevation,
+            energy,
+            indoor,
+            commute,
+            name,
+        } => {
             let moving = parse_duration_s(&time)?;
             let new = NewRide {
                 bike_id: bike.map(BikeId::from),
                 start_at: when(date.as_deref(), now)?,
-                distance_m: out.units.from_display(Metric::DistanceM, distance),
+                distance_m: out.si("distance", Metric::DistanceM, distance)?,
                 moving_time_s: moving,
                 elapsed_time_s: None,
-                elevation_m: out.units.from_display(Metric::ElevationM, elevation),
+                elevation_m: out.si("elevation gain", Metric::ElevationM, elevation)?,
                 energy_kj: energy,
                 sport_type: if indoor { "VirtualRide" } else { "Ride" }.to_owned(),
                 indoor,
@@ -332,10 +517,20 @@ fn ride(s: &mut Store, out: &Out, cmd: RideCmd, now: Timestamp) -> Result<()> {
                 external_id: None,
             };
             let r = rides::add(s, new)?;
-            out.emit(&r, |r| format!("Ride logged ({}). id: {}", out.units.format(Metric::DistanceM, r.distance_m), r.id))
+            out.emit(&r, |r| {
+                format!(
+                    "Ride logged ({}). id: {}",
+                    out.units.format(Metric::DistanceM, r.distance_m),
+                    r.id
+                )
+            })
         }
         RideCmd::Assign { id, bike, unassign } => {
-            let bike = if unassign { None } else { bike.map(BikeId::from) };
+            let bike = if unassign {
+                None
+            } else {
+                bike.map(BikeId::from)
+            };
             let r = rides::assign(s, &RideId::from(id), bike)?;
             out.emit(&r, |r| match &r.bike_id {
                 Some(b) => format!("Ride assigned to bike {b}."),
@@ -344,31 +539,50 @@ fn ride(s: &mut Store, out: &Out, cmd: RideCmd, now: Timestamp) -> Result<()> {
         }
         RideCmd::Delete { id } => {
             rides::delete(s, &RideId::from(id))?;
-            out.emit(&serde_json::json!({ "deleted": true }), |_| "Ride deleted; its wear is taken back.".to_owned())
+            out.emit(&serde_json::json!({ "deleted": true }), |_| {
+                "Ride deleted; its wear is taken back.".to_owned()
+            })
         }
     }
 }
 
 fn rule(s: &mut Store, out: &Out, cmd: RuleCmd) -> Result<()> {
     let r = match cmd {
-        RuleCmd::Add { component, task, metric, every, warn, repeat, filter } => {
+        RuleCmd::Add {
+            component,
+            task,
+            metric,
+            every,
+            warn,
+            repeat,
+            filter,
+        } => {
             let metric: Metric = metric.parse()?;
             let new = NewRule {
                 task,
                 metric,
-                interval: out.units.from_display(metric, every),
+                interval: out.si("interval", metric, validate::positive("interval", every)?)?,
                 warn_fraction: warn,
                 repeat,
                 filter: filter.parse()?,
             };
             rules::add(s, &ComponentId::from(component), new)?
         }
-        RuleCmd::Edit { id, task, every, warn, repeat, filter } => {
+        RuleCmd::Edit {
+            id,
+            task,
+            every,
+            warn,
+            repeat,
+            filter,
+        } => {
             let id = RuleId::from(id);
             let metric = rules::get(s, &id)?.metric;
             let patch = RulePatch {
                 task,
-                interval: every.map(|e| out.units.from_display(metric, e)),
+                interval: every
+                    .map(|e| out.si("interval", metric, validate::positive("interval", e)?))
+                    .transpose()?,
                 warn_fraction: warn,
                 repeat,
                 filter: filter.as_deref().map(str::parse).transpose()?,
@@ -377,10 +591,19 @@ fn rule(s: &mut Store, out: &Out, cmd: RuleCmd) -> Result<()> {
         }
         RuleCmd::Delete { id } => {
             rules::delete(s, &RuleId::from(id))?;
-            return out.emit(&serde_json::json!({ "deleted": true }), |_| "Rule deleted.".to_owned());
+            return out.emit(&serde_json::json!({ "deleted": true }), |_| {
+                "Rule deleted.".to_owned()
+            });
         }
     };
-    out.emit(&r, |r| format!("Rule \"{}\" every {} saved. id: {}", r.task, out.units.format(r.metric, r.interval), r.id))
+    out.emit(&r, |r| {
+        format!(
+            "Rule \"{}\" every {} saved. id: {}",
+            r.task,
+            out.units.format(r.metric, r.interval),
+            r.id
+        )
+    })
 }
 
 /// "24.90" → 2490 cents.

@@ -8,7 +8,11 @@ pub struct Table {
 
 impl Table {
     pub fn new(headers: &[&'static str]) -> Self {
-        Self { headers: headers.to_vec(), rows: Vec::new(), right_aligned: vec![false; headers.len()] }
+        Self {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+            right_aligned: vec![false; headers.len()],
+        }
     }
 
     /// Numbers read best right-aligned.
@@ -51,7 +55,15 @@ impl Table {
             parts.join("  ").trim_end().to_owned()
         };
         let mut out = vec![line(self.headers.clone())];
-        out.push(line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect()));
+        out.push(line(
+            widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect(),
+        ));
         for row in &self.rows {
             out.push(line(row.iter().map(String::as_str).collect()));
         }

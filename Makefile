@@ -1,0 +1,85 @@
+# Pedalwrencher: `make run` opens the app, `make test` runs every test. Both install what a
+# fresh Debian/Ubuntu machine is missing (apt packages, npm packages, tauri-driver) first.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APP := target/debug/pedalwrencher
+
+# Build: what Tauri 2 needs on Linux (see https://v2.tauri.app/start/prerequisites/).
+APT_BUILD := build-essential pkg-config curl wget file libssl-dev libxdo-dev \
+             libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev nodejs npm
+# Tests: a headless desktop (Xvfb, D-Bus), the WebKit WebDriver, keyring and notifications.
+APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsecret-tools dunst libnotify-bin imagemagick
+
+.PHONY: help deps deps-test ui app run test test-unit test-e2e bench lint screenshot clean
+
+help:
+	@echo "make run         build and open the app (installs what is missing)"
+	@echo "make test        every test: unit, property, migration, CLI and end-to-end"
+	@echo "make bench       evaluation and insert timings for a large garage"
+	@echo "make lint        rustfmt and clippy"
+	@echo "make screenshot  demo garage screenshot under Xvfb -> ui/screenshots/dashboard.png"
+
+# Installs only the packages that are missing, so a second run costs a second.
+define apt_install
+	missing=""; for p in $(1); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -q; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+endef
+
+deps:
+	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs), then re-run."; exit 1; }
+	@$(call apt_install,$(APT_BUILD))
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' \
+	  || { echo "Node.js >= 20.19 is needed for the UI build (found $$(node --version))."; exit 1; }
+
+deps-test: deps
+	@$(call apt_install,$(APT_TEST))
+	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
+
+# npm ci only when the lock file changed since the last install.
+ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+ui: deps ui/node_modules/.package-lock.json
+	cd ui && npm run build
+
+app: ui
+	$(CARGO) build -p pedalwrencher --features custom-protocol
+	$(CARGO) build -p pedalwrencher-core --bin pedalwrencher-cli
+
+run: app
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "No display here. On a desktop, run 'make run' there; headless, 'make screenshot' shows the app."; exit 1; fi
+	$(APP)
+
+test: deps-test app test-unit test-e2e
+
+test-unit:
+	$(CARGO) fmt --all --check
+	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-tests
+
+test-e2e:
+	tests/scripts/headless.sh $(CARGO) test -p pedalwrencher-tests --features e2e --test e2e
+
+bench: deps
+	$(CARGO) bench -p pedalwrencher-tests --bench garage
+
+lint: deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --features pedalwrencher-tests/e2e -- -D warnings
+
+screenshot: deps-test app
+	tests/scripts/headless.sh tests/scripts/screenshot.sh ui/screenshots/dashboard.png
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules
