@@ -11,7 +11,7 @@ APP := target/debug/pedalwrencher
 
 # Build: what Tauri 2 needs on Linux (see https://v2.tauri.app/start/prerequisites/).
 APT_BUILD := build-essential pkg-config curl wget file libssl-dev libxdo-dev \
-             libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev nodejs npm
+             libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
 # Tests: a headless desktop (Xvfb, D-Bus), the WebKit WebDriver, keyring and notifications.
 APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsecret-tools dunst libnotify-bin imagemagick
 
@@ -37,6 +37,8 @@ endef
 deps:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs), then re-run."; exit 1; }
 	@$(call apt_install,$(APT_BUILD))
+	@# Node may come from elsewhere (nodesource, nvm); only fall back to Debian's when absent.
+	@command -v npm >/dev/null || { $(call apt_install,nodejs npm); }
 	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' \
 	  || { echo "Node.js >= 20.19 is needed for the UI build (found $$(node --version))."; exit 1; }
 
