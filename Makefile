@@ -54,9 +54,9 @@ ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
 ui: deps ui/node_modules/.package-lock.json
 	cd ui && npm run build
 
+# One invocation for the app and the CLI, so shared dependencies are built once.
 app: ui
-	$(CARGO) build -p pedalwrencher --features custom-protocol
-	$(CARGO) build -p pedalwrencher-core --bin pedalwrencher-cli
+	$(CARGO) build -p pedalwrencher -p pedalwrencher-core --features pedalwrencher/custom-protocol
 
 run: app
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
@@ -67,10 +67,11 @@ test: deps-test app test-unit test-e2e
 
 test-unit:
 	$(CARGO) fmt --all --check
+	cd ui && npm run check
 	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-tests
 
 test-e2e:
-	tests/scripts/headless.sh $(CARGO) test -p pedalwrencher-tests --features e2e --test e2e
+	tests/scripts/headless.sh $(CARGO) test -p pedalwrencher-tests --features e2e --test e2e -- --test-threads=1
 
 bench: deps
 	$(CARGO) bench -p pedalwrencher-tests --bench garage
