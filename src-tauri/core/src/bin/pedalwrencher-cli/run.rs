@@ -611,7 +611,7 @@ fn money(text: Option<&str>) -> Result<Option<i64>> {
     let Some(text) = text else { return Ok(None) };
     let bad = || Error::Invalid(format!("'{text}' is not an amount; write it like 24.90"));
     let value: f64 = text.trim().parse().map_err(|_| bad())?;
-    if !value.is_finite() || value < 0.0 || value > 1e9 {
+    if !value.is_finite() || !(0.0..=1e9).contains(&value) {
         return Err(bad());
     }
     Ok(Some((value * 100.0).round() as i64))
