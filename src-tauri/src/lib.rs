@@ -31,7 +31,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 None => app.path().app_data_dir()?,
             };
             tracing::info!(data_dir = %dir.display(), "opening garage");
-            app.manage(AppState::open(&dir)?);
+            app.manage(AppState::open(&dir));
+            // Tauri opens windows from the config before this hook runs, so a page could call a
+            // command before the state above exists. The window is declared with
+            // `"create": false` and opened only now.
+            for window in &app.config().app.windows {
+                tauri::WebviewWindowBuilder::from_config(app.handle(), window)?.build()?;
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -114,7 +114,7 @@ pub fn add(store: &mut Store, new: NewComponent) -> Result<Component> {
         preset.rules.iter().map(NewRule::from).collect()
     };
     let tx = store.write()?;
-    insert(&tx, &component)?;
+    save(&tx, &component)?;
     for rule in rules {
         rules::insert(&tx, &component.id, rule)?;
     }
@@ -135,13 +135,19 @@ pub fn add(store: &mut Store, new: NewComponent) -> Result<Component> {
     Ok(component)
 }
 
-fn insert(tx: &Connection, c: &Component) -> Result<()> {
-    let now = Timestamp::now();
+/// Writes a component: inserted when new, every field but its identity updated when it exists.
+fn save(tx: &Connection, c: &Component) -> Result<()> {
     tx.execute(
         "INSERT INTO components (id, kind, name, brand, model, notes, purchase_cost_cents,
             initial_distance_m, initial_moving_time_s, initial_rides, initial_elevation_m, initial_energy_kj,
             initial_days, retired, replaced_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, brand = excluded.brand, model = excluded.model,
+            notes = excluded.notes, purchase_cost_cents = excluded.purchase_cost_cents,
+            initial_distance_m = excluded.initial_distance_m, initial_moving_time_s = excluded.initial_moving_time_s,
+            initial_rides = excluded.initial_rides, initial_elevation_m = excluded.initial_elevation_m,
+            initial_energy_kj = excluded.initial_energy_kj, initial_days = excluded.initial_days,
+            retired = excluded.retired, replaced_by = excluded.replaced_by, updated_at = excluded.updated_at",
         params![
             c.id,
             c.kind,
@@ -158,7 +164,7 @@ fn insert(tx: &Connection, c: &Component) -> Result<()> {
             c.initial.days,
             c.retired,
             c.replaced_by,
-            now
+            Timestamp::now()
         ],
     )?;
     Ok(())
@@ -185,27 +191,7 @@ pub fn edit(store: &mut Store, id: &ComponentId, patch: ComponentPatch) -> Resul
         c.initial = check_initial(&i)?;
     }
     let tx = store.write()?;
-    tx.execute(
-        "UPDATE components SET name = ?2, brand = ?3, model = ?4, notes = ?5, purchase_cost_cents = ?6,
-            initial_distance_m = ?7, initial_moving_time_s = ?8, initial_rides = ?9, initial_elevation_m = ?10,
-            initial_energy_kj = ?11, initial_days = ?12, updated_at = ?13
-         WHERE id = ?1",
-        params![
-            c.id,
-            c.name,
-            c.brand,
-            c.model,
-            c.notes,
-            c.purchase_cost_cents,
-            c.initial.distance_m,
-            c.initial.moving_time_s,
-            c.initial.rides,
-            c.initial.elevation_m,
-            c.initial.energy_kj,
-            c.initial.days,
-            Timestamp::now()
-        ],
-    )?;
+    save(&tx, &c)?;
     usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&c.id)))?;
     tx.commit()?;
     Ok(c)
@@ -245,7 +231,7 @@ pub fn replace(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Com
     };
     let tx = store.write()?;
     let bike = installations::close_open(&tx, id, at)?;
-    insert(&tx, &fresh)?;
+    save(&tx, &fresh)?;
     for rule in rules::list_for_component(&tx, id)? {
         rules::insert(&tx, &fresh.id, NewRule::from(&rule))?;
     }
