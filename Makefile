@@ -19,7 +19,7 @@ APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsec
 
 help:
 	@echo "make run         build and open the app (installs what is missing)"
-	@echo "make test        every test: unit, property, migration, CLI and end-to-end"
+	@echo "make test        lint, then every test: unit, property, migration, CLI and end-to-end"
 	@echo "make bench       evaluation and insert timings for a large garage"
 	@echo "make lint        rustfmt and clippy"
 	@echo "make screenshot  demo garage screenshot under Xvfb -> ui/screenshots/dashboard.png"
@@ -63,10 +63,9 @@ run: app
 	  echo "No display here. On a desktop, run 'make run' there; headless, 'make screenshot' shows the app."; exit 1; fi
 	$(APP)
 
-test: deps-test app test-unit test-e2e
+test: deps-test app lint test-unit test-e2e
 
 test-unit:
-	$(CARGO) fmt --all --check
 	cd ui && npm run check
 	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-tests
 

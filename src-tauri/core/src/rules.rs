@@ -274,6 +274,11 @@ pub fn get(store: &Store, id: &RuleId) -> Result<Rule> {
         })
 }
 
+/// The rules of one component, oldest first.
+pub fn list(store: &Store, component: &ComponentId) -> Result<Vec<Rule>> {
+    list_for_component(&store.conn, component)
+}
+
 pub(crate) fn list_for_component(conn: &Connection, component: &ComponentId) -> Result<Vec<Rule>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM rules WHERE component_id = ?1 AND deleted_at IS NULL ORDER BY id"

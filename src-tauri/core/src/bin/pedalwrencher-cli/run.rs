@@ -413,7 +413,7 @@ fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Res
                 ..Default::default()
             };
             let c = components::add(s, new)?;
-            let rules = rules_of(s, &c.id)?;
+            let rules = rules::list(s, &c.id)?;
             out.emit(
                 &serde_json::json!({ "component": c, "rules": rules }),
                 |_| {
@@ -475,16 +475,6 @@ fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Res
             })
         }
     }
-}
-
-fn rules_of(s: &Store, id: &ComponentId) -> Result<Vec<rules::Rule>> {
-    let mut list: Vec<rules::Rule> = rules::statuses(s, Timestamp::now())?
-        .into_iter()
-        .filter(|r| &r.component_id == id)
-        .map(|r| rules::get(s, &r.rule_id))
-        .collect::<Result<_>>()?;
-    list.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(list)
 }
 
 fn ride(s: &mut Store, out: &Out, cmd: RideCmd, now: Timestamp) -> Result<()> {
