@@ -1,1 +1,22 @@
-//! Shared helpers for the tests: temporary garages and the paths of built binaries.
+//! Shared helpers for the tests.
+
+use std::path::{Path, PathBuf};
+
+/// `target/<profile>/pedalwrencher-cli`, next to the `deps/` folder the calling test runs from.
+/// The binary belongs to another package, so `cargo test` does not build it: the Makefile does
+/// (`cargo build -p pedalwrencher-core`), and this fails loudly when it is missing.
+pub fn cli_path() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable lives in target/<profile>/deps");
+    let path = profile_dir.join(format!("pedalwrencher-cli{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "the CLI binary is missing at {}.\nIt belongs to another package, so `cargo test` does not build it: \
+         run `cargo build -p pedalwrencher-core` and then run the tests again.",
+        path.display()
+    );
+    path
+}

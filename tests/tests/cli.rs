@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use pedalwrencher_tests::cli_path;
 use predicates::prelude::*;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -19,23 +20,6 @@ const M_PER_MI: f64 = 1_609.344;
 // ---------------------------------------------------------------------------------------------
 // Harness
 // ---------------------------------------------------------------------------------------------
-
-/// `target/<profile>/pedalwrencher-cli`, next to the `deps/` folder this test runs from.
-fn cli_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable lives in target/<profile>/deps");
-    let path = profile_dir.join(format!("pedalwrencher-cli{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "the CLI binary is missing at {}.\nIt belongs to another package, so `cargo test` does not build it: \
-         run `cargo build -p pedalwrencher-core` and then run the tests again.",
-        path.display()
-    );
-    path
-}
 
 /// The binary with a hermetic environment but no data folder.
 fn bare_cmd() -> Command {
