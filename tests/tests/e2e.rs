@@ -116,6 +116,15 @@ async fn wait_gone(client: &Client, css: &str) -> Result<(), fantoccini::error::
     Ok(())
 }
 
+/// Keeps a picture of the window in tests/artifacts/ for a person to look at.
+async fn save_screenshot(client: &Client, name: &str) -> Result<(), fantoccini::error::CmdError> {
+    let shot = client.screenshot().await?;
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
+    std::fs::write(artifacts.join(name), shot).expect("write screenshot");
+    Ok(())
+}
+
 async fn text_of(client: &Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
     let el = wait_for(client, css).await?;
     Ok(el.prop("textContent").await?.unwrap_or_default())
@@ -167,6 +176,7 @@ async fn forms_add_a_bike_a_chain_and_a_ride_and_done_resets_the_lube_counter() 
         .await?
         .click()
         .await?;
+        save_screenshot(&client, "e2e-add-component.png").await?;
         wait_for(&client, "[data-testid='add-component-submit']")
             .await?
             .click()
@@ -279,10 +289,7 @@ async fn fresh_app_loads_the_demo_and_shows_a_due_component_on_the_dashboard() {
             .await?;
         assert_eq!(cards.len(), 3, "the demo has three bikes");
 
-        let shot = client.screenshot().await?;
-        let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
-        std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-        std::fs::write(artifacts.join("e2e-dashboard.png"), shot).expect("write screenshot");
+        save_screenshot(&client, "e2e-dashboard.png").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
