@@ -1,6 +1,7 @@
 //! `make bench`: a large garage (20 bikes × 15 components × 3 rules, 50,000 rides) in a real
 //! SQLite file. Prints the time to insert the rides and to evaluate every rule. Reports numbers;
-//! asserts nothing about speed.
+//! asserts nothing about speed. Each figure is taken several times: this machine is shared and
+//! single runs vary by half.
 
 use std::time::{Duration, Instant};
 
@@ -9,28 +10,34 @@ use pedalwrencher_core::components::{self, NewComponent};
 use pedalwrencher_core::rides::{self, NewRide, RideSource};
 use pedalwrencher_core::rules::{self, NewRule};
 use pedalwrencher_core::{usage, ActivityFilter, BikeId, Metric, Store, Timestamp};
+use tempfile::TempDir;
 
 const BIKES: usize = 20;
 const COMPONENTS_PER_BIKE: usize = 15;
 const RIDES: usize = 50_000;
+const INSERT_ROUNDS: usize = 3;
 const EVAL_RUNS: usize = 50;
 
-fn median(mut v: Vec<Duration>) -> Duration {
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn stats(mut v: Vec<Duration>) -> String {
     v.sort();
-    v[v.len() / 2]
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "median {:.2} ms (min {:.2}, max {:.2}; {} runs)",
+        ms(v[v.len() / 2]),
+        ms(v[0]),
+        ms(v[v.len() - 1]),
+        v.len()
+    )
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// An empty garage of bikes, components and rules, each component mounted from a different day.
+fn garage(now: Timestamp) -> Res<(TempDir, Store, Vec<BikeId>)> {
     let dir = tempfile::tempdir()?;
     let mut store = Store::open_dir(dir.path())?;
-    let now = Timestamp::now();
     let start = now.plus_days(-5 * 365);
-
-    let bike_ids: Vec<BikeId> = store.atomically(|s| {
+    let bike_ids = store.atomically(|s| {
         let mut ids = Vec::new();
         for b in 0..BIKES {
             let bike = bikes::add(
@@ -41,17 +48,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 },
             )?;
             for c in 0..COMPONENTS_PER_BIKE {
-                let comp = components::add(
-                    s,
-                    NewComponent {
-                        kind: "custom".into(),
-                        name: Some(format!("Part {b}.{c}")),
-                        bike_id: Some(bike.id.clone()),
-                        installed_at: Some(start.plus_days((c * 30) as i64)),
-                        without_rules: true,
-                        ..Default::default()
-                    },
-                )?;
+                let part = NewComponent {
+                    kind: "custom".into(),
+                    name: Some(format!("Part {b}.{c}")),
+                    bike_id: Some(bike.id.clone()),
+                    installed_at: Some(start.plus_days((c * 30) as i64)),
+                    without_rules: true,
+                    ..Default::default()
+                };
+                let comp = components::add(s, part)?;
                 let specs = [
                     (Metric::DistanceM, 3_000_000.0, ActivityFilter::All),
                     (Metric::MovingTimeS, 180_000.0, ActivityFilter::Outdoor),
@@ -59,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ];
                 for (metric, interval, filter) in specs {
                     let rule = NewRule {
-                        task: format!("{metric}"),
+                        task: metric.to_string(),
                         metric,
                         interval,
                         warn_fraction: None,
@@ -73,86 +78,92 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Ok(ids)
     })?;
+    Ok((dir, store, bike_ids))
+}
 
+fn ride(bike: &BikeId, i: usize, start_at: Timestamp) -> NewRide {
+    NewRide {
+        source: RideSource::Strava,
+        external_id: Some(format!("{}", 10_000_000_000u64 + i as u64)),
+        bike_id: Some(bike.clone()),
+        start_at,
+        distance_m: 20_000.0 + (i % 80) as f64 * 1_000.0,
+        moving_time_s: 3_600.0 + (i % 90) as f64 * 60.0,
+        elapsed_time_s: None,
+        elevation_m: (i % 1_500) as f64,
+        energy_kj: Some(500.0 + (i % 700) as f64),
+        sport_type: "Ride".into(),
+        indoor: i % 7 == 0,
+        commute: false,
+        name: format!("Ride {i}"),
+    }
+}
+
+fn main() -> Res<()> {
+    let now = Timestamp::now();
+    let start = now.plus_days(-5 * 365);
     let span = now.millis() - start.millis();
-    let rides: Vec<NewRide> = (0..RIDES)
-        .map(|i| NewRide {
-            source: RideSource::Strava,
-            external_id: Some(format!("{}", 10_000_000_000u64 + i as u64)),
-            bike_id: Some(bike_ids[i % BIKES].clone()),
-            // Evenly spread over five years but inserted out of order (7,919 is prime to 50,000).
-            start_at: Timestamp(
-                start.millis() + ((i * 7_919) % RIDES) as i64 * (span / RIDES as i64),
-            ),
-            distance_m: 20_000.0 + (i % 80) as f64 * 1_000.0,
-            moving_time_s: 3_600.0 + (i % 90) as f64 * 60.0,
-            elapsed_time_s: None,
-            elevation_m: (i % 1_500) as f64,
-            energy_kj: Some(500.0 + (i % 700) as f64),
-            sport_type: "Ride".into(),
-            indoor: i % 7 == 0,
-            commute: false,
-            name: format!("Ride {i}"),
-        })
-        .collect();
 
-    let t = Instant::now();
-    let report = rides::import(&mut store, rides)?;
-    let insert = t.elapsed();
-    assert_eq!(report.inserted, RIDES);
+    let mut inserts = Vec::new();
+    let mut last = None;
+    for _ in 0..INSERT_ROUNDS {
+        let (dir, mut store, bike_ids) = garage(now)?;
+        // Evenly spread over five years but inserted out of order (7,919 is prime to 50,000).
+        let list: Vec<NewRide> = (0..RIDES)
+            .map(|i| {
+                let at = Timestamp(
+                    start.millis() + ((i * 7_919) % RIDES) as i64 * (span / RIDES as i64),
+                );
+                ride(&bike_ids[i % BIKES], i, at)
+            })
+            .collect();
+        let t = Instant::now();
+        let report = rides::import(&mut store, list)?;
+        inserts.push(t.elapsed());
+        assert_eq!(report.inserted, RIDES);
+        last = Some((dir, store, bike_ids));
+    }
+    let Some((_dir, mut store, bike_ids)) = last else {
+        return Ok(());
+    };
 
     let mut evals = Vec::with_capacity(EVAL_RUNS);
     let mut rule_count = 0;
     for _ in 0..EVAL_RUNS {
         let t = Instant::now();
-        let statuses = rules::statuses(&store, Timestamp::now())?;
+        rule_count = rules::statuses(&store, Timestamp::now())?.len();
         evals.push(t.elapsed());
-        rule_count = statuses.len();
     }
 
-    let t = Instant::now();
-    usage::rebuild(&mut store)?;
-    let rebuild = t.elapsed();
+    let mut rebuilds = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        usage::rebuild(&mut store)?;
+        rebuilds.push(t.elapsed());
+    }
 
     let mut single = Vec::new();
     for i in 0..20 {
+        let mut one = ride(&bike_ids[i % BIKES], RIDES + i, now.plus_days(-1));
+        one.source = RideSource::Manual;
         let t = Instant::now();
-        rides::add(
-            &mut store,
-            NewRide {
-                source: RideSource::Manual,
-                external_id: None,
-                bike_id: Some(bike_ids[i % BIKES].clone()),
-                start_at: now.plus_days(-1),
-                distance_m: 42_000.0,
-                moving_time_s: 5_400.0,
-                elapsed_time_s: None,
-                elevation_m: 400.0,
-                energy_kj: None,
-                sport_type: "Ride".into(),
-                indoor: false,
-                commute: false,
-                name: "Bench ride".into(),
-            },
-        )?;
+        rides::add(&mut store, one)?;
         single.push(t.elapsed());
     }
 
     println!("garage: {BIKES} bikes x {COMPONENTS_PER_BIKE} components x 3 rules = {rule_count} rules, {RIDES} rides (SQLite file, WAL)");
     println!(
         "insert {RIDES} rides (one transaction, wear brought up to date): {}",
-        ms(insert)
+        stats(inserts)
+    );
+    println!("evaluate every rule ({rule_count}): {}", stats(evals));
+    println!(
+        "rebuild the wear cache from every ride: {}",
+        stats(rebuilds)
     );
     println!(
-        "evaluate every rule ({rule_count}): median {} over {EVAL_RUNS} runs (min {}, max {})",
-        ms(median(evals.clone())),
-        ms(*evals.iter().min().unwrap_or(&Duration::ZERO)),
-        ms(*evals.iter().max().unwrap_or(&Duration::ZERO))
-    );
-    println!("rebuild the wear cache from every ride: {}", ms(rebuild));
-    println!(
-        "log one ride (wear of the 45 rules it touches updated): median {}",
-        ms(median(single))
+        "log one ride (wear of the 45 rules it touches updated): {}",
+        stats(single)
     );
     Ok(())
 }
