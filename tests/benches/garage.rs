@@ -93,7 +93,7 @@ fn ride(bike: &BikeId, i: usize, start_at: Timestamp) -> NewRide {
         elevation_m: (i % 1_500) as f64,
         energy_kj: Some(500.0 + (i % 700) as f64),
         sport_type: "Ride".into(),
-        indoor: i % 7 == 0,
+        indoor: i.is_multiple_of(7),
         commute: false,
         name: format!("Ride {i}"),
     }
