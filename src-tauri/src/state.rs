@@ -1,35 +1,47 @@
 //! The one open garage the commands share.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use pedalwrencher_core::{Result, Store};
 use serde::Serialize;
 
 pub struct AppState {
-    /// Why the garage could not be opened, if it could not: every command then tells the rider
-    /// (a window with an explanation beats an app that silently fails to start).
-    store: std::result::Result<Mutex<Store>, CommandError>,
+    data_dir: PathBuf,
+    /// `None` until the garage opens. When it cannot be opened (a read-only folder, a file from
+    /// a newer version…) every command says why and tries again, so the rider can fix the cause
+    /// and press "Try again" instead of restarting; a window with an explanation beats an app
+    /// that silently fails to start.
+    store: Mutex<Option<Store>>,
 }
 
 impl AppState {
     pub fn open(data_dir: &Path) -> Self {
-        let store = Store::open_dir(data_dir).map(Mutex::new).map_err(|e| {
-            tracing::error!(data_dir = %data_dir.display(), "cannot open the garage: {e}");
-            CommandError::from(e)
-        });
-        Self { store }
+        let state = Self {
+            data_dir: data_dir.to_owned(),
+            store: Mutex::new(None),
+        };
+        // Open now so a problem is logged at start, not at the first click.
+        if state.with(|_| Ok(())).is_ok() {
+            tracing::info!(data_dir = %data_dir.display(), "garage open");
+        }
+        state
     }
 
-    /// Runs `f` with the store. A panic in an earlier command must not lock the rider out,
-    /// and SQLite's own transactions already rolled back any half-done write, so a poisoned
-    /// lock is safe to take over.
+    /// Runs `f` with the store, opening it first if it is not open yet. A panic in an earlier
+    /// command must not lock the rider out, and SQLite's own transactions already rolled back
+    /// any half-done write, so a poisoned lock is safe to take over.
     pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T, CommandError> {
-        let store = self.store.as_ref().map_err(Clone::clone)?;
-        let mut store = store
+        let mut slot = self
+            .store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut store).map_err(CommandError::from)
+        if slot.is_none() {
+            let store = Store::open_dir(&self.data_dir).map_err(CommandError::from)?;
+            *slot = Some(store);
+        }
+        let store = slot.as_mut().expect("opened above");
+        f(store).map_err(CommandError::from)
     }
 }
 

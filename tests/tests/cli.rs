@@ -386,6 +386,51 @@ fn data_dir_env_var_is_used_without_the_flag_and_the_flag_wins_over_it() {
     assert_eq!(listed[0]["name"], "Env bike");
 }
 
+#[test]
+fn an_unusable_data_folder_is_an_error_that_names_it_once_and_says_what_to_do() {
+    let g = Garage::new();
+    // Root ignores permissions, so make the paths unusable by their type instead.
+    let file = g.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let out = bare_cmd()
+        .arg("--data-dir")
+        .arg(&file)
+        .arg("bikes")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(no_panic());
+    let stderr = text(&out.get_output().stderr);
+    assert!(stderr.contains("cannot create the data folder"), "{stderr}");
+    assert!(
+        stderr.contains("--data-dir or PEDALWRENCHER_DATA_DIR"),
+        "{stderr}"
+    );
+
+    let db_is_a_folder = g.path().join("garage");
+    std::fs::create_dir_all(db_is_a_folder.join(DB_FILE)).unwrap();
+    let out = bare_cmd()
+        .arg("--data-dir")
+        .arg(&db_is_a_folder)
+        .arg("bikes")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(no_panic());
+    let stderr = text(&out.get_output().stderr);
+    let db = db_is_a_folder.join(DB_FILE).display().to_string();
+    assert!(
+        stderr.contains("could not open the garage database at"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches(&db).count(),
+        1,
+        "the path once, not twice: {stderr}"
+    );
+    assert!(stderr.contains("writable"), "{stderr}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Listings
 // ---------------------------------------------------------------------------------------------
@@ -971,6 +1016,101 @@ fn deleting_a_ride_takes_its_wear_back() {
     assert!(gone);
 
     g.rejects(&["ride", "delete", &extra], 1, "no ride has the id");
+}
+
+#[test]
+fn editing_a_ride_moves_its_wear_with_the_new_distance_and_date() {
+    let f = fixture();
+    let g = &f.g;
+    assert_eq!(g.used(&f.replace), 42_000.0);
+
+    let r = g.json(&[
+        "ride",
+        "edit",
+        &f.ride,
+        "--distance",
+        "50",
+        "--name",
+        "Hill repeats",
+    ]);
+    assert_eq!(
+        (num(&r["distance_m"]), str_of(&r["name"])),
+        (50_000.0, "Hill repeats".into())
+    );
+    assert_eq!(g.used(&f.replace), 50_000.0);
+    assert_eq!(num(&g.bike(&f.road)["distance_m"]), 50_000.0);
+
+    // Back-dated before the chain was mounted: it no longer wears the chain, but still counts
+    // for the bike.
+    g.json(&["ride", "edit", &f.ride, "--date", "2024-12-20"]);
+    assert_eq!(g.used(&f.replace), 0.0);
+    assert_eq!(g.bike(&f.road)["rides"], Value::from(1));
+
+    // Options not given keep their values.
+    let r = g.json(&["ride", "edit", &f.ride, "--indoor", "true"]);
+    assert_eq!(
+        (
+            num(&r["distance_m"]),
+            str_of(&r["name"]),
+            r["indoor"].clone()
+        ),
+        (50_000.0, "Hill repeats".into(), Value::Bool(true))
+    );
+
+    g.rejects(&["ride", "edit", &f.ride, "--distance", "-3"], 2, "-3");
+    g.rejects(
+        &["ride", "edit", &f.ride, "--date", "2024-13-45"],
+        2,
+        "2024-13-45",
+    );
+    g.rejects(
+        &["ride", "edit", "no-such-ride", "--distance", "3"],
+        1,
+        "no ride has the id",
+    );
+}
+
+#[test]
+fn editing_a_component_changes_only_the_fields_given() {
+    let f = fixture();
+    let g = &f.g;
+    let c = g.json(&[
+        "component",
+        "edit",
+        &f.chain,
+        "--name",
+        "KMC X11 🔗",
+        "--brand",
+        "KMC",
+        "--cost",
+        "39.99",
+    ]);
+    assert_eq!(str_of(&c["name"]), "KMC X11 🔗");
+    assert_eq!(str_of(&c["brand"]), "KMC");
+    assert_eq!(c["purchase_cost_cents"], Value::from(3999));
+
+    let c = g.json(&["component", "edit", &f.chain, "--model", "X11-93"]);
+    assert_eq!(
+        (str_of(&c["name"]), str_of(&c["brand"]), str_of(&c["model"])),
+        ("KMC X11 🔗".into(), "KMC".into(), "X11-93".into())
+    );
+    let c = g.json(&["component", "edit", &f.chain, "--cost", "none"]);
+    assert_eq!(c["purchase_cost_cents"], Value::Null);
+    // Its rules and their wear are untouched.
+    assert_eq!(g.used(&f.replace), 42_000.0);
+    assert_eq!(str_of(&g.status_of(&f.replace)["component"]), "KMC X11 🔗");
+
+    g.rejects(&["component", "edit", &f.chain, "--name", ""], 2, "name");
+    g.rejects(
+        &["component", "edit", &f.chain, "--cost", "cheap"],
+        2,
+        "'cheap' is not an amount",
+    );
+    g.rejects(
+        &["component", "edit", "nope", "--name", "X"],
+        1,
+        "no component has the id",
+    );
 }
 
 #[test]

@@ -300,3 +300,51 @@ async fn fresh_app_loads_the_demo_and_shows_a_due_component_on_the_dashboard() {
     // The app wrote to the data folder it was given, not the rider's own.
     assert!(data.path().join("pedalwrencher.sqlite3").exists());
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_garage_that_cannot_be_opened_is_explained_and_try_again_recovers() {
+    let data = tempfile::tempdir().expect("temp data dir");
+    // A folder where the database file should be: SQLite cannot open it (even as root).
+    let db = data.path().join("pedalwrencher.sqlite3");
+    std::fs::create_dir(&db).expect("block the database path");
+    let (_driver, port) = start_driver(data.path());
+    let client = connect(port).await;
+
+    let result = async {
+        let text = text_of(&client, "[data-testid='open-failed']").await?;
+        assert!(
+            text.contains("can't open your garage")
+                && text.contains("could not open the garage database"),
+            "failure screen: {text}"
+        );
+        // The empty garage (whose buttons would all fail) is not offered instead.
+        assert!(client
+            .find_all(Locator::Css("[data-testid='load-demo']"))
+            .await?
+            .is_empty());
+        let add = wait_for(&client, "[data-testid='open-add-bike']").await?;
+        assert!(
+            add.attr("disabled").await?.is_some(),
+            "Add bike is disabled"
+        );
+        save_screenshot(&client, "e2e-open-failed.png").await?;
+
+        // The rider fixes the cause and tries again, without restarting.
+        std::fs::remove_dir(&db).expect("unblock the database path");
+        wait_for(&client, "[data-testid='open-retry']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&client, "[data-testid='load-demo']").await?;
+        wait_gone(&client, "[data-testid='open-failed']").await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = client.close().await;
+    result.expect("open-failure flow");
+    closed.expect("close the session");
+    assert!(
+        db.is_file(),
+        "the garage was created once the path was free"
+    );
+}

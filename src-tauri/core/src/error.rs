@@ -19,7 +19,7 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
-    #[error("could not open the garage database at {path}: {source}. Check that the folder exists and is writable, or choose another with --data-dir / PEDALWRENCHER_DATA_DIR")]
+    #[error("could not open the garage database at {path}: {}. Check that the folder exists and is writable, or choose another with --data-dir / PEDALWRENCHER_DATA_DIR", open_reason(.path, .source))]
     Open {
         path: PathBuf,
         #[source]
@@ -52,6 +52,13 @@ impl Error {
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
     }
+}
+
+/// SQLite's reason without the path rusqlite appends to it: the message names the path once.
+fn open_reason(path: &std::path::Path, source: &rusqlite::Error) -> String {
+    let text = source.to_string();
+    let suffix = format!(": {}", path.display());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

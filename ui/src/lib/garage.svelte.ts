@@ -15,6 +15,11 @@ class GarageStore {
   error = $state<string | null>(null);
   /** A short, non-error note (e.g. "Demo garage already loaded"). */
   notice = $state<string | null>(null);
+  /**
+   * Why the garage could not be read at all (never loaded): the page then explains that instead
+   * of offering an empty garage whose every button would fail.
+   */
+  openError = $state<string | null>(null);
 
   bikes = $derived(this.garage?.bikes ?? []);
   dueCount = $derived(this.due.filter((r) => r.state === 'due').length);
@@ -31,8 +36,10 @@ class GarageStore {
       this.garage = g;
       this.due = needsAttention(d);
       this.presets = p;
+      this.openError = null;
     } catch (e) {
-      this.error = api.errorMessage(e);
+      if (this.garage === null) this.openError = api.errorMessage(e);
+      else this.error = api.errorMessage(e);
     } finally {
       this.loading = false;
     }

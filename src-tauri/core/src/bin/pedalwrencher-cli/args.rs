@@ -175,6 +175,21 @@ pub enum ComponentCmd {
         #[arg(long)]
         no_rules: bool,
     },
+    /// Change its name, brand, model, notes or cost; only the options given change.
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        brand: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        /// Purchase cost, e.g. 39.99; "none" clears it.
+        #[arg(long)]
+        cost: Option<String>,
+    },
     Install {
         id: String,
         #[arg(long)]
@@ -235,6 +250,28 @@ pub enum RideCmd {
         commute: bool,
         #[arg(long, default_value = "")]
         name: String,
+    },
+    /// Correct a logged ride; only the options given change.
+    Edit {
+        id: String,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        distance: Option<f64>,
+        /// Moving time: 1:30, 90m, 1h30m or 1.5 (hours).
+        #[arg(long)]
+        time: Option<String>,
+        #[arg(long)]
+        elevation: Option<f64>,
+        /// Energy in kJ.
+        #[arg(long)]
+        energy: Option<f64>,
+        #[arg(long)]
+        indoor: Option<bool>,
+        #[arg(long)]
+        commute: Option<bool>,
+        #[arg(long)]
+        name: Option<String>,
     },
     Assign {
         id: String,

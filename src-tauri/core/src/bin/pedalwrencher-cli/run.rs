@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use pedalwrencher_core::bikes::{self, BikePatch, NewBike};
-use pedalwrencher_core::components::{self, InitialUsage, NewComponent};
+use pedalwrencher_core::components::{self, ComponentPatch, InitialUsage, NewComponent};
 use pedalwrencher_core::installations;
-use pedalwrencher_core::rides::{self, NewRide, RideQuery, RideSource};
+use pedalwrencher_core::rides::{self, NewRide, RidePatch, RideQuery, RideSource};
 use pedalwrencher_core::rules::{self, NewRule, NewService, RulePatch, State};
 use pedalwrencher_core::units::{parse_duration_s, Units};
 use pedalwrencher_core::{
@@ -170,6 +170,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 limit: Some(limit),
             };
             let list = rides::list(s, &q)?;
+            // Riders know their bikes by name; the ids are in --json and in `bikes`.
+            let names: std::collections::HashMap<_, _> = bikes::list(s)?
+                .into_iter()
+                .map(|b| (b.id, b.name))
+                .collect();
             out.emit(&list, |list| {
                 let mut t =
                     Table::new(&["ID", "DATE", "NAME", "DISTANCE", "MOVING", "CLIMB", "BIKE"])
@@ -182,9 +187,9 @@ pub fn run(cli: Cli) -> Result<()> {
                         out.units.format(Metric::DistanceM, r.distance_m),
                         out.units.format(Metric::MovingTimeS, r.moving_time_s),
                         out.units.format(Metric::ElevationM, r.elevation_m),
-                        r.bike_id
-                            .as_ref()
-                            .map_or("(unassigned)".into(), |b| b.to_string()),
+                        r.bike_id.as_ref().map_or("(unassigned)".into(), |b| {
+                            names.get(b).cloned().unwrap_or_else(|| b.to_string())
+                        }),
                     ]);
                 }
                 t.render()
@@ -431,6 +436,32 @@ fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Res
                 },
             )
         }
+        ComponentCmd::Edit {
+            id,
+            name,
+            brand,
+            model,
+            notes,
+            cost,
+        } => {
+            let purchase_cost_cents = match cost.as_deref() {
+                None => None,
+                Some("none") => Some(None),
+                Some(text) => Some(money(Some(text))?),
+            };
+            let patch = ComponentPatch {
+                name,
+                brand,
+                model,
+                notes,
+                purchase_cost_cents,
+                initial: None,
+            };
+            let c = components::edit(s, &ComponentId::from(id), patch)?;
+            out.emit(&c, |c| {
+                format!("Component \"{}\" saved. id: {}", c.name, c.id)
+            })
+        }
         ComponentCmd::Install {
             id,
             bike,
@@ -510,6 +541,41 @@ fn ride(s: &mut Store, out: &Out, cmd: RideCmd, now: Timestamp) -> Result<()> {
             out.emit(&r, |r| {
                 format!(
                     "Ride logged ({}). id: {}",
+                    out.units.format(Metric::DistanceM, r.distance_m),
+                    r.id
+                )
+            })
+        }
+        RideCmd::Edit {
+            id,
+            date,
+            distance,
+            time,
+            elevation,
+            energy,
+            indoor,
+            commute,
+            name,
+        } => {
+            let patch = RidePatch {
+                start_at: date.as_deref().map(Timestamp::parse).transpose()?,
+                distance_m: distance
+                    .map(|d| out.si("distance", Metric::DistanceM, d))
+                    .transpose()?,
+                moving_time_s: time.as_deref().map(parse_duration_s).transpose()?,
+                elevation_m: elevation
+                    .map(|e| out.si("elevation gain", Metric::ElevationM, e))
+                    .transpose()?,
+                energy_kj: energy.map(Some),
+                indoor,
+                commute,
+                name,
+                ..Default::default()
+            };
+            let r = rides::edit(s, &RideId::from(id), patch)?;
+            out.emit(&r, |r| {
+                format!(
+                    "Ride saved ({}). id: {}",
                     out.units.format(Metric::DistanceM, r.distance_m),
                     r.id
                 )
