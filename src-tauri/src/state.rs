@@ -29,13 +29,25 @@ impl AppState {
     }
 
     /// Runs `f` with the store, opening it first if it is not open yet. A panic in an earlier
-    /// command must not lock the rider out, and SQLite's own transactions already rolled back
-    /// any half-done write, so a poisoned lock is safe to take over.
+    /// command must not lock the rider out: the lock is taken over and whatever transaction the
+    /// panic left open is rolled back, so the half-done write is dropped and later writes land.
     pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T, CommandError> {
-        let mut slot = self
-            .store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut slot = self.store.lock().unwrap_or_else(|poisoned| {
+            let mut slot = poisoned.into_inner();
+            if let Some(store) = slot.as_mut() {
+                match store.abandon_open_transaction() {
+                    Ok(true) => tracing::warn!("rolled back a write interrupted by a panic"),
+                    Ok(false) => {}
+                    // Reopen on the next call rather than keep a connection in an unknown state.
+                    Err(e) => {
+                        tracing::error!("could not roll back after a panic: {e}");
+                        *slot = None;
+                    }
+                }
+            }
+            self.store.clear_poison();
+            slot
+        });
         if slot.is_none() {
             let store = Store::open_dir(&self.data_dir).map_err(CommandError::from)?;
             *slot = Some(store);
@@ -55,9 +67,17 @@ pub struct CommandError {
 impl From<pedalwrencher_core::Error> for CommandError {
     fn from(e: pedalwrencher_core::Error) -> Self {
         tracing::warn!(kind = e.kind(), "command failed: {e}");
+        let message = match &e {
+            // The core's message points CLI users at a listing; in the window the id came from
+            // the screen, so it was deleted after the screen was drawn (by the CLI, say).
+            pedalwrencher_core::Error::NotFound { kind, .. } => format!(
+                "that {kind} is no longer in the garage; it may have been deleted elsewhere, from the CLI for instance"
+            ),
+            _ => e.to_string(),
+        };
         Self {
             kind: e.kind(),
-            message: e.to_string(),
+            message,
         }
     }
 }

@@ -1231,6 +1231,115 @@ fn snooze_quiets_a_rule_without_hiding_its_state_and_done_clears_it() {
     );
 }
 
+#[test]
+fn retiring_a_bike_quiets_the_parts_left_on_it_and_bringing_it_back_restores_them() {
+    let f = fixture();
+    let g = &f.g;
+    g.add_ride(Some(&f.road), "2025-01-20", "3000", &[]);
+    assert_eq!(g.state(&f.replace), "due");
+
+    g.json(&["bike", "retire", &f.road]);
+    let due = g.due();
+    assert!(
+        due.iter().all(|r| r["component_id"] != f.chain.as_str()),
+        "a sold bike's chain is not a job for the rider: {due:?}"
+    );
+    g.rejects(
+        &["component", "add", "--kind", "tyre", "--bike", &f.road],
+        1,
+        "that bike is retired",
+    );
+    // Its history stays: totals and rides are kept.
+    assert_eq!(g.bike(&f.road)["retired"], Value::Bool(true));
+    assert_eq!(num(&g.bike(&f.road)["distance_m"]), 3_042_000.0);
+
+    // A part taken off the retired bike reminds again wherever it goes.
+    g.json(&[
+        "component",
+        "move",
+        &f.chain,
+        "--bike",
+        &f.gravel,
+        "--at",
+        "2025-02-01",
+    ]);
+    assert_eq!(g.state(&f.replace), "due");
+    g.rejects(
+        &[
+            "component",
+            "move",
+            &f.chain,
+            "--bike",
+            &f.road,
+            "--at",
+            "2025-02-02",
+        ],
+        1,
+        "that bike is retired",
+    );
+}
+
+#[test]
+fn a_retired_bike_can_be_brought_back_into_use() {
+    let f = fixture();
+    let g = &f.g;
+    g.json(&["bike", "retire", &f.road]);
+    assert!(g.due().is_empty());
+    let b = g.json(&["bike", "edit", &f.road, "--retired", "false"]);
+    assert_eq!(b["retired"], Value::Bool(false));
+    assert_eq!(g.used(&f.replace), 42_000.0);
+}
+
+#[test]
+fn service_and_installation_dates_in_the_future_are_rejected() {
+    let f = fixture();
+    let g = &f.g;
+    // 2062 for 2026: the rule would stay quiet for decades.
+    g.rejects(
+        &["done", &f.replace, "--date", "2062-05-01"],
+        2,
+        "service date 2062-05-01 is in the future",
+    );
+    g.rejects(
+        &[
+            "component",
+            "add",
+            "--kind",
+            "tyre",
+            "--bike",
+            &f.gravel,
+            "--installed",
+            "2099-01-01",
+        ],
+        2,
+        "installation date 2099-01-01 is in the future",
+    );
+    g.rejects(
+        &["component", "remove", &f.chain, "--at", "2099-01-01"],
+        2,
+        "removal date 2099-01-01 is in the future",
+    );
+    g.rejects(
+        &[
+            "ride",
+            "add",
+            "--bike",
+            &f.road,
+            "--date",
+            "2250-01-01",
+            "--distance",
+            "5",
+        ],
+        2,
+        "between 1900 and 2200",
+    );
+    // Yesterday and today are fine.
+    let yesterday = pedalwrencher_core::Timestamp::now()
+        .plus_days(-1)
+        .local_date();
+    g.json(&["done", &f.replace, "--date", &yesterday]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stored exactly as typed
 // ---------------------------------------------------------------------------------------------

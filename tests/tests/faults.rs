@@ -181,3 +181,76 @@ fn a_demo_load_killed_at_any_point_leaves_all_or_nothing() {
         assert_eq!(integrity(&conn), "ok");
     }
 }
+
+#[test]
+fn two_demo_loads_at_once_add_the_demo_once_and_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    // Create the database first so both processes race on the demo, not on the first migration.
+    run_json(dir.path(), &["bikes"]);
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            cli(dir.path())
+                .args(["--json", "demo"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start the CLI")
+        })
+        .collect();
+    let mut loaded = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().expect("wait for the CLI");
+        assert!(
+            out.status.success(),
+            "a concurrent demo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+        loaded.push(v["loaded"].as_bool().expect("loaded flag"));
+    }
+    loaded.sort();
+    assert_eq!(loaded, [false, true], "exactly one of them loads it");
+    let conn = db(dir.path());
+    assert_eq!(count(&conn, "bikes"), 3);
+    assert_eq!(integrity(&conn), "ok");
+}
+
+#[test]
+fn a_write_interrupted_by_a_panic_is_rolled_back_and_later_writes_land() {
+    use pedalwrencher_core::bikes::{self, NewBike};
+    use pedalwrencher_core::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_dir(dir.path()).unwrap();
+    let bike = |name: &str| NewBike {
+        name: name.into(),
+        ..Default::default()
+    };
+    // What the app's command lock sees when a command panics half-way through a write.
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = store.atomically(|s| {
+            bikes::add(s, bike("Half-written"))?;
+            panic!("a bug in the middle of a write");
+            #[allow(unreachable_code)]
+            Ok(())
+        });
+    }));
+    assert!(panicked.is_err());
+
+    assert!(
+        store.abandon_open_transaction().unwrap(),
+        "the panic left a transaction open"
+    );
+    assert!(!store.abandon_open_transaction().unwrap(), "and only one");
+    bikes::add(&mut store, bike("After")).unwrap();
+
+    // Another connection (the CLI) sees the later write and not the half-written one.
+    let names: Vec<String> = db(dir.path())
+        .prepare("SELECT name FROM bikes")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["After"]);
+}

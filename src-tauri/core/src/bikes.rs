@@ -82,55 +82,59 @@ fn gear_id(value: Option<&str>) -> Result<Option<String>> {
 }
 
 pub fn add(store: &mut Store, new: NewBike) -> Result<Bike> {
-    let bike = Bike {
-        id: BikeId::new(),
-        name: validate::name("bike name", &new.name)?,
-        kind: kind(new.kind.as_deref())?,
-        strava_gear_id: gear_id(new.strava_gear_id.as_deref())?,
-        retired: false,
-        notes: validate::text("notes", &new.notes, validate::MAX_NOTES_CHARS)?,
-    };
-    ensure_gear_id_free(store, bike.strava_gear_id.as_deref(), None)?;
-    let now = Timestamp::now();
-    store.conn.execute(
-        "INSERT INTO bikes (id, name, kind, strava_gear_id, retired, notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6)",
-        params![
-            bike.id,
-            bike.name,
-            bike.kind,
-            bike.strava_gear_id,
-            bike.notes,
-            now
-        ],
-    )?;
-    Ok(bike)
+    store.atomically(|store| {
+        let bike = Bike {
+            id: BikeId::new(),
+            name: validate::name("bike name", &new.name)?,
+            kind: kind(new.kind.as_deref())?,
+            strava_gear_id: gear_id(new.strava_gear_id.as_deref())?,
+            retired: false,
+            notes: validate::text("notes", &new.notes, validate::MAX_NOTES_CHARS)?,
+        };
+        ensure_gear_id_free(store, bike.strava_gear_id.as_deref(), None)?;
+        let now = Timestamp::now();
+        store.conn.execute(
+            "INSERT INTO bikes (id, name, kind, strava_gear_id, retired, notes, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6)",
+            params![
+                bike.id,
+                bike.name,
+                bike.kind,
+                bike.strava_gear_id,
+                bike.notes,
+                now
+            ],
+        )?;
+        Ok(bike)
+    })
 }
 
 pub fn edit(store: &mut Store, id: &BikeId, patch: BikePatch) -> Result<Bike> {
-    let mut bike = get(store, id)?;
-    if let Some(name) = patch.name {
-        bike.name = validate::name("bike name", &name)?;
-    }
-    if let Some(k) = patch.kind {
-        bike.kind = kind(Some(&k))?;
-    }
-    if let Some(g) = patch.strava_gear_id {
-        bike.strava_gear_id = gear_id(g.as_deref())?;
-        ensure_gear_id_free(store, bike.strava_gear_id.as_deref(), Some(id))?;
-    }
-    if let Some(notes) = patch.notes {
-        bike.notes = validate::text("notes", &notes, validate::MAX_NOTES_CHARS)?;
-    }
-    if let Some(retired) = patch.retired {
-        bike.retired = retired;
-    }
-    store.conn.execute(
-        "UPDATE bikes SET name = ?2, kind = ?3, strava_gear_id = ?4, retired = ?5, notes = ?6, updated_at = ?7
-         WHERE id = ?1",
-        params![bike.id, bike.name, bike.kind, bike.strava_gear_id, bike.retired, bike.notes, Timestamp::now()],
-    )?;
-    Ok(bike)
+    store.atomically(|store| {
+        let mut bike = get(store, id)?;
+        if let Some(name) = patch.name {
+            bike.name = validate::name("bike name", &name)?;
+        }
+        if let Some(k) = patch.kind {
+            bike.kind = kind(Some(&k))?;
+        }
+        if let Some(g) = patch.strava_gear_id {
+            bike.strava_gear_id = gear_id(g.as_deref())?;
+            ensure_gear_id_free(store, bike.strava_gear_id.as_deref(), Some(id))?;
+        }
+        if let Some(notes) = patch.notes {
+            bike.notes = validate::text("notes", &notes, validate::MAX_NOTES_CHARS)?;
+        }
+        if let Some(retired) = patch.retired {
+            bike.retired = retired;
+        }
+        store.conn.execute(
+            "UPDATE bikes SET name = ?2, kind = ?3, strava_gear_id = ?4, retired = ?5, notes = ?6, updated_at = ?7
+             WHERE id = ?1",
+            params![bike.id, bike.name, bike.kind, bike.strava_gear_id, bike.retired, bike.notes, Timestamp::now()],
+        )?;
+        Ok(bike)
+    })
 }
 
 pub fn retire(store: &mut Store, id: &BikeId) -> Result<Bike> {

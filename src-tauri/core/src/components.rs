@@ -171,83 +171,89 @@ fn save(tx: &Connection, c: &Component) -> Result<()> {
 }
 
 pub fn edit(store: &mut Store, id: &ComponentId, patch: ComponentPatch) -> Result<Component> {
-    let mut c = get(store, id)?;
-    if let Some(n) = patch.name {
-        c.name = validate::name("component name", &n)?;
-    }
-    if let Some(b) = patch.brand {
-        c.brand = validate::text("brand", b.trim(), validate::MAX_NAME_CHARS)?;
-    }
-    if let Some(m) = patch.model {
-        c.model = validate::text("model", m.trim(), validate::MAX_NAME_CHARS)?;
-    }
-    if let Some(n) = patch.notes {
-        c.notes = validate::text("notes", &n, validate::MAX_NOTES_CHARS)?;
-    }
-    if let Some(cost) = patch.purchase_cost_cents {
-        c.purchase_cost_cents = validate::cents("purchase cost", cost)?;
-    }
-    if let Some(i) = patch.initial {
-        c.initial = check_initial(&i)?;
-    }
-    let tx = store.write()?;
-    save(&tx, &c)?;
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&c.id)))?;
-    tx.commit()?;
-    Ok(c)
+    store.atomically(|store| {
+        let mut c = get(store, id)?;
+        if let Some(n) = patch.name {
+            c.name = validate::name("component name", &n)?;
+        }
+        if let Some(b) = patch.brand {
+            c.brand = validate::text("brand", b.trim(), validate::MAX_NAME_CHARS)?;
+        }
+        if let Some(m) = patch.model {
+            c.model = validate::text("model", m.trim(), validate::MAX_NAME_CHARS)?;
+        }
+        if let Some(n) = patch.notes {
+            c.notes = validate::text("notes", &n, validate::MAX_NOTES_CHARS)?;
+        }
+        if let Some(cost) = patch.purchase_cost_cents {
+            c.purchase_cost_cents = validate::cents("purchase cost", cost)?;
+        }
+        if let Some(i) = patch.initial {
+            c.initial = check_initial(&i)?;
+        }
+        let tx = store.write()?;
+        save(&tx, &c)?;
+        usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&c.id)))?;
+        tx.commit()?;
+        Ok(c)
+    })
 }
 
 /// Takes a component out of service for good: it is unmounted at `at` and no longer reminded.
 pub fn retire(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Component> {
-    let c = get(store, id)?;
-    let tx = store.write()?;
-    installations::close_open(&tx, id, at)?;
-    tx.execute(
-        "UPDATE components SET retired = 1, updated_at = ?2 WHERE id = ?1",
-        params![id, Timestamp::now()],
-    )?;
-    usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(id)))?;
-    tx.commit()?;
-    Ok(Component { retired: true, ..c })
+    store.atomically(|store| {
+        let c = get(store, id)?;
+        let tx = store.write()?;
+        installations::close_open(&tx, id, at)?;
+        tx.execute(
+            "UPDATE components SET retired = 1, updated_at = ?2 WHERE id = ?1",
+            params![id, Timestamp::now()],
+        )?;
+        usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(id)))?;
+        tx.commit()?;
+        Ok(Component { retired: true, ..c })
+    })
 }
 
 /// Replaces a worn part: the old one is retired and a fresh one of the same kind, with the same
 /// rules, is mounted where the old one was at `at`.
 pub fn replace(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Component> {
-    let old = get(store, id)?;
-    if old.retired {
-        return Err(Error::Conflict(format!(
-            "\"{}\" is already retired; add a new component instead",
-            old.name
-        )));
-    }
-    let fresh = Component {
-        id: ComponentId::new(),
-        initial: InitialUsage::default(),
-        purchase_cost_cents: None,
-        replaced_by: None,
-        notes: String::new(),
-        ..old.clone()
-    };
-    let tx = store.write()?;
-    let bike = installations::close_open(&tx, id, at)?;
-    save(&tx, &fresh)?;
-    for rule in rules::list_for_component(&tx, id)? {
-        rules::insert(&tx, &fresh.id, NewRule::from(&rule))?;
-    }
-    if let Some(bike) = bike {
-        installations::insert(&tx, &fresh.id, &bike, at, None)?;
-    }
-    tx.execute(
-        "UPDATE components SET retired = 1, replaced_by = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, fresh.id, Timestamp::now()],
-    )?;
-    usage::refresh(
-        &tx,
-        usage::Scope::Components(&[id.clone(), fresh.id.clone()]),
-    )?;
-    tx.commit()?;
-    Ok(fresh)
+    store.atomically(|store| {
+        let old = get(store, id)?;
+        if old.retired {
+            return Err(Error::Conflict(format!(
+                "\"{}\" is already retired; add a new component instead",
+                old.name
+            )));
+        }
+        let fresh = Component {
+            id: ComponentId::new(),
+            initial: InitialUsage::default(),
+            purchase_cost_cents: None,
+            replaced_by: None,
+            notes: String::new(),
+            ..old.clone()
+        };
+        let tx = store.write()?;
+        let bike = installations::close_open(&tx, id, at)?;
+        save(&tx, &fresh)?;
+        for rule in rules::list_for_component(&tx, id)? {
+            rules::insert(&tx, &fresh.id, NewRule::from(&rule))?;
+        }
+        if let Some(bike) = bike {
+            installations::insert(&tx, &fresh.id, &bike, at, None)?;
+        }
+        tx.execute(
+            "UPDATE components SET retired = 1, replaced_by = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, fresh.id, Timestamp::now()],
+        )?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(&[id.clone(), fresh.id.clone()]),
+        )?;
+        tx.commit()?;
+        Ok(fresh)
+    })
 }
 
 const COLUMNS: &str = "id, kind, name, brand, model, notes, purchase_cost_cents, initial_distance_m,

@@ -48,10 +48,11 @@ struct Riding {
 }
 
 pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
-    if store.meta(LOADED_KEY)?.is_some() {
-        return Ok(DemoOutcome { loaded: false });
-    }
     store.atomically(|store| {
+        // Checked under the write lock: two processes loading at once add it once.
+        if store.meta(LOADED_KEY)?.is_some() {
+            return Ok(DemoOutcome { loaded: false });
+        }
         let day = |n: i64| Timestamp(now.millis() - n * MS_PER_DAY);
         let road = bikes::add(store, bike("Canyon Endurace", "road"))?.id;
         let gravel = bikes::add(store, bike("Specialized Diverge", "gravel"))?.id;

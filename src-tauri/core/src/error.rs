@@ -49,6 +49,16 @@ impl Error {
         }
     }
 
+    /// Names what the error is about when a batch fails on one item ("ride 123: distance …").
+    /// Only input errors carry text worth prefixing; the others are returned unchanged.
+    pub fn about(self, what: &str) -> Self {
+        match self {
+            Error::Invalid(msg) => Error::Invalid(format!("{what}: {msg}")),
+            Error::Conflict(msg) => Error::Conflict(format!("{what}: {msg}")),
+            other => other,
+        }
+    }
+
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
     }

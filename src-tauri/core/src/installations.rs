@@ -11,6 +11,7 @@ use crate::ids::{BikeId, ComponentId, InstallationId};
 use crate::store::Store;
 use crate::time::Timestamp;
 use crate::usage;
+use crate::validate;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Installation {
@@ -41,17 +42,21 @@ pub fn install(
 
 /// Takes a component off its bike at `at`; it stays in the garage, on the shelf.
 pub fn remove(store: &mut Store, component: &ComponentId, at: Timestamp) -> Result<BikeId> {
-    components::get(store, component)?;
-    let tx = store.write()?;
-    let bike = close_open(&tx, component, at)?.ok_or_else(|| {
-        Error::Conflict("that component is not mounted on any bike; install it first".to_owned())
-    })?;
-    usage::refresh(
-        &tx,
-        usage::Scope::Components(std::slice::from_ref(component)),
-    )?;
-    tx.commit()?;
-    Ok(bike)
+    store.atomically(|store| {
+        components::get(store, component)?;
+        let tx = store.write()?;
+        let bike = close_open(&tx, component, at)?.ok_or_else(|| {
+            Error::Conflict(
+                "that component is not mounted on any bike; install it first".to_owned(),
+            )
+        })?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(std::slice::from_ref(component)),
+        )?;
+        tx.commit()?;
+        Ok(bike)
+    })
 }
 
 /// Moves a component to another bike at `at`: closes one installation and opens the next.
@@ -61,20 +66,22 @@ pub fn move_to(
     bike: &BikeId,
     at: Timestamp,
 ) -> Result<Installation> {
-    components::get(store, component)?;
-    let tx = store.write()?;
-    close_open(&tx, component, at)?.ok_or_else(|| {
-        Error::Conflict(
-            "that component is not mounted on any bike; use install instead of move".to_owned(),
-        )
-    })?;
-    let inst = insert(&tx, component, bike, at, None)?;
-    usage::refresh(
-        &tx,
-        usage::Scope::Components(std::slice::from_ref(component)),
-    )?;
-    tx.commit()?;
-    Ok(inst)
+    store.atomically(|store| {
+        components::get(store, component)?;
+        let tx = store.write()?;
+        close_open(&tx, component, at)?.ok_or_else(|| {
+            Error::Conflict(
+                "that component is not mounted on any bike; use install instead of move".to_owned(),
+            )
+        })?;
+        let inst = insert(&tx, component, bike, at, None)?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(std::slice::from_ref(component)),
+        )?;
+        tx.commit()?;
+        Ok(inst)
+    })
 }
 
 pub(crate) fn insert(
@@ -97,14 +104,25 @@ pub(crate) fn insert(
             "that component is retired; add a new one instead of installing it".to_owned(),
         ));
     }
-    let bike_exists: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM bikes WHERE id = ?1 AND deleted_at IS NULL)",
-        [bike],
-        |r| r.get(0),
-    )?;
-    if !bike_exists {
-        return Err(bikes::not_found(bike));
+    let bike_retired: bool = tx
+        .query_row(
+            "SELECT retired FROM bikes WHERE id = ?1 AND deleted_at IS NULL",
+            [bike],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| bikes::not_found(bike))?;
+    if bike_retired {
+        return Err(Error::Conflict(
+            "that bike is retired; mount the part on a bike in use, or bring the bike back into use first"
+                .to_owned(),
+        ));
     }
+    let now = Timestamp::now();
+    let from = validate::past("installation date", from, now)?;
+    let until = until
+        .map(|u| validate::past("removal date", u, now))
+        .transpose()?;
     if let Some(until) = until {
         if until <= from {
             return Err(Error::invalid(
@@ -166,6 +184,7 @@ pub(crate) fn close_open(
     let Some((id, bike, since)) = open else {
         return Ok(None);
     };
+    let at = validate::past("removal date", at, Timestamp::now())?;
     if at <= since {
         return Err(Error::invalid(format!(
             "the removal date must be after the installation date ({})",

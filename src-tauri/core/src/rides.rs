@@ -118,7 +118,7 @@ fn checked(id: RideId, new: NewRide) -> Result<Ride> {
         source: new.source,
         external_id,
         bike_id: new.bike_id,
-        start_at: new.start_at,
+        start_at: validate::instant("ride start", new.start_at)?,
         distance_m: validate::non_negative("distance", new.distance_m)?,
         moving_time_s: moving,
         elapsed_time_s: elapsed,
@@ -169,9 +169,14 @@ pub fn add(store: &mut Store, new: NewRide) -> Result<Ride> {
     let tx = store.write()?;
     ensure_bike(&tx, ride.bike_id.as_ref())?;
     if let Some(ext) = &ride.external_id {
-        if find_external(&tx, ride.source, ext)?.is_some() {
+        if let Some((_, deleted)) = find_external(&tx, ride.source, ext)? {
+            let how = if deleted {
+                "was stored and then deleted; deleted rides stay deleted"
+            } else {
+                "is already stored"
+            };
             return Err(Error::Conflict(format!(
-                "a {} ride with external id '{ext}' is already stored",
+                "a {} ride with external id '{ext}' {how}",
                 ride.source.as_str()
             )));
         }
@@ -198,9 +203,16 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
     let tx = store.write()?;
     let mut bikes_touched: BTreeSet<BikeId> = BTreeSet::new();
     for new in rides {
-        let existing = match &new.external_id {
+        // Stored trimmed (see `checked`), so looked up trimmed.
+        let existing = match new.external_id.as_deref().map(str::trim) {
             Some(ext) => find_external(&tx, new.source, ext)?,
             None => None,
+        };
+        // One bad ride fails the whole import: say which one.
+        let (ext, start_at) = (new.external_id.clone(), new.start_at);
+        let which = || match &ext {
+            Some(ext) => format!("ride {ext}"),
+            None => format!("the ride of {}", start_at.local_date()),
         };
         // A ride the rider deleted stays deleted when a source offers it again.
         if let Some((_, true)) = existing {
@@ -211,8 +223,9 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
         let ride = checked(
             existing.as_ref().map_or_else(RideId::new, |r| r.id.clone()),
             new,
-        )?;
-        ensure_bike(&tx, ride.bike_id.as_ref())?;
+        )
+        .map_err(|e| e.about(&which()))?;
+        ensure_bike(&tx, ride.bike_id.as_ref()).map_err(|e| e.about(&which()))?;
         match existing {
             Some(old) if old == ride => report.unchanged += 1,
             Some(old) => {
@@ -250,37 +263,39 @@ pub struct RidePatch {
 }
 
 pub fn edit(store: &mut Store, id: &RideId, patch: RidePatch) -> Result<Ride> {
-    let old = get(store, id)?;
-    let moving = patch.moving_time_s.unwrap_or(old.moving_time_s);
-    let new = NewRide {
-        source: old.source,
-        external_id: old.external_id.clone(),
-        bike_id: patch.bike_id.unwrap_or_else(|| old.bike_id.clone()),
-        start_at: patch.start_at.unwrap_or(old.start_at),
-        distance_m: patch.distance_m.unwrap_or(old.distance_m),
-        moving_time_s: moving,
-        elapsed_time_s: Some(
-            patch
-                .elapsed_time_s
-                .unwrap_or(old.elapsed_time_s.max(moving)),
-        ),
-        elevation_m: patch.elevation_m.unwrap_or(old.elevation_m),
-        energy_kj: patch.energy_kj.unwrap_or(old.energy_kj),
-        sport_type: old.sport_type.clone(),
-        indoor: patch.indoor.unwrap_or(old.indoor),
-        commute: patch.commute.unwrap_or(old.commute),
-        name: patch.name.unwrap_or_else(|| old.name.clone()),
-    };
-    let ride = checked(old.id.clone(), new)?;
-    let tx = store.write()?;
-    ensure_bike(&tx, ride.bike_id.as_ref())?;
-    let mut set = BTreeSet::new();
-    touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
-    update(&tx, &ride)?;
-    touched(&tx, ride.bike_id.as_ref(), ride.start_at, &mut set)?;
-    refresh(&tx, set)?;
-    tx.commit()?;
-    Ok(ride)
+    store.atomically(|store| {
+        let old = get(store, id)?;
+        let moving = patch.moving_time_s.unwrap_or(old.moving_time_s);
+        let new = NewRide {
+            source: old.source,
+            external_id: old.external_id.clone(),
+            bike_id: patch.bike_id.unwrap_or_else(|| old.bike_id.clone()),
+            start_at: patch.start_at.unwrap_or(old.start_at),
+            distance_m: patch.distance_m.unwrap_or(old.distance_m),
+            moving_time_s: moving,
+            elapsed_time_s: Some(
+                patch
+                    .elapsed_time_s
+                    .unwrap_or(old.elapsed_time_s.max(moving)),
+            ),
+            elevation_m: patch.elevation_m.unwrap_or(old.elevation_m),
+            energy_kj: patch.energy_kj.unwrap_or(old.energy_kj),
+            sport_type: old.sport_type.clone(),
+            indoor: patch.indoor.unwrap_or(old.indoor),
+            commute: patch.commute.unwrap_or(old.commute),
+            name: patch.name.unwrap_or_else(|| old.name.clone()),
+        };
+        let ride = checked(old.id.clone(), new)?;
+        let tx = store.write()?;
+        ensure_bike(&tx, ride.bike_id.as_ref())?;
+        let mut set = BTreeSet::new();
+        touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
+        update(&tx, &ride)?;
+        touched(&tx, ride.bike_id.as_ref(), ride.start_at, &mut set)?;
+        refresh(&tx, set)?;
+        tx.commit()?;
+        Ok(ride)
+    })
 }
 
 /// Puts a ride on a bike (or back to unassigned with `None`).
@@ -297,18 +312,20 @@ pub fn assign(store: &mut Store, id: &RideId, bike: Option<BikeId>) -> Result<Ri
 
 /// Soft-deletes a ride; the wear it caused is taken back.
 pub fn delete(store: &mut Store, id: &RideId) -> Result<()> {
-    let old = get(store, id)?;
-    let tx = store.write()?;
-    let mut set = BTreeSet::new();
-    touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
-    let now = Timestamp::now();
-    tx.execute(
-        "UPDATE rides SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
-        params![id, now],
-    )?;
-    refresh(&tx, set)?;
-    tx.commit()?;
-    Ok(())
+    store.atomically(|store| {
+        let old = get(store, id)?;
+        let tx = store.write()?;
+        let mut set = BTreeSet::new();
+        touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
+        let now = Timestamp::now();
+        tx.execute(
+            "UPDATE rides SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        refresh(&tx, set)?;
+        tx.commit()?;
+        Ok(())
+    })
 }
 
 /// Imports already know which rides are new, so new ones get a plain INSERT (cheaper per row

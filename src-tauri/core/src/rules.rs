@@ -102,58 +102,64 @@ pub(crate) fn insert(tx: &Connection, component: &ComponentId, new: NewRule) -> 
 }
 
 pub fn add(store: &mut Store, component: &ComponentId, new: NewRule) -> Result<Rule> {
-    components::get(store, component)?;
-    let tx = store.write()?;
-    let rule = insert(&tx, component, new)?;
-    usage::refresh(
-        &tx,
-        usage::Scope::Components(std::slice::from_ref(component)),
-    )?;
-    tx.commit()?;
-    Ok(rule)
+    store.atomically(|store| {
+        components::get(store, component)?;
+        let tx = store.write()?;
+        let rule = insert(&tx, component, new)?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(std::slice::from_ref(component)),
+        )?;
+        tx.commit()?;
+        Ok(rule)
+    })
 }
 
 pub fn edit(store: &mut Store, id: &RuleId, patch: RulePatch) -> Result<Rule> {
-    let mut rule = get(store, id)?;
-    if let Some(t) = patch.task {
-        rule.task = validate::name("task", &t)?;
-    }
-    if let Some(i) = patch.interval {
-        rule.interval = validate::positive("interval", i)?;
-    }
-    if let Some(w) = patch.warn_fraction {
-        rule.warn_fraction = validate::fraction("warn fraction", w)?;
-    }
-    if let Some(r) = patch.repeat {
-        rule.repeat = r;
-    }
-    if let Some(f) = patch.filter {
-        rule.filter = f;
-    }
-    let tx = store.write()?;
-    tx.execute(
-        "UPDATE rules SET task = ?2, interval = ?3, warn_fraction = ?4, repeat = ?5, filter = ?6, updated_at = ?7
-         WHERE id = ?1",
-        params![rule.id, rule.task, rule.interval, rule.warn_fraction, rule.repeat, rule.filter, Timestamp::now()],
-    )?;
-    usage::refresh(
-        &tx,
-        usage::Scope::Components(std::slice::from_ref(&rule.component_id)),
-    )?;
-    tx.commit()?;
-    Ok(rule)
+    store.atomically(|store| {
+        let mut rule = get(store, id)?;
+        if let Some(t) = patch.task {
+            rule.task = validate::name("task", &t)?;
+        }
+        if let Some(i) = patch.interval {
+            rule.interval = validate::positive("interval", i)?;
+        }
+        if let Some(w) = patch.warn_fraction {
+            rule.warn_fraction = validate::fraction("warn fraction", w)?;
+        }
+        if let Some(r) = patch.repeat {
+            rule.repeat = r;
+        }
+        if let Some(f) = patch.filter {
+            rule.filter = f;
+        }
+        let tx = store.write()?;
+        tx.execute(
+            "UPDATE rules SET task = ?2, interval = ?3, warn_fraction = ?4, repeat = ?5, filter = ?6, updated_at = ?7
+             WHERE id = ?1",
+            params![rule.id, rule.task, rule.interval, rule.warn_fraction, rule.repeat, rule.filter, Timestamp::now()],
+        )?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(std::slice::from_ref(&rule.component_id)),
+        )?;
+        tx.commit()?;
+        Ok(rule)
+    })
 }
 
 pub fn delete(store: &mut Store, id: &RuleId) -> Result<()> {
-    get(store, id)?;
-    let tx = store.write()?;
-    tx.execute(
-        "UPDATE rules SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
-        params![id, Timestamp::now()],
-    )?;
-    tx.execute("DELETE FROM rule_usage WHERE rule_id = ?1", [id])?;
-    tx.commit()?;
-    Ok(())
+    store.atomically(|store| {
+        get(store, id)?;
+        let tx = store.write()?;
+        tx.execute(
+            "UPDATE rules SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+            params![id, Timestamp::now()],
+        )?;
+        tx.execute("DELETE FROM rule_usage WHERE rule_id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,50 +184,61 @@ pub struct NewService {
 
 /// Records that a rule's task was done; its counter starts again from `done_at`.
 pub fn mark_done(store: &mut Store, id: &RuleId, new: NewService) -> Result<Service> {
-    let rule = get(store, id)?;
-    let service = Service {
-        id: ServiceId::new(),
-        rule_id: id.clone(),
-        done_at: new.done_at.unwrap_or_else(Timestamp::now),
-        cost_cents: validate::cents("cost", new.cost_cents)?,
-        notes: validate::text("notes", &new.notes, validate::MAX_NOTES_CHARS)?,
-    };
-    let tx = store.write()?;
-    let now = Timestamp::now();
-    tx.execute(
-        "INSERT INTO services (id, rule_id, done_at, cost_cents, notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![
-            service.id,
-            service.rule_id,
-            service.done_at,
-            service.cost_cents,
-            service.notes,
-            now
-        ],
-    )?;
-    // A fresh counter makes any snooze moot.
-    tx.execute(
-        "UPDATE rules SET snoozed_until = NULL, updated_at = ?2 WHERE id = ?1",
-        params![id, now],
-    )?;
-    usage::refresh(
-        &tx,
-        usage::Scope::Components(std::slice::from_ref(&rule.component_id)),
-    )?;
-    tx.commit()?;
-    Ok(service)
+    store.atomically(|store| {
+        let rule = get(store, id)?;
+        let service = Service {
+            id: ServiceId::new(),
+            rule_id: id.clone(),
+            done_at: validate::past(
+                "service date",
+                new.done_at.unwrap_or_else(Timestamp::now),
+                Timestamp::now(),
+            )?,
+            cost_cents: validate::cents("cost", new.cost_cents)?,
+            notes: validate::text("notes", &new.notes, validate::MAX_NOTES_CHARS)?,
+        };
+        let tx = store.write()?;
+        let now = Timestamp::now();
+        tx.execute(
+            "INSERT INTO services (id, rule_id, done_at, cost_cents, notes, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![
+                service.id,
+                service.rule_id,
+                service.done_at,
+                service.cost_cents,
+                service.notes,
+                now
+            ],
+        )?;
+        // A fresh counter makes any snooze moot.
+        tx.execute(
+            "UPDATE rules SET snoozed_until = NULL, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(std::slice::from_ref(&rule.component_id)),
+        )?;
+        tx.commit()?;
+        Ok(service)
+    })
 }
 
 /// Quiets a rule's reminders until `until`; its state is still shown truthfully.
 pub fn snooze(store: &mut Store, id: &RuleId, until: Option<Timestamp>) -> Result<Rule> {
-    let mut rule = get(store, id)?;
-    rule.snoozed_until = until;
-    store.conn.execute(
-        "UPDATE rules SET snoozed_until = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, until, Timestamp::now()],
-    )?;
-    Ok(rule)
+    store.atomically(|store| {
+        let until = until
+            .map(|u| validate::instant("snooze date", u))
+            .transpose()?;
+        let mut rule = get(store, id)?;
+        rule.snoozed_until = until;
+        store.conn.execute(
+            "UPDATE rules SET snoozed_until = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, until, Timestamp::now()],
+        )?;
+        Ok(rule)
+    })
 }
 
 pub fn services(store: &Store, id: &RuleId) -> Result<Vec<Service>> {
@@ -341,7 +358,8 @@ pub struct RuleStatus {
     pub last_service_at: Option<Timestamp>,
 }
 
-/// The state of every rule on every component in service, most worn first.
+/// The state of every rule on every component in service (not retired, not on a retired bike),
+/// most worn first.
 /// Reads one precomputed usage row per rule: no ride is scanned here.
 pub fn statuses(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
     let mut stmt = store.conn.prepare_cached(
@@ -352,7 +370,8 @@ pub fn statuses(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
          JOIN rule_usage u ON u.rule_id = r.id
          LEFT JOIN installations i ON i.component_id = c.id AND i.removed_at IS NULL AND i.deleted_at IS NULL
          LEFT JOIN bikes b ON b.id = i.bike_id
-         WHERE r.deleted_at IS NULL",
+         -- Parts still on a retired (sold, stolen) bike left with it: no more reminders.
+         WHERE r.deleted_at IS NULL AND (b.id IS NULL OR b.retired = 0)",
     )?;
     let rows = stmt.query_map([], |r| {
         let metric: Metric = r.get(7)?;
@@ -406,7 +425,7 @@ pub fn days_used(
 ) -> f64 {
     let offset = if serviced { 0.0 } else { initial_days };
     let elapsed = anchor_at.map_or(0.0, |a| {
-        (now.millis() - a.millis()).max(0) as f64 / MS_PER_DAY as f64
+        now.millis().saturating_sub(a.millis()).max(0) as f64 / MS_PER_DAY as f64
     });
     offset + elapsed
 }

@@ -127,20 +127,36 @@ impl Store {
         }
     }
 
-    /// Runs several writes as one: all of them land, or none.
+    /// Runs several writes as one: all of them land, or none. Reads inside `f` see the data as
+    /// it is under the write lock, so read-modify-write operations cannot race another process
+    /// (the app and the CLI may share the file). Inside another `atomically`, the outer one
+    /// decides.
     pub fn atomically<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        match f(self) {
-            Ok(value) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(value)
-            }
-            Err(e) => {
-                // The original error matters more than a failed rollback.
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
+        if !self.conn.is_autocommit() {
+            return f(self);
         }
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = f(self).and_then(|value| {
+            self.conn.execute_batch("COMMIT")?;
+            Ok(value)
+        });
+        // SQLite keeps the transaction open when COMMIT fails (SQLITE_BUSY), so roll back on
+        // any error: a transaction left open would swallow every later write on this connection.
+        if result.is_err() && !self.conn.is_autocommit() {
+            // The original error matters more than a failed rollback.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        result
+    }
+
+    /// Rolls back a transaction that a panic left open, so later writes are not nested inside
+    /// it and lost. The app calls this when it takes over the store after a panicked command.
+    pub fn abandon_open_transaction(&mut self) -> Result<bool> {
+        if self.conn.is_autocommit() {
+            return Ok(false);
+        }
+        self.conn.execute_batch("ROLLBACK")?;
+        Ok(true)
     }
 
     pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {

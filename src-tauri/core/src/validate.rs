@@ -1,6 +1,7 @@
 //! Input checks shared by every write. Each failure names the field and what to type instead.
 
 use crate::error::{Error, Result};
+use crate::time::{Timestamp, MS_PER_DAY};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 10_000;
@@ -10,9 +11,7 @@ pub const MAX_NOTES_CHARS: usize = 10_000;
 pub fn name(field: &str, value: &str) -> Result<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(Error::invalid(format!(
-            "{field} is empty; give it a name such as \"Road bike\""
-        )));
+        return Err(Error::invalid(format!("{field} is empty; type one")));
     }
     text(field, trimmed, MAX_NAME_CHARS)
 }
@@ -76,6 +75,36 @@ pub fn cents(field: &str, value: Option<i64>) -> Result<Option<i64>> {
     }
 }
 
+/// 1900-01-01 and 2200-01-01 UTC: a date outside is a typo, and arithmetic on extreme values
+/// could overflow.
+const EARLIEST_MS: i64 = -2_208_988_800_000;
+const LATEST_MS: i64 = 7_258_118_400_000;
+
+/// A date a rider could mean.
+pub fn instant(field: &str, at: Timestamp) -> Result<Timestamp> {
+    if !(EARLIEST_MS..LATEST_MS).contains(&at.millis()) {
+        return Err(Error::invalid(format!(
+            "{field} ({}) is not a date between 1900 and 2200; check the year",
+            at.local_date()
+        )));
+    }
+    Ok(at)
+}
+
+/// A date of something that has already happened (a service, mounting a part). A typo such as
+/// 2062 for 2026 would otherwise keep a rule quiet for decades. A day of slack covers time
+/// zones and clocks that are a little off.
+pub fn past(field: &str, at: Timestamp, now: Timestamp) -> Result<Timestamp> {
+    let at = instant(field, at)?;
+    if at.millis() > now.millis().saturating_add(MS_PER_DAY) {
+        return Err(Error::invalid(format!(
+            "{field} {} is in the future; use the day it happened",
+            at.local_date()
+        )));
+    }
+    Ok(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +115,20 @@ mod tests {
             name("name", "Robert'); DROP TABLE bikes;-- 🚲").unwrap(),
             "Robert'); DROP TABLE bikes;-- 🚲"
         );
+    }
+
+    #[test]
+    fn dates_must_be_plausible_and_past_ones_not_in_the_future() {
+        let now = Timestamp(1_800_000_000_000);
+        assert!(instant("date", Timestamp(i64::MIN)).is_err());
+        assert!(instant("date", Timestamp(LATEST_MS)).is_err());
+        assert_eq!(instant("date", now).unwrap(), now);
+        assert_eq!(
+            past("date", now.plus_days(1), now).unwrap(),
+            now.plus_days(1)
+        );
+        let err = past("service date", now.plus_days(2), now).unwrap_err();
+        assert!(err.to_string().contains("is in the future"), "{err}");
     }
 
     #[test]

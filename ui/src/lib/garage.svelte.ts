@@ -61,6 +61,8 @@ class GarageStore {
       await api.markDone({ rule_id: ruleId, done_at: Date.now(), notes: '' });
     } catch (e) {
       this.error = api.errorMessage(e);
+      // Show the garage as it is now (the rule may have been deleted from the CLI).
+      await this.reload();
       return false;
     }
     await this.reload();

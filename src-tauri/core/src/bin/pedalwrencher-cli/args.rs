@@ -129,10 +129,12 @@ pub enum BikeCmd {
         kind: Option<String>,
         #[arg(long)]
         notes: Option<String>,
+        /// `false` brings a retired bike back into use.
+        #[arg(long)]
+        retired: Option<bool>,
     },
-    Retire {
-        id: String,
-    },
+    /// Retire a bike you no longer ride: parts left on it stop reminding you.
+    Retire { id: String },
 }
 
 #[derive(Debug, Args)]

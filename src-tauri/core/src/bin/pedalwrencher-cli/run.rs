@@ -356,6 +356,7 @@ fn bike(s: &mut Store, out: &Out, cmd: BikeCmd) -> Result<()> {
             name,
             kind,
             notes,
+            retired,
         } => bikes::edit(
             s,
             &BikeId::from(id),
@@ -363,6 +364,7 @@ fn bike(s: &mut Store, out: &Out, cmd: BikeCmd) -> Result<()> {
                 name,
                 kind,
                 notes,
+                retired,
                 ..Default::default()
             },
         )?,
