@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod sql;
+
 /// `target/<profile>/pedalwrencher-cli`, next to the `deps/` folder the calling test runs from.
 /// The binary belongs to another package, so `cargo test` does not build it: the Makefile does
 /// (`cargo build -p pedalwrencher-core`), and this fails loudly when it is missing.

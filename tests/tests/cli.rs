@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use pedalwrencher_tests::cli_path;
+use pedalwrencher_tests::{cli_path, sql};
 use predicates::prelude::*;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -132,9 +132,7 @@ impl Garage {
     }
 
     fn count(&self, table: &str) -> i64 {
-        self.db()
-            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-            .expect("count rows")
+        sql::count(&self.db(), table)
     }
 
     fn counts(&self) -> BTreeMap<&'static str, i64> {
@@ -156,36 +154,17 @@ impl Garage {
     /// Every row of every table, as text.
     fn snapshot(&self) -> BTreeMap<String, Vec<String>> {
         let conn = self.db();
-        let tables: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .expect("list tables");
-        let mut out = BTreeMap::new();
-        for t in tables {
-            let mut stmt = conn
-                .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
-                .expect("select");
-            let n = stmt.column_count();
-            let rows: Vec<String> = stmt
-                .query_map([], |r| {
-                    let cells: Vec<String> = (0..n)
-                        .map(|i| r.get_ref(i).map(|v| format!("{v:?}")))
-                        .collect::<rusqlite::Result<_>>()?;
-                    Ok(cells.join(" | "))
-                })
-                .and_then(|rows| rows.collect())
-                .expect("read rows");
-            out.insert(t, rows);
-        }
-        out
+        sql::tables(&conn)
+            .into_iter()
+            .map(|t| {
+                let rows = sql::rows(&conn, &t);
+                (t, rows)
+            })
+            .collect()
     }
 
     fn assert_integrity(&self) {
-        let check: String = self
-            .db()
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("integrity check");
-        assert_eq!(check, "ok");
+        assert_eq!(sql::integrity(&self.db()), "ok");
     }
 
     fn add_bike(&self, name: &str) -> String {

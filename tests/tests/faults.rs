@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use pedalwrencher_tests::cli_path;
+use pedalwrencher_tests::sql::{count, integrity};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -35,16 +36,6 @@ fn run_json(dir: &Path, args: &[&str]) -> Value {
 
 fn db(dir: &Path) -> Connection {
     Connection::open(dir.join("pedalwrencher.sqlite3")).expect("open the garage")
-}
-
-fn count(conn: &Connection, table: &str) -> i64 {
-    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-        .expect("count")
-}
-
-fn integrity(conn: &Connection) -> String {
-    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity check")
 }
 
 #[test]

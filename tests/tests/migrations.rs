@@ -4,6 +4,7 @@
 use pedalwrencher_core::rules::{self, State};
 use pedalwrencher_core::store::{self, Store, DB_FILE};
 use pedalwrencher_core::{Error, RuleId, Timestamp};
+use pedalwrencher_tests::sql;
 use rusqlite::Connection;
 
 /// Data written with each earlier schema version. A new migration must come with the fixture of
@@ -19,37 +20,12 @@ const GARAGE_TABLES: &[&str] = &[
     "services",
 ];
 
-fn table_dump(conn: &Connection, table: &str) -> Vec<String> {
-    let mut stmt = conn
-        .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
-        .unwrap();
-    let columns = stmt.column_count();
-    let rows = stmt
-        .query_map([], |r| {
-            let mut cells = Vec::new();
-            for i in 0..columns {
-                cells.push(format!("{:?}", r.get_ref(i)?));
-            }
-            Ok(cells.join("|"))
-        })
-        .unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
-}
-
-fn tables(conn: &Connection) -> Vec<String> {
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap();
-    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
-}
-
 #[test]
 fn empty_file_migrates_to_latest_with_every_table() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_dir(dir.path()).unwrap();
     assert_eq!(store.schema_version().unwrap(), store::latest_version());
-    let names = tables(store.connection());
+    let names = sql::tables(store.connection());
     for t in GARAGE_TABLES
         .iter()
         .chain(&["rule_usage", "meta", "reminders", "outbox"])
@@ -59,11 +35,7 @@ fn empty_file_migrates_to_latest_with_every_table() {
             "table {t} missing after migration: {names:?}"
         );
     }
-    let check: String = store
-        .connection()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_eq!(sql::integrity(store.connection()), "ok");
 }
 
 #[test]
@@ -87,7 +59,7 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
             old.connection().execute_batch(sql).unwrap();
             GARAGE_TABLES
                 .iter()
-                .map(|t| table_dump(old.connection(), t))
+                .map(|t| sql::rows(old.connection(), t))
                 .collect()
         };
         assert!(
@@ -99,7 +71,7 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
         assert_eq!(store.schema_version().unwrap(), store::latest_version());
         let after: Vec<Vec<String>> = GARAGE_TABLES
             .iter()
-            .map(|t| table_dump(store.connection(), t))
+            .map(|t| sql::rows(store.connection(), t))
             .collect();
         assert_eq!(before, after, "rows changed migrating from v{version}");
 
@@ -119,11 +91,7 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
         // Serviced after the first ride: only the two later rides (60 + 30 km) count.
         assert_eq!(lube.used, 90_000.0);
         assert_eq!(lube.state, State::Ok);
-        let check: String = store
-            .connection()
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
+        assert_eq!(sql::integrity(store.connection()), "ok");
     }
 }
 
