@@ -68,8 +68,8 @@ impl From<pedalwrencher_core::Error> for CommandError {
     fn from(e: pedalwrencher_core::Error) -> Self {
         tracing::warn!(kind = e.kind(), "command failed: {e}");
         let message = match &e {
-            // The core's message points CLI users at a listing; in the window the id came from
-            // the screen, so it was deleted after the screen was drawn (by the CLI, say).
+            // In the window the id came from the screen, so the item was deleted after the screen
+            // was drawn (by the CLI, say).
             pedalwrencher_core::Error::NotFound { kind, .. } => format!(
                 "that {kind} is no longer in the garage; it may have been deleted elsewhere, from the CLI for instance"
             ),

@@ -8,10 +8,13 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
 
-    #[error("no {kind} has the id '{id}'; list them with `pedalwrencher-cli {list}` and copy an id from there")]
+    /// Each front end adds its own hint: the CLI names the listing command (`list`), the window
+    /// says the item was deleted elsewhere.
+    #[error("no {kind} has the id '{id}'")]
     NotFound {
         kind: &'static str,
         id: String,
+        /// The CLI command that lists this kind (`bikes`, `rides`, …).
         list: &'static str,
     },
 

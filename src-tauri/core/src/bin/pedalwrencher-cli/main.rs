@@ -13,7 +13,12 @@ fn main() -> ExitCode {
     match run::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            match &e {
+                pedalwrencher_core::Error::NotFound { list, .. } => eprintln!(
+                    "error: {e}; list them with `pedalwrencher-cli {list}` and copy an id from there"
+                ),
+                _ => eprintln!("error: {e}"),
+            }
             // Input the rider can fix is "bad usage" (2); everything else is a failure (1).
             if e.kind() == "invalid" {
                 ExitCode::from(2)
