@@ -56,7 +56,7 @@ ui: deps ui/node_modules/.package-lock.json
 
 # One invocation for the app and the CLI, so shared dependencies are built once.
 app: ui
-	$(CARGO) build -p pedalwrencher -p pedalwrencher-core --features pedalwrencher/custom-protocol
+	$(CARGO) build -p pedalwrencher -p pedalwrencher-cli --features pedalwrencher/custom-protocol
 
 run: app
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
@@ -67,7 +67,7 @@ test: deps-test app lint test-unit test-e2e
 
 test-unit:
 	cd ui && npm run check
-	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-tests
+	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-cli -p pedalwrencher-tests
 
 test-e2e:
 	tests/scripts/headless.sh $(CARGO) test -p pedalwrencher-tests --features e2e --test e2e -- --test-threads=1

@@ -8,6 +8,8 @@ const COMMANDS: &[&str] = &[
     "add_component",
     "add_ride",
     "mark_done",
+    "delete_service",
+    "mount_component",
     "load_demo",
 ];
 

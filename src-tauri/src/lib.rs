@@ -49,6 +49,8 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::garage::add_component,
             commands::garage::add_ride,
             commands::garage::mark_done,
+            commands::garage::delete_service,
+            commands::garage::mount_component,
         ])
         .run(tauri::generate_context!())?;
     Ok(())

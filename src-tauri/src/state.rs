@@ -60,13 +60,13 @@ impl AppState {
 /// What the UI receives when a command fails: a kind to branch on and a message to show.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommandError {
-    pub kind: &'static str,
+    pub kind: pedalwrencher_core::ErrorKind,
     pub message: String,
 }
 
 impl From<pedalwrencher_core::Error> for CommandError {
     fn from(e: pedalwrencher_core::Error) -> Self {
-        tracing::warn!(kind = e.kind(), "command failed: {e}");
+        tracing::warn!(kind = e.kind().as_str(), "command failed: {e}");
         let message = match &e {
             // In the window the id came from the screen, so the item was deleted after the screen
             // was drawn (by the CLI, say).

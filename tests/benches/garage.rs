@@ -5,11 +5,13 @@
 
 use std::time::{Duration, Instant};
 
-use pedalwrencher_core::bikes::{self, NewBike};
-use pedalwrencher_core::components::{self, NewComponent};
-use pedalwrencher_core::rides::{self, NewRide, RideSource};
-use pedalwrencher_core::rules::{self, NewRule};
-use pedalwrencher_core::{usage, ActivityFilter, BikeId, Metric, Store, Timestamp};
+use pedalwrencher_core::garage::bikes::{self, NewBike};
+use pedalwrencher_core::garage::components::NewComponent;
+use pedalwrencher_core::garage::rides::{self, NewRide, RideSource};
+use pedalwrencher_core::garage::rules::{self, NewRule};
+use pedalwrencher_core::garage::workshop;
+use pedalwrencher_core::wear::{self, usage};
+use pedalwrencher_core::{ActivityFilter, BikeId, Metric, Store, Timestamp};
 use tempfile::TempDir;
 
 const BIKES: usize = 20;
@@ -52,11 +54,11 @@ fn garage(now: Timestamp) -> Res<(TempDir, Store, Vec<BikeId>)> {
                     kind: "custom".into(),
                     name: Some(format!("Part {b}.{c}")),
                     bike_id: Some(bike.id.clone()),
-                    installed_at: Some(start.plus_days((c * 30) as i64)),
+                    installed_at: Some(start.plus_days((c * 30) as i64).into()),
                     without_rules: true,
                     ..Default::default()
                 };
-                let comp = components::add(s, part)?;
+                let comp = workshop::add_component(s, part)?;
                 let specs = [
                     (Metric::DistanceM, 3_000_000.0, ActivityFilter::All),
                     (Metric::MovingTimeS, 180_000.0, ActivityFilter::Outdoor),
@@ -86,7 +88,7 @@ fn ride(bike: &BikeId, i: usize, start_at: Timestamp) -> NewRide {
         source: RideSource::Strava,
         external_id: Some(format!("{}", 10_000_000_000u64 + i as u64)),
         bike_id: Some(bike.clone()),
-        start_at,
+        start_at: start_at.into(),
         distance_m: 20_000.0 + (i % 80) as f64 * 1_000.0,
         moving_time_s: 3_600.0 + (i % 90) as f64 * 60.0,
         elapsed_time_s: None,
@@ -131,7 +133,7 @@ fn main() -> Res<()> {
     let mut rule_count = 0;
     for _ in 0..EVAL_RUNS {
         let t = Instant::now();
-        rule_count = rules::statuses(&store, Timestamp::now())?.len();
+        rule_count = wear::statuses(&mut store)?.len();
         evals.push(t.elapsed());
     }
 

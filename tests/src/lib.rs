@@ -6,7 +6,7 @@ pub mod sql;
 
 /// `target/<profile>/pedalwrencher-cli`, next to the `deps/` folder the calling test runs from.
 /// The binary belongs to another package, so `cargo test` does not build it: the Makefile does
-/// (`cargo build -p pedalwrencher-core`), and this fails loudly when it is missing.
+/// (`cargo build -p pedalwrencher-cli`), and this fails loudly when it is missing.
 pub fn cli_path() -> PathBuf {
     let exe = std::env::current_exe().expect("the test knows its own path");
     let profile_dir = exe
@@ -17,7 +17,7 @@ pub fn cli_path() -> PathBuf {
     assert!(
         path.is_file(),
         "the CLI binary is missing at {}.\nIt belongs to another package, so `cargo test` does not build it: \
-         run `cargo build -p pedalwrencher-core` and then run the tests again.",
+         run `cargo build -p pedalwrencher-cli` and then run the tests again.",
         path.display()
     );
     path

@@ -21,10 +21,29 @@ pub fn tables(conn: &Connection) -> Vec<String> {
         .expect("list tables")
 }
 
+/// The column names of `table`, in order.
+pub fn columns(conn: &Connection, table: &str) -> Vec<String> {
+    conn.prepare(&format!(
+        "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+    ))
+    .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+    .expect("list columns")
+}
+
 /// Every row of `table`, each as its cells' exact values in text, in rowid order.
 pub fn rows(conn: &Connection, table: &str) -> Vec<String> {
+    rows_of(conn, table, &columns(conn, table))
+}
+
+/// Like [`rows`], reading only `cols` (the columns an older schema version had).
+pub fn rows_of(conn: &Connection, table: &str, cols: &[String]) -> Vec<String> {
+    let list = cols
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut stmt = conn
-        .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
+        .prepare(&format!("SELECT {list} FROM \"{table}\" ORDER BY rowid"))
         .expect("select");
     let n = stmt.column_count();
     stmt.query_map([], |r| {

@@ -376,7 +376,8 @@ fn an_unusable_data_folder_is_an_error_that_names_it_once_and_says_what_to_do() 
         .arg(&file)
         .arg("bikes")
         .assert()
-        .code(2)
+        // A folder that cannot be created is a failure of the machine, not input to correct.
+        .code(1)
         .stdout(predicate::str::is_empty())
         .stderr(no_panic());
     let stderr = text(&out.get_output().stderr);
@@ -1218,11 +1219,20 @@ fn retiring_a_bike_quiets_the_parts_left_on_it_and_bringing_it_back_restores_the
     assert_eq!(g.state(&f.replace), "due");
 
     g.json(&["bike", "retire", &f.road]);
-    let due = g.due();
+    // Its parts keep their rules and true state, marked inactive: they no longer remind.
+    let replace = g.status_of(&f.replace);
+    assert_eq!(replace["state"], "due", "{replace}");
+    assert_eq!(replace["active"], Value::Bool(false), "{replace}");
+    let attention = g.json(&["due", "--attention"]);
     assert!(
-        due.iter().all(|r| r["component_id"] != f.chain.as_str()),
-        "a sold bike's chain is not a job for the rider: {due:?}"
+        attention
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["component_id"] != f.chain.as_str()),
+        "a sold bike's chain is not a job for the rider: {attention}"
     );
+    assert!(g.ok(&["due"]).contains("(bike retired)"));
     g.rejects(
         &["component", "add", "--kind", "tyre", "--bike", &f.road],
         1,
@@ -1263,7 +1273,7 @@ fn a_retired_bike_can_be_brought_back_into_use() {
     let f = fixture();
     let g = &f.g;
     g.json(&["bike", "retire", &f.road]);
-    assert!(g.due().is_empty());
+    assert!(g.due().iter().all(|r| r["active"] == Value::Bool(false)));
     let b = g.json(&["bike", "edit", &f.road, "--retired", "false"]);
     assert_eq!(b["retired"], Value::Bool(false));
     assert_eq!(g.used(&f.replace), 42_000.0);

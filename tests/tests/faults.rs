@@ -208,7 +208,7 @@ fn two_demo_loads_at_once_add_the_demo_once_and_both_succeed() {
 
 #[test]
 fn a_write_interrupted_by_a_panic_is_rolled_back_and_later_writes_land() {
-    use pedalwrencher_core::bikes::{self, NewBike};
+    use pedalwrencher_core::garage::bikes::{self, NewBike};
     use pedalwrencher_core::Store;
 
     let dir = tempfile::tempdir().unwrap();

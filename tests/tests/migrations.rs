@@ -1,15 +1,18 @@
 //! Schema migrations: empty → latest, and every earlier version, holding data, → latest with
 //! nothing lost.
 
-use pedalwrencher_core::rules::{self, State};
 use pedalwrencher_core::store::{self, Store, DB_FILE};
-use pedalwrencher_core::{Error, RuleId, Timestamp};
+use pedalwrencher_core::wear::{self, State};
+use pedalwrencher_core::{Error, ManualClock, RuleId, Timestamp};
 use pedalwrencher_tests::sql;
 use rusqlite::Connection;
 
 /// Data written with each earlier schema version. A new migration must come with the fixture of
 /// the version before it, or `every_earlier_version_has_a_fixture` fails.
-const FIXTURES: &[(usize, &str)] = &[(1, include_str!("../fixtures/schema_v1.sql"))];
+const FIXTURES: &[(usize, &str)] = &[
+    (1, include_str!("../fixtures/schema_v1.sql")),
+    (2, include_str!("../fixtures/schema_v2.sql")),
+];
 
 const GARAGE_TABLES: &[&str] = &[
     "bikes",
@@ -53,14 +56,19 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
     for &(version, sql) in FIXTURES {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
-        let before: Vec<Vec<String>> = {
+        // Each table's columns as that version had them: later versions may add columns.
+        let (columns, before): (Vec<Vec<String>>, Vec<Vec<String>>) = {
             let old = Store::open_at_version(&path, version).unwrap();
             assert_eq!(old.schema_version().unwrap(), version);
             old.connection().execute_batch(sql).unwrap();
             GARAGE_TABLES
                 .iter()
-                .map(|t| sql::rows(old.connection(), t))
-                .collect()
+                .map(|t| {
+                    let cols = sql::columns(old.connection(), t);
+                    let rows = sql::rows_of(old.connection(), t, &cols);
+                    (cols, rows)
+                })
+                .unzip()
         };
         assert!(
             before.iter().all(|rows| !rows.is_empty()),
@@ -71,12 +79,27 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
         assert_eq!(store.schema_version().unwrap(), store::latest_version());
         let after: Vec<Vec<String>> = GARAGE_TABLES
             .iter()
-            .map(|t| sql::rows(store.connection(), t))
+            .zip(&columns)
+            .map(|(t, cols)| sql::rows_of(store.connection(), t, cols))
             .collect();
         assert_eq!(before, after, "rows changed migrating from v{version}");
+        // v3's service epoch starts at the number of services a rule already had.
+        let epochs: Vec<(String, i64)> = store
+            .connection()
+            .prepare("SELECT task, epoch FROM rules ORDER BY task")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(epochs, [("Lube".to_owned(), 1), ("Replace".to_owned(), 0)]);
 
-        // The usage cache introduced in v2 is filled for the old rules on first open.
-        let statuses = rules::statuses(&store, Timestamp(1_700_400_000_000)).unwrap();
+        // The usage cache introduced in v2 is filled for the old rules on first read, and a rule
+        // whose row is missing (the v2 fixture lacks Lube's) is recomputed, not hidden.
+        let mut store = store.with_clock(std::sync::Arc::new(ManualClock::new(Timestamp(
+            1_700_400_000_000,
+        ))));
+        let statuses = wear::statuses(&mut store).unwrap();
         let replace = statuses
             .iter()
             .find(|s| s.rule_id == RuleId::from("0190a000-0000-7000-8000-000000000030"))

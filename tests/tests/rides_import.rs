@@ -1,7 +1,7 @@
 //! Importing rides in bulk (what Strava sync will do): matched on (source, external id),
 //! all-or-nothing, and an error that names the ride at fault.
 
-use pedalwrencher_core::rides::{self, ImportReport, NewRide, RideQuery, RideSource};
+use pedalwrencher_core::garage::rides::{self, ImportReport, NewRide, RideQuery, RideSource};
 use pedalwrencher_core::{Store, Timestamp};
 
 fn strava_ride(external_id: &str, km: f64) -> NewRide {
@@ -9,7 +9,7 @@ fn strava_ride(external_id: &str, km: f64) -> NewRide {
         source: RideSource::Strava,
         external_id: Some(external_id.to_owned()),
         bike_id: None,
-        start_at: Timestamp(1_750_000_000_000),
+        start_at: Timestamp(1_750_000_000_000).into(),
         distance_m: km * 1_000.0,
         moving_time_s: 3_600.0,
         elapsed_time_s: None,
@@ -61,6 +61,6 @@ fn one_bad_ride_fails_the_import_naming_it_and_nothing_lands() {
         msg.starts_with("ride 2: distance cannot be negative"),
         "{msg}"
     );
-    assert_eq!(err.kind(), "invalid");
+    assert_eq!(err.kind(), pedalwrencher_core::ErrorKind::Invalid);
     assert!(all_rides(&store).is_empty(), "all or nothing");
 }

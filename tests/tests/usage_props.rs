@@ -5,14 +5,20 @@
 
 use std::collections::HashMap;
 
-use pedalwrencher_core::bikes::{self, NewBike};
-use pedalwrencher_core::components::{self, InitialUsage, NewComponent};
-use pedalwrencher_core::installations;
-use pedalwrencher_core::rides::{self, NewRide, RideSource};
-use pedalwrencher_core::rules::{self, NewRule, NewService, State};
+use pedalwrencher_core::garage::bikes::{self, NewBike};
+use std::sync::Arc;
+
+use pedalwrencher_core::garage::components::{InitialUsage, NewComponent};
+use pedalwrencher_core::garage::installations;
+use pedalwrencher_core::garage::rides::{self, NewRide, RideSource};
+use pedalwrencher_core::garage::rules::{self, NewRule};
+use pedalwrencher_core::garage::services::{self, NewService};
+use pedalwrencher_core::garage::workshop;
 use pedalwrencher_core::time::MS_PER_DAY;
+use pedalwrencher_core::wear::{self, usage, State};
 use pedalwrencher_core::{
-    usage, ActivityFilter, BikeId, ComponentId, Metric, RideId, RuleId, Store, Timestamp,
+    ActivityFilter, BikeId, ComponentId, ManualClock, Metric, RideId, RuleId, Store, Timestamp,
+    When,
 };
 use proptest::prelude::*;
 
@@ -325,7 +331,9 @@ fn reference_usage(c: &ComponentSpec, rule: &RuleSpec, rides: &[RideFinal]) -> f
 }
 
 fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal>) {
-    let mut store = Store::open_in_memory().expect("in-memory store");
+    let mut store = Store::open_in_memory()
+        .expect("in-memory store")
+        .with_clock(Arc::new(ManualClock::new(NOW)));
     let bike_ids: Vec<BikeId> = (0..s.bikes)
         .map(|i| {
             bikes::add(
@@ -343,7 +351,7 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
     let mut rule_ids: Vec<Vec<RuleId>> = Vec::new();
     let mut by_rule = HashMap::new();
     for (ci, c) in s.components.iter().enumerate() {
-        let id = components::add(
+        let id = workshop::add_component(
             &mut store,
             NewComponent {
                 kind: "custom".into(),
@@ -427,8 +435,8 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
                     &mut store,
                     &component_ids[component],
                     &bike_ids[bike],
-                    at(from),
-                    until.map(at),
+                    &at(from).into(),
+                    until.map(|u| When::from(at(u))).as_ref(),
                 )
                 .expect("install");
             }
@@ -441,7 +449,7 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
                     &mut store,
                     &component_ids[component],
                     &bike_ids[first.0],
-                    at(first.1),
+                    &at(first.1).into(),
                     None,
                 )
                 .expect("install before move");
@@ -449,7 +457,7 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
                     &mut store,
                     &component_ids[component],
                     &bike_ids[then.0],
-                    at(then.1),
+                    &at(then.1).into(),
                 )
                 .expect("move");
             }
@@ -461,7 +469,7 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
                         source: RideSource::Manual,
                         external_id: None,
                         bike_id: r.bike.map(|b| bike_ids[b].clone()),
-                        start_at: at(r.hour),
+                        start_at: at(r.hour).into(),
                         distance_m: f64::from(r.distance_m),
                         moving_time_s: f64::from(r.moving_s),
                         elapsed_time_s: None,
@@ -481,11 +489,11 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
                 rule,
                 hour,
             } => {
-                rules::mark_done(
+                services::mark_done(
                     &mut store,
                     &rule_ids[component][rule],
                     NewService {
-                        done_at: Some(at(hour)),
+                        done_at: Some(at(hour).into()),
                         ..Default::default()
                     },
                 )
@@ -533,7 +541,7 @@ fn build(s: &Scenario) -> (Store, HashMap<RuleId, (usize, usize)>, Vec<RideFinal
 
 fn check(s: &Scenario) -> Result<(), TestCaseError> {
     let (mut store, by_rule, rides) = build(s);
-    let statuses = rules::statuses(&store, NOW).expect("statuses");
+    let statuses = wear::statuses(&mut store).expect("statuses");
     let expected_rules: usize = s.components.iter().map(|c| c.rules.len()).sum();
     prop_assert_eq!(statuses.len(), expected_rules);
     for st in &statuses {
@@ -559,7 +567,7 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     }
     // The incrementally kept cache must equal a rebuild from scratch.
     usage::rebuild(&mut store).expect("rebuild");
-    let rebuilt = rules::statuses(&store, NOW).expect("statuses after rebuild");
+    let rebuilt = wear::statuses(&mut store).expect("statuses after rebuild");
     prop_assert_eq!(statuses, rebuilt);
     Ok(())
 }
@@ -607,8 +615,8 @@ fn ride_at_the_exact_removal_instant_counts_for_the_next_bike_only() {
         edits: vec![],
         shuffle: vec![0; 64],
     };
-    let (store, _, _) = build(&s);
-    let st = rules::statuses(&store, NOW).unwrap();
+    let (mut store, _, _) = build(&s);
+    let st = wear::statuses(&mut store).unwrap();
     assert_eq!(st[0].used, 2.0);
     check(&s).unwrap();
 }

@@ -1,6 +1,34 @@
-//! One error type for the core. Every message says what the rider can do next.
+//! One error type for the core. Every message says what happened and what the rider can do
+//! next, in words that fit any front end: the CLI adds its flags, the window its own wording.
 
 use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// What kind of failure an error is, for front ends to branch on (exit codes, UI handling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Input the rider can correct and try again.
+    Invalid,
+    /// The id names nothing (any more).
+    NotFound,
+    /// Valid input that clashes with what is stored.
+    Conflict,
+    /// The database or the disk failed; the input was fine.
+    Storage,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Storage => "storage",
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -22,7 +50,16 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
-    #[error("could not open the garage database at {path}: {}. Check that the folder exists and is writable, or choose another with --data-dir / PEDALWRENCHER_DATA_DIR", open_reason(.path, .source))]
+    /// A file or folder the garage needs could not be created or read.
+    #[error("cannot {action} {}: {source}. Check that the folder exists and is writable, or choose another data folder", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("could not open the garage database at {path}: {}. Check that the folder exists and is writable, or choose another data folder", open_reason(.path, .source))]
     Open {
         path: PathBuf,
         #[source]
@@ -35,20 +72,23 @@ pub enum Error {
     #[error("this garage was saved by a newer Pedalwrencher (schema v{found}; this one knows up to v{supported}). Update Pedalwrencher to open it; the file was not changed")]
     TooNew { found: usize, supported: usize },
 
-    #[error("database error: {0}. If this repeats, run `pedalwrencher-cli status` and report it")]
+    #[error(
+        "database error: {0}. Nothing was half-written; try again, and report it if it repeats"
+    )]
     Storage(#[from] rusqlite::Error),
 }
 
 impl Error {
-    /// A short machine-readable kind for the UI and for exit codes.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Invalid(_) => "invalid",
-            Error::NotFound { .. } => "not_found",
-            Error::Conflict(_) => "conflict",
-            Error::Open { .. } | Error::Migration(_) | Error::TooNew { .. } | Error::Storage(_) => {
-                "storage"
-            }
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Io { .. }
+            | Error::Open { .. }
+            | Error::Migration(_)
+            | Error::TooNew { .. }
+            | Error::Storage(_) => ErrorKind::Storage,
         }
     }
 
@@ -60,6 +100,12 @@ impl Error {
             Error::Conflict(msg) => Error::Conflict(format!("{what}: {msg}")),
             other => other,
         }
+    }
+
+    /// True when the garage itself could not be reached (a folder, the file, its schema), as
+    /// opposed to one operation failing on it. Front ends point the rider at the data folder.
+    pub fn is_about_the_data_folder(&self) -> bool {
+        matches!(self, Error::Io { .. } | Error::Open { .. })
     }
 
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
@@ -75,3 +121,23 @@ fn open_reason(path: &std::path::Path, source: &rusqlite::Error) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_that_cannot_be_created_is_a_storage_failure_not_bad_input() {
+        let e = Error::Io {
+            action: "create the data folder",
+            path: PathBuf::from("/proc/nope"),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(e.kind(), ErrorKind::Storage);
+        assert!(e.to_string().contains("/proc/nope"), "{e}");
+        assert!(
+            !e.to_string().contains("--data-dir"),
+            "no CLI flags in core messages: {e}"
+        );
+    }
+}

@@ -1,26 +1,27 @@
 //! Pedalwrencher's core: the garage model in SQLite, the wear and rule engine, presets and the
-//! demo garage. It knows nothing of Tauri; the desktop app and the CLI are thin shells over it.
+//! demo garage. It knows nothing of Tauri or of a terminal; the desktop app and the CLI are thin
+//! shells over it.
+//!
+//! Layers, each using only those below it:
+//! - `garage` — bikes, components, installations, rides, rules, services, and the multi-step
+//!   jobs of the `workshop` (replace, retire, add with preset rules), the demo and the overview;
+//! - `wear` — usage since each rule's anchor, rule state and evaluation;
+//! - `store` — the SQLite file, migrations, write transactions and the clock;
+//! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `paths`, `faults`.
 
-pub mod bikes;
-pub mod components;
-pub mod demo;
 pub mod error;
+pub mod faults;
 pub mod garage;
 pub mod ids;
-pub mod installations;
-pub mod metric;
 pub mod paths;
-pub mod presets;
-pub mod rides;
-pub mod rules;
 pub mod store;
 pub mod time;
 pub mod units;
-pub mod usage;
 pub mod validate;
+pub mod wear;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use ids::{BikeId, ComponentId, InstallationId, RideId, RuleId, ServiceId};
-pub use metric::{ActivityFilter, Metric};
-pub use store::Store;
-pub use time::Timestamp;
+pub use store::{Clock, ManualClock, Store, SystemClock};
+pub use time::{DateMeaning, Timestamp, When};
+pub use wear::metric::{ActivityFilter, Metric};

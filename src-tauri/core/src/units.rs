@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
-use crate::metric::Metric;
+use crate::wear::metric::Metric;
 
 const M_PER_MI: f64 = 1_609.344;
 const M_PER_FT: f64 = 0.3048;

@@ -1,13 +1,16 @@
 //! The garage: overview, presets, and the everyday edits.
 
-use pedalwrencher_core::bikes::{self, Bike, NewBike};
-use pedalwrencher_core::components::{self, Component, NewComponent};
-use pedalwrencher_core::demo::{self, DemoOutcome};
-use pedalwrencher_core::garage::{self, Garage};
-use pedalwrencher_core::presets::{self, Preset};
-use pedalwrencher_core::rides::{self, NewRide, Ride};
-use pedalwrencher_core::rules::{self, NewService, RuleStatus, Service};
-use pedalwrencher_core::{RuleId, Timestamp};
+use pedalwrencher_core::garage::bikes::{self, Bike, NewBike};
+use pedalwrencher_core::garage::components::{Component, NewComponent};
+use pedalwrencher_core::garage::demo::{self, DemoOutcome};
+use pedalwrencher_core::garage::installations::{self, Installation};
+use pedalwrencher_core::garage::overview::{self, Garage};
+use pedalwrencher_core::garage::presets::{self, Preset};
+use pedalwrencher_core::garage::rides::{self, NewRide, Ride};
+use pedalwrencher_core::garage::services::{self, NewService, Service, Undone};
+use pedalwrencher_core::garage::workshop;
+use pedalwrencher_core::wear::{self, RuleStatus};
+use pedalwrencher_core::{BikeId, ComponentId, RuleId, ServiceId, When};
 use serde::Deserialize;
 use tauri::State;
 
@@ -15,12 +18,12 @@ use crate::state::{AppState, CommandError};
 
 #[tauri::command(async)]
 pub fn garage(state: State<'_, AppState>) -> Result<Garage, CommandError> {
-    state.with(|s| garage::overview(s, Timestamp::now()))
+    state.with(overview::overview)
 }
 
 #[tauri::command(async)]
 pub fn due_list(state: State<'_, AppState>) -> Result<Vec<RuleStatus>, CommandError> {
-    state.with(|s| rules::statuses(s, Timestamp::now()))
+    state.with(wear::statuses)
 }
 
 #[tauri::command]
@@ -30,7 +33,7 @@ pub fn presets() -> Vec<Preset> {
 
 #[tauri::command(async)]
 pub fn load_demo(state: State<'_, AppState>) -> Result<DemoOutcome, CommandError> {
-    state.with(|s| demo::load(s, Timestamp::now()))
+    state.with(demo::load)
 }
 
 #[tauri::command(async)]
@@ -43,7 +46,24 @@ pub fn add_component(
     state: State<'_, AppState>,
     input: NewComponent,
 ) -> Result<Component, CommandError> {
-    state.with(|s| components::add(s, input))
+    state.with(|s| workshop::add_component(s, input))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Mount {
+    component_id: ComponentId,
+    bike_id: BikeId,
+    /// A typed date (`YYYY-MM-DD`) or an instant; the core resolves it.
+    at: When,
+}
+
+/// Mounts a part from the shelf on a bike.
+#[tauri::command(async)]
+pub fn mount_component(
+    state: State<'_, AppState>,
+    input: Mount,
+) -> Result<Installation, CommandError> {
+    state.with(|s| installations::install(s, &input.component_id, &input.bike_id, &input.at, None))
 }
 
 #[tauri::command(async)]
@@ -60,5 +80,19 @@ pub struct MarkDone {
 
 #[tauri::command(async)]
 pub fn mark_done(state: State<'_, AppState>, input: MarkDone) -> Result<Service, CommandError> {
-    state.with(|s| rules::mark_done(s, &input.rule_id, input.service))
+    state.with(|s| services::mark_done(s, &input.rule_id, input.service))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteService {
+    service_id: ServiceId,
+}
+
+/// The "Undo" after Done: deletes the service, and the rule's wear is back where it was.
+#[tauri::command(async)]
+pub fn delete_service(
+    state: State<'_, AppState>,
+    input: DeleteService,
+) -> Result<Undone, CommandError> {
+    state.with(|s| services::delete(s, &input.service_id))
 }

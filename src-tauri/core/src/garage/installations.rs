@@ -4,14 +4,13 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::bikes;
-use crate::components;
 use crate::error::{Error, Result};
+use crate::garage::{bikes, components};
 use crate::ids::{BikeId, ComponentId, InstallationId};
 use crate::store::Store;
-use crate::time::Timestamp;
-use crate::usage;
+use crate::time::{DateMeaning, Timestamp, When};
 use crate::validate;
+use crate::wear::usage;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Installation {
@@ -22,30 +21,39 @@ pub struct Installation {
     pub removed_at: Option<Timestamp>,
 }
 
-/// Mounts a component on a bike from `from` (until `until`, or open-ended).
+/// Mounts a component on a bike from `from` (until `until`, or open-ended). Dates typed without
+/// a time mean the start of that day (see [`DateMeaning::Mounting`]).
 pub fn install(
     store: &mut Store,
     component: &ComponentId,
     bike: &BikeId,
-    from: Timestamp,
-    until: Option<Timestamp>,
+    from: &When,
+    until: Option<&When>,
 ) -> Result<Installation> {
+    let now = store.now();
+    let from = from.resolve("installation date", DateMeaning::Mounting, now)?;
+    let until = until
+        .map(|u| u.resolve("removal date", DateMeaning::Mounting, now))
+        .transpose()?;
     let tx = store.write()?;
-    let inst = insert(&tx, component, bike, from, until)?;
+    let inst = insert(&tx, component, bike, from, until, now)?;
     usage::refresh(
         &tx,
         usage::Scope::Components(std::slice::from_ref(component)),
+        now,
     )?;
     tx.commit()?;
     Ok(inst)
 }
 
 /// Takes a component off its bike at `at`; it stays in the garage, on the shelf.
-pub fn remove(store: &mut Store, component: &ComponentId, at: Timestamp) -> Result<BikeId> {
+pub fn remove(store: &mut Store, component: &ComponentId, at: &When) -> Result<BikeId> {
     store.atomically(|store| {
         components::get(store, component)?;
+        let now = store.now();
+        let at = at.resolve("removal date", DateMeaning::Mounting, now)?;
         let tx = store.write()?;
-        let bike = close_open(&tx, component, at)?.ok_or_else(|| {
+        let bike = close_open(&tx, component, at, now)?.ok_or_else(|| {
             Error::Conflict(
                 "that component is not mounted on any bike; install it first".to_owned(),
             )
@@ -53,6 +61,7 @@ pub fn remove(store: &mut Store, component: &ComponentId, at: Timestamp) -> Resu
         usage::refresh(
             &tx,
             usage::Scope::Components(std::slice::from_ref(component)),
+            now,
         )?;
         tx.commit()?;
         Ok(bike)
@@ -64,20 +73,23 @@ pub fn move_to(
     store: &mut Store,
     component: &ComponentId,
     bike: &BikeId,
-    at: Timestamp,
+    at: &When,
 ) -> Result<Installation> {
     store.atomically(|store| {
         components::get(store, component)?;
+        let now = store.now();
+        let at = at.resolve("move date", DateMeaning::Mounting, now)?;
         let tx = store.write()?;
-        close_open(&tx, component, at)?.ok_or_else(|| {
+        close_open(&tx, component, at, now)?.ok_or_else(|| {
             Error::Conflict(
                 "that component is not mounted on any bike; use install instead of move".to_owned(),
             )
         })?;
-        let inst = insert(&tx, component, bike, at, None)?;
+        let inst = insert(&tx, component, bike, at, None, now)?;
         usage::refresh(
             &tx,
             usage::Scope::Components(std::slice::from_ref(component)),
+            now,
         )?;
         tx.commit()?;
         Ok(inst)
@@ -90,6 +102,7 @@ pub(crate) fn insert(
     bike: &BikeId,
     from: Timestamp,
     until: Option<Timestamp>,
+    now: Timestamp,
 ) -> Result<Installation> {
     let retired: bool = tx
         .query_row(
@@ -118,7 +131,6 @@ pub(crate) fn insert(
                 .to_owned(),
         ));
     }
-    let now = Timestamp::now();
     let from = validate::past("installation date", from, now)?;
     let until = until
         .map(|u| validate::past("removal date", u, now))
@@ -158,7 +170,6 @@ pub(crate) fn insert(
         installed_at: from,
         removed_at: until,
     };
-    let now = Timestamp::now();
     tx.execute(
         "INSERT INTO installations (id, component_id, bike_id, installed_at, removed_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -172,6 +183,7 @@ pub(crate) fn close_open(
     tx: &Connection,
     component: &ComponentId,
     at: Timestamp,
+    now: Timestamp,
 ) -> Result<Option<BikeId>> {
     let open: Option<(InstallationId, BikeId, Timestamp)> = tx
         .query_row(
@@ -184,7 +196,7 @@ pub(crate) fn close_open(
     let Some((id, bike, since)) = open else {
         return Ok(None);
     };
-    let at = validate::past("removal date", at, Timestamp::now())?;
+    let at = validate::past("removal date", at, now)?;
     if at <= since {
         return Err(Error::invalid(format!(
             "the removal date must be after the installation date ({})",
@@ -193,7 +205,7 @@ pub(crate) fn close_open(
     }
     tx.execute(
         "UPDATE installations SET removed_at = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, at, Timestamp::now()],
+        params![id, at, now],
     )?;
     Ok(Some(bike))
 }

@@ -108,25 +108,7 @@ impl FromStr for ActivityFilter {
     }
 }
 
-macro_rules! sql_text_enum {
-    ($t:ty) => {
-        impl rusqlite::ToSql for $t {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
-            }
-        }
-        impl rusqlite::types::FromSql for $t {
-            fn column_result(
-                v: rusqlite::types::ValueRef<'_>,
-            ) -> rusqlite::types::FromSqlResult<Self> {
-                let s = v.as_str()?;
-                s.parse()
-                    .map_err(|e: Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
-            }
-        }
-    };
-}
-pub(crate) use sql_text_enum;
+use crate::store::sql_text_enum;
 
 sql_text_enum!(Metric);
 sql_text_enum!(ActivityFilter);

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::ids::BikeId;
 use crate::store::Store;
-use crate::time::Timestamp;
 use crate::validate;
 
 pub const KINDS: &[&str] = &[
@@ -92,7 +91,7 @@ pub fn add(store: &mut Store, new: NewBike) -> Result<Bike> {
             notes: validate::text("notes", &new.notes, validate::MAX_NOTES_CHARS)?,
         };
         ensure_gear_id_free(store, bike.strava_gear_id.as_deref(), None)?;
-        let now = Timestamp::now();
+        let now = store.now();
         store.conn.execute(
             "INSERT INTO bikes (id, name, kind, strava_gear_id, retired, notes, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6)",
@@ -131,7 +130,7 @@ pub fn edit(store: &mut Store, id: &BikeId, patch: BikePatch) -> Result<Bike> {
         store.conn.execute(
             "UPDATE bikes SET name = ?2, kind = ?3, strava_gear_id = ?4, retired = ?5, notes = ?6, updated_at = ?7
              WHERE id = ?1",
-            params![bike.id, bike.name, bike.kind, bike.strava_gear_id, bike.retired, bike.notes, Timestamp::now()],
+            params![bike.id, bike.name, bike.kind, bike.strava_gear_id, bike.retired, bike.notes, store.now()],
         )?;
         Ok(bike)
     })

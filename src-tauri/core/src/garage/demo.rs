@@ -4,12 +4,15 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::bikes::{self, NewBike};
-use crate::components::{self, InitialUsage, NewComponent};
 use crate::error::Result;
+use crate::faults;
+use crate::garage::bikes::{self, NewBike};
+use crate::garage::components::{self, InitialUsage, NewComponent};
+use crate::garage::rides::{self, NewRide, RideSource};
+use crate::garage::rules;
+use crate::garage::services::{self, NewService};
+use crate::garage::workshop;
 use crate::ids::{BikeId, ComponentId};
-use crate::rides::{self, NewRide, RideSource};
-use crate::rules::{self, NewService};
 use crate::store::Store;
 use crate::time::{Timestamp, MS_PER_DAY};
 
@@ -47,7 +50,8 @@ struct Riding {
     trainer_in_winter: bool,
 }
 
-pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
+pub fn load(store: &mut Store) -> Result<DemoOutcome> {
+    let now = store.now();
     store.atomically(|store| {
         // Checked under the write lock: two processes loading at once add it once.
         if store.meta(LOADED_KEY)?.is_some() {
@@ -164,7 +168,7 @@ pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
                     source: RideSource::Manual,
                     external_id: Some(format!("demo-{days_ago}-{i}")),
                     bike_id: r.bike.clone(),
-                    start_at: start,
+                    start_at: start.into(),
                     distance_m: km * 1000.0,
                     moving_time_s: moving,
                     elapsed_time_s: Some((moving * 1.15).round()),
@@ -203,6 +207,7 @@ pub fn load(store: &mut Store, now: Timestamp) -> Result<DemoOutcome> {
             "INSERT INTO meta (key, value) VALUES (?1, ?2)",
             params![LOADED_KEY, now.millis().to_string()],
         )?;
+        faults::point("demo.before_commit");
         Ok(DemoOutcome { loaded: true })
     })
 }
@@ -223,13 +228,13 @@ fn part_on(
     at: Timestamp,
     initial: InitialUsage,
 ) -> Result<ComponentId> {
-    let c = components::add(
+    let c = workshop::add_component(
         store,
         NewComponent {
             kind: kind.to_owned(),
             name: name.map(str::to_owned),
             bike_id: Some(bike.clone()),
-            installed_at: Some(at),
+            installed_at: Some(at.into()),
             initial,
             ..Default::default()
         },
@@ -247,11 +252,11 @@ fn service_rule(
         .into_iter()
         .find(|r| r.task == task);
     if let Some(rule) = rule {
-        rules::mark_done(
+        services::mark_done(
             store,
             &rule.id,
             NewService {
-                done_at: Some(at),
+                done_at: Some(at.into()),
                 ..Default::default()
             },
         )?;

@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Pedalwrencher from the terminal: your garage, wear and what is due.",
     after_help = "Quantities are in your units (--units): distances in km or mi, times in hours (1:30, 90m, 1.5h), \
-                  elevation in m or ft, energy in kJ. Dates: YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time).\n\
+                  elevation in m or ft, energy in kJ. Dates: YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time); a date \
+                  alone means now when it is today, else noon for a ride, the end of the day for a service (after \
+                  that day's rides) and the start of the day for mounting or removing a part.\n\
                   Exit codes: 0 ok, 1 failure (not found, conflict, database), 2 bad usage or bad input."
 )]
 pub struct Cli {
@@ -95,6 +97,11 @@ pub enum Command {
         #[arg(long, default_value = "")]
         notes: String,
     },
+    /// The services done on a rule, newest first (their ids are for `service delete`).
+    Services { rule: String },
+    /// Undo a service marked done by mistake.
+    #[command(subcommand)]
+    Service(ServiceCmd),
     /// Quiet a rule's reminders for a while.
     Snooze {
         rule: String,
@@ -285,6 +292,12 @@ pub enum RideCmd {
     Delete {
         id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCmd {
+    /// Delete a service: the rule's counter goes back to where it was before it.
+    Delete { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,18 +2,21 @@
 
 use serde::Serialize;
 
-use pedalwrencher_core::bikes::{self, BikePatch, NewBike};
-use pedalwrencher_core::components::{self, ComponentPatch, InitialUsage, NewComponent};
-use pedalwrencher_core::installations;
-use pedalwrencher_core::rides::{self, NewRide, RidePatch, RideQuery, RideSource};
-use pedalwrencher_core::rules::{self, NewRule, NewService, RulePatch, State};
+use pedalwrencher_core::garage::bikes::{self, BikePatch, NewBike};
+use pedalwrencher_core::garage::components::{self, ComponentPatch, InitialUsage, NewComponent};
+use pedalwrencher_core::garage::rides::{self, NewRide, RidePatch, RideQuery, RideSource};
+use pedalwrencher_core::garage::rules::{self, NewRule, RulePatch};
+use pedalwrencher_core::garage::services::{self, NewService};
+use pedalwrencher_core::garage::{demo, installations, presets, workshop};
+use pedalwrencher_core::time::{self, DateMeaning};
 use pedalwrencher_core::units::{parse_duration_s, Units};
+use pedalwrencher_core::wear::{self, State};
 use pedalwrencher_core::{
-    demo, paths, presets, store, validate, BikeId, ComponentId, Error, Metric, Result, RideId,
-    RuleId, Store, Timestamp,
+    paths, store, validate, BikeId, ComponentId, Error, Metric, Result, RideId, RuleId, ServiceId,
+    Store, Timestamp, When,
 };
 
-use crate::args::{BikeCmd, Cli, Command, ComponentCmd, RideCmd, RuleCmd};
+use crate::args::{BikeCmd, Cli, Command, ComponentCmd, RideCmd, RuleCmd, ServiceCmd};
 use crate::table::Table;
 
 struct Out {
@@ -74,10 +77,10 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     let mut store = Store::open_dir(&dir)?;
     let s = &mut store;
-    let now = Timestamp::now();
+    let now = s.now();
     match cli.command {
         Command::Demo => {
-            let outcome = demo::load(s, now)?;
+            let outcome = demo::load(s)?;
             out.emit(&outcome, |o| {
                 if o.loaded {
                     "Loaded the demo garage: 3 bikes, 16 components and a year of rides. Try `pedalwrencher-cli due`.".to_owned()
@@ -86,7 +89,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             })
         }
-        Command::Status => status(s, &out, now),
+        Command::Status => status(s, &out),
         Command::Bikes => {
             let list = bikes::list(s)?;
             out.emit(&list, |list| {
@@ -198,9 +201,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ride(cmd) => ride(s, &out, cmd, now),
         Command::Rule(cmd) => rule(s, &out, cmd),
         Command::Due { attention } => {
-            let mut list = rules::statuses(s, now)?;
+            let mut list = wear::statuses(s)?;
             if attention {
-                list.retain(|r| r.state != State::Ok);
+                // Parts on a retired bike never remind, so they never need attention.
+                list.retain(|r| r.state != State::Ok && r.active);
             }
             out.emit(&list, |list| {
                 let mut t = Table::new(&[
@@ -221,6 +225,7 @@ pub fn run(cli: Cli) -> Result<()> {
                         format!("over {}", out.units.format(r.metric, -r.remaining))
                     };
                     let state = match (r.state, r.snoozed_until) {
+                        _ if !r.active => format!("{} (bike retired)", state_label(r.state)),
                         (st, Some(until)) if until > now => {
                             format!("{} (snoozed)", state_label(st))
                         }
@@ -252,15 +257,45 @@ pub fn run(cli: Cli) -> Result<()> {
             notes,
         } => {
             let svc = NewService {
-                done_at: date.as_deref().map(Timestamp::parse).transpose()?,
+                done_at: date.map(When::Typed),
                 cost_cents: money(cost.as_deref())?,
                 notes,
             };
-            let done = rules::mark_done(s, &RuleId::from(rule), svc)?;
+            let done = services::mark_done(s, &RuleId::from(rule), svc)?;
             out.emit(&done, |d| {
                 format!(
-                    "Marked done on {}; the counter starts again.",
-                    d.done_at.local_date()
+                    "Marked done on {}; the counter starts again. Undo with `pedalwrencher-cli service delete {}`.",
+                    d.done_at.local_date(),
+                    d.id
+                )
+            })
+        }
+        Command::Services { rule } => {
+            let list = services::list(s, &RuleId::from(rule))?;
+            out.emit(&list, |list| {
+                if list.is_empty() {
+                    return "Never done yet.".to_owned();
+                }
+                let mut t = Table::new(&["ID", "DONE", "COST", "NOTES"]).right(&[2]);
+                for svc in list {
+                    t.row(vec![
+                        svc.id.to_string(),
+                        svc.done_at.local_date(),
+                        svc.cost_cents
+                            .map(|c| format!("{}.{:02}", c / 100, c % 100))
+                            .unwrap_or_default(),
+                        svc.notes.clone(),
+                    ]);
+                }
+                t.render()
+            })
+        }
+        Command::Service(ServiceCmd::Delete { id }) => {
+            let undone = services::delete(s, &ServiceId::from(id))?;
+            out.emit(&undone, |u| {
+                format!(
+                    "Service of {} deleted; the counter is back where it was before it.",
+                    u.service.done_at.local_date()
                 )
             })
         }
@@ -273,7 +308,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let until = match (days, until, clear) {
                 (_, _, true) => None,
                 (Some(d), _, _) => Some(now.plus_days(i64::from(d))),
-                (None, Some(u), _) => Some(Timestamp::parse(&u)?),
+                (None, Some(u), _) => {
+                    Some(time::resolve("snooze date", &u, DateMeaning::Until, now)?)
+                }
                 (None, None, false) => {
                     return Err(Error::Invalid(
                         "say how long: --days N, --until DATE or --clear".into(),
@@ -309,8 +346,10 @@ struct Status {
     unassigned_rides: i64,
 }
 
-fn status(s: &mut Store, out: &Out, now: Timestamp) -> Result<()> {
-    let statuses = rules::statuses(s, now)?;
+fn status(s: &mut Store, out: &Out) -> Result<()> {
+    let mut statuses = wear::statuses(s)?;
+    // Parts on a retired bike are shown by `due`, but do not count as needing care.
+    statuses.retain(|r| r.active);
     let st = Status {
         database: s
             .path()
@@ -375,8 +414,9 @@ fn bike(s: &mut Store, out: &Out, cmd: BikeCmd) -> Result<()> {
     })
 }
 
-fn when(at: Option<&str>, now: Timestamp) -> Result<Timestamp> {
-    at.map_or(Ok(now), Timestamp::parse)
+/// A date option as typed, or now when it was left out; the core resolves it.
+fn when(at: Option<String>, now: Timestamp) -> When {
+    at.map_or(When::At(now), When::Typed)
 }
 
 fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Result<()> {
@@ -414,12 +454,12 @@ fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Res
                 model,
                 purchase_cost_cents: money(cost.as_deref())?,
                 initial,
-                installed_at: installed.as_deref().map(Timestamp::parse).transpose()?,
+                installed_at: installed.map(When::Typed),
                 bike_id: bike.map(BikeId::from),
                 without_rules: no_rules,
                 ..Default::default()
             };
-            let c = components::add(s, new)?;
+            let c = workshop::add_component(s, new)?;
             let rules = rules::list(s, &c.id)?;
             out.emit(
                 &serde_json::json!({ "component": c, "rules": rules }),
@@ -470,20 +510,20 @@ fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Res
             at,
             until,
         } => {
-            let until = until.as_deref().map(Timestamp::parse).transpose()?;
+            let until = until.map(When::Typed);
             let i = installations::install(
                 s,
                 &ComponentId::from(id),
                 &BikeId::from(bike),
-                when(at.as_deref(), now)?,
-                until,
+                &when(at, now),
+                until.as_ref(),
             )?;
             out.emit(&i, |i| {
                 format!("Installed from {}.", i.installed_at.local_date())
             })
         }
         ComponentCmd::Remove { id, at } => {
-            let bike = installations::remove(s, &ComponentId::from(id), when(at.as_deref(), now)?)?;
+            let bike = installations::remove(s, &ComponentId::from(id), &when(at, now))?;
             out.emit(&serde_json::json!({ "removed_from": bike }), |_| {
                 "Removed; it is now on the shelf.".to_owned()
             })
@@ -493,16 +533,16 @@ fn component(s: &mut Store, out: &Out, cmd: ComponentCmd, now: Timestamp) -> Res
                 s,
                 &ComponentId::from(id),
                 &BikeId::from(bike),
-                when(at.as_deref(), now)?,
+                &when(at, now),
             )?;
             out.emit(&i, |i| format!("Moved on {}.", i.installed_at.local_date()))
         }
         ComponentCmd::Retire { id, at } => {
-            let c = components::retire(s, &ComponentId::from(id), when(at.as_deref(), now)?)?;
+            let c = workshop::retire(s, &ComponentId::from(id), &when(at, now))?;
             out.emit(&c, |c| format!("\"{}\" retired.", c.name))
         }
         ComponentCmd::Replace { id, at } => {
-            let c = components::replace(s, &ComponentId::from(id), when(at.as_deref(), now)?)?;
+            let c = workshop::replace(s, &ComponentId::from(id), &when(at, now))?;
             out.emit(&c, |c| {
                 format!("Replaced. The new \"{}\" has id {}.", c.name, c.id)
             })
@@ -526,7 +566,7 @@ fn ride(s: &mut Store, out: &Out, cmd: RideCmd, now: Timestamp) -> Result<()> {
             let moving = parse_duration_s(&time)?;
             let new = NewRide {
                 bike_id: bike.map(BikeId::from),
-                start_at: when(date.as_deref(), now)?,
+                start_at: when(date, now),
                 distance_m: out.si("distance", Metric::DistanceM, distance)?,
                 moving_time_s: moving,
                 elapsed_time_s: None,
@@ -560,7 +600,7 @@ fn ride(s: &mut Store, out: &Out, cmd: RideCmd, now: Timestamp) -> Result<()> {
             name,
         } => {
             let patch = RidePatch {
-                start_at: date.as_deref().map(Timestamp::parse).transpose()?,
+                start_at: date.map(When::Typed),
                 distance_m: distance
                     .map(|d| out.si("distance", Metric::DistanceM, d))
                     .transpose()?,

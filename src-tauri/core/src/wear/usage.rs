@@ -7,6 +7,9 @@
 //! The result is kept in `rule_usage` and recomputed, inside the writing transaction, for the
 //! components a write touches. Recomputing loads the rides of only the bikes those components
 //! were ever on and walks each installation's slice of them found by binary search.
+//!
+//! The cache is derived state: a read that finds it stale (a rule without a row, or rows from an
+//! older engine) repairs it, and a rule is never hidden for want of a row.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -14,13 +17,29 @@ use rusqlite::{params, Connection};
 
 use crate::error::Result;
 use crate::ids::{BikeId, ComponentId, RuleId};
-use crate::metric::{ActivityFilter, Metric};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::time::Timestamp;
+use crate::wear::metric::{ActivityFilter, Metric};
+
+/// Bump when the formula changes: caches written by another version are rebuilt when read.
+/// Migration 0003 records "1" for the caches that existed before the version was kept.
+const ENGINE_VERSION: &str = "1";
+const ENGINE_VERSION_KEY: &str = "wear_engine_version";
 
 pub enum Scope<'a> {
     All,
     Components(&'a [ComponentId]),
+    Rules(&'a [RuleId]),
+}
+
+/// A rule's usage since its anchor, as the cache holds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Usage {
+    /// In the rule's metric; 0 for calendar days, which are computed when read.
+    pub used: f64,
+    /// The last service, else the first installation (drives calendar days).
+    pub anchor_at: Option<Timestamp>,
+    pub serviced: bool,
 }
 
 struct RuleRow {
@@ -88,23 +107,32 @@ fn rule_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRow> {
 }
 
 fn load_rules(conn: &Connection, scope: &Scope<'_>) -> Result<Vec<RuleRow>> {
+    let mut out = Vec::new();
     match scope {
         Scope::All => {
             let mut stmt = conn.prepare(RULES_SQL)?;
-            let rows = stmt.query_map([], rule_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            for row in stmt.query_map([], rule_from_row)? {
+                out.push(row?);
+            }
         }
         Scope::Components(ids) => {
             let mut stmt = conn.prepare_cached(&format!("{RULES_SQL} AND r.component_id = ?1"))?;
-            let mut out = Vec::new();
             for id in ids.iter() {
                 for row in stmt.query_map([id], rule_from_row)? {
                     out.push(row?);
                 }
             }
-            Ok(out)
+        }
+        Scope::Rules(ids) => {
+            let mut stmt = conn.prepare_cached(&format!("{RULES_SQL} AND r.id = ?1"))?;
+            for id in ids.iter() {
+                for row in stmt.query_map([id], rule_from_row)? {
+                    out.push(row?);
+                }
+            }
         }
     }
+    Ok(out)
 }
 
 fn load_installations(
@@ -155,22 +183,17 @@ fn load_rides(
     Ok(out)
 }
 
-/// Recomputes and stores the usage of every rule in `scope`.
-pub(crate) fn refresh(conn: &Connection, scope: Scope<'_>) -> Result<()> {
+/// Computes the usage of every rule in `scope` from the rides, writing nothing.
+pub(crate) fn compute(conn: &Connection, scope: Scope<'_>) -> Result<Vec<(RuleId, Usage)>> {
     let rules = load_rules(conn, &scope)?;
     let components: BTreeSet<&ComponentId> = rules.iter().map(|r| &r.component).collect();
     let installs = load_installations(conn, &components)?;
     let bikes: BTreeSet<&BikeId> = installs.values().flatten().map(|i| &i.bike).collect();
     let rides = load_rides(conn, &bikes)?;
 
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO rule_usage (rule_id, used, anchor_at, serviced, computed_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (rule_id) DO UPDATE SET used = excluded.used, anchor_at = excluded.anchor_at,
-            serviced = excluded.serviced, computed_at = excluded.computed_at",
-    )?;
-    let now = Timestamp::now();
     let none = Vec::new();
-    for rule in &rules {
+    let mut out = Vec::with_capacity(rules.len());
+    for rule in rules {
         let spans = installs.get(&rule.component).unwrap_or(&none);
         let lower = rule.last_service.unwrap_or(i64::MIN);
         let mut used = if rule.last_service.is_some() {
@@ -197,14 +220,29 @@ pub(crate) fn refresh(conn: &Connection, scope: Scope<'_>) -> Result<()> {
             }
         }
         let first_install = spans.iter().map(|s| s.from).min();
-        let anchor = rule.last_service.or(first_install);
-        upsert.execute(params![
+        let anchor = rule.last_service.or(first_install).map(Timestamp);
+        out.push((
             rule.id,
-            used,
-            anchor,
-            rule.last_service.is_some(),
-            now
-        ])?;
+            Usage {
+                used,
+                anchor_at: anchor,
+                serviced: rule.last_service.is_some(),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Recomputes and stores the usage of every rule in `scope`. Runs inside the caller's write.
+pub(crate) fn refresh(conn: &Connection, scope: Scope<'_>, now: Timestamp) -> Result<()> {
+    let computed = compute(conn, scope)?;
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO rule_usage (rule_id, used, anchor_at, serviced, computed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (rule_id) DO UPDATE SET used = excluded.used, anchor_at = excluded.anchor_at,
+            serviced = excluded.serviced, computed_at = excluded.computed_at",
+    )?;
+    for (rule, u) in computed {
+        upsert.execute(params![rule, u.used, u.anchor_at, u.serviced, now])?;
     }
     Ok(())
 }
@@ -226,30 +264,51 @@ pub(crate) fn components_ever_on(
     Ok(out.into_iter().collect())
 }
 
-/// Computes usage for rules that have none yet (after an upgrade from a schema without the cache).
-pub(crate) fn fill_missing(store: &mut Store) -> Result<()> {
-    let missing: Vec<ComponentId> = {
-        let mut stmt = store.conn.prepare(
-            "SELECT DISTINCT r.component_id FROM rules r LEFT JOIN rule_usage u ON u.rule_id = r.id
-             WHERE r.deleted_at IS NULL AND u.rule_id IS NULL",
-        )?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    if missing.is_empty() {
-        return Ok(());
+/// Rules in service that have no cache row.
+fn rules_without_usage(conn: &Connection) -> Result<Vec<RuleId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id FROM rules r
+         JOIN components c ON c.id = r.component_id AND c.deleted_at IS NULL
+         LEFT JOIN rule_usage u ON u.rule_id = r.id
+         WHERE r.deleted_at IS NULL AND u.rule_id IS NULL",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Repairs a stale cache: rebuilt whole when written by another engine version, else filled in
+/// for rules that have no row. Returns whether anything was repaired.
+pub fn repair_if_stale(store: &mut Store) -> Result<bool> {
+    let current = store::meta(&store.conn, ENGINE_VERSION_KEY)?;
+    if current.as_deref() != Some(ENGINE_VERSION) {
+        rebuild(store)?;
+        return Ok(true);
     }
-    let tx = store.write()?;
-    refresh(&tx, Scope::Components(&missing))?;
-    tx.commit()?;
-    Ok(())
+    if rules_without_usage(&store.conn)?.is_empty() {
+        return Ok(false);
+    }
+    let now = store.now();
+    store.atomically(|store| {
+        // Looked up again under the write lock: another process may have filled them.
+        let missing = rules_without_usage(&store.conn)?;
+        if !missing.is_empty() {
+            tracing::warn!(
+                rules = missing.len(),
+                "wear cache had rules without usage; recomputed them"
+            );
+            refresh(&store.conn, Scope::Rules(&missing), now)?;
+        }
+        Ok(true)
+    })
 }
 
 /// Throws the cache away and recomputes every rule from the rides (repair, benchmarks).
 pub fn rebuild(store: &mut Store) -> Result<()> {
+    let now = store.now();
     let tx = store.write()?;
     tx.execute("DELETE FROM rule_usage", [])?;
-    refresh(&tx, Scope::All)?;
+    refresh(&tx, Scope::All, now)?;
+    store::set_meta(&tx, ENGINE_VERSION_KEY, ENGINE_VERSION)?;
     tx.commit()?;
     Ok(())
 }

@@ -1,17 +1,17 @@
-//! The whole garage at a glance: bikes, what is mounted on them, and how worn each part is.
+//! The whole garage at a glance: bikes, what is mounted on them, the shelf, and how worn each
+//! part is.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::bikes::{self, BikeSummary};
-use crate::components;
 use crate::error::Result;
+use crate::garage::bikes::{self, BikeSummary};
+use crate::garage::{components, rides};
 use crate::ids::{BikeId, ComponentId};
-use crate::rides;
-use crate::rules::{self, RuleStatus, State};
 use crate::store::Store;
 use crate::time::Timestamp;
+use crate::wear::{self, RuleStatus, State};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ComponentView {
@@ -23,6 +23,8 @@ pub struct ComponentView {
     pub installed_at: Option<Timestamp>,
     /// The worst state of its rules (ok when it has none).
     pub state: State,
+    /// False on a retired bike: shown as it stands, but it never reminds.
+    pub active: bool,
     pub rules: Vec<RuleStatus>,
 }
 
@@ -41,20 +43,27 @@ pub struct Garage {
     pub unassigned_rides: i64,
 }
 
-pub fn overview(store: &Store, now: Timestamp) -> Result<Garage> {
+/// The garage now, by the store's clock.
+pub fn overview(store: &mut Store) -> Result<Garage> {
     let mut by_component: HashMap<ComponentId, Vec<RuleStatus>> = HashMap::new();
-    for status in rules::statuses(store, now)? {
+    for status in wear::statuses(store)? {
         by_component
             .entry(status.component_id.clone())
             .or_default()
             .push(status);
     }
+    let bikes = bikes::list(store)?;
+    let retired: HashMap<&BikeId, bool> = bikes.iter().map(|b| (&b.id, b.retired)).collect();
     let mut by_bike: HashMap<Option<BikeId>, Vec<ComponentView>> = HashMap::new();
     for listing in components::list(store, None, false)? {
         let c = listing.component;
         let mut rules = by_component.remove(&c.id).unwrap_or_default();
         rules.sort_by(|a, b| a.task.cmp(&b.task).then_with(|| a.rule_id.cmp(&b.rule_id)));
         let state = rules.iter().map(|r| r.state).max().unwrap_or(State::Ok);
+        let active = listing
+            .bike_id
+            .as_ref()
+            .is_none_or(|b| !retired.get(b).copied().unwrap_or(false));
         by_bike
             .entry(listing.bike_id)
             .or_default()
@@ -66,10 +75,11 @@ pub fn overview(store: &Store, now: Timestamp) -> Result<Garage> {
                 model: c.model,
                 installed_at: listing.installed_at,
                 state,
+                active,
                 rules,
             });
     }
-    let bikes = bikes::list(store)?
+    let bikes = bikes
         .into_iter()
         .map(|bike| {
             let components = by_bike.remove(&Some(bike.id.clone())).unwrap_or_default();

@@ -1,18 +1,16 @@
-//! Components: parts with their own wear history, added from a preset, edited, retired, replaced.
-//! Where a component is mounted lives in `installations`.
+//! Components: parts with their own wear history. Where a component is mounted lives in
+//! `installations`; adding one with its preset's rules, retiring and replacing are jobs of the
+//! `workshop`.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::ids::{BikeId, ComponentId};
-use crate::installations;
-use crate::presets;
-use crate::rules::{self, NewRule};
 use crate::store::Store;
-use crate::time::Timestamp;
-use crate::usage;
+use crate::time::{Timestamp, When};
 use crate::validate;
+use crate::wear::usage;
 
 /// Usage a second-hand part already had when it joined the garage, in SI units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -62,7 +60,7 @@ pub struct NewComponent {
     pub bike_id: Option<BikeId>,
     /// When it was mounted (defaults to now); may be in the past.
     #[serde(default)]
-    pub installed_at: Option<Timestamp>,
+    pub installed_at: Option<When>,
     /// Skip the preset's default rules.
     #[serde(default)]
     pub without_rules: bool,
@@ -78,7 +76,7 @@ pub struct ComponentPatch {
     pub initial: Option<InitialUsage>,
 }
 
-fn check_initial(i: &InitialUsage) -> Result<InitialUsage> {
+pub(crate) fn check_initial(i: &InitialUsage) -> Result<InitialUsage> {
     Ok(InitialUsage {
         distance_m: validate::non_negative("starting distance", i.distance_m)?,
         moving_time_s: validate::non_negative("starting moving time", i.moving_time_s)?,
@@ -89,54 +87,8 @@ fn check_initial(i: &InitialUsage) -> Result<InitialUsage> {
     })
 }
 
-/// Adds a component with its preset's rules and, if a bike is given, mounts it — in one transaction.
-pub fn add(store: &mut Store, new: NewComponent) -> Result<Component> {
-    let preset = presets::find(&new.kind)?;
-    let name = match new.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => validate::name("component name", n)?,
-        None => preset.label.clone(),
-    };
-    let component = Component {
-        id: ComponentId::new(),
-        kind: preset.kind.clone(),
-        name,
-        brand: validate::text("brand", new.brand.trim(), validate::MAX_NAME_CHARS)?,
-        model: validate::text("model", new.model.trim(), validate::MAX_NAME_CHARS)?,
-        notes: validate::text("notes", &new.notes, validate::MAX_NOTES_CHARS)?,
-        purchase_cost_cents: validate::cents("purchase cost", new.purchase_cost_cents)?,
-        initial: check_initial(&new.initial)?,
-        retired: false,
-        replaced_by: None,
-    };
-    let rules: Vec<NewRule> = if new.without_rules {
-        Vec::new()
-    } else {
-        preset.rules.iter().map(NewRule::from).collect()
-    };
-    let tx = store.write()?;
-    save(&tx, &component)?;
-    for rule in rules {
-        rules::insert(&tx, &component.id, rule)?;
-    }
-    if let Some(bike) = &new.bike_id {
-        installations::insert(
-            &tx,
-            &component.id,
-            bike,
-            new.installed_at.unwrap_or_else(Timestamp::now),
-            None,
-        )?;
-    }
-    usage::refresh(
-        &tx,
-        usage::Scope::Components(std::slice::from_ref(&component.id)),
-    )?;
-    tx.commit()?;
-    Ok(component)
-}
-
 /// Writes a component: inserted when new, every field but its identity updated when it exists.
-fn save(tx: &Connection, c: &Component) -> Result<()> {
+pub(crate) fn save(tx: &Connection, c: &Component, now: Timestamp) -> Result<()> {
     tx.execute(
         "INSERT INTO components (id, kind, name, brand, model, notes, purchase_cost_cents,
             initial_distance_m, initial_moving_time_s, initial_rides, initial_elevation_m, initial_energy_kj,
@@ -164,7 +116,7 @@ fn save(tx: &Connection, c: &Component) -> Result<()> {
             c.initial.days,
             c.retired,
             c.replaced_by,
-            Timestamp::now()
+            now
         ],
     )?;
     Ok(())
@@ -191,68 +143,16 @@ pub fn edit(store: &mut Store, id: &ComponentId, patch: ComponentPatch) -> Resul
         if let Some(i) = patch.initial {
             c.initial = check_initial(&i)?;
         }
+        let now = store.now();
         let tx = store.write()?;
-        save(&tx, &c)?;
-        usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(&c.id)))?;
-        tx.commit()?;
-        Ok(c)
-    })
-}
-
-/// Takes a component out of service for good: it is unmounted at `at` and no longer reminded.
-pub fn retire(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Component> {
-    store.atomically(|store| {
-        let c = get(store, id)?;
-        let tx = store.write()?;
-        installations::close_open(&tx, id, at)?;
-        tx.execute(
-            "UPDATE components SET retired = 1, updated_at = ?2 WHERE id = ?1",
-            params![id, Timestamp::now()],
-        )?;
-        usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(id)))?;
-        tx.commit()?;
-        Ok(Component { retired: true, ..c })
-    })
-}
-
-/// Replaces a worn part: the old one is retired and a fresh one of the same kind, with the same
-/// rules, is mounted where the old one was at `at`.
-pub fn replace(store: &mut Store, id: &ComponentId, at: Timestamp) -> Result<Component> {
-    store.atomically(|store| {
-        let old = get(store, id)?;
-        if old.retired {
-            return Err(Error::Conflict(format!(
-                "\"{}\" is already retired; add a new component instead",
-                old.name
-            )));
-        }
-        let fresh = Component {
-            id: ComponentId::new(),
-            initial: InitialUsage::default(),
-            purchase_cost_cents: None,
-            replaced_by: None,
-            notes: String::new(),
-            ..old.clone()
-        };
-        let tx = store.write()?;
-        let bike = installations::close_open(&tx, id, at)?;
-        save(&tx, &fresh)?;
-        for rule in rules::list_for_component(&tx, id)? {
-            rules::insert(&tx, &fresh.id, NewRule::from(&rule))?;
-        }
-        if let Some(bike) = bike {
-            installations::insert(&tx, &fresh.id, &bike, at, None)?;
-        }
-        tx.execute(
-            "UPDATE components SET retired = 1, replaced_by = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, fresh.id, Timestamp::now()],
-        )?;
+        save(&tx, &c, now)?;
         usage::refresh(
             &tx,
-            usage::Scope::Components(&[id.clone(), fresh.id.clone()]),
+            usage::Scope::Components(std::slice::from_ref(&c.id)),
+            now,
         )?;
         tx.commit()?;
-        Ok(fresh)
+        Ok(c)
     })
 }
 
@@ -282,15 +182,17 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Component> {
 }
 
 pub fn get(store: &Store, id: &ComponentId) -> Result<Component> {
-    store
-        .conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM components WHERE id = ?1 AND deleted_at IS NULL"),
-            [id],
-            from_row,
-        )
-        .optional()?
-        .ok_or_else(|| not_found(id))
+    get_in(&store.conn, id)
+}
+
+pub(crate) fn get_in(conn: &Connection, id: &ComponentId) -> Result<Component> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM components WHERE id = ?1 AND deleted_at IS NULL"),
+        [id],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| not_found(id))
 }
 
 pub(crate) fn not_found(id: &ComponentId) -> Error {

@@ -1,100 +1,89 @@
-//! The SQLite file: opening it safely and keeping its schema current.
+//! The SQLite file: opening it safely, keeping its schema current, write transactions and the
+//! clock every write asks for "now".
+
+mod clock;
+mod migrate;
 
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, Savepoint, Transaction, TransactionBehavior};
-use rusqlite_migration::{Migrations, M};
+use rusqlite::{Connection, OptionalExtension, Savepoint, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::faults;
+use crate::time::Timestamp;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use migrate::{latest_version, MIGRATION_SQL};
 
 pub const DB_FILE: &str = "pedalwrencher.sqlite3";
-
-/// Every schema version, oldest first. Never edit a shipped migration: add a new one.
-pub const MIGRATION_SQL: &[&str] = &[
-    include_str!("../migrations/0001_garage.sql"),
-    include_str!("../migrations/0002_usage_and_delivery.sql"),
-];
-
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
-
-/// The latest schema version this build knows.
-pub fn latest_version() -> usize {
-    MIGRATION_SQL.len()
-}
 
 /// An open garage database.
 pub struct Store {
     pub(crate) conn: Connection,
     path: Option<PathBuf>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database in `data_dir`, upgrading its schema.
     pub fn open_dir(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            Error::invalid(format!(
-                "cannot create the data folder {}: {e}. Choose a writable folder with --data-dir or PEDALWRENCHER_DATA_DIR",
-                data_dir.display()
-            ))
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
+            action: "create the data folder",
+            path: data_dir.to_owned(),
+            source,
         })?;
         Self::open(&data_dir.join(DB_FILE))
     }
 
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).map_err(|source| Error::Open {
+        let open_error = |source| Error::Open {
             path: path.to_owned(),
             source,
-        })?;
-        let mut store = Self {
-            conn,
-            path: Some(path.to_owned()),
         };
-        store.prepare().map_err(|e| match e {
-            Error::Storage(source) => Error::Open {
-                path: path.to_owned(),
-                source,
-            },
+        let mut conn = Connection::open(path).map_err(open_error)?;
+        configure(&mut conn).map_err(open_error)?;
+        migrate::to_latest(&mut conn).map_err(|e| match e {
+            Error::Storage(source) => open_error(source),
             other => other,
         })?;
-        Ok(store)
+        Ok(Self::from_conn(conn, Some(path.to_owned())))
     }
 
     /// A private in-memory database, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Self> {
-        let mut store = Self {
-            conn: Connection::open_in_memory()?,
-            path: None,
-        };
-        store.prepare()?;
-        Ok(store)
+        let mut conn = Connection::open_in_memory()?;
+        configure(&mut conn)?;
+        migrate::to_latest(&mut conn)?;
+        Ok(Self::from_conn(conn, None))
     }
 
     /// Opens without migrating to latest: lets tests build databases of older schema versions.
     pub fn open_at_version(path: &Path, version: usize) -> Result<Self> {
         let mut conn = Connection::open(path)?;
-        configure(&conn)?;
-        MIGRATIONS.to_version(&mut conn, version)?;
-        Ok(Self {
-            conn,
-            path: Some(path.to_owned()),
-        })
+        configure(&mut conn)?;
+        migrate::to_version(&mut conn, version)?;
+        Ok(Self::from_conn(conn, Some(path.to_owned())))
     }
 
-    fn prepare(&mut self) -> Result<()> {
-        configure(&self.conn)?;
-        let found = self.schema_version()?;
-        if found > latest_version() {
-            return Err(Error::TooNew {
-                found,
-                supported: latest_version(),
-            });
+    fn from_conn(conn: Connection, path: Option<PathBuf>) -> Self {
+        Self {
+            conn,
+            path,
+            clock: Arc::new(SystemClock),
         }
-        MIGRATIONS.to_latest(&mut self.conn)?;
-        crate::usage::fill_missing(self)?;
-        Ok(())
+    }
+
+    /// Uses `clock` for every "now" from here on (tests, simulations).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by this store's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -103,10 +92,7 @@ impl Store {
 
     /// The schema version stored in the file.
     pub fn schema_version(&self) -> Result<usize> {
-        let v: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        Ok(usize::try_from(v).unwrap_or(0))
+        migrate::schema_version(&self.conn)
     }
 
     /// Raw access for tests and diagnostics (integrity checks, row counts).
@@ -137,6 +123,7 @@ impl Store {
         }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let result = f(self).and_then(|value| {
+            faults::point("store.before_commit");
             self.conn.execute_batch("COMMIT")?;
             Ok(value)
         });
@@ -160,12 +147,23 @@ impl Store {
     }
 
     pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        meta(&self.conn, key)
     }
+}
+
+pub(crate) fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
 }
 
 pub(crate) enum Write<'a> {
@@ -176,7 +174,10 @@ pub(crate) enum Write<'a> {
 impl Write<'_> {
     pub(crate) fn commit(self) -> Result<()> {
         match self {
-            Write::Tx(tx) => tx.commit()?,
+            Write::Tx(tx) => {
+                faults::point("store.before_commit");
+                tx.commit()?
+            }
             Write::Nested(sp) => sp.commit()?,
         }
         Ok(())
@@ -194,23 +195,43 @@ impl std::ops::Deref for Write<'_> {
 }
 
 /// The app and the CLI may hold the same file open at once: WAL lets a reader run beside a
-/// writer, and the busy timeout makes a writer wait its turn instead of failing.
-fn configure(conn: &Connection) -> Result<()> {
+/// writer, the busy timeout makes a writer wait its turn instead of failing, and immediate
+/// transactions take the write lock before reading, so a transaction never has to upgrade a
+/// stale read snapshot (which SQLite refuses at once, without waiting).
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
 
+/// Defines `ToSql`/`FromSql` for an enum stored as text, through its `as_str` and `FromStr`.
+macro_rules! sql_text_enum {
+    ($t:ty) => {
+        impl rusqlite::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let s = v.as_str()?;
+                s.parse().map_err(|e: $crate::error::Error| {
+                    rusqlite::types::FromSqlError::Other(Box::new(e))
+                })
+            }
+        }
+    };
+}
+pub(crate) use sql_text_enum;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn migrations_are_valid() {
-        assert!(MIGRATIONS.validate().is_ok());
-    }
 
     #[test]
     fn fresh_database_is_at_latest_version_with_wal_and_foreign_keys() {
@@ -227,5 +248,17 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_data_folder_that_cannot_be_created_is_an_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"x").unwrap();
+        let err = Store::open_dir(&file.join("garage"))
+            .err()
+            .expect("cannot create");
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        assert_eq!(err.kind(), crate::ErrorKind::Storage);
     }
 }

@@ -7,15 +7,14 @@ use std::str::FromStr;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::bikes;
 use crate::error::{Error, Result};
+use crate::faults;
+use crate::garage::{bikes, installations};
 use crate::ids::{BikeId, ComponentId, RideId};
-use crate::installations;
-use crate::metric::sql_text_enum;
-use crate::store::Store;
-use crate::time::Timestamp;
-use crate::usage;
+use crate::store::{sql_text_enum, Store};
+use crate::time::{DateMeaning, Timestamp, When};
 use crate::validate;
+use crate::wear::usage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -59,7 +58,9 @@ pub struct NewRide {
     pub external_id: Option<String>,
     #[serde(default)]
     pub bike_id: Option<BikeId>,
-    pub start_at: Timestamp,
+    /// A date typed without a time means local noon that day, or now if it is today (see
+    /// [`DateMeaning::RideStart`]).
+    pub start_at: When,
     pub distance_m: f64,
     pub moving_time_s: f64,
     /// Defaults to the moving time.
@@ -101,7 +102,13 @@ pub struct Ride {
     pub name: String,
 }
 
-fn checked(id: RideId, new: NewRide) -> Result<Ride> {
+/// Checks a ride as given; `now` bounds its start: a ride cannot start more than a day from now
+/// (the day covers time zones and clocks a little off), so a typo such as 2062 for 2026 cannot
+/// add wear that no service can clear.
+fn checked(id: RideId, new: NewRide, now: Timestamp) -> Result<Ride> {
+    let start_at = new
+        .start_at
+        .resolve("ride start", DateMeaning::RideStart, now)?;
     let moving = validate::non_negative("moving time", new.moving_time_s)?;
     let elapsed = validate::non_negative("elapsed time", new.elapsed_time_s.unwrap_or(moving))?;
     if elapsed < moving {
@@ -118,7 +125,7 @@ fn checked(id: RideId, new: NewRide) -> Result<Ride> {
         source: new.source,
         external_id,
         bike_id: new.bike_id,
-        start_at: validate::instant("ride start", new.start_at)?,
+        start_at: validate::past("ride start", start_at, now)?,
         distance_m: validate::non_negative("distance", new.distance_m)?,
         moving_time_s: moving,
         elapsed_time_s: elapsed,
@@ -159,13 +166,14 @@ fn touched(
     Ok(())
 }
 
-fn refresh(tx: &Connection, touched: BTreeSet<ComponentId>) -> Result<()> {
+fn refresh(tx: &Connection, touched: BTreeSet<ComponentId>, now: Timestamp) -> Result<()> {
     let touched: Vec<ComponentId> = touched.into_iter().collect();
-    usage::refresh(tx, usage::Scope::Components(&touched))
+    usage::refresh(tx, usage::Scope::Components(&touched), now)
 }
 
 pub fn add(store: &mut Store, new: NewRide) -> Result<Ride> {
-    let ride = checked(RideId::new(), new)?;
+    let now = store.now();
+    let ride = checked(RideId::new(), new, now)?;
     let tx = store.write()?;
     ensure_bike(&tx, ride.bike_id.as_ref())?;
     if let Some(ext) = &ride.external_id {
@@ -181,10 +189,10 @@ pub fn add(store: &mut Store, new: NewRide) -> Result<Ride> {
             )));
         }
     }
-    insert(&tx, &ride)?;
+    insert(&tx, &ride, now)?;
     let mut set = BTreeSet::new();
     touched(&tx, ride.bike_id.as_ref(), ride.start_at, &mut set)?;
-    refresh(&tx, set)?;
+    refresh(&tx, set, now)?;
     tx.commit()?;
     Ok(ride)
 }
@@ -200,6 +208,7 @@ pub struct ImportReport {
 /// Rides with an external id are matched on (source, external id); others are always new.
 pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
     let mut report = ImportReport::default();
+    let now = store.now();
     let tx = store.write()?;
     let mut bikes_touched: BTreeSet<BikeId> = BTreeSet::new();
     for new in rides {
@@ -209,10 +218,11 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
             None => None,
         };
         // One bad ride fails the whole import: say which one.
-        let (ext, start_at) = (new.external_id.clone(), new.start_at);
-        let which = || match &ext {
-            Some(ext) => format!("ride {ext}"),
-            None => format!("the ride of {}", start_at.local_date()),
+        let (ext, start_at) = (new.external_id.clone(), new.start_at.clone());
+        let which = || match (&ext, &start_at) {
+            (Some(ext), _) => format!("ride {ext}"),
+            (None, When::At(t)) => format!("the ride of {}", t.local_date()),
+            (None, When::Typed(text)) => format!("the ride of {text}"),
         };
         // A ride the rider deleted stays deleted when a source offers it again.
         if let Some((_, true)) = existing {
@@ -223,26 +233,28 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
         let ride = checked(
             existing.as_ref().map_or_else(RideId::new, |r| r.id.clone()),
             new,
+            now,
         )
         .map_err(|e| e.about(&which()))?;
         ensure_bike(&tx, ride.bike_id.as_ref()).map_err(|e| e.about(&which()))?;
         match existing {
             Some(old) if old == ride => report.unchanged += 1,
             Some(old) => {
-                update(&tx, &ride)?;
+                update(&tx, &ride, now)?;
                 bikes_touched.extend(old.bike_id);
                 bikes_touched.extend(ride.bike_id.clone());
                 report.updated += 1;
             }
             None => {
-                insert(&tx, &ride)?;
+                insert(&tx, &ride, now)?;
                 bikes_touched.extend(ride.bike_id.clone());
                 report.inserted += 1;
             }
         }
+        faults::point("rides.import.after_ride");
     }
     let components = usage::components_ever_on(&tx, &bikes_touched)?;
-    usage::refresh(&tx, usage::Scope::Components(&components))?;
+    usage::refresh(&tx, usage::Scope::Components(&components), now)?;
     tx.commit()?;
     Ok(report)
 }
@@ -251,7 +263,7 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RidePatch {
     pub bike_id: Option<Option<BikeId>>,
-    pub start_at: Option<Timestamp>,
+    pub start_at: Option<When>,
     pub distance_m: Option<f64>,
     pub moving_time_s: Option<f64>,
     pub elapsed_time_s: Option<f64>,
@@ -270,7 +282,7 @@ pub fn edit(store: &mut Store, id: &RideId, patch: RidePatch) -> Result<Ride> {
             source: old.source,
             external_id: old.external_id.clone(),
             bike_id: patch.bike_id.unwrap_or_else(|| old.bike_id.clone()),
-            start_at: patch.start_at.unwrap_or(old.start_at),
+            start_at: patch.start_at.unwrap_or(When::At(old.start_at)),
             distance_m: patch.distance_m.unwrap_or(old.distance_m),
             moving_time_s: moving,
             elapsed_time_s: Some(
@@ -285,14 +297,15 @@ pub fn edit(store: &mut Store, id: &RideId, patch: RidePatch) -> Result<Ride> {
             commute: patch.commute.unwrap_or(old.commute),
             name: patch.name.unwrap_or_else(|| old.name.clone()),
         };
-        let ride = checked(old.id.clone(), new)?;
+        let now = store.now();
+        let ride = checked(old.id.clone(), new, now)?;
         let tx = store.write()?;
         ensure_bike(&tx, ride.bike_id.as_ref())?;
         let mut set = BTreeSet::new();
         touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
-        update(&tx, &ride)?;
+        update(&tx, &ride, now)?;
         touched(&tx, ride.bike_id.as_ref(), ride.start_at, &mut set)?;
-        refresh(&tx, set)?;
+        refresh(&tx, set, now)?;
         tx.commit()?;
         Ok(ride)
     })
@@ -314,15 +327,15 @@ pub fn assign(store: &mut Store, id: &RideId, bike: Option<BikeId>) -> Result<Ri
 pub fn delete(store: &mut Store, id: &RideId) -> Result<()> {
     store.atomically(|store| {
         let old = get(store, id)?;
+        let now = store.now();
         let tx = store.write()?;
         let mut set = BTreeSet::new();
         touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
-        let now = Timestamp::now();
         tx.execute(
             "UPDATE rides SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
-        refresh(&tx, set)?;
+        refresh(&tx, set, now)?;
         tx.commit()?;
         Ok(())
     })
@@ -330,7 +343,7 @@ pub fn delete(store: &mut Store, id: &RideId) -> Result<()> {
 
 /// Imports already know which rides are new, so new ones get a plain INSERT (cheaper per row
 /// than an upsert on the hot path of a 50,000-ride import).
-fn insert(tx: &Connection, r: &Ride) -> Result<()> {
+fn insert(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO rides (id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
             elevation_m, energy_kj, sport_type, indoor, commute, name, created_at, updated_at)
@@ -351,13 +364,13 @@ fn insert(tx: &Connection, r: &Ride) -> Result<()> {
         r.indoor,
         r.commute,
         r.name,
-        Timestamp::now()
+        now
     ])?;
     Ok(())
 }
 
 /// Updates everything but a ride's identity (id, source, external id).
-fn update(tx: &Connection, r: &Ride) -> Result<()> {
+fn update(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
     tx.prepare_cached(
         "UPDATE rides SET bike_id = ?2, start_at = ?3, distance_m = ?4, moving_time_s = ?5, elapsed_time_s = ?6,
             elevation_m = ?7, energy_kj = ?8, sport_type = ?9, indoor = ?10, commute = ?11, name = ?12,
@@ -377,7 +390,7 @@ fn update(tx: &Connection, r: &Ride) -> Result<()> {
         r.indoor,
         r.commute,
         r.name,
-        Timestamp::now()
+        now
     ])?;
     Ok(())
 }

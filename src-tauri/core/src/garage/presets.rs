@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::metric::{ActivityFilter, Metric};
+use crate::wear::metric::{ActivityFilter, Metric};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PresetRule {

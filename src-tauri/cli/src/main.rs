@@ -1,0 +1,39 @@
+//! `pedalwrencher-cli`: the garage without a window. Same database as the desktop app.
+
+mod args;
+mod run;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use pedalwrencher_core::{Error, ErrorKind};
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse(); // exits 2 with clap's own message on bad usage
+    match run::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", explain(&e));
+            // Input the rider can fix is "bad usage" (2); everything else is a failure (1).
+            if e.kind() == ErrorKind::Invalid {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// The core's message, with what to type here: the core knows no flags or commands.
+fn explain(e: &Error) -> String {
+    match e {
+        Error::NotFound { list, .. } => {
+            format!("{e}; list them with `pedalwrencher-cli {list}` and copy an id from there")
+        }
+        e if e.is_about_the_data_folder() => {
+            format!("{e} with --data-dir or PEDALWRENCHER_DATA_DIR")
+        }
+        _ => e.to_string(),
+    }
+}

@@ -1,0 +1,241 @@
+//! Service intervals on components, and snoozing them. Marking one done lives in `services`;
+//! where each stands now is the wear engine's (`wear::evaluation`).
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::garage::components;
+use crate::garage::presets::PresetRule;
+use crate::ids::{ComponentId, RuleId};
+use crate::store::Store;
+use crate::time::Timestamp;
+use crate::validate;
+use crate::wear::metric::{ActivityFilter, Metric};
+use crate::wear::usage;
+
+pub const DEFAULT_WARN_FRACTION: f64 = 0.8;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rule {
+    pub id: RuleId,
+    pub component_id: ComponentId,
+    pub task: String,
+    pub metric: Metric,
+    /// In the metric's SI unit (metres, seconds, rides, metres, kJ, days).
+    pub interval: f64,
+    pub warn_fraction: f64,
+    pub repeat: bool,
+    pub filter: ActivityFilter,
+    pub snoozed_until: Option<Timestamp>,
+    /// Moves on every service and on the undo of the latest one; reminders are keyed on it.
+    pub epoch: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct NewRule {
+    pub task: String,
+    pub metric: Metric,
+    pub interval: f64,
+    #[serde(default)]
+    pub warn_fraction: Option<f64>,
+    #[serde(default)]
+    pub repeat: bool,
+    #[serde(default)]
+    pub filter: ActivityFilter,
+}
+
+impl From<&PresetRule> for NewRule {
+    fn from(p: &PresetRule) -> Self {
+        NewRule {
+            task: p.task.clone(),
+            metric: p.metric,
+            interval: p.interval,
+            warn_fraction: None,
+            repeat: p.repeat,
+            filter: p.filter,
+        }
+    }
+}
+
+impl From<&Rule> for NewRule {
+    fn from(r: &Rule) -> Self {
+        NewRule {
+            task: r.task.clone(),
+            metric: r.metric,
+            interval: r.interval,
+            warn_fraction: Some(r.warn_fraction),
+            repeat: r.repeat,
+            filter: r.filter,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RulePatch {
+    pub task: Option<String>,
+    pub interval: Option<f64>,
+    pub warn_fraction: Option<f64>,
+    pub repeat: Option<bool>,
+    pub filter: Option<ActivityFilter>,
+}
+
+pub(crate) fn insert(
+    tx: &Connection,
+    component: &ComponentId,
+    new: NewRule,
+    now: Timestamp,
+) -> Result<Rule> {
+    let rule = Rule {
+        id: RuleId::new(),
+        component_id: component.clone(),
+        task: validate::name("task", &new.task)?,
+        metric: new.metric,
+        interval: validate::positive("interval", new.interval)?,
+        warn_fraction: validate::fraction(
+            "warn fraction",
+            new.warn_fraction.unwrap_or(DEFAULT_WARN_FRACTION),
+        )?,
+        repeat: new.repeat,
+        filter: new.filter,
+        snoozed_until: None,
+        epoch: 0,
+    };
+    tx.execute(
+        "INSERT INTO rules (id, component_id, task, metric, interval, warn_fraction, repeat, filter, epoch, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9)",
+        params![rule.id, rule.component_id, rule.task, rule.metric, rule.interval, rule.warn_fraction, rule.repeat, rule.filter, now],
+    )?;
+    Ok(rule)
+}
+
+pub fn add(store: &mut Store, component: &ComponentId, new: NewRule) -> Result<Rule> {
+    store.atomically(|store| {
+        components::get(store, component)?;
+        let now = store.now();
+        let tx = store.write()?;
+        let rule = insert(&tx, component, new, now)?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(std::slice::from_ref(component)),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(rule)
+    })
+}
+
+pub fn edit(store: &mut Store, id: &RuleId, patch: RulePatch) -> Result<Rule> {
+    store.atomically(|store| {
+        let mut rule = get(store, id)?;
+        if let Some(t) = patch.task {
+            rule.task = validate::name("task", &t)?;
+        }
+        if let Some(i) = patch.interval {
+            rule.interval = validate::positive("interval", i)?;
+        }
+        if let Some(w) = patch.warn_fraction {
+            rule.warn_fraction = validate::fraction("warn fraction", w)?;
+        }
+        if let Some(r) = patch.repeat {
+            rule.repeat = r;
+        }
+        if let Some(f) = patch.filter {
+            rule.filter = f;
+        }
+        let now = store.now();
+        let tx = store.write()?;
+        tx.execute(
+            "UPDATE rules SET task = ?2, interval = ?3, warn_fraction = ?4, repeat = ?5, filter = ?6, updated_at = ?7
+             WHERE id = ?1",
+            params![rule.id, rule.task, rule.interval, rule.warn_fraction, rule.repeat, rule.filter, now],
+        )?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(std::slice::from_ref(&rule.component_id)),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(rule)
+    })
+}
+
+pub fn delete(store: &mut Store, id: &RuleId) -> Result<()> {
+    store.atomically(|store| {
+        get(store, id)?;
+        let now = store.now();
+        let tx = store.write()?;
+        tx.execute(
+            "UPDATE rules SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        tx.execute("DELETE FROM rule_usage WHERE rule_id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    })
+}
+
+/// Quiets a rule's reminders until `until`; its state is still shown truthfully.
+pub fn snooze(store: &mut Store, id: &RuleId, until: Option<Timestamp>) -> Result<Rule> {
+    store.atomically(|store| {
+        let until = until
+            .map(|u| validate::instant("snooze date", u))
+            .transpose()?;
+        let mut rule = get(store, id)?;
+        rule.snoozed_until = until;
+        store.conn.execute(
+            "UPDATE rules SET snoozed_until = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, until, store.now()],
+        )?;
+        Ok(rule)
+    })
+}
+
+const COLUMNS: &str =
+    "id, component_id, task, metric, interval, warn_fraction, repeat, filter, snoozed_until, epoch";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Rule> {
+    Ok(Rule {
+        id: r.get(0)?,
+        component_id: r.get(1)?,
+        task: r.get(2)?,
+        metric: r.get(3)?,
+        interval: r.get(4)?,
+        warn_fraction: r.get(5)?,
+        repeat: r.get(6)?,
+        filter: r.get(7)?,
+        snoozed_until: r.get(8)?,
+        epoch: r.get(9)?,
+    })
+}
+
+pub fn get(store: &Store, id: &RuleId) -> Result<Rule> {
+    get_in(&store.conn, id)
+}
+
+pub(crate) fn get_in(conn: &Connection, id: &RuleId) -> Result<Rule> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM rules WHERE id = ?1 AND deleted_at IS NULL"),
+        [id],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        kind: "rule",
+        id: id.to_string(),
+        list: "due",
+    })
+}
+
+/// The rules of one component, oldest first.
+pub fn list(store: &Store, component: &ComponentId) -> Result<Vec<Rule>> {
+    list_for_component(&store.conn, component)
+}
+
+pub(crate) fn list_for_component(conn: &Connection, component: &ComponentId) -> Result<Vec<Rule>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM rules WHERE component_id = ?1 AND deleted_at IS NULL ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([component], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

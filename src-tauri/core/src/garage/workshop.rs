@@ -1,0 +1,124 @@
+//! Jobs that span several tables: adding a part with its preset's rules and mounting it,
+//! retiring a part, replacing a worn part with a fresh one under the same rules. They sit above
+//! the table-level modules, which never call up into here.
+
+use rusqlite::params;
+
+use crate::error::{Error, Result};
+use crate::garage::components::{self, Component, InitialUsage, NewComponent};
+use crate::garage::rules::{self, NewRule};
+use crate::garage::{installations, presets};
+use crate::ids::ComponentId;
+use crate::store::Store;
+use crate::time::{DateMeaning, When};
+use crate::validate;
+use crate::wear::usage;
+
+/// Adds a component with its preset's rules and, if a bike is given, mounts it — in one
+/// transaction.
+pub fn add_component(store: &mut Store, new: NewComponent) -> Result<Component> {
+    let preset = presets::find(&new.kind)?;
+    let name = match new.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => validate::name("component name", n)?,
+        None => preset.label.clone(),
+    };
+    let component = Component {
+        id: ComponentId::new(),
+        kind: preset.kind.clone(),
+        name,
+        brand: validate::text("brand", new.brand.trim(), validate::MAX_NAME_CHARS)?,
+        model: validate::text("model", new.model.trim(), validate::MAX_NAME_CHARS)?,
+        notes: validate::text("notes", &new.notes, validate::MAX_NOTES_CHARS)?,
+        purchase_cost_cents: validate::cents("purchase cost", new.purchase_cost_cents)?,
+        initial: components::check_initial(&new.initial)?,
+        retired: false,
+        replaced_by: None,
+    };
+    let rules: Vec<NewRule> = if new.without_rules {
+        Vec::new()
+    } else {
+        preset.rules.iter().map(NewRule::from).collect()
+    };
+    let now = store.now();
+    let installed_at = match &new.installed_at {
+        Some(when) => when.resolve("installation date", DateMeaning::Mounting, now)?,
+        None => now,
+    };
+    let tx = store.write()?;
+    components::save(&tx, &component, now)?;
+    for rule in rules {
+        rules::insert(&tx, &component.id, rule, now)?;
+    }
+    if let Some(bike) = &new.bike_id {
+        installations::insert(&tx, &component.id, bike, installed_at, None, now)?;
+    }
+    usage::refresh(
+        &tx,
+        usage::Scope::Components(std::slice::from_ref(&component.id)),
+        now,
+    )?;
+    tx.commit()?;
+    Ok(component)
+}
+
+/// Takes a component out of service for good: it is unmounted at `at` and no longer reminded.
+pub fn retire(store: &mut Store, id: &ComponentId, at: &When) -> Result<Component> {
+    store.atomically(|store| {
+        let c = components::get(store, id)?;
+        let now = store.now();
+        let at = at.resolve("removal date", DateMeaning::Mounting, now)?;
+        let tx = store.write()?;
+        installations::close_open(&tx, id, at, now)?;
+        tx.execute(
+            "UPDATE components SET retired = 1, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        usage::refresh(&tx, usage::Scope::Components(std::slice::from_ref(id)), now)?;
+        tx.commit()?;
+        Ok(Component { retired: true, ..c })
+    })
+}
+
+/// Replaces a worn part: the old one is retired and a fresh one of the same kind, with the same
+/// rules, is mounted where the old one was at `at`.
+pub fn replace(store: &mut Store, id: &ComponentId, at: &When) -> Result<Component> {
+    store.atomically(|store| {
+        let old = components::get(store, id)?;
+        if old.retired {
+            return Err(Error::Conflict(format!(
+                "\"{}\" is already retired; add a new component instead",
+                old.name
+            )));
+        }
+        let fresh = Component {
+            id: ComponentId::new(),
+            initial: InitialUsage::default(),
+            purchase_cost_cents: None,
+            replaced_by: None,
+            notes: String::new(),
+            ..old.clone()
+        };
+        let now = store.now();
+        let at = at.resolve("replacement date", DateMeaning::Mounting, now)?;
+        let tx = store.write()?;
+        let bike = installations::close_open(&tx, id, at, now)?;
+        components::save(&tx, &fresh, now)?;
+        for rule in rules::list_for_component(&tx, id)? {
+            rules::insert(&tx, &fresh.id, NewRule::from(&rule), now)?;
+        }
+        if let Some(bike) = bike {
+            installations::insert(&tx, &fresh.id, &bike, at, None, now)?;
+        }
+        tx.execute(
+            "UPDATE components SET retired = 1, replaced_by = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, fresh.id, now],
+        )?;
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(&[id.clone(), fresh.id.clone()]),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(fresh)
+    })
+}

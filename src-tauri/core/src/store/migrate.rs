@@ -1,0 +1,95 @@
+//! Schema versions and upgrading a file to the latest one, safely when several processes open an
+//! old file at once (the app at login and a cron job right after an update).
+
+use std::sync::LazyLock;
+
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+use crate::error::{Error, Result};
+use crate::faults;
+
+/// Every schema version, oldest first. Never edit a shipped migration: add a new one.
+pub const MIGRATION_SQL: &[&str] = &[
+    include_str!("migrations/0001_garage.sql"),
+    include_str!("migrations/0002_usage_and_delivery.sql"),
+    include_str!("migrations/0003_service_epoch.sql"),
+];
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(
+        MIGRATION_SQL
+            .iter()
+            .map(|sql| {
+                M::up_with_hook(
+                    sql,
+                    |_: &rusqlite::Transaction<'_>| -> rusqlite_migration::HookResult {
+                        faults::point("migration.step_applied");
+                        Ok(())
+                    },
+                )
+            })
+            .collect(),
+    )
+});
+
+/// The latest schema version this build knows.
+pub fn latest_version() -> usize {
+    MIGRATION_SQL.len()
+}
+
+pub(crate) fn schema_version(conn: &Connection) -> Result<usize> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok(usize::try_from(v).unwrap_or(0))
+}
+
+/// How many times an upgrade that lost a race is retried: each loser waits for the winner's
+/// write lock (busy timeout), sees the new version and stops, so two rounds are plenty.
+const UPGRADE_ATTEMPTS: usize = 3;
+
+/// Brings the file to the latest schema. rusqlite_migration reads `user_version` before it takes
+/// the write lock, so two processes may both decide to upgrade; the loser's attempt fails inside
+/// its own (rolled back) transaction. The version is therefore checked again after a failure:
+/// if another process finished the upgrade, the file is current and the open succeeds.
+pub(crate) fn to_latest(conn: &mut Connection) -> Result<()> {
+    let mut last_error = None;
+    for _ in 0..UPGRADE_ATTEMPTS {
+        let found = schema_version(conn)?;
+        if found > latest_version() {
+            return Err(Error::TooNew {
+                found,
+                supported: latest_version(),
+            });
+        }
+        if found == latest_version() {
+            return Ok(());
+        }
+        match MIGRATIONS.to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                tracing::debug!("schema upgrade attempt failed, checking whether another process finished it: {e}");
+                last_error = Some(e);
+            }
+        }
+    }
+    match last_error {
+        Some(e) if schema_version(conn)? < latest_version() => Err(Error::Migration(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Migrates to exactly `version`: lets tests build databases of older schema versions.
+pub(crate) fn to_version(conn: &mut Connection, version: usize) -> Result<()> {
+    MIGRATIONS.to_version(conn, version)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(MIGRATIONS.validate().is_ok());
+    }
+}

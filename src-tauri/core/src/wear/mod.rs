@@ -1,0 +1,12 @@
+//! Wear: how much of its metric each rule has used since its anchor (`usage`), what state that
+//! puts the rule in (`state`), and every rule's standing at once (`evaluation`).
+//!
+//! Uses only the store: the garage calls in here from its writes, never the other way round.
+
+pub mod evaluation;
+pub mod metric;
+pub mod state;
+pub mod usage;
+
+pub use evaluation::{statuses, RuleStatus};
+pub use state::State;
