@@ -7,7 +7,13 @@ pub mod sql;
 /// `target/<profile>/pedalwrencher-cli`, next to the `deps/` folder the calling test runs from.
 /// The binary belongs to another package, so `cargo test` does not build it: the Makefile does
 /// (`cargo build -p pedalwrencher-cli`), and this fails loudly when it is missing.
+///
+/// `PEDALWRENCHER_TEST_CLI` points the tests at another build instead (an older commit's, to see
+/// a test fail before its fix).
 pub fn cli_path() -> PathBuf {
+    if let Some(other) = std::env::var_os("PEDALWRENCHER_TEST_CLI") {
+        return PathBuf::from(other);
+    }
     let exe = std::env::current_exe().expect("the test knows its own path");
     let profile_dir = exe
         .parent()
