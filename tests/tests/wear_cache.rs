@@ -86,7 +86,10 @@ fn a_cache_written_by_another_engine_version_is_rebuilt_when_read() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_ne!(version, "0", "the rebuild records the engine that wrote the cache");
+    assert_ne!(
+        version, "0",
+        "the rebuild records the engine that wrote the cache"
+    );
 }
 
 #[test]
