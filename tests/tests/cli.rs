@@ -1273,7 +1273,9 @@ fn a_retired_bike_can_be_brought_back_into_use() {
     let f = fixture();
     let g = &f.g;
     g.json(&["bike", "retire", &f.road]);
-    assert!(g.due().iter().all(|r| r["active"] == Value::Bool(false)));
+    let due = g.due();
+    assert_eq!(due.len(), 2, "the chain's rules stay visible: {due:?}");
+    assert!(due.iter().all(|r| r["active"] == Value::Bool(false)));
     let b = g.json(&["bike", "edit", &f.road, "--retired", "false"]);
     assert_eq!(b["retired"], Value::Bool(false));
     assert_eq!(g.used(&f.replace), 42_000.0);
