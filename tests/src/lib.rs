@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod fixtures;
 pub mod sql;
 
 /// `target/<profile>/pedalwrencher-cli`, next to the `deps/` folder the calling test runs from.

@@ -1,19 +1,44 @@
 //! Faults a rider's machine will see: two programs writing the same garage at once, and a
 //! process killed in the middle of a write. Nothing may be lost, duplicated or half-written.
+//!
+//! Kills land at named points: a debug build of the CLI aborts itself (SIGABRT) the N-th time it
+//! passes the point named in `PEDALWRENCHER_ABORT_AT=NAME:N` and says so on stderr, so each test
+//! knows exactly where the process died (see `pedalwrencher_core::faults`). One test still kills
+//! at random moments, to cover the places no point marks.
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use pedalwrencher_core::faults;
+use pedalwrencher_core::store::{self, DB_FILE};
 use pedalwrencher_tests::cli_path;
-use pedalwrencher_tests::sql::{count, integrity};
+use pedalwrencher_tests::fixtures::{self, Snapshot};
+use pedalwrencher_tests::sql::{count, integrity, tables};
 use rusqlite::Connection;
 use serde_json::Value;
+
+/// Everything the demo writes, counted after a load.
+const DEMO_TABLES: [&str; 7] = [
+    "bikes",
+    "components",
+    "installations",
+    "rides",
+    "rules",
+    "services",
+    "rule_usage",
+];
+
+const SIGABRT: i32 = 6;
 
 fn cli(dir: &Path) -> Command {
     let mut cmd = Command::new(cli_path());
     cmd.env_remove("PEDALWRENCHER_DATA_DIR")
+        .env_remove(faults::ENV)
         .env("PEDALWRENCHER_UNITS", "metric")
+        // An aborted process may leave a core file in its working folder: keep it in the garage's.
+        .current_dir(dir)
         .arg("--data-dir")
         .arg(dir);
     cmd
@@ -34,8 +59,72 @@ fn run_json(dir: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON output")
 }
 
+/// Runs the CLI with `args`, armed to abort the `nth` time it passes `point`, and asserts that it
+/// died of exactly that.
+fn run_aborted_at(dir: &Path, point: &str, nth: usize, args: &[&str]) {
+    let out: Output = cli(dir)
+        .env(faults::ENV, format!("{point}:{nth}"))
+        .args(args)
+        .output()
+        .expect("run the CLI");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.signal(),
+        Some(SIGABRT),
+        "`{}` armed at {point}:{nth} was not aborted ({}; a release build has no abort points): {stderr}",
+        args.join(" "),
+        out.status
+    );
+    let said = format!("pedalwrencher: abort at {point}:{nth}");
+    assert!(
+        stderr.lines().any(|l| l == said),
+        "`{}` aborted, but not at {point}:{nth}: {stderr}",
+        args.join(" ")
+    );
+}
+
 fn db(dir: &Path) -> Connection {
-    Connection::open(dir.join("pedalwrencher.sqlite3")).expect("open the garage")
+    Connection::open(dir.join(DB_FILE)).expect("open the garage")
+}
+
+fn demo_counts(conn: &Connection) -> [i64; 7] {
+    DEMO_TABLES.map(|t| count(conn, t))
+}
+
+fn demo_flag(conn: &Connection) -> bool {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'demo_loaded_at')",
+        [],
+        |r| r.get(0),
+    )
+    .expect("read meta")
+}
+
+/// The counts of a demo loaded undisturbed, in a garage of its own.
+fn undisturbed_demo() -> [i64; 7] {
+    let reference = tempfile::tempdir().unwrap();
+    assert_eq!(run_json(reference.path(), &["demo"])["loaded"], true);
+    let conn = db(reference.path());
+    let full = demo_counts(&conn);
+    assert!(
+        full.iter().all(|&n| n > 0),
+        "the demo fills {DEMO_TABLES:?}: {full:?}"
+    );
+    assert!(demo_flag(&conn));
+    full
+}
+
+/// Loading the demo again, twice, leaves exactly one demo.
+fn demo_completes_exactly_once(dir: &Path, full: [i64; 7], what: &str) {
+    assert_eq!(run_json(dir, &["demo"])["loaded"], true, "{what}: reload");
+    assert_eq!(
+        run_json(dir, &["demo"])["loaded"],
+        false,
+        "{what}: second reload"
+    );
+    let conn = db(dir);
+    assert_eq!(demo_counts(&conn), full, "{what}: after reloading");
+    assert_eq!(integrity(&conn), "ok", "{what}: after reloading");
 }
 
 #[test]
@@ -120,17 +209,181 @@ fn concurrent_writers_lose_no_ride_and_keep_wear_exact() {
 }
 
 #[test]
-fn a_demo_load_killed_at_any_point_leaves_all_or_nothing() {
-    // How a complete load looks, from an undisturbed run.
-    let reference = tempfile::tempdir().unwrap();
-    run_json(reference.path(), &["demo"]);
-    let full = {
-        let conn = db(reference.path());
-        ["bikes", "components", "rides", "rules"].map(|t| count(&conn, t))
+fn a_demo_load_aborted_while_importing_or_before_its_commit_leaves_nothing_and_loads_again() {
+    let full = undisturbed_demo();
+    let rides = full[DEMO_TABLES.iter().position(|&t| t == "rides").unwrap()] as usize;
+    assert!(rides > 50, "the demo imports more than 50 rides: {rides}");
+
+    // After the first imported ride, one in the middle, the last-but-one and the last; then with
+    // everything written; then at the commit itself (the demo is the command's only write).
+    let mut kills: Vec<(&str, usize)> = [1, 50, rides - 1, rides]
+        .into_iter()
+        .map(|k| ("rides.import.after_ride", k))
+        .collect();
+    kills.push(("demo.before_commit", 1));
+    kills.push(("store.before_commit", 1));
+
+    for (point, nth) in kills {
+        let what = format!("demo aborted at {point}:{nth}");
+        let dir = tempfile::tempdir().unwrap();
+        // The garage exists and is current, so the abort lands in the demo, not in its creation.
+        assert_eq!(run_json(dir.path(), &["bikes"]), Value::Array(vec![]));
+        run_aborted_at(dir.path(), point, nth, &["demo"]);
+
+        let conn = db(dir.path());
+        assert_eq!(integrity(&conn), "ok", "{what}");
+        assert_eq!(
+            demo_counts(&conn),
+            [0; 7],
+            "{what}: something of it was kept"
+        );
+        assert!(!demo_flag(&conn), "{what}: marked as loaded");
+        drop(conn);
+        demo_completes_exactly_once(dir.path(), full, &what);
+    }
+}
+
+#[test]
+fn a_ride_add_aborted_before_its_commit_stores_no_ride() {
+    let dir = tempfile::tempdir().unwrap();
+    let bike = run_json(dir.path(), &["bike", "add", "Commuter"])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run_json(
+        dir.path(),
+        &[
+            "ride",
+            "add",
+            "--bike",
+            &bike,
+            "--distance",
+            "12",
+            "--name",
+            "kept",
+        ],
+    );
+    let add = |name: &'static str| {
+        [
+            "ride",
+            "add",
+            "--bike",
+            bike.as_str(),
+            "--date",
+            "2025-03-01",
+            "--distance",
+            "30",
+            "--name",
+            name,
+        ]
     };
 
-    // Kill points spread over the load; each outcome must be all of it or none of it.
-    for delay_ms in [0u64, 3, 8, 12, 16, 20, 25, 30, 35, 40, 50, 100, 400] {
+    run_aborted_at(dir.path(), "store.before_commit", 1, &add("lost"));
+    let names = |conn: &Connection| -> Vec<String> {
+        conn.prepare("SELECT name FROM rides ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let conn = db(dir.path());
+    assert_eq!(integrity(&conn), "ok");
+    assert_eq!(names(&conn), ["kept"], "the aborted ride was stored");
+    assert_eq!(count(&conn, "bikes"), 1);
+    drop(conn);
+
+    // That commit was the command's only one: armed for a second, the same command completes.
+    let out = cli(dir.path())
+        .env(faults::ENV, "store.before_commit:2")
+        .args(add("landed"))
+        .output()
+        .expect("run the CLI");
+    assert!(
+        out.status.success(),
+        "ride add passed store.before_commit more than once: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conn = db(dir.path());
+    assert_eq!(names(&conn), ["kept", "landed"]);
+    assert_eq!(integrity(&conn), "ok");
+}
+
+#[test]
+fn an_upgrade_aborted_after_any_migration_step_leaves_the_v1_garage_as_it_was() {
+    let latest = store::latest_version();
+    assert!(latest >= 3, "a v1 garage has at least two steps to go");
+    // Every step a v1 garage goes through: v1 → v2 is step 1, v2 → v3 step 2, …
+    for step in 1..latest {
+        let what = format!("upgrade aborted at migration.step_applied:{step}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let before = fixtures::v1_garage(&path);
+        let v1_tables = tables(&Connection::open(&path).unwrap());
+
+        run_aborted_at(dir.path(), "migration.step_applied", step, &["bikes"]);
+
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(integrity(&conn), "ok", "{what}");
+        assert_eq!(fixtures::user_version(&conn), 1, "{what}");
+        assert_eq!(tables(&conn), v1_tables, "{what}: tables changed");
+        assert_eq!(
+            Snapshot::of(&conn),
+            before,
+            "{what}: v1 rows or columns changed"
+        );
+        drop(conn);
+
+        // A normal open upgrades it, every row kept.
+        let bikes = run_json(dir.path(), &["bikes"]);
+        assert_eq!(bikes.as_array().map(Vec::len), Some(2), "{what}: {bikes}");
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(fixtures::user_version(&conn), latest, "{what}: reopened");
+        assert_eq!(
+            before.rows_now(&conn),
+            before.rows,
+            "{what}: rows lost upgrading"
+        );
+        assert_eq!(integrity(&conn), "ok", "{what}: reopened");
+    }
+
+    // Those were all the steps: armed for one more, the upgrade completes.
+    let dir = tempfile::tempdir().unwrap();
+    fixtures::v1_garage(&dir.path().join(DB_FILE));
+    let out = cli(dir.path())
+        .env(faults::ENV, format!("migration.step_applied:{latest}"))
+        .args(["--json", "bikes"])
+        .output()
+        .expect("run the CLI");
+    assert!(
+        out.status.success(),
+        "a v1 garage went through more than {} steps: {}",
+        latest - 1,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fixtures::user_version(&db(dir.path())), latest);
+}
+
+/// What a demo load killed at an arbitrary moment may leave behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Left {
+    NoFile,
+    NoTables,
+    EmptyGarage,
+    CompleteDemo,
+}
+
+#[test]
+fn a_demo_load_killed_at_a_random_moment_leaves_all_or_nothing() {
+    let full = undisturbed_demo();
+    let latest = store::latest_version();
+
+    // Kill moments spread over the process's life (start, creating the file, migrating, loading,
+    // exiting); timing decides where each lands, so every possible outcome is checked in full.
+    let delays_ms: Vec<u64> = (0..=40).step_by(2).chain([50, 70, 100, 400]).collect();
+    let mut seen = std::collections::BTreeMap::<Left, usize>::new();
+    for delay_ms in delays_ms {
+        let what = format!("killed after {delay_ms} ms");
         let dir = tempfile::tempdir().unwrap();
         let mut child = cli(dir.path())
             .arg("demo")
@@ -138,39 +391,56 @@ fn a_demo_load_killed_at_any_point_leaves_all_or_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms)); // chooses the kill point; not a synchronisation
+        std::thread::sleep(Duration::from_millis(delay_ms)); // chooses the kill moment; not a synchronisation
         let _ = child.kill(); // SIGKILL; it may already have finished
         child.wait().unwrap();
 
-        if dir.path().join("pedalwrencher.sqlite3").exists() {
+        let path = dir.path().join(DB_FILE);
+        let left = if !path.exists() {
+            Left::NoFile
+        } else {
             let conn = db(dir.path());
-            assert_eq!(integrity(&conn), "ok", "killed after {delay_ms} ms");
-            let has_tables: bool = conn
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'bikes')",
-                    [],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            if has_tables {
-                let now = ["bikes", "components", "rides", "rules"].map(|t| count(&conn, t));
-                assert!(
-                    now == [0, 0, 0, 0] || now == full,
-                    "killed after {delay_ms} ms: half a demo {now:?}"
+            assert_eq!(integrity(&conn), "ok", "{what}");
+            let left = if tables(&conn).is_empty() {
+                // Killed before the first upgrade committed: nothing of the schema either.
+                assert_eq!(
+                    fixtures::user_version(&conn),
+                    0,
+                    "{what}: a version without tables"
                 );
-            }
+                Left::NoTables
+            } else {
+                // The schema commits as a whole, so a file with tables is at the latest version.
+                assert_eq!(
+                    fixtures::user_version(&conn),
+                    latest,
+                    "{what}: half an upgrade"
+                );
+                let now = demo_counts(&conn);
+                if now == [0; 7] {
+                    assert!(
+                        !demo_flag(&conn),
+                        "{what}: an empty garage marked as loaded"
+                    );
+                    Left::EmptyGarage
+                } else {
+                    assert_eq!(now, full, "{what}: half a demo {DEMO_TABLES:?}");
+                    assert!(demo_flag(&conn), "{what}: a full demo not marked as loaded");
+                    Left::CompleteDemo
+                }
+            };
+            assert_eq!(integrity(&conn), "ok", "{what}");
+            left
+        };
+        *seen.entry(left).or_default() += 1;
+        if left == Left::CompleteDemo {
+            assert_eq!(run_json(dir.path(), &["demo"])["loaded"], false, "{what}");
+            assert_eq!(demo_counts(&db(dir.path())), full, "{what}");
+        } else {
+            demo_completes_exactly_once(dir.path(), full, &what);
         }
-        // Running it again completes the job exactly once.
-        run_json(dir.path(), &["demo"]);
-        run_json(dir.path(), &["demo"]);
-        let conn = db(dir.path());
-        assert_eq!(
-            ["bikes", "components", "rides", "rules"].map(|t| count(&conn, t)),
-            full,
-            "after {delay_ms} ms"
-        );
-        assert_eq!(integrity(&conn), "ok");
     }
+    println!("outcomes of random kills: {seen:?}");
 }
 
 #[test]
