@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use rusqlite::Connection;
-use rusqlite_migration::{Migrations, M};
+use rusqlite_migration::{HookError, Migrations, M};
 
 use crate::error::{Error, Result};
 use crate::faults;
@@ -20,18 +20,33 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(
         MIGRATION_SQL
             .iter()
-            .map(|sql| {
-                M::up_with_hook(
-                    sql,
-                    |_: &rusqlite::Transaction<'_>| -> rusqlite_migration::HookResult {
-                        faults::point("migration.step_applied");
-                        Ok(())
-                    },
-                )
+            .enumerate()
+            .map(|(index, sql)| {
+                M::up_with_hook(sql, move |tx: &rusqlite::Transaction<'_>| {
+                    not_applied_yet(tx, index)?;
+                    faults::point("migration.step_applied");
+                    Ok(())
+                })
             })
             .collect(),
     )
 });
+
+/// Runs inside the upgrade's transaction, which holds the write lock, right after version
+/// `index + 1`'s SQL. rusqlite_migration reads the version before it takes the lock, so a process
+/// that lost the race to another may be replaying a version the file already has; a replay that
+/// happens to succeed (an UPDATE, an IF NOT EXISTS) would apply it twice. The version read here is
+/// current, so a replay is refused and rolled back, and [`to_latest`] sees the upgraded file.
+fn not_applied_yet(tx: &rusqlite::Transaction<'_>, index: usize) -> rusqlite_migration::HookResult {
+    let found = schema_version(tx).map_err(|e| HookError::Hook(e.to_string()))?;
+    if found > index {
+        return Err(HookError::Hook(format!(
+            "schema v{} is already applied (the file is at v{found}): another process upgraded it",
+            index + 1
+        )));
+    }
+    Ok(())
+}
 
 /// The latest schema version this build knows.
 pub fn latest_version() -> usize {
@@ -91,5 +106,23 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(MIGRATIONS.validate().is_ok());
+    }
+
+    #[test]
+    fn replaying_a_version_the_file_already_has_is_refused_and_rolled_back() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        to_latest(&mut conn).unwrap();
+        conn.execute("INSERT INTO meta (key, value) VALUES ('probe', 'kept')", [])
+            .unwrap();
+        // What a process that read the version before another upgraded the file would do:
+        // step from v2 while the file is already at the latest version.
+        let tx = conn.transaction().unwrap();
+        assert!(not_applied_yet(&tx, 1).is_err(), "v2 is already applied");
+        assert!(
+            not_applied_yet(&tx, latest_version()).is_ok(),
+            "a newer one is not"
+        );
+        drop(tx);
+        assert_eq!(schema_version(&conn).unwrap(), latest_version());
     }
 }
