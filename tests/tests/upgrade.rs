@@ -2,9 +2,9 @@
 //! the CLI right after an update. Every open must succeed, the file must end at the latest schema
 //! exactly once, and no row of the old garage may be lost or changed.
 //!
-//! `PEDALWRENCHER_CLI=/path/to/pedalwrencher-cli` with `PEDALWRENCHER_CLI_SCHEMA=N` (the latest
-//! schema version that build knows) runs the same trials against another build, e.g. an older
-//! release, to measure how it fares.
+//! `PEDALWRENCHER_TEST_CLI=/path/to/pedalwrencher-cli` with `PEDALWRENCHER_TEST_CLI_SCHEMA=N`
+//! (the latest schema version that build knows) runs the same trials against another build, e.g.
+//! an older release, to measure how it fares.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -20,14 +20,13 @@ use serde_json::Value;
 
 /// The CLI under test and the schema version it upgrades to.
 fn cli_under_test() -> (PathBuf, usize) {
-    match std::env::var_os("PEDALWRENCHER_CLI") {
-        None => (cli_path(), store::latest_version()),
-        Some(path) => {
-            let schema = std::env::var("PEDALWRENCHER_CLI_SCHEMA")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .expect("with PEDALWRENCHER_CLI, set PEDALWRENCHER_CLI_SCHEMA to its latest schema version");
-            (PathBuf::from(path), schema)
+    match std::env::var("PEDALWRENCHER_TEST_CLI_SCHEMA") {
+        Err(_) => (cli_path(), store::latest_version()),
+        Ok(schema) => {
+            let schema = schema
+                .parse()
+                .expect("PEDALWRENCHER_TEST_CLI_SCHEMA is the latest schema version of that build");
+            (cli_path(), schema)
         }
     }
 }
