@@ -2,11 +2,12 @@
 //! data folder. Run by `make test` inside `tests/scripts/headless.sh` (Xvfb + a D-Bus session).
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::Value;
 
 /// Kills tauri-driver (and with it the app) however the test ends.
 struct Driver(Child);
@@ -128,6 +129,93 @@ async fn save_screenshot(client: &Client, name: &str) -> Result<(), fantoccini::
 async fn text_of(client: &Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
     let el = wait_for(client, css).await?;
     Ok(el.prop("textContent").await?.unwrap_or_default())
+}
+
+/// Waits (bounded) until the text of `css` passes `ok` (a change the app makes after a command
+/// returns); returns that text.
+async fn wait_text(
+    client: &Client,
+    css: &str,
+    what: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<String, fantoccini::error::CmdError> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = text_of(client, css).await?;
+        if ok(&text) {
+            return Ok(text);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css}: {what} not seen within {WAIT:?}; it reads {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Prepares a garage before the app opens it: runs `pedalwrencher-cli --data-dir DATA --json ARGS`
+/// and returns what it printed. (Dates typed here are in the past: the CLI refuses later ones.)
+fn cli(data: &Path, args: &[&str]) -> Value {
+    let out = Command::new(pedalwrencher_tests::cli_path())
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--json")
+        .args(args)
+        .env_remove("PEDALWRENCHER_DATA_DIR")
+        .env("PEDALWRENCHER_UNITS", "metric")
+        .output()
+        .expect("run pedalwrencher-cli");
+    assert!(
+        out.status.success(),
+        "`pedalwrencher-cli {}` failed:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "`pedalwrencher-cli {}` did not print JSON ({e}):\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn id_of(v: &Value) -> String {
+    v["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {v}"))
+        .to_owned()
+}
+
+/// `bike add NAME`; returns its id.
+fn cli_bike(data: &Path, name: &str) -> String {
+    id_of(&cli(data, &["bike", "add", name]))
+}
+
+/// `component add --kind KIND [--bike BIKE --installed DAY]`; returns its id.
+fn cli_component(data: &Path, kind: &str, on: Option<(&str, &str)>) -> String {
+    let mut args = vec!["component", "add", "--kind", kind];
+    if let Some((bike, day)) = on {
+        args.extend(["--bike", bike, "--installed", day]);
+    }
+    id_of(&cli(data, &args)["component"])
+}
+
+/// `ride add --bike BIKE --date DAY --distance KM`.
+fn cli_ride(data: &Path, bike: &str, day: &str, km: &str) {
+    cli(
+        data,
+        &[
+            "ride",
+            "add",
+            "--bike",
+            bike,
+            "--date",
+            day,
+            "--distance",
+            km,
+        ],
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -347,4 +435,245 @@ async fn a_garage_that_cannot_be_opened_is_explained_and_try_again_recovers() {
         db.is_file(),
         "the garage was created once the path was free"
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn parts_on_a_retired_bike_stay_visible_and_inactive() {
+    let data = tempfile::tempdir().expect("temp data dir");
+    // A bike in use whose chain needs its lube, and a retired one whose chain is worn out.
+    let daily = cli_bike(data.path(), "Daily");
+    cli_component(data.path(), "chain", Some((&daily, "2026-01-01")));
+    cli_ride(data.path(), &daily, "2026-02-01", "400");
+    let old = cli_bike(data.path(), "Old steel");
+    cli_component(data.path(), "chain", Some((&old, "2026-01-01")));
+    cli_ride(data.path(), &old, "2026-02-01", "3000");
+    cli(data.path(), &["bike", "retire", &old]);
+
+    let (_driver, port) = start_driver(data.path());
+    let client = connect(port).await;
+
+    let result = async {
+        // The retired bike's chain is listed with its rules, its state as it stands, inactive.
+        let retired_row = "[data-testid='bike-card'].retired [data-testid='component-row']";
+        let row = wait_for(&client, retired_row).await?;
+        assert_eq!(row.attr("data-active").await?.as_deref(), Some("false"));
+        assert_eq!(row.attr("data-state").await?.as_deref(), Some("due"));
+        let text = row.prop("textContent").await?.unwrap_or_default();
+        assert!(
+            text.contains("Chain")
+                && text.contains("Clean and lube")
+                && text.contains("Replace")
+                && text.contains("3,000 km / 3,000 km")
+                && text.contains("Inactive — bike retired"),
+            "retired chain row: {text}"
+        );
+        let rules = row
+            .find_all(Locator::Css("[data-testid='rule-line']"))
+            .await?;
+        assert_eq!(rules.len(), 2, "both chain rules are listed");
+        for rule in &rules {
+            assert_eq!(rule.attr("data-active").await?.as_deref(), Some("false"));
+        }
+        assert!(
+            row.find_all(Locator::Css("[data-testid='mark-done']"))
+                .await?
+                .is_empty(),
+            "an inactive part offers no Done"
+        );
+
+        // The bike in use is active and reminds; the retired chain does not.
+        let active = wait_for(
+            &client,
+            "[data-testid='bike-card']:not(.retired) [data-testid='component-row']",
+        )
+        .await?;
+        assert_eq!(active.attr("data-active").await?.as_deref(), Some("true"));
+        let due_rows = client
+            .find_all(Locator::Css(
+                "[data-testid='due-list'] [data-testid='due-row']",
+            ))
+            .await?;
+        assert_eq!(
+            due_rows.len(),
+            1,
+            "only the active chain's lube needs attention"
+        );
+        let due = due_rows[0].prop("textContent").await?.unwrap_or_default();
+        assert!(
+            due.contains("Clean and lube") && due.contains("Daily") && !due.contains("Old steel"),
+            "due row: {due}"
+        );
+        let header = text_of(&client, "[data-testid='summary']").await?;
+        assert!(header.contains("1 due"), "header counts: {header}");
+
+        save_screenshot(&client, "e2e-retired.png").await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = client.close().await;
+    result.expect("retired-bike flow");
+    closed.expect("close the session");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_shelf_part_is_marked_done_from_the_shelf() {
+    let data = tempfile::tempdir().expect("temp data dir");
+    // Sealant mounted in June and taken off in July: on the shelf, its 90-day refresh overdue.
+    let bike = cli_bike(data.path(), "Gravel");
+    let sealant = cli_component(data.path(), "sealant", Some((&bike, "2026-06-01")));
+    cli(
+        data.path(),
+        &["component", "remove", &sealant, "--at", "2026-07-01"],
+    );
+
+    let (_driver, port) = start_driver(data.path());
+    let client = connect(port).await;
+
+    let result = async {
+        let shelf = text_of(&client, "[data-testid='shelf']").await?;
+        assert!(
+            shelf.contains("Shelf")
+                && shelf.contains("Tubeless sealant")
+                && shelf.contains("Refresh sealant"),
+            "shelf: {shelf}"
+        );
+        let row = wait_for(
+            &client,
+            "[data-testid='shelf'] [data-testid='component-row']",
+        )
+        .await?;
+        assert_eq!(row.attr("data-state").await?.as_deref(), Some("due"));
+        assert_eq!(row.attr("data-active").await?.as_deref(), Some("true"));
+        // The bike card has no parts; the shelf part reminds like any other.
+        let card = text_of(&client, "[data-testid='bike-card']").await?;
+        assert!(!card.contains("Tubeless sealant"), "bike card: {card}");
+        let due = text_of(&client, "[data-testid='due-row'][data-state='due']").await?;
+        assert!(
+            due.contains("Tubeless sealant") && due.contains("· Shelf"),
+            "due row: {due}"
+        );
+        save_screenshot(&client, "e2e-shelf.png").await?;
+
+        // Done from the shelf: the refresh starts again.
+        wait_for(&client, "[data-testid='shelf'] [data-testid='mark-done']")
+            .await?
+            .click()
+            .await?;
+        wait_for(
+            &client,
+            "[data-testid='shelf'] [data-testid='mark-done-confirm']",
+        )
+        .await?
+        .click()
+        .await?;
+        wait_for(
+            &client,
+            "[data-testid='shelf'] [data-testid='component-row'][data-state='ok']",
+        )
+        .await?;
+        let usage = text_of(&client, "[data-testid='shelf'] [data-testid='rule-usage']").await?;
+        assert_eq!(usage, "0 days / 90 days");
+        wait_gone(&client, "[data-testid='due-row']").await?;
+
+        // Mount it back on the bike (today, the default): the shelf goes away.
+        wait_for(&client, "[data-testid='mount-component']")
+            .await?
+            .click()
+            .await?;
+        let bikes = client
+            .find_all(Locator::Css("dialog[open] select[id$='-bike'] option"))
+            .await?;
+        assert_eq!(bikes.len(), 1, "the one bike in use is offered");
+        wait_for(
+            &client,
+            &format!("dialog[open] select[id$='-bike'] option[value='{bike}']"),
+        )
+        .await?
+        .click()
+        .await?;
+        let day = wait_for(&client, "dialog[open] input[id$='-date']")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        assert_eq!(day.len(), 10, "the day defaults to today: {day:?}");
+        save_screenshot(&client, "e2e-mount.png").await?;
+        wait_for(&client, "[data-testid='mount-submit']")
+            .await?
+            .click()
+            .await?;
+        wait_gone(&client, "dialog[open]").await?;
+        wait_gone(&client, "[data-testid='shelf']").await?;
+        let card = text_of(&client, "[data-testid='bike-card']").await?;
+        assert!(card.contains("Tubeless sealant"), "bike card: {card}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = client.close().await;
+    result.expect("shelf flow");
+    closed.expect("close the session");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn done_then_undo_restores_the_previous_wear() {
+    let data = tempfile::tempdir().expect("temp data dir");
+    let bike = cli_bike(data.path(), "Road");
+    cli_component(data.path(), "chain", Some((&bike, "2026-01-01")));
+    cli_ride(data.path(), &bike, "2026-02-01", "1500");
+    cli_ride(data.path(), &bike, "2026-03-01", "1000");
+
+    let (_driver, port) = start_driver(data.path());
+    let client = connect(port).await;
+
+    let result = async {
+        let lube = "[data-testid='rule-line'][data-task='Clean and lube']";
+        let usage_css = format!("{lube} [data-testid='rule-usage']");
+        let before = text_of(&client, &usage_css).await?;
+        assert_eq!(before, "2,500 km / 300 km");
+        let rule = wait_for(&client, lube).await?;
+        assert_eq!(rule.attr("data-state").await?.as_deref(), Some("due"));
+
+        wait_for(&client, &format!("{lube} [data-testid='mark-done']"))
+            .await?
+            .click()
+            .await?;
+        wait_for(
+            &client,
+            &format!("{lube} [data-testid='mark-done-confirm']"),
+        )
+        .await?
+        .click()
+        .await?;
+        let after = wait_text(&client, &usage_css, "the counter starting again", |t| {
+            t != before
+        })
+        .await?;
+        assert_eq!(after, "0 km / 300 km");
+        wait_for(&client, &format!("{lube}[data-state='ok']")).await?;
+
+        // The toast names what was done and offers Undo.
+        let toast = text_of(&client, "[data-testid='undo-banner']").await?;
+        assert!(
+            toast.contains("“Clean and lube” on Chain marked done") && toast.contains("Undo"),
+            "toast: {toast}"
+        );
+        save_screenshot(&client, "e2e-undo.png").await?;
+        wait_for(&client, "[data-testid='undo-done']")
+            .await?
+            .click()
+            .await?;
+
+        // The wear is back where it was, and the Undo offer is gone.
+        let restored = wait_text(&client, &usage_css, "the previous wear", |t| t == before).await?;
+        assert_eq!(restored, before);
+        wait_for(&client, &format!("{lube}[data-state='due']")).await?;
+        wait_gone(&client, "[data-testid='undo-banner']").await?;
+        let due = text_of(&client, "[data-testid='due-row'][data-state='due']").await?;
+        assert!(due.contains("Clean and lube"), "due row: {due}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = client.close().await;
+    result.expect("undo flow");
+    closed.expect("close the session");
 }

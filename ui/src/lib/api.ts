@@ -4,6 +4,9 @@
 //
 // Units: ids are strings, times are UTC unix milliseconds, distances metres,
 // durations seconds, elevation metres, energy kilojoules.
+//
+// Dates the rider picks are sent as typed ("YYYY-MM-DD", see `Day`): the core
+// decides which instant of that day is meant (the same rule as the CLI's).
 
 import { invoke } from '@tauri-apps/api/core';
 
@@ -11,20 +14,44 @@ export type Metric = 'distance_m' | 'moving_time_s' | 'rides' | 'elevation_m' | 
 export type State = 'ok' | 'due_soon' | 'due';
 export type RideFilter = 'all' | 'outdoor' | 'indoor';
 
+/**
+ * A local calendar day as typed in a date input, "YYYY-MM-DD". The core resolves it: today means
+ * now; a past day means the instant that fits what happened (a ride at noon, a service at the end
+ * of the day, a mounting at its start); a day after today is refused.
+ */
+export type Day = string;
+
+/** A date sent to the core: a typed day, or an exact instant in UTC ms. */
+export type When = Day | number;
+
 export interface RuleStatus {
   rule_id: string;
   component_id: string;
   component: string;
+  component_kind: string;
+  /** null when the part is on the shelf. */
   bike_id: string | null;
   bike: string | null;
+  /**
+   * False when the part is on a retired bike: its state is still shown as it stands, but it
+   * never reminds (it is left out of "Needs attention").
+   */
+  active: boolean;
   task: string;
   metric: Metric;
   interval: number;
   used: number;
+  /** Negative once overdue. */
   remaining: number;
   fraction: number;
   state: State;
+  warn_fraction: number;
   repeat: boolean;
+  filter: RideFilter;
+  /** Moves on every service and on the undo of the latest one. */
+  epoch: number;
+  /** Whole intervals used since the last service (repeating rules); 0 for one-off rules. */
+  cycle: number;
   snoozed_until: number | null;
   last_service_at: number | null;
 }
@@ -36,6 +63,10 @@ export interface ComponentView {
   brand: string;
   model: string;
   installed_at: number | null;
+  /** The worst state of its rules ('ok' when it has none). */
+  state: State;
+  /** False on a retired bike: shown as it stands, but it never reminds. */
+  active: boolean;
   rules: RuleStatus[];
 }
 
@@ -54,6 +85,8 @@ export interface BikeView {
 
 export interface Garage {
   bikes: BikeView[];
+  /** Components in service that are mounted on no bike. */
+  shelf: ComponentView[];
   unassigned_rides: number;
 }
 
@@ -79,12 +112,13 @@ export interface AddComponentInput {
   bike_id: string;
   kind: string;
   name: string | null;
-  installed_at: number | null;
+  /** When it was mounted; null means now. */
+  installed_at: When | null;
 }
 
 export interface AddRideInput {
   bike_id: string | null;
-  start_at: number;
+  start_at: When;
   distance_m: number;
   moving_time_s: number;
   elevation_m: number;
@@ -94,8 +128,44 @@ export interface AddRideInput {
 
 export interface MarkDoneInput {
   rule_id: string;
-  done_at: number | null;
+  /** null means now. */
+  done_at: When | null;
+  cost_cents?: number | null;
   notes: string;
+}
+
+/** A rule's task marked done. */
+export interface Service {
+  id: string;
+  rule_id: string;
+  done_at: number;
+  cost_cents: number | null;
+  notes: string;
+}
+
+export interface DeleteServiceInput {
+  service_id: string;
+}
+
+/** What deleting a service changed. */
+export interface Undone {
+  service: Service;
+  /** The rule's epoch afterwards. */
+  epoch: number;
+}
+
+export interface MountInput {
+  component_id: string;
+  bike_id: string;
+  at: When;
+}
+
+export interface Installation {
+  id: string;
+  component_id: string;
+  bike_id: string;
+  installed_at: number;
+  removed_at: number | null;
 }
 
 export interface Created {
@@ -174,7 +244,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const garage = (): Promise<Garage> => call<Garage>('garage');
 
-/** Every active rule, most worn first. */
+/** Every rule of every component in service (on a bike or on the shelf), most worn first. */
 export const dueList = (): Promise<RuleStatus[]> => call<RuleStatus[]>('due_list');
 
 export const presets = (): Promise<Preset[]> => call<Preset[]>('presets');
@@ -186,8 +256,15 @@ export const addComponent = (input: AddComponentInput): Promise<Created> =>
 
 export const addRide = (input: AddRideInput): Promise<{ id: string }> => call<{ id: string }>('add_ride', { input });
 
-export const markDone = (input: MarkDoneInput): Promise<{ id: string }> =>
-  call<{ id: string }>('mark_done', { input });
+export const markDone = (input: MarkDoneInput): Promise<Service> => call<Service>('mark_done', { input });
+
+/** Deletes a service (the Undo after Done): the rule's wear goes back to what it was. */
+export const deleteService = (input: DeleteServiceInput): Promise<Undone> =>
+  call<Undone>('delete_service', { input });
+
+/** Mounts a part from the shelf on a bike. */
+export const mountComponent = (input: MountInput): Promise<Installation> =>
+  call<Installation>('mount_component', { input });
 
 /** Loads the demo garage; `loaded` is false if it was already there. */
 export const loadDemo = (): Promise<{ loaded: boolean }> => call<{ loaded: boolean }>('load_demo');

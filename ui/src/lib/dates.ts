@@ -1,5 +1,10 @@
-// Conversions between <input type="date"> values (local calendar days) and
-// the UTC unix milliseconds the back end stores.
+// Dates typed in <input type="date"> (local calendar days, "YYYY-MM-DD"), and
+// durations typed as h:mm.
+//
+// Which instant a typed day means (today = now; a ride at noon, a service at
+// the end of the day, a mounting at its start; no day after today) is decided
+// by the core, the same for the CLI and the window: the UI sends the day as
+// typed and only checks that it is one.
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');
@@ -10,32 +15,17 @@ export function todayInput(now: Date = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-function parseDay(value: string): [number, number, number] | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+/** The value as "YYYY-MM-DD" if it is a real calendar day, else null. */
+export function dayInput(value: string): string | null {
+  const v = value.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   if (!m) return null;
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
   const probe = new Date(y, mo - 1, d);
   if (probe.getFullYear() !== y || probe.getMonth() !== mo - 1 || probe.getDate() !== d) return null;
-  return [y, mo, d];
-}
-
-/** Start (00:00 local) of the given day, in UTC ms; null if the value is empty or not a date. */
-export function startOfDayMs(value: string): number | null {
-  const p = parseDay(value);
-  return p ? new Date(p[0], p[1] - 1, p[2], 0, 0, 0, 0).getTime() : null;
-}
-
-/**
- * When to say a ride on the given day started: local noon, or now if the day
- * is today and noon has not come yet (a ride never starts in the future).
- */
-export function rideStartMs(value: string, now: number = Date.now()): number | null {
-  const p = parseDay(value);
-  if (!p) return null;
-  const noon = new Date(p[0], p[1] - 1, p[2], 12, 0, 0, 0).getTime();
-  return Math.min(noon, now);
+  return v;
 }
 
 /** "1:30" (h:mm) or "1.5" (hours) → seconds; "" → 0; null if it cannot be read. */

@@ -1,13 +1,20 @@
 // The app's one piece of shared state: the garage as last read from the back
-// end, the due list, the presets and the current error banner.
+// end, the due list, the presets, the error banner and the Undo offer after Done.
 
 import * as api from './api';
 import type { Garage, Preset, RuleStatus } from './api';
 import { needsAttention } from './state';
 
+/** A service just recorded, which the rider can still take back. */
+export interface UndoOffer {
+  serviceId: string;
+  task: string;
+  component: string;
+}
+
 class GarageStore {
   garage = $state<Garage | null>(null);
-  /** Rules due or due soon, most worn first. */
+  /** Active rules due or due soon, most worn first. */
   due = $state<RuleStatus[]>([]);
   presets = $state<Preset[]>([]);
   loading = $state(true);
@@ -15,6 +22,10 @@ class GarageStore {
   error = $state<string | null>(null);
   /** A short, non-error note (e.g. "Demo garage already loaded"). */
   notice = $state<string | null>(null);
+  /** The last Done, while it can be undone from the toast; null when there is none. */
+  undo = $state.raw<UndoOffer | null>(null);
+  /** True while the Undo is being sent. */
+  undoing = $state(false);
   /**
    * Why the garage could not be read at all (never loaded): the page then explains that instead
    * of offering an empty garage whose every button would fail.
@@ -22,6 +33,8 @@ class GarageStore {
   openError = $state<string | null>(null);
 
   bikes = $derived(this.garage?.bikes ?? []);
+  /** Parts in service on no bike. */
+  shelf = $derived(this.garage?.shelf ?? []);
   dueCount = $derived(this.due.filter((r) => r.state === 'due').length);
   dueSoonCount = $derived(this.due.filter((r) => r.state === 'due_soon').length);
 
@@ -55,10 +68,14 @@ class GarageStore {
     await this.reload();
   }
 
-  /** Marks a rule serviced now; returns false (and shows the banner) on failure. */
-  async markDone(ruleId: string): Promise<boolean> {
+  /**
+   * Marks a rule serviced now and offers to undo it; returns false (and shows the banner) on
+   * failure.
+   */
+  async markDone(rule: RuleStatus): Promise<boolean> {
     try {
-      await api.markDone({ rule_id: ruleId, done_at: Date.now(), notes: '' });
+      const service = await api.markDone({ rule_id: rule.rule_id, done_at: null, notes: '' });
+      this.undo = { serviceId: service.id, task: rule.task, component: rule.component };
     } catch (e) {
       this.error = api.errorMessage(e);
       // Show the garage as it is now (the rule may have been deleted from the CLI).
@@ -67,6 +84,23 @@ class GarageStore {
     }
     await this.reload();
     return true;
+  }
+
+  /** Takes back the last Done: the service is deleted and the rule's wear is what it was. */
+  async undoDone(): Promise<void> {
+    const offer = this.undo;
+    if (!offer || this.undoing) return;
+    this.undoing = true;
+    try {
+      await api.deleteService({ service_id: offer.serviceId });
+      this.notice = `Undone: “${offer.task}” on ${offer.component} is no longer marked done.`;
+    } catch (e) {
+      this.error = api.errorMessage(e);
+    } finally {
+      if (this.undo === offer) this.undo = null;
+      this.undoing = false;
+    }
+    await this.reload();
   }
 }
 

@@ -16,9 +16,12 @@ export function worstState(rules: readonly Pick<RuleStatus, 'state'>[]): State {
   return worst;
 }
 
-/** Rules that need attention (due or due soon), most worn first. */
+/**
+ * Rules that need attention (due or due soon), most worn first. Inactive rules (parts on a
+ * retired bike) never remind, whatever their state.
+ */
 export function needsAttention(rules: readonly RuleStatus[]): RuleStatus[] {
   return rules
-    .filter((r) => r.state === 'due' || r.state === 'due_soon')
+    .filter((r) => r.active && (r.state === 'due' || r.state === 'due_soon'))
     .sort((a, b) => b.fraction - a.fraction || RANK[b.state] - RANK[a.state]);
 }
