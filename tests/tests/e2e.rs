@@ -64,15 +64,19 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, u16) {
         .spawn()
         .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
     let driver = Driver(child);
-    // Wait (bounded) until the driver accepts connections.
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    // Wait (bounded) until both tauri-driver and the WebKitWebDriver it spawns behind it accept
+    // connections: the proxy listens at once, and a session asked for before the native driver
+    // is up fails with an incomplete answer.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not listen on {addr} within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    for p in [native_port, port] {
+        let addr = SocketAddr::from(([127, 0, 0, 1], p));
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the WebDriver on {addr} did not listen within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
     (driver, port)
 }
