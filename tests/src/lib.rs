@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod fake_strava;
 pub mod fixtures;
 pub mod sql;
 

@@ -97,6 +97,15 @@ pub enum Command {
         #[arg(long, default_value = "")]
         notes: String,
     },
+    /// Sync rides and bikes from Strava once and print what changed.
+    Sync {
+        /// Re-list the whole history, catching older edits and deletions too.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Connect to Strava, see how the connection stands, or disconnect.
+    #[command(subcommand)]
+    Strava(StravaCmd),
     /// The services done on a rule, newest first (their ids are for `service delete`).
     Services { rule: String },
     /// Undo a service marked done by mistake.
@@ -338,4 +347,24 @@ pub enum RuleCmd {
     Delete {
         id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StravaCmd {
+    /// Connect your own Strava API application: prints an address to open in a browser and waits
+    /// for Strava to send you back. The client secret is read from
+    /// PEDALWRENCHER_STRAVA_CLIENT_SECRET, else asked for on standard input.
+    Connect {
+        /// Your application's Client ID (strava.com/settings/api).
+        #[arg(long, env = "PEDALWRENCHER_STRAVA_CLIENT_ID")]
+        client_id: String,
+        /// How long to wait for the browser, in minutes.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
+        timeout: u64,
+    },
+    /// How the connection stands: athlete, last and next sync, rate-limit usage.
+    Status,
+    /// Revoke the connection at Strava, forget its tokens and delete the rides it brought
+    /// (their wear is kept).
+    Disconnect,
 }

@@ -19,9 +19,9 @@ use pedalwrencher_core::{
 use crate::args::{BikeCmd, Cli, Command, ComponentCmd, RideCmd, RuleCmd, ServiceCmd};
 use crate::table::Table;
 
-struct Out {
-    json: bool,
-    units: Units,
+pub(crate) struct Out {
+    pub(crate) json: bool,
+    pub(crate) units: Units,
 }
 
 impl Out {
@@ -34,7 +34,11 @@ impl Out {
     }
 
     /// JSON for scripts, or the human rendering.
-    fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+    pub(crate) fn emit<T: Serialize>(
+        &self,
+        value: &T,
+        human: impl FnOnce(&T) -> String,
+    ) -> Result<()> {
         if self.json {
             let text = serde_json::to_string_pretty(value)
                 .map_err(|e| Error::Invalid(format!("could not encode the output as JSON: {e}")))?;
@@ -47,7 +51,7 @@ impl Out {
 }
 
 /// Writes to stdout without `println!`'s panic when stdout is gone or full.
-fn print_out(text: &str) {
+pub(crate) fn print_out(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
@@ -76,9 +80,14 @@ pub fn run(cli: Cli) -> Result<()> {
         }
     };
     let mut store = Store::open_dir(&dir)?;
+    let command = match cli.command {
+        Command::Sync { full } => return crate::strava::sync(store, &dir, &out, full),
+        Command::Strava(cmd) => return crate::strava::run(store, &dir, &out, cmd),
+        other => other,
+    };
     let s = &mut store;
     let now = s.now();
-    match cli.command {
+    match command {
         Command::Demo => {
             let outcome = demo::load(s)?;
             out.emit(&outcome, |o| {
@@ -90,6 +99,7 @@ pub fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Status => status(s, &out),
+        Command::Sync { .. } | Command::Strava(_) => unreachable!("handled above"),
         Command::Bikes => {
             let list = bikes::list(s)?;
             out.emit(&list, |list| {

@@ -17,6 +17,8 @@ pub enum ErrorKind {
     Conflict,
     /// The database or the disk failed; the input was fine.
     Storage,
+    /// A remote service (Strava) refused, failed or could not be reached.
+    Remote,
 }
 
 impl ErrorKind {
@@ -26,6 +28,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "not_found",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Storage => "storage",
+            ErrorKind::Remote => "remote",
         }
     }
 }
@@ -76,6 +79,13 @@ pub enum Error {
         "database error: {0}. Nothing was half-written; try again, and report it if it repeats"
     )]
     Storage(#[from] rusqlite::Error),
+
+    /// The keyring or the secrets file failed; the message never contains a secret.
+    #[error("{0}")]
+    Secrets(String),
+
+    #[error(transparent)]
+    Strava(Box<crate::strava::StravaError>),
 }
 
 impl Error {
@@ -88,7 +98,9 @@ impl Error {
             | Error::Open { .. }
             | Error::Migration(_)
             | Error::TooNew { .. }
-            | Error::Storage(_) => ErrorKind::Storage,
+            | Error::Storage(_)
+            | Error::Secrets(_) => ErrorKind::Storage,
+            Error::Strava(e) => e.kind(),
         }
     }
 

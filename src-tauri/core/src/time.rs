@@ -30,6 +30,22 @@ impl Timestamp {
         Utc.timestamp_millis_opt(self.0).single()
     }
 
+    /// The rider's local date and time to the minute, for display.
+    pub fn local_date_time(self) -> String {
+        match self.to_utc() {
+            Some(t) => t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
+            None => "?".to_owned(),
+        }
+    }
+
+    /// The rider's local time of day (HH:MM), for "will retry at 14:05".
+    pub fn local_time(self) -> String {
+        match self.to_utc() {
+            Some(t) => t.with_timezone(&Local).format("%H:%M").to_string(),
+            None => "?".to_owned(),
+        }
+    }
+
     /// The rider's local calendar date, for display.
     pub fn local_date(self) -> String {
         match self.to_utc() {

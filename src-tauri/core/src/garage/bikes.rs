@@ -111,6 +111,8 @@ pub fn add(store: &mut Store, new: NewBike) -> Result<Bike> {
 pub fn edit(store: &mut Store, id: &BikeId, patch: BikePatch) -> Result<Bike> {
     store.atomically(|store| {
         let mut bike = get(store, id)?;
+        // A name typed here wins over the name a source (Strava) gives the bike.
+        let name_chosen = patch.name.is_some();
         if let Some(name) = patch.name {
             bike.name = validate::name("bike name", &name)?;
         }
@@ -128,9 +130,10 @@ pub fn edit(store: &mut Store, id: &BikeId, patch: BikePatch) -> Result<Bike> {
             bike.retired = retired;
         }
         store.conn.execute(
-            "UPDATE bikes SET name = ?2, kind = ?3, strava_gear_id = ?4, retired = ?5, notes = ?6, updated_at = ?7
+            "UPDATE bikes SET name = ?2, kind = ?3, strava_gear_id = ?4, retired = ?5, notes = ?6, updated_at = ?7,
+                name_chosen = name_chosen OR ?8
              WHERE id = ?1",
-            params![bike.id, bike.name, bike.kind, bike.strava_gear_id, bike.retired, bike.notes, store.now()],
+            params![bike.id, bike.name, bike.kind, bike.strava_gear_id, bike.retired, bike.notes, store.now(), name_chosen],
         )?;
         Ok(bike)
     })
@@ -234,4 +237,73 @@ pub fn list(store: &Store) -> Result<Vec<BikeSummary>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A bike as a source (Strava) describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceBike {
+    /// The id a new bike gets: derived from the gear id, the same on every device.
+    pub id: BikeId,
+    pub gear_id: String,
+    pub name: String,
+    /// One of [`KINDS`].
+    pub kind: String,
+    /// Retired in the source: a bike first seen that way arrives retired.
+    pub retired: bool,
+}
+
+/// What linking a source's bike did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linked {
+    Added,
+    Renamed,
+    Unchanged,
+}
+
+/// Links a source's bike to the bike here with the same gear id, adding it if there is none,
+/// inside the caller's write. Its name follows the source until the rider renames it here.
+pub(crate) fn link_source_bike(
+    tx: &rusqlite::Connection,
+    b: &SourceBike,
+    now: crate::time::Timestamp,
+) -> Result<(BikeId, Linked)> {
+    let name = validate::text("bike name", b.name.trim(), validate::MAX_NAME_CHARS)
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("Strava bike {}", b.gear_id));
+    let existing: Option<(BikeId, String, bool)> = tx
+        .query_row(
+            "SELECT id, name, name_chosen FROM bikes WHERE strava_gear_id = ?1 AND deleted_at IS NULL",
+            [&b.gear_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    match existing {
+        Some((id, old, chosen)) if chosen || old == name => Ok((id, Linked::Unchanged)),
+        Some((id, _, _)) => {
+            tx.execute(
+                "UPDATE bikes SET name = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, name, now],
+            )?;
+            Ok((id, Linked::Renamed))
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO bikes (id, name, kind, strava_gear_id, retired, notes, name_chosen, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, '', 0, ?6, ?6)
+                 ON CONFLICT (id) DO UPDATE SET strava_gear_id = excluded.strava_gear_id, deleted_at = NULL,
+                    updated_at = excluded.updated_at",
+                params![b.id, name, kind(Some(&b.kind))?, b.gear_id, b.retired, now],
+            )?;
+            Ok((b.id.clone(), Linked::Added))
+        }
+    }
+}
+
+/// The bike linked to a source's gear id, if any.
+pub(crate) fn by_gear(tx: &rusqlite::Connection, gear_id: &str) -> Result<Option<BikeId>> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM bikes WHERE strava_gear_id = ?1 AND deleted_at IS NULL")?
+        .query_row([gear_id], |r| r.get(0))
+        .optional()?)
 }

@@ -3,6 +3,7 @@
 //! that span several; `demo` and `overview` sit on top.
 
 pub mod bikes;
+pub mod carried;
 pub mod components;
 pub mod demo;
 pub mod installations;

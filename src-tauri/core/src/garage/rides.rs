@@ -100,6 +100,12 @@ pub struct Ride {
     pub indoor: bool,
     pub commute: bool,
     pub name: String,
+    /// The gear its source (Strava) named, kept apart from the bike it counts for.
+    pub source_gear_id: Option<String>,
+    /// The rider chose its bike by hand: later syncs keep it unless the source names new gear.
+    pub bike_chosen: bool,
+    /// The local time zone offset at its start, when the source said (seconds east of UTC).
+    pub utc_offset_s: Option<i32>,
 }
 
 /// Checks a ride as given; `now` bounds its start: a ride cannot start more than a day from now
@@ -138,6 +144,9 @@ fn checked(id: RideId, new: NewRide, now: Timestamp) -> Result<Ride> {
         indoor: new.indoor,
         commute: new.commute,
         name: validate::text("ride name", new.name.trim(), validate::MAX_NAME_CHARS)?,
+        source_gear_id: None,
+        bike_chosen: false,
+        utc_offset_s: None,
     })
 }
 
@@ -277,6 +286,7 @@ pub struct RidePatch {
 pub fn edit(store: &mut Store, id: &RideId, patch: RidePatch) -> Result<Ride> {
     store.atomically(|store| {
         let old = get(store, id)?;
+        let bike_given = patch.bike_id.is_some();
         let moving = patch.moving_time_s.unwrap_or(old.moving_time_s);
         let new = NewRide {
             source: old.source,
@@ -298,7 +308,11 @@ pub fn edit(store: &mut Store, id: &RideId, patch: RidePatch) -> Result<Ride> {
             name: patch.name.unwrap_or_else(|| old.name.clone()),
         };
         let now = store.now();
-        let ride = checked(old.id.clone(), new, now)?;
+        let mut ride = checked(old.id.clone(), new, now)?;
+        ride.source_gear_id = old.source_gear_id.clone();
+        ride.utc_offset_s = old.utc_offset_s;
+        // A bike chosen by hand survives later syncs.
+        ride.bike_chosen = old.bike_chosen || bike_given;
         let tx = store.write()?;
         ensure_bike(&tx, ride.bike_id.as_ref())?;
         let mut set = BTreeSet::new();
@@ -332,7 +346,7 @@ pub fn delete(store: &mut Store, id: &RideId) -> Result<()> {
         let mut set = BTreeSet::new();
         touched(&tx, old.bike_id.as_ref(), old.start_at, &mut set)?;
         tx.execute(
-            "UPDATE rides SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+            "UPDATE rides SET deleted_at = ?2, updated_at = ?2, deleted_by = 'rider' WHERE id = ?1",
             params![id, now],
         )?;
         refresh(&tx, set, now)?;
@@ -346,8 +360,9 @@ pub fn delete(store: &mut Store, id: &RideId) -> Result<()> {
 fn insert(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO rides (id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
-            elevation_m, energy_kj, sport_type, indoor, commute, name, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+            elevation_m, energy_kj, sport_type, indoor, commute, name, source_gear_id, bike_chosen, utc_offset_s,
+            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18, ?15, ?15)",
     )?
     .execute(params![
         r.id,
@@ -364,7 +379,10 @@ fn insert(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
         r.indoor,
         r.commute,
         r.name,
-        now
+        now,
+        r.source_gear_id,
+        r.bike_chosen,
+        r.utc_offset_s
     ])?;
     Ok(())
 }
@@ -374,7 +392,8 @@ fn update(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
     tx.prepare_cached(
         "UPDATE rides SET bike_id = ?2, start_at = ?3, distance_m = ?4, moving_time_s = ?5, elapsed_time_s = ?6,
             elevation_m = ?7, energy_kj = ?8, sport_type = ?9, indoor = ?10, commute = ?11, name = ?12,
-            updated_at = ?13
+            updated_at = ?13, source_gear_id = ?14, bike_chosen = ?15, utc_offset_s = ?16,
+            deleted_at = NULL, deleted_by = NULL
          WHERE id = ?1",
     )?
     .execute(params![
@@ -390,14 +409,17 @@ fn update(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
         r.indoor,
         r.commute,
         r.name,
-        now
+        now,
+        r.source_gear_id,
+        r.bike_chosen,
+        r.utc_offset_s
     ])?;
     Ok(())
 }
 
 const COLUMNS: &str =
     "id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
-    elevation_m, energy_kj, sport_type, indoor, commute, name";
+    elevation_m, energy_kj, sport_type, indoor, commute, name, source_gear_id, bike_chosen, utc_offset_s";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Ride> {
     Ok(Ride {
@@ -415,6 +437,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Ride> {
         indoor: r.get(11)?,
         commute: r.get(12)?,
         name: r.get(13)?,
+        source_gear_id: r.get(14)?,
+        bike_chosen: r.get(15)?,
+        utc_offset_s: r.get(16)?,
     })
 }
 
@@ -428,7 +453,7 @@ fn find_external(
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, deleted_at IS NOT NULL FROM rides WHERE source = ?1 AND external_id = ?2"
         ))?
-        .query_row(params![source, external_id], |r| Ok((from_row(r)?, r.get(14)?)))
+        .query_row(params![source, external_id], |r| Ok((from_row(r)?, r.get(17)?)))
         .optional()?)
 }
 
@@ -472,5 +497,158 @@ pub fn count_unassigned(store: &Store) -> Result<i64> {
         "SELECT COUNT(*) FROM rides WHERE bike_id IS NULL AND deleted_at IS NULL",
         [],
         |r| r.get(0),
+    )?)
+}
+
+/// A ride as a source lists it (Strava), with what only a source knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedRide {
+    /// Derived from the source's id, the same on every device.
+    pub id: RideId,
+    /// `source` and `external_id` set; `bike_id` ignored (the bike follows the gear).
+    pub ride: NewRide,
+    pub source_gear_id: Option<String>,
+    /// The bike linked to `source_gear_id`, if any.
+    pub bike_from_gear: Option<BikeId>,
+    pub utc_offset_s: Option<i32>,
+}
+
+/// What listing a ride did to the stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    Inserted,
+    Updated,
+    Unchanged,
+    /// Its source had deleted it and lists it again.
+    Restored,
+    /// The rider deleted it here: it stays deleted.
+    KeptDeleted,
+}
+
+/// Inserts or updates a listed ride inside the caller's write; returns the bikes whose wear it
+/// changed. The bike follows the source's gear, except that a bike the rider chose by hand stays
+/// until the source names different gear for the ride.
+pub(crate) fn upsert_listed(
+    tx: &Connection,
+    listed: ListedRide,
+    now: Timestamp,
+    bikes_touched: &mut BTreeSet<BikeId>,
+) -> Result<Listed> {
+    let external = listed.ride.external_id.clone().unwrap_or_default();
+    let existing = existing_listed(tx, listed.ride.source, &external)?;
+    if let Some((_, Some(DeletedBy::Rider))) = existing {
+        return Ok(Listed::KeptDeleted);
+    }
+    let (bike, chosen) = match &existing {
+        Some((old, _)) if old.source_gear_id == listed.source_gear_id => {
+            (old.bike_id.clone(), old.bike_chosen)
+        }
+        Some((old, _)) if listed.source_gear_id.is_none() && old.bike_chosen => {
+            (old.bike_id.clone(), true)
+        }
+        _ => (listed.bike_from_gear.clone(), false),
+    };
+    let id = existing
+        .as_ref()
+        .map_or(listed.id.clone(), |(old, _)| old.id.clone());
+    let mut ride = checked(id, listed.ride, now)?;
+    ride.bike_id = bike;
+    ride.bike_chosen = chosen;
+    ride.source_gear_id = listed.source_gear_id;
+    ride.utc_offset_s = listed.utc_offset_s;
+    ensure_bike(tx, ride.bike_id.as_ref())?;
+    let outcome = match existing {
+        None => {
+            insert(tx, &ride, now)?;
+            Listed::Inserted
+        }
+        Some((old, deleted)) => {
+            if old == ride && deleted.is_none() {
+                return Ok(Listed::Unchanged);
+            }
+            update(tx, &ride, now)?;
+            bikes_touched.extend(old.bike_id);
+            if deleted.is_some() {
+                Listed::Restored
+            } else {
+                Listed::Updated
+            }
+        }
+    };
+    bikes_touched.extend(ride.bike_id.clone());
+    Ok(outcome)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeletedBy {
+    Rider,
+    Source,
+}
+
+fn existing_listed(
+    tx: &Connection,
+    source: RideSource,
+    external_id: &str,
+) -> Result<Option<(Ride, Option<DeletedBy>)>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS}, deleted_at IS NOT NULL, deleted_by FROM rides
+             WHERE source = ?1 AND external_id = ?2"
+        ))?
+        .query_row(params![source, external_id], |r| {
+            let deleted: bool = r.get(17)?;
+            let by: Option<String> = r.get(18)?;
+            let by = match (deleted, by.as_deref()) {
+                (false, _) => None,
+                (true, Some("source")) => Some(DeletedBy::Source),
+                (true, _) => Some(DeletedBy::Rider),
+            };
+            Ok((from_row(r)?, by))
+        })
+        .optional()?)
+}
+
+/// Deletes rides their source no longer lists, inside the caller's write; they come back if
+/// the source lists them again. Returns the bikes whose wear changed.
+pub(crate) fn delete_unlisted(
+    tx: &Connection,
+    ids: &[RideId],
+    now: Timestamp,
+    bikes_touched: &mut BTreeSet<BikeId>,
+) -> Result<usize> {
+    let mut bike_of = tx.prepare_cached("SELECT bike_id FROM rides WHERE id = ?1")?;
+    let mut delete = tx.prepare_cached(
+        "UPDATE rides SET deleted_at = ?2, updated_at = ?2, deleted_by = 'source'
+         WHERE id = ?1 AND deleted_at IS NULL",
+    )?;
+    let mut n = 0;
+    for id in ids {
+        let bike: Option<BikeId> = bike_of.query_row([id], |r| r.get(0)).optional()?.flatten();
+        n += delete.execute(params![id, now])?;
+        bikes_touched.extend(bike);
+    }
+    Ok(n)
+}
+
+/// Brings the wear of every component ever on `bikes` up to date, inside the caller's write.
+pub(crate) fn refresh_bikes(
+    tx: &Connection,
+    bikes: &BTreeSet<BikeId>,
+    now: Timestamp,
+) -> Result<()> {
+    let components = usage::components_ever_on(tx, bikes)?;
+    usage::refresh(tx, usage::Scope::Components(&components), now)
+}
+
+/// Erases what a source's rides say (name, distances, times) and marks them deleted by the
+/// source, inside the caller's write: the rows stay as tombstones, so other devices learn of the
+/// deletion and a new connection can bring them back. Rides the rider deleted stay so.
+pub(crate) fn scrub_source(tx: &Connection, source: RideSource, now: Timestamp) -> Result<usize> {
+    Ok(tx.execute(
+        "UPDATE rides SET name = '', distance_m = 0, moving_time_s = 0, elapsed_time_s = 0, elevation_m = 0,
+            energy_kj = NULL, source_gear_id = NULL, utc_offset_s = NULL,
+            deleted_at = COALESCE(deleted_at, ?2), deleted_by = COALESCE(deleted_by, 'source'), updated_at = ?2
+         WHERE source = ?1",
+        params![source, now],
     )?)
 }

@@ -120,7 +120,7 @@ pub fn delete(store: &mut Store, id: &ServiceId) -> Result<Undone> {
 }
 
 /// The service that anchors a rule's counter: the latest by date (ties: the one made last).
-fn latest(conn: &Connection, rule: &RuleId) -> Result<Option<ServiceId>> {
+pub(crate) fn latest(conn: &Connection, rule: &RuleId) -> Result<Option<ServiceId>> {
     Ok(conn
         .query_row(
             "SELECT id FROM services WHERE rule_id = ?1 AND deleted_at IS NULL

@@ -2,6 +2,7 @@
 //! clock every write asks for "now".
 
 mod clock;
+pub mod lease;
 mod migrate;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use migrate::{latest_version, MIGRATION_SQL};
 
 pub const DB_FILE: &str = "pedalwrencher.sqlite3";
+const GARAGE_ID_KEY: &str = "garage_id";
 
 /// An open garage database.
 pub struct Store {
@@ -148,6 +150,19 @@ impl Store {
 
     pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
         meta(&self.conn, key)
+    }
+
+    /// This garage's own id, made on first use: it names the garage's entries in the OS keyring,
+    /// so two garages on one machine never share a secret.
+    pub fn garage_id(&mut self) -> Result<String> {
+        self.atomically(|store| {
+            if let Some(id) = store.meta(GARAGE_ID_KEY)? {
+                return Ok(id);
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            set_meta(&store.conn, GARAGE_ID_KEY, &id)?;
+            Ok(id)
+        })
     }
 }
 

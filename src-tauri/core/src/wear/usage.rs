@@ -2,7 +2,9 @@
 //!
 //! usage(rule) = starting usage (if never serviced)
 //!             + Σ metric(ride) over rides whose start falls in an installation of the rule's
-//!               component, at or after the last service, and that pass the rule's filter.
+//!               component, at or after the last service, and that pass the rule's filter
+//!             + wear carried over from source rides that had to be deleted (disconnecting
+//!               Strava), while the rule's latest service is the one it was carried under.
 //!
 //! The result is kept in `rule_usage` and recomputed, inside the writing transaction, for the
 //! components a write touches. Recomputing loads the rides of only the bikes those components
@@ -23,7 +25,7 @@ use crate::wear::metric::{ActivityFilter, Metric};
 
 /// Bump when the formula changes: caches written by another version are rebuilt when read.
 /// Migration 0003 records "1" for the caches that existed before the version was kept.
-const ENGINE_VERSION: &str = "1";
+const ENGINE_VERSION: &str = "2";
 const ENGINE_VERSION_KEY: &str = "wear_engine_version";
 
 pub enum Scope<'a> {
@@ -49,6 +51,7 @@ struct RuleRow {
     filter: ActivityFilter,
     initial: f64,
     last_service: Option<i64>,
+    carried: f64,
 }
 
 struct InstallRow {
@@ -82,7 +85,11 @@ impl RideRow {
 const RULES_SQL: &str = "
     SELECT r.id, r.component_id, r.metric, r.filter,
            c.initial_distance_m, c.initial_moving_time_s, c.initial_rides, c.initial_elevation_m, c.initial_energy_kj,
-           (SELECT MAX(s.done_at) FROM services s WHERE s.rule_id = r.id AND s.deleted_at IS NULL)
+           (SELECT MAX(s.done_at) FROM services s WHERE s.rule_id = r.id AND s.deleted_at IS NULL),
+           (SELECT COALESCE(SUM(cu.amount), 0) FROM carried_usage cu
+             WHERE cu.rule_id = r.id AND cu.deleted_at IS NULL
+               AND cu.anchor_service_id IS (SELECT s.id FROM services s WHERE s.rule_id = r.id
+                    AND s.deleted_at IS NULL ORDER BY s.done_at DESC, s.id DESC LIMIT 1))
     FROM rules r JOIN components c ON c.id = r.component_id
     WHERE r.deleted_at IS NULL AND c.deleted_at IS NULL";
 
@@ -103,6 +110,7 @@ fn rule_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRow> {
         filter: r.get(3)?,
         initial,
         last_service: r.get(9)?,
+        carried: r.get(10)?,
     })
 }
 
@@ -201,6 +209,9 @@ pub(crate) fn compute(conn: &Connection, scope: Scope<'_>) -> Result<Vec<(RuleId
         } else {
             rule.initial
         };
+        if rule.metric != Metric::Days {
+            used += rule.carried;
+        }
         if rule.metric != Metric::Days {
             for span in spans {
                 let (from, until) = (span.from.max(lower), span.until);

@@ -1,0 +1,82 @@
+//! Strava: connect once, import the whole history, keep rides in sync — resumable,
+//! rate-limit-safe and offline-safe. See STRAVA.md in the design notes for the API facts.
+//!
+//! - `model` parses the parts of Strava's payloads the sync uses; `mapping` turns them into rides
+//!   and bikes with ids derived from Strava's (the same on every device);
+//! - `api` talks to Strava within `ratelimit`'s budget; `auth` connects (OAuth) and refreshes;
+//!   `tokens` keeps the secrets in the keyring;
+//! - `state` is this device's connection and progress; `apply` writes one page per transaction;
+//! - `sync` runs one pass; `disconnect` revokes and deletes Strava's data, keeping the wear.
+
+pub mod api;
+pub mod apply;
+pub mod auth;
+pub mod connection;
+pub mod disconnect;
+pub mod mapping;
+pub mod model;
+pub mod ratelimit;
+pub mod state;
+pub mod sync;
+pub mod tokens;
+
+use crate::error::{Error, ErrorKind};
+
+/// What can go wrong talking to Strava, in words a rider can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StravaError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Strava refused the client id or secret; check both on strava.com/settings/api")]
+    BadCredentials,
+    #[error("Strava no longer accepts this connection (it was revoked, or the app's secret changed); connect to Strava again")]
+    TokenRejected,
+    #[error("you declined on Strava's page; connect again and choose Authorize")]
+    Denied,
+    #[error("Strava's page was not approved within {0} minutes; start connecting again")]
+    TimedOut(u64),
+    #[error("the answer from Strava's page does not belong to this connection attempt (an old tab?); start connecting again")]
+    StateMismatch,
+    #[error("Pedalwrencher needs you to allow {0}; connect again and leave those boxes ticked")]
+    MissingScopes(String),
+    #[error("the token exchange with Strava failed: {0}")]
+    Exchange(String),
+    #[error("{0}")]
+    Listener(String),
+    #[error("not connected to Strava; connect first (Strava section, or `pedalwrencher-cli strava connect`)")]
+    NotConnected,
+    #[error(
+        "another Pedalwrencher ({holder}) is syncing with Strava right now; this one stood aside"
+    )]
+    Busy { holder: String },
+    #[error(transparent)]
+    Api(#[from] api::ApiError),
+    #[error(transparent)]
+    Garage(Box<Error>),
+}
+
+impl From<Error> for StravaError {
+    fn from(e: Error) -> Self {
+        StravaError::Garage(Box::new(e))
+    }
+}
+
+impl StravaError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            StravaError::Invalid(_) => ErrorKind::Invalid,
+            StravaError::Garage(e) => e.kind(),
+            StravaError::Busy { .. } => ErrorKind::Conflict,
+            _ => ErrorKind::Remote,
+        }
+    }
+}
+
+impl From<StravaError> for Error {
+    fn from(e: StravaError) -> Self {
+        match e {
+            StravaError::Garage(inner) => *inner,
+            other => Error::Strava(Box::new(other)),
+        }
+    }
+}
