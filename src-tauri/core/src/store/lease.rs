@@ -1,6 +1,8 @@
 //! Leases: work that must run in one process at a time, across every process sharing the file
 //! (the app, the CLI, `serve`). A process-local mutex cannot see the others; a row can. A lease
-//! expires on its own, so a process that died holding one blocks nobody for long.
+//! expires on its own, and one whose holder is provably gone (a process of this machine's current
+//! boot that no longer runs, e.g. killed mid-sync) is taken over at once: a dead process must
+//! never stall the others, the failure peers' lock files are known for.
 
 use rusqlite::{params, OptionalExtension};
 
@@ -16,9 +18,39 @@ pub enum Lease {
     Busy { holder: String, until: Timestamp },
 }
 
-/// A name for this process that no other process shares.
+/// A name for this process that no other process shares: its pid and this boot's id (where the
+/// system has one), and a random part.
 pub fn holder_id() -> String {
-    format!("pid {} ({})", std::process::id(), uuid::Uuid::now_v7())
+    format!(
+        "pid {} boot {} ({})",
+        std::process::id(),
+        boot_id().unwrap_or_else(|| "unknown".to_owned()),
+        uuid::Uuid::now_v7()
+    )
+}
+
+/// Linux's id for the current boot; pids are only meaningful within one.
+fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_owned())
+}
+
+/// True when `holder` was a process of this boot that is no longer running. Unknown cases (other
+/// systems, another machine sharing the file) are not "gone": their lease simply expires.
+fn holder_is_gone(holder: &str) -> bool {
+    let mut words = holder.split_whitespace();
+    let (Some("pid"), Some(pid), Some("boot"), Some(boot)) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return false;
+    };
+    match boot_id() {
+        Some(ours) if ours == boot && pid.parse::<u32>().is_ok() => {
+            !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        }
+        _ => false,
+    }
 }
 
 /// Takes (or renews) the lease `name` for `ttl_ms` unless another holder's has not expired.
@@ -34,7 +66,7 @@ pub fn acquire(store: &mut Store, name: &str, holder: &str, ttl_ms: i64) -> Resu
             )
             .optional()?;
         if let Some((other, until)) = current {
-            if other != holder && until > now {
+            if other != holder && until > now && !holder_is_gone(&other) {
                 return Ok(Lease::Busy {
                     holder: other,
                     until,
@@ -92,6 +124,18 @@ mod tests {
             Lease::Held(_)
         ));
         release(&mut store, "sync", "b").unwrap();
+        // A holder whose process is gone is taken over before its lease runs out.
+        if let Some(boot) = boot_id() {
+            let dead = format!("pid {} boot {boot} (x)", u32::MAX - 1);
+            assert!(holder_is_gone(&dead));
+            acquire(&mut store, "sync", &dead, 60_000).unwrap();
+            assert!(matches!(
+                acquire(&mut store, "sync", "c", 60_000).unwrap(),
+                Lease::Held(_)
+            ));
+            release(&mut store, "sync", "c").unwrap();
+            assert!(!holder_is_gone(&holder_id()), "this process is alive");
+        }
         assert!(matches!(
             acquire(&mut store, "sync", "c", 60_000).unwrap(),
             Lease::Held(_)
