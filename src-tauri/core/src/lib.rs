@@ -15,6 +15,7 @@ pub mod garage;
 pub mod ids;
 pub mod paths;
 pub mod secrets;
+pub mod settings;
 pub mod store;
 pub mod strava;
 pub mod time;
