@@ -1,8 +1,11 @@
 //! `make bench`: a large garage (20 bikes × 15 components × 3 rules, 50,000 rides) in a real
-//! SQLite file. Prints the time to insert the rides and to evaluate every rule. Reports numbers;
-//! asserts nothing about speed. Each figure is taken several times: this machine is shared and
+//! SQLite file. Prints the time to insert the rides and to evaluate every rule; then a first
+//! Strava import of 10,000 activities from the fake Strava on loopback (requests used, wall time,
+//! and the local, non-network part) and a re-sync with nothing new. Reports numbers; asserts
+//! nothing about speed. Each garage figure is taken several times: this machine is shared and
 //! single runs vary by half.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pedalwrencher_core::garage::bikes::{self, NewBike};
@@ -10,8 +13,16 @@ use pedalwrencher_core::garage::components::NewComponent;
 use pedalwrencher_core::garage::rides::{self, NewRide, RideSource};
 use pedalwrencher_core::garage::rules::{self, NewRule};
 use pedalwrencher_core::garage::workshop;
+use pedalwrencher_core::secrets::MemorySecrets;
+use pedalwrencher_core::store::SystemClock;
+use pedalwrencher_core::strava::api::Config;
+use pedalwrencher_core::strava::auth::{Connected, Issued};
+use pedalwrencher_core::strava::{connection, sync};
 use pedalwrencher_core::wear::{self, usage};
 use pedalwrencher_core::{ActivityFilter, BikeId, Metric, Store, Timestamp};
+use pedalwrencher_tests::fake_strava::{
+    FakeActivity, FakeGear, FakeState, FakeStrava, CLIENT_ID, CLIENT_SECRET,
+};
 use tempfile::TempDir;
 
 const BIKES: usize = 20;
@@ -167,5 +178,89 @@ fn main() -> Res<()> {
         "log one ride (wear of the 45 rules it touches updated): {}",
         stats(single)
     );
+    strava_import()
+}
+
+const ACTIVITIES: usize = 10_000;
+
+/// A first Strava import of 10,000 activities, then a re-sync with nothing new.
+fn strava_import() -> Res<()> {
+    let mut state = FakeState::default();
+    state.gear = ["b1", "b2", "b3"]
+        .iter()
+        .map(|id| FakeGear {
+            id: (*id).into(),
+            name: format!("Bike {id}"),
+            retired: false,
+            frame_type: 3,
+        })
+        .collect();
+    let newest = Timestamp::now().millis() / 1000 - 86_400;
+    state.activities = (0..ACTIVITIES)
+        .map(|i| {
+            let gear = ["b1", "b2", "b3"][i % 3];
+            FakeActivity::ride(
+                1_000_000 + i as i64,
+                newest - i as i64 * 4 * 3600,
+                30_000.0,
+                Some(gear),
+            )
+        })
+        .collect();
+    let fake = FakeStrava::start(state);
+    let refresh_token = fake.state().issue_refresh_token();
+
+    let dir = tempfile::tempdir()?;
+    let access = Mutex::new(Store::open_dir(dir.path())?);
+    let secrets = MemorySecrets::default();
+    let connected = Connected {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        athlete_id: 1,
+        athlete_name: "Bench".into(),
+        scopes: "read,activity:read_all,profile:read_all".into(),
+        // An expired access token: the first sync refreshes, as a real one would after 6 hours.
+        tokens: Issued {
+            access_token: "expired".into(),
+            expires_at: 0,
+            refresh_token,
+        },
+    };
+    connection::save(&access, &secrets, &connected)?;
+    let config = Config {
+        base_url: fake.url(),
+        ..Config::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let options = sync::Options::default();
+    let run = |label: &str| -> Res<()> {
+        let lists_before = fake.state().count("GET /api/v3/athlete/activities");
+        let tokens_before = fake.state().count("POST /oauth/token");
+        let t = Instant::now();
+        let report = runtime.block_on(sync::sync(
+            &access,
+            &secrets,
+            &config,
+            Arc::new(SystemClock),
+            &options,
+        ))?;
+        let wall = t.elapsed();
+        let st = fake.state();
+        println!(
+            "{label}: {} rides added; {} activity-list requests, {} athlete, {} gear, {} token; wall {:.0} ms, local (non-network) {} ms",
+            report.changes.rides_added,
+            st.count("GET /api/v3/athlete/activities") - lists_before,
+            1,
+            report.gear_requests,
+            st.count("POST /oauth/token") - tokens_before,
+            wall.as_secs_f64() * 1000.0,
+            report.local_ms
+        );
+        Ok(())
+    };
+    run(&format!("Strava first import of {ACTIVITIES} activities"))?;
+    run("Strava re-sync with nothing new")?;
     Ok(())
 }
