@@ -11,6 +11,15 @@ const COMMANDS: &[&str] = &[
     "delete_service",
     "mount_component",
     "load_demo",
+    "strava_status",
+    "strava_connect",
+    "strava_cancel_connect",
+    "strava_sync_now",
+    "strava_disconnect",
+    "unassigned_rides",
+    "assign_ride",
+    "settings_get",
+    "settings_set",
 ];
 
 fn main() {

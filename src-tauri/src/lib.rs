@@ -1,11 +1,16 @@
 //! The Tauri shell: window, app state and thin commands over `pedalwrencher-core`.
 
 mod commands;
+mod mobile;
+mod scheduler;
 mod state;
+mod strava;
 
 use tauri::Manager;
 
+use crate::scheduler::Scheduler;
 use crate::state::AppState;
+use crate::strava::Connector;
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn mobile_main() {
@@ -24,7 +29,17 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         .try_init()
         .ok();
 
-    tauri::Builder::default()
+    let builder = tauri::Builder::default()
+        // The authorize page opens from Rust; links in the page open nothing (no JS hook).
+        .plugin(
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
+        .plugin(tauri_plugin_store::Builder::new().build());
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_deep_link::init());
+    builder
         .setup(|app| {
             let dir = match pedalwrencher_core::paths::data_dir_override() {
                 Some(dir) => dir,
@@ -32,6 +47,11 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             };
             tracing::info!(data_dir = %dir.display(), "opening garage");
             app.manage(AppState::open(&dir));
+            app.manage(Connector::default());
+            app.manage(Scheduler::new());
+            #[cfg(mobile)]
+            mobile::listen(app.handle());
+            scheduler::start(app.handle());
             // Tauri opens windows from the config before this hook runs, so a page could call a
             // command before the state above exists. The window is declared with
             // `"create": false` and opened only now.
@@ -39,6 +59,11 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 tauri::WebviewWindowBuilder::from_config(app.handle(), window)?.build()?;
             }
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Focused(focused) = event {
+                window.state::<Scheduler>().focus_changed(*focused);
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::garage::garage,
@@ -51,6 +76,15 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::garage::mark_done,
             commands::garage::delete_service,
             commands::garage::mount_component,
+            commands::strava::strava_status,
+            commands::strava::strava_connect,
+            commands::strava::strava_cancel_connect,
+            commands::strava::strava_sync_now,
+            commands::strava::strava_disconnect,
+            commands::strava::unassigned_rides,
+            commands::strava::assign_ride,
+            commands::strava::settings_get,
+            commands::strava::settings_set,
         ])
         .run(tauri::generate_context!())?;
     Ok(())

@@ -1,8 +1,10 @@
-//! The one open garage the commands share.
+//! The one open garage the commands share, and this garage's secret store.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use pedalwrencher_core::secrets::{self, SecretStore};
+use pedalwrencher_core::strava::sync::StoreAccess;
 use pedalwrencher_core::{Result, Store};
 use serde::Serialize;
 
@@ -13,6 +15,10 @@ pub struct AppState {
     /// and press "Try again" instead of restarting; a window with an explanation beats an app
     /// that silently fails to start.
     store: Mutex<Option<Store>>,
+    /// Where the Strava secrets live (the OS keyring, else a private file), opened once for the
+    /// garage the first time a secret is needed: probing the keyring is a D-Bus round trip, so a
+    /// garage never connected to Strava never pays for it (see [`AppState::secrets`]).
+    secrets: Mutex<Option<Arc<dyn SecretStore>>>,
 }
 
 impl AppState {
@@ -20,6 +26,7 @@ impl AppState {
         let state = Self {
             data_dir: data_dir.to_owned(),
             store: Mutex::new(None),
+            secrets: Mutex::new(None),
         };
         // Open now so a problem is logged at start, not at the first click.
         if state.with(|_| Ok(())).is_ok() {
@@ -28,10 +35,37 @@ impl AppState {
         state
     }
 
-    /// Runs `f` with the store, opening it first if it is not open yet. A panic in an earlier
-    /// command must not lock the rider out: the lock is taken over and whatever transaction the
-    /// panic left open is rolled back, so the half-done write is dropped and later writes land.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Runs `f` with the store, as a command: failures come back in the window's words.
     pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T, CommandError> {
+        self.access(f).map_err(CommandError::from)
+    }
+
+    /// The garage's secret store, opened on first use and kept. It may block on D-Bus (the
+    /// keyring's probe, and every keyring read or write after it): call it, and use what it
+    /// returns, from a blocking thread (`tauri::async_runtime::spawn_blocking`).
+    pub fn secrets(&self) -> Result<Arc<dyn SecretStore>> {
+        // Held while opening, so two callers never probe the keyring twice.
+        let mut slot = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(open) = slot.as_ref() {
+            return Ok(open.clone());
+        }
+        let garage = self.access(|s| s.garage_id())?;
+        let open: Arc<dyn SecretStore> = Arc::from(secrets::open(&self.data_dir, &garage)?);
+        tracing::info!(secrets = %open.describe(), "secret store open");
+        *slot = Some(open.clone());
+        Ok(open)
+    }
+
+    /// Runs `f` with the store, opening it first if it is not open yet. The lock is held only
+    /// for `f`, so a Strava sync waiting on the network never holds the garage. A panic in an
+    /// earlier command must not lock the rider out: the lock is taken over and whatever
+    /// transaction the panic left open is rolled back, so the half-done write is dropped and
+    /// later writes land.
+    fn access<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         let mut slot = self.store.lock().unwrap_or_else(|poisoned| {
             let mut slot = poisoned.into_inner();
             if let Some(store) = slot.as_mut() {
@@ -49,11 +83,19 @@ impl AppState {
             slot
         });
         if slot.is_none() {
-            let store = Store::open_dir(&self.data_dir).map_err(CommandError::from)?;
+            let store = Store::open_dir(&self.data_dir)?;
             *slot = Some(store);
         }
         let store = slot.as_mut().expect("opened above");
-        f(store).map_err(CommandError::from)
+        f(store)
+    }
+}
+
+/// The Strava sync and disconnect reach the garage through here: the store is locked only for
+/// each closure, never across a network call.
+impl StoreAccess for AppState {
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.access(f)
     }
 }
 
@@ -80,4 +122,42 @@ impl From<pedalwrencher_core::Error> for CommandError {
             message,
         }
     }
+}
+
+impl From<pedalwrencher_core::strava::StravaError> for CommandError {
+    fn from(e: pedalwrencher_core::strava::StravaError) -> Self {
+        pedalwrencher_core::Error::from(e).into()
+    }
+}
+
+impl CommandError {
+    /// A failure of the app itself (a background task that died, a plugin's file), not of input.
+    pub fn app(message: impl Into<String>) -> Self {
+        let message = message.into();
+        tracing::warn!("command failed: {message}");
+        Self {
+            kind: pedalwrencher_core::ErrorKind::Storage,
+            message,
+        }
+    }
+}
+
+/// Runs `f` on a blocking thread with the state and the garage's secret store: keyring calls
+/// block on D-Bus, and async core calls (the sync, disconnect) run there with `block_on`, so
+/// neither ties up the runtime's few worker threads.
+pub async fn with_secrets<T, F>(app: &tauri::AppHandle, f: F) -> Result<T, CommandError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState, &dyn SecretStore) -> Result<T> + Send + 'static,
+{
+    use tauri::Manager;
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let secrets = state.secrets()?;
+        f(&state, secrets.as_ref())
+    })
+    .await
+    .map_err(|e| CommandError::app(format!("a background task failed: {e}")))?
+    .map_err(CommandError::from)
 }

@@ -1,3 +1,4 @@
 //! Commands grouped by domain; each is one line over the core.
 
 pub mod garage;
+pub mod strava;

@@ -1,0 +1,129 @@
+//! Strava: connect, status, sync, disconnect; rides without a bike; the device's settings.
+
+use pedalwrencher_core::garage::rides::{self, Ride, RideQuery};
+use pedalwrencher_core::settings::{self, Settings};
+use pedalwrencher_core::strava::api::Config;
+use pedalwrencher_core::strava::disconnect::{self, Disconnected};
+use pedalwrencher_core::{BikeId, RideId};
+use serde::Deserialize;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_store::StoreExt;
+
+use crate::scheduler::{self, Scheduler, SyncNow};
+use crate::state::{with_secrets, AppState, CommandError};
+use crate::strava::{self, Connector, Started, StravaStatus};
+
+#[tauri::command(async)]
+pub fn strava_status(app: AppHandle) -> Result<StravaStatus, CommandError> {
+    strava::status(&app)
+}
+
+#[derive(Deserialize)]
+pub struct Connect {
+    client_id: String,
+    client_secret: String,
+}
+
+// No Debug: the client secret must never reach a log.
+impl std::fmt::Debug for Connect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Connect {{ client_id: {:?}, .. }}", self.client_id)
+    }
+}
+
+/// Opens Strava's page in the browser and waits for the rider in the background (see
+/// `strava.rs`); returns at once with the page's address, for the rider to copy.
+#[tauri::command]
+pub async fn strava_connect(app: AppHandle, input: Connect) -> Result<Started, CommandError> {
+    strava::connect(&app, &input.client_id, &input.client_secret).await
+}
+
+#[tauri::command]
+pub fn strava_cancel_connect(app: AppHandle) -> bool {
+    app.state::<Connector>().cancel()
+}
+
+#[tauri::command]
+pub async fn strava_sync_now(app: AppHandle) -> Result<SyncNow, CommandError> {
+    scheduler::sync_now(&app).await
+}
+
+/// Revokes at Strava, forgets the tokens and deletes Strava's rides, keeping their wear. A pass
+/// in flight is stopped first.
+#[tauri::command]
+pub async fn strava_disconnect(app: AppHandle) -> Result<Disconnected, CommandError> {
+    app.state::<Connector>().cancel();
+    let worker = app.clone();
+    scheduler::exclusive(&app, async move {
+        with_secrets(&worker, |state, secrets| {
+            let config = Config::from_env();
+            tokio::runtime::Handle::current()
+                .block_on(disconnect::disconnect(state, secrets, &config))
+        })
+        .await
+    })
+    .await
+}
+
+/// Rides no bike counts them (gear-less Strava rides, rides logged as unassigned), newest first.
+#[tauri::command(async)]
+pub fn unassigned_rides(state: State<'_, AppState>) -> Result<Vec<Ride>, CommandError> {
+    let query = RideQuery {
+        unassigned_only: true,
+        ..RideQuery::default()
+    };
+    state.with(|s| rides::list(s, &query))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignRide {
+    ride_id: RideId,
+    bike_id: BikeId,
+}
+
+#[tauri::command(async)]
+pub fn assign_ride(state: State<'_, AppState>, input: AssignRide) -> Result<Ride, CommandError> {
+    state.with(|s| rides::assign(s, &input.ride_id, Some(input.bike_id)))
+}
+
+#[tauri::command(async)]
+pub fn settings_get(state: State<'_, AppState>) -> Result<Settings, CommandError> {
+    Ok(settings::load(state.data_dir())?)
+}
+
+/// Checks and saves the settings in `<data dir>/settings.json` (an absolute path, so
+/// PEDALWRENCHER_DATA_DIR applies) with tauri-plugin-store, keeping keys it does not know.
+#[tauri::command(async)]
+pub fn settings_set(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    input: Settings,
+) -> Result<Settings, CommandError> {
+    let settings = input.validated()?;
+    let path = settings::path(state.data_dir());
+    let failed = |e: tauri_plugin_store::Error| {
+        CommandError::app(format!(
+            "could not save the settings in {}: {e}",
+            path.display()
+        ))
+    };
+    let store = app.store(&path).map_err(failed)?;
+    // Another program (an editor, a newer window) may have changed the file since it was read.
+    if path.exists() {
+        store.reload().map_err(failed)?;
+    }
+    if let serde_json::Value::Object(values) = serde_json::to_value(&settings)
+        .map_err(|e| CommandError::app(format!("could not encode the settings: {e}")))?
+    {
+        for (key, value) in values {
+            store.set(key, value);
+        }
+    }
+    store.save().map_err(failed)?;
+    tracing::info!(
+        sync_interval_minutes = settings.sync_interval_minutes,
+        "settings saved"
+    );
+    app.state::<Scheduler>().interval_changed(&settings);
+    Ok(settings)
+}
