@@ -9,6 +9,7 @@
 // decides which instant of that day is meant (the same rule as the CLI's).
 
 import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 export type Metric = 'distance_m' | 'moving_time_s' | 'rides' | 'elevation_m' | 'energy_kj' | 'days';
 export type State = 'ok' | 'due_soon' | 'due';
@@ -173,6 +174,123 @@ export interface Created {
   name: string;
 }
 
+// ---------------------------------------------------------------------------
+// Strava
+
+export type StravaHealth = 'disconnected' | 'ok' | 'offline' | 'rate_limited' | 'reconnect_needed' | 'error';
+
+/** Usage or limit in Strava's short (15-minute) window and the day. */
+export interface RatePair {
+  short: number;
+  daily: number;
+}
+
+/** Strava's rate-limit usage as of the last response. */
+export interface Budget {
+  read_usage: RatePair;
+  read_limit: RatePair;
+  overall_usage: RatePair;
+  overall_limit: RatePair;
+  seen_at: number;
+}
+
+/** The connection as the Strava section shows it (the core's overview and this window's state). */
+export interface StravaStatus {
+  client_id: string | null;
+  athlete_id: number | null;
+  athlete_name: string | null;
+  connected_at: number | null;
+  status: StravaHealth;
+  /** Why the last pass failed, in the rider's words. */
+  status_detail: string | null;
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  next_attempt_at: number | null;
+  history_complete: boolean;
+  paused_until: number | null;
+  /** One line for the header: "Synced 14:05", "Offline — will retry at 14:10", … */
+  summary: string;
+  /** Strava rides in this garage. */
+  rides: number;
+  unassigned_rides: number;
+  budget: Budget | null;
+  /** Configured by environment variables (a headless server), not by connecting here. */
+  from_environment: boolean;
+  /** Waiting for the rider to approve on Strava's page. */
+  connecting: boolean;
+  authorize_url: string | null;
+  /** Why the last connection attempt failed, until the next one. */
+  connect_error: string | null;
+  /** A sync pass is running now. */
+  syncing: boolean;
+}
+
+export interface ConnectInput {
+  client_id: string;
+  client_secret: string;
+}
+
+export interface ConnectStarted {
+  authorize_url: string;
+  /** False when no browser could be started: the rider copies the address. */
+  opened: boolean;
+}
+
+export interface SyncChanges {
+  bikes_added: number;
+  bikes_renamed: number;
+  rides_added: number;
+  rides_updated: number;
+  rides_deleted: number;
+  rides_restored: number;
+  not_rides: number;
+  unreadable: number;
+}
+
+export interface SyncReport extends SyncChanges {
+  requests: number;
+  history_complete: boolean;
+}
+
+export interface SyncNow {
+  /** False when a sync was already running (its end reloads the window anyway). */
+  ran: boolean;
+  report: SyncReport | null;
+}
+
+export interface Disconnected {
+  revoked: boolean;
+  revoke_problem: string | null;
+  rides_deleted: number;
+  rules_carried: number;
+}
+
+export type RideSource = 'strava' | 'manual' | 'file';
+
+export interface Ride {
+  id: string;
+  source: RideSource;
+  external_id: string | null;
+  bike_id: string | null;
+  start_at: number;
+  distance_m: number;
+  moving_time_s: number;
+  elevation_m: number;
+  sport_type: string;
+  indoor: boolean;
+  name: string;
+}
+
+export interface AssignRideInput {
+  ride_id: string;
+  bike_id: string;
+}
+
+/** This device's settings (settings.json in the data folder). */
+export interface Settings {
+  sync_interval_minutes: number;
+}
+
 /** Bike kinds accepted by `add_bike`, in the order the form offers them. */
 export const BIKE_KINDS = ['road', 'gravel', 'mtb', 'cx', 'tt', 'touring', 'city', 'ebike', 'other'] as const;
 export type BikeKind = (typeof BIKE_KINDS)[number];
@@ -180,7 +298,7 @@ export type BikeKind = (typeof BIKE_KINDS)[number];
 // ---------------------------------------------------------------------------
 // Errors
 
-export type CommandErrorKind = 'invalid' | 'not_found' | 'conflict' | 'storage';
+export type CommandErrorKind = 'invalid' | 'not_found' | 'conflict' | 'storage' | 'remote';
 
 /** What a failing command rejects with (the Rust error, serialized). */
 export interface CommandError {
@@ -188,7 +306,7 @@ export interface CommandError {
   message: string;
 }
 
-const ERROR_KINDS: readonly string[] = ['invalid', 'not_found', 'conflict', 'storage'];
+const ERROR_KINDS: readonly string[] = ['invalid', 'not_found', 'conflict', 'storage', 'remote'];
 
 export function isCommandError(e: unknown): e is CommandError {
   return (
@@ -214,6 +332,8 @@ export function errorMessage(e: unknown): string {
         return 'That conflicts with something that already exists.';
       case 'storage':
         return 'Could not read or write the garage data.';
+      case 'remote':
+        return 'Strava could not be reached or refused the request.';
     }
   }
   if (typeof e === 'string' && e.trim()) return e.trim();
@@ -268,3 +388,40 @@ export const mountComponent = (input: MountInput): Promise<Installation> =>
 
 /** Loads the demo garage; `loaded` is false if it was already there. */
 export const loadDemo = (): Promise<{ loaded: boolean }> => call<{ loaded: boolean }>('load_demo');
+
+/** The Strava connection, sync health and rate-limit usage. */
+export const stravaStatus = (): Promise<StravaStatus> => call<StravaStatus>('strava_status');
+
+/** Opens Strava's page in the browser and waits for the rider in the background. */
+export const stravaConnect = (input: ConnectInput): Promise<ConnectStarted> =>
+  call<ConnectStarted>('strava_connect', { input });
+
+/** Stops waiting for Strava's page; false if nothing was waiting. */
+export const stravaCancelConnect = (): Promise<boolean> => call<boolean>('strava_cancel_connect');
+
+export const stravaSyncNow = (): Promise<SyncNow> => call<SyncNow>('strava_sync_now');
+
+/** Revokes at Strava and deletes its rides; the wear they caused is kept. */
+export const stravaDisconnect = (): Promise<Disconnected> => call<Disconnected>('strava_disconnect');
+
+/** Rides no bike counts, newest first. */
+export const unassignedRides = (): Promise<Ride[]> => call<Ride[]>('unassigned_rides');
+
+export const assignRide = (input: AssignRideInput): Promise<Ride> => call<Ride>('assign_ride', { input });
+
+export const settingsGet = (): Promise<Settings> => call<Settings>('settings_get');
+
+export const settingsSet = (input: Settings): Promise<Settings> => call<Settings>('settings_set', { input });
+
+/**
+ * Calls `onChange` when the back end says the garage may have changed (a Strava sync ended) or
+ * only the Strava status did. Returns the function that stops listening.
+ */
+export async function onBackendChange(onChange: (what: 'garage' | 'strava') => void): Promise<() => void> {
+  if (!hasBridge()) return () => {};
+  const stops: UnlistenFn[] = await Promise.all([
+    listen('garage-changed', () => onChange('garage')),
+    listen('strava-changed', () => onChange('strava')),
+  ]);
+  return () => stops.forEach((stop) => stop());
+}

@@ -38,3 +38,31 @@ export function parseHoursMinutes(value: string): number | null {
   if (m) return Math.round(Number(v.replace(',', '.')) * 3600);
   return null;
 }
+
+const clockFmt = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+const dayMonthFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** UTC ms → "Today 14:05", "Yesterday 14:05", "Tomorrow 09:00" or "12 Jun, 14:05", local time. */
+export function formatMoment(ms: number, now: Date = new Date()): string {
+  const d = new Date(ms);
+  const clock = clockFmt.format(d);
+  const day = 24 * 3600 * 1000;
+  if (sameDay(d, now)) return `Today ${clock}`;
+  if (sameDay(d, new Date(now.getTime() - day))) return `Yesterday ${clock}`;
+  if (sameDay(d, new Date(now.getTime() + day))) return `Tomorrow ${clock}`;
+  return `${dayMonthFmt.format(d)}, ${clock}`;
+}
+
+/** How far ahead an instant is: "now", "in 4 min", "in 2 h 10 min", "in 3 days". */
+export function formatFromNow(ms: number, now: Date = new Date()): string {
+  const min = Math.round((ms - now.getTime()) / 60000);
+  if (min <= 0) return 'now';
+  if (min < 60) return `in ${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return min % 60 ? `in ${h} h ${min % 60} min` : `in ${h} h`;
+  return `in ${Math.round(h / 24)} days`;
+}
