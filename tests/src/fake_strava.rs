@@ -123,6 +123,62 @@ pub struct FakeGear {
     pub frame_type: i64,
 }
 
+impl FakeGear {
+    pub fn bike(id: &str, name: &str, retired: bool) -> FakeGear {
+        FakeGear {
+            id: id.into(),
+            name: name.into(),
+            retired,
+            frame_type: 3,
+        }
+    }
+}
+
+/// Whether the app counts an activity as a ride (the core's list of cycling sport types).
+pub fn is_ride(a: &FakeActivity) -> bool {
+    pedalwrencher_core::strava::mapping::CYCLING.contains(&a.sport_type.as_str())
+}
+
+/// A garage's worth of Strava: two bikes on the profile ("Road bike" b100, "Gravel bike" b200)
+/// and one retired in Strava ("Old steel" b300, known only through old rides), with `n`
+/// activities, the newest at `newest` (epoch s) and one every `spacing` seconds before it:
+/// mostly rides on the three bikes, some without gear, a few runs and virtual rides.
+pub fn sample_garage(n: usize, newest: i64, spacing: i64) -> FakeState {
+    let activities = (0..n)
+        .map(|i| {
+            let gear = match i % 7 {
+                0 => None,
+                1..=3 => Some("b100"),
+                4 | 5 => Some("b200"),
+                _ => Some("b300"),
+            };
+            let mut a = FakeActivity::ride(
+                20_000_000_000 + i as i64,
+                newest - i as i64 * spacing,
+                20_000.0 + (i % 50) as f64 * 1000.0,
+                gear,
+            );
+            if i % 11 == 5 {
+                a.sport_type = "Run".into();
+            }
+            if i % 13 == 4 {
+                a.sport_type = "VirtualRide".into();
+                a.trainer = true;
+            }
+            a
+        })
+        .collect();
+    FakeState {
+        gear: vec![
+            FakeGear::bike("b100", "Road bike", false),
+            FakeGear::bike("b200", "Gravel bike", false),
+            FakeGear::bike("b300", "Old steel", true),
+        ],
+        activities,
+        ..FakeState::default()
+    }
+}
+
 /// Rate limits as Strava applies them, with a window the tests can shorten.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

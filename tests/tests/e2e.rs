@@ -7,6 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use pedalwrencher_tests::fake_strava::{
+    is_ride, sample_garage, FakeStrava, CLIENT_ID, CLIENT_SECRET,
+};
 use serde_json::Value;
 
 /// Kills tauri-driver (and with it the app) however the test ends.
@@ -46,6 +49,16 @@ fn app_binary() -> PathBuf {
 }
 
 fn start_driver(data_dir: &std::path::Path) -> (Driver, u16) {
+    start_driver_with(data_dir, &[], Stdio::inherit())
+}
+
+/// tauri-driver (and so the app) with more environment variables, and its standard error (the
+/// app's log) sent where the test says.
+fn start_driver_with(
+    data_dir: &std::path::Path,
+    env: &[(&str, std::ffi::OsString)],
+    stderr: Stdio,
+) -> (Driver, u16) {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "no DISPLAY: run through `make test-e2e` (tests/scripts/headless.sh)"
@@ -59,8 +72,9 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, u16) {
             &native_port.to_string(),
         ])
         .env("PEDALWRENCHER_DATA_DIR", data_dir)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
     let driver = Driver(child);
@@ -118,6 +132,20 @@ async fn wait_gone(client: &Client, css: &str) -> Result<(), fantoccini::error::
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    Ok(())
+}
+
+/// Waits until running animations end and two frames are drawn, so a screenshot shows what
+/// the page settled on (a dialog just opened, say).
+async fn settle(client: &Client) -> Result<(), fantoccini::error::CmdError> {
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\n\
+             Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))\n\
+               .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+            vec![],
+        )
+        .await?;
     Ok(())
 }
 
@@ -680,4 +708,327 @@ async fn done_then_undo_restores_the_previous_wear() {
     let closed = client.close().await;
     result.expect("undo flow");
     closed.expect("close the session");
+}
+
+/// Ride counts per bike name as the bike cards show them.
+async fn bike_ride_counts(
+    client: &Client,
+) -> Result<std::collections::BTreeMap<String, i64>, fantoccini::error::CmdError> {
+    let mut counts = std::collections::BTreeMap::new();
+    for card in client
+        .find_all(Locator::Css("[data-testid='bike-card']"))
+        .await?
+    {
+        let name = card
+            .find(Locator::Css("[data-testid='bike-name']"))
+            .await?
+            .prop("textContent")
+            .await?
+            .unwrap_or_default();
+        let rides = card
+            .find(Locator::Css("[data-testid='bike-rides']"))
+            .await?
+            .attr("data-count")
+            .await?
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(-1);
+        counts.insert(name.trim().to_owned(), rides);
+    }
+    Ok(counts)
+}
+
+/// Waits (bounded) until the bike cards show `expected` ride counts.
+async fn wait_ride_counts(
+    client: &Client,
+    expected: &std::collections::BTreeMap<String, i64>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let counts = bike_ride_counts(client).await?;
+        if &counts == expected {
+            return Ok(());
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bike cards show {counts:?}, not {expected:?}, after {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (bounded) until `css` matches exactly `n` elements.
+async fn wait_count(
+    client: &Client,
+    css: &str,
+    n: usize,
+) -> Result<(), fantoccini::error::CmdError> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let found = client.find_all(Locator::Css(css)).await?.len();
+        if found == n {
+            return Ok(());
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css}: {found} elements, not {n}, after {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A directory holding an `xdg-open` that does what a browser would with Strava's page: fetch it
+/// and follow its redirect to the app's listener on 127.0.0.1 (the fake approves at once). The
+/// opener plugin runs `xdg-open URL` on Linux, found on PATH.
+fn fake_browser(dir: &Path, log: &Path) -> std::ffi::OsString {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n# The test's browser: follows Strava's authorize page to the app's listener.\n\
+             echo \"opened $1\" >> '{log}'\n\
+             exec curl -sS -L --noproxy '*' --max-time 30 -o /dev/null -w '%{{http_code}} %{{url_effective}}\\n' \"$1\" >> '{log}' 2>&1\n",
+            log = log.display()
+        ),
+    )
+    .expect("write the fake xdg-open");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .expect("make it executable");
+    let mut path = dir.as_os_str().to_owned();
+    if let Some(rest) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(rest);
+    }
+    path
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn connecting_to_strava_through_the_loopback_flow_imports_rides_onto_the_right_bikes() {
+    // Thirty activities over the last month on Strava: rides on three bikes (one retired in
+    // Strava), some without gear, a few runs.
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let fake = FakeStrava::start(sample_garage(30, now_s - 2 * 3600, 86_400));
+    let (expected, gearless) = {
+        let st = fake.state();
+        let name = |g: &str| {
+            st.gear
+                .iter()
+                .find(|x| x.id == g)
+                .map(|x| x.name.clone())
+                .expect("known gear")
+        };
+        let mut per_bike = std::collections::BTreeMap::new();
+        let mut gearless = 0usize;
+        for a in st.activities.iter().filter(|a| is_ride(a)) {
+            match &a.gear_id {
+                Some(g) => *per_bike.entry(name(g)).or_insert(0i64) += 1,
+                None => gearless += 1,
+            }
+        }
+        (per_bike, gearless)
+    };
+    assert!(
+        expected.len() == 3 && gearless >= 2,
+        "{expected:?} {gearless}"
+    );
+
+    let data = tempfile::tempdir().expect("temp data dir");
+    let bin = tempfile::tempdir().expect("temp bin dir");
+    let browser_log = bin.path().join("browser.log");
+    let app_log = bin.path().join("app.log");
+    let path = fake_browser(bin.path(), &browser_log);
+    let (_driver, port) = start_driver_with(
+        data.path(),
+        &[
+            ("PEDALWRENCHER_STRAVA_URL", fake.url().into()),
+            ("PEDALWRENCHER_SECRETS", "file".into()),
+            ("PEDALWRENCHER_LOG", "debug".into()),
+            ("PATH", path),
+            ("NO_PROXY", "127.0.0.1,localhost".into()),
+            ("no_proxy", "127.0.0.1,localhost".into()),
+        ],
+        Stdio::from(std::fs::File::create(&app_log).expect("app log")),
+    );
+    let client = connect(port).await;
+
+    let result = async {
+        // The fresh garage offers Strava from the header; the section explains how to connect.
+        let chip = wait_for(&client, "[data-testid='strava-chip']").await?;
+        assert_eq!(chip.attr("data-health").await?.as_deref(), Some("off"));
+        chip.click().await?;
+        let guide = text_of(&client, "[data-testid='strava-guide']").await?;
+        assert!(
+            guide.contains("strava.com/settings/api")
+                && guide.contains("Authorization Callback Domain")
+                && guide.contains("localhost")
+                && guide.contains("Client Secret"),
+            "guide: {guide}"
+        );
+        settle(&client).await?;
+        save_screenshot(&client, "e2e-strava-guide.png").await?;
+
+        wait_for(&client, "[data-testid='strava-client-id']")
+            .await?
+            .send_keys(CLIENT_ID)
+            .await?;
+        wait_for(&client, "[data-testid='strava-client-secret']")
+            .await?
+            .send_keys(CLIENT_SECRET)
+            .await?;
+        wait_for(&client, "[data-testid='strava-connect']")
+            .await?
+            .click()
+            .await?;
+
+        // The "browser" approves; the app keeps the connection and syncs on its own.
+        let summary = wait_text(&client, "[data-testid='strava-summary']", "Synced", |t| {
+            t.contains("Synced")
+        })
+        .await
+        .inspect_err(|_| {
+            eprintln!(
+                "browser log:\n{}",
+                std::fs::read_to_string(&browser_log).unwrap_or_default()
+            );
+        })?;
+        assert!(summary.starts_with("Synced"), "summary: {summary}");
+        let athlete = text_of(&client, "[data-testid='strava-athlete']").await?;
+        assert_eq!(athlete.trim(), "Marianne Vos");
+        let rate = text_of(&client, "[data-testid='strava-rate-limit']").await?;
+        assert!(
+            rate.contains("/100 this quarter hour") && rate.contains("/1,000 today"),
+            "rate limit: {rate}"
+        );
+        let last = text_of(&client, "[data-testid='strava-last-sync']").await?;
+        assert!(last.starts_with("Today"), "last sync: {last}");
+        let next = text_of(&client, "[data-testid='strava-next-sync']").await?;
+        assert!(next.contains("in "), "next sync: {next}");
+        let chip = wait_for(&client, "[data-testid='strava-chip']").await?;
+        assert_eq!(chip.attr("data-health").await?.as_deref(), Some("ok"));
+        settle(&client).await?;
+        save_screenshot(&client, "e2e-strava-connected.png").await?;
+        // Every token issued so far, before disconnecting makes the fake forget them.
+        let issued = fake.state().secrets();
+
+        // Every bike arrived, each ride on the bike Strava names.
+        wait_ride_counts(&client, &expected).await?;
+
+        // The gear-less rides wait for a bike; assigning one moves it onto that bike.
+        wait_for(&client, "[data-testid='strava-tab-unassigned']")
+            .await?
+            .click()
+            .await?;
+        wait_count(&client, "[data-testid='unassigned-ride']", gearless).await?;
+        settle(&client).await?;
+        save_screenshot(&client, "e2e-strava-unassigned.png").await?;
+        let first = wait_for(&client, "[data-testid='unassigned-ride']").await?;
+        let mut picked = false;
+        for option in first
+            .find_all(Locator::Css("[data-testid='unassigned-bike'] option"))
+            .await?
+        {
+            if option.text().await?.trim() == "Gravel bike" {
+                option.click().await?;
+                picked = true;
+            }
+        }
+        assert!(picked, "the picker offers the Gravel bike");
+        first
+            .find(Locator::Css("[data-testid='unassigned-assign']"))
+            .await?
+            .click()
+            .await?;
+        wait_count(&client, "[data-testid='unassigned-ride']", gearless - 1).await?;
+        let mut after = expected.clone();
+        *after.get_mut("Gravel bike").expect("gravel bike") += 1;
+        wait_ride_counts(&client, &after).await?;
+        let note = text_of(&client, "[data-testid='strava-note']").await?;
+        assert!(note.contains("now counts on Gravel bike"), "note: {note}");
+
+        // Closed, the section leaves the sync's health in the header.
+        wait_for(&client, "[data-testid='strava-close']")
+            .await?
+            .click()
+            .await?;
+        wait_gone(&client, "[data-testid='strava-panel']").await?;
+        let chip = text_of(&client, "[data-testid='strava-chip-text']").await?;
+        assert!(chip.starts_with("Synced"), "header chip: {chip}");
+        settle(&client).await?;
+        save_screenshot(&client, "e2e-strava-dashboard.png").await?;
+        wait_for(&client, "[data-testid='strava-chip']")
+            .await?
+            .click()
+            .await?;
+
+        // Disconnecting revokes at Strava and deletes its rides; the guide is back.
+        wait_for(&client, "[data-testid='strava-tab-connection']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&client, "[data-testid='strava-disconnect']")
+            .await?
+            .click()
+            .await?;
+        let confirm = text_of(&client, "[data-testid='strava-disconnect-confirm-box']").await?;
+        assert!(
+            confirm.contains("deleted") && confirm.contains("wear") && confirm.contains("kept"),
+            "confirm: {confirm}"
+        );
+        wait_for(&client, "[data-testid='strava-disconnect-confirm']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&client, "[data-testid='strava-guide']").await?;
+        let zero: std::collections::BTreeMap<String, i64> =
+            expected.keys().map(|k| (k.clone(), 0)).collect();
+        wait_ride_counts(&client, &zero).await?;
+        Ok::<Vec<String>, fantoccini::error::CmdError>(issued)
+    }
+    .await;
+    let closed = client.close().await;
+    let issued = result.expect("Strava flow");
+    closed.expect("close the session");
+
+    let st = fake.state();
+    assert_eq!(
+        st.count("GET /oauth/authorize"),
+        1,
+        "one trip to Strava's page"
+    );
+    assert_eq!(st.deauthorized, 1, "disconnect revoked at Strava");
+    let browser = std::fs::read_to_string(&browser_log).unwrap_or_default();
+    assert!(
+        browser.contains("200 http://127.0.0.1:") && browser.contains("/strava/callback"),
+        "the browser landed on the app's listener: {browser}"
+    );
+    // No token or secret in the garage's files (the private secrets file aside) or the app's log.
+    let log = std::fs::read(&app_log).unwrap_or_default();
+    assert!(
+        String::from_utf8_lossy(&log).contains("Strava sync done"),
+        "the app's log was captured"
+    );
+    let mut files = vec![("app log".to_owned(), log)];
+    for entry in std::fs::read_dir(data.path()).expect("data dir") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if name != "secrets.json" && path.is_file() {
+            files.push((name, std::fs::read(&path).expect("read")));
+        }
+    }
+    assert!(issued.len() >= 3, "tokens were issued: {}", issued.len());
+    for secret in issued {
+        for (name, bytes) in &files {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a secret appears in {name}"
+            );
+        }
+    }
 }
