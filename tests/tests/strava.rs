@@ -37,7 +37,7 @@ fn history(n: usize, spacing: i64) -> Vec<FakeActivity> {
             let id = 10_000_000_000 + i as i64;
             let gear = match i % 7 {
                 0 => None,
-                1 | 2 | 3 => Some("b100"),
+                1..=3 => Some("b100"),
                 4 | 5 => Some("b200"),
                 _ => Some("b300"),
             };
