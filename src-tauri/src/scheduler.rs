@@ -123,7 +123,10 @@ impl Scheduler {
     /// The window lost or regained focus. Back after longer than the interval (a laptop that
     /// slept, a window left behind others), the garage is brought up to date at once.
     pub fn focus_changed(&self, focused: bool) {
-        let now = now_ms();
+        self.focus_changed_at(focused, now_ms());
+    }
+
+    fn focus_changed_at(&self, focused: bool, now: i64) {
         let mut blurred = self.blurred_at.lock().unwrap_or_else(|p| p.into_inner());
         if !focused {
             blurred.get_or_insert(now);
@@ -332,4 +335,44 @@ pub async fn exclusive<T>(
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     f.await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn woken(s: &Scheduler) -> bool {
+        tokio::time::timeout(Duration::from_millis(10), s.wake.notified())
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn the_window_back_after_longer_than_the_interval_asks_for_a_pass() {
+        let s = Scheduler::new();
+        s.interval_minutes.store(15, Ordering::SeqCst);
+        let t0 = 1_000_000_000;
+        // Away ten minutes: nothing.
+        s.focus_changed_at(false, t0);
+        s.focus_changed_at(true, t0 + 10 * 60_000);
+        assert!(!woken(&s).await);
+        // Away twenty minutes (blur counted from the first one): a pass.
+        s.focus_changed_at(false, t0);
+        s.focus_changed_at(false, t0 + 60_000);
+        s.focus_changed_at(true, t0 + 20 * 60_000);
+        assert!(woken(&s).await);
+        // Focus without an earlier blur (the window's first focus): nothing.
+        s.focus_changed_at(true, t0 + 60 * 60_000);
+        assert!(!woken(&s).await);
+    }
+
+    #[test]
+    fn one_pass_at_a_time_in_this_process() {
+        let s = Scheduler::new();
+        let first = s.try_begin();
+        assert!(first.is_some() && s.syncing());
+        assert!(s.try_begin().is_none());
+        drop(first);
+        assert!(!s.syncing() && s.try_begin().is_some());
+    }
 }

@@ -968,6 +968,25 @@ async fn connecting_to_strava_through_the_loopback_flow_imports_rides_onto_the_r
             .await?
             .click()
             .await?;
+        // The sync interval is this device's setting, in settings.json in the data folder.
+        wait_for(
+            &client,
+            "[data-testid='strava-interval'] option[value='30']",
+        )
+        .await?
+        .click()
+        .await?;
+        let settings = data.path().join("settings.json");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = std::fs::read_to_string(&settings).unwrap_or_default();
+            let saved: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if saved["sync_interval_minutes"] == 30 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "settings.json reads {text:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         wait_for(&client, "[data-testid='strava-disconnect']")
             .await?
             .click()
