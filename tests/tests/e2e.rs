@@ -1051,3 +1051,103 @@ async fn connecting_to_strava_through_the_loopback_flow_imports_rides_onto_the_r
         }
     }
 }
+
+/// Connects the fresh app to `fake` through the Strava section, as a rider would; returns when
+/// the first sync is done.
+async fn connect_strava(client: &Client) -> Result<(), fantoccini::error::CmdError> {
+    wait_for(client, "[data-testid='strava-chip']")
+        .await?
+        .click()
+        .await?;
+    wait_for(client, "[data-testid='strava-client-id']")
+        .await?
+        .send_keys(CLIENT_ID)
+        .await?;
+    wait_for(client, "[data-testid='strava-client-secret']")
+        .await?
+        .send_keys(CLIENT_SECRET)
+        .await?;
+    wait_for(client, "[data-testid='strava-connect']")
+        .await?
+        .click()
+        .await?;
+    wait_text(client, "[data-testid='strava-summary']", "Synced", |t| {
+        t.contains("Synced")
+    })
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn strava_out_of_reach_is_shown_as_offline_and_the_garage_stays_usable() {
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let fake = FakeStrava::start(sample_garage(10, now_s - 3600, 86_400));
+    let data = tempfile::tempdir().expect("temp data dir");
+    let bin = tempfile::tempdir().expect("temp bin dir");
+    let path = fake_browser(bin.path(), &bin.path().join("browser.log"));
+    let (_driver, port) = start_driver_with(
+        data.path(),
+        &[
+            ("PEDALWRENCHER_STRAVA_URL", fake.url().into()),
+            ("PEDALWRENCHER_STRAVA_BACKOFF_MS", "20".into()),
+            ("PEDALWRENCHER_SECRETS", "file".into()),
+            ("PATH", path),
+            ("NO_PROXY", "127.0.0.1,localhost".into()),
+            ("no_proxy", "127.0.0.1,localhost".into()),
+        ],
+        Stdio::inherit(),
+    );
+    let client = connect(port).await;
+    let mut fake = Some(fake);
+
+    let result = async {
+        connect_strava(&client).await?;
+        // Strava goes away (the network drops): Sync now says so, in the section and the header.
+        drop(fake.take());
+        wait_for(&client, "[data-testid='strava-sync-now']")
+            .await?
+            .click()
+            .await?;
+        let summary = wait_text(&client, "[data-testid='strava-summary']", "Offline", |t| {
+            t.starts_with("Offline")
+        })
+        .await?;
+        assert!(summary.contains("will retry at"), "summary: {summary}");
+        let detail = text_of(&client, "[data-testid='strava-detail']").await?;
+        assert!(detail.contains("could not be reached"), "detail: {detail}");
+        let chip = wait_for(&client, "[data-testid='strava-chip']").await?;
+        assert_eq!(chip.attr("data-health").await?.as_deref(), Some("warn"));
+        settle(&client).await?;
+        save_screenshot(&client, "e2e-strava-offline.png").await?;
+
+        // The garage is as usable as ever: the imported bikes are there and a ride can be logged.
+        wait_for(&client, "[data-testid='strava-close']")
+            .await?
+            .click()
+            .await?;
+        wait_gone(&client, "[data-testid='strava-panel']").await?;
+        let header = text_of(&client, "[data-testid='strava-chip-text']").await?;
+        assert!(header.starts_with("Offline"), "header chip: {header}");
+        wait_for(&client, "[data-testid='open-log-ride']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&client, "dialog[open] input[id$='-distance']")
+            .await?
+            .send_keys("42")
+            .await?;
+        wait_for(&client, "[data-testid='log-ride-submit']")
+            .await?
+            .click()
+            .await?;
+        wait_gone(&client, "dialog[open]").await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = client.close().await;
+    result.expect("offline flow");
+    closed.expect("close the session");
+}
