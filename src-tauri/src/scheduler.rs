@@ -97,6 +97,11 @@ impl Scheduler {
         }
     }
 
+    /// The name this app holds the sync lease under (disconnecting holds it too).
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
     pub fn syncing(&self) -> bool {
         self.running.load(Ordering::SeqCst)
     }

@@ -160,6 +160,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: StravaCmd) -> Result<()
                 &access,
                 secrets.as_ref(),
                 &Config::from_env(),
+                &pedalwrencher_core::store::lease::holder_id(),
             ))?;
             out.emit(&done, |d| {
                 let mut text = format!(

@@ -54,11 +54,12 @@ pub async fn strava_sync_now(app: AppHandle) -> Result<SyncNow, CommandError> {
 pub async fn strava_disconnect(app: AppHandle) -> Result<Disconnected, CommandError> {
     app.state::<Connector>().cancel();
     let worker = app.clone();
+    let holder = app.state::<Scheduler>().holder().to_owned();
     scheduler::exclusive(&app, async move {
-        with_secrets(&worker, |state, secrets| {
+        with_secrets(&worker, move |state, secrets| {
             let config = Config::from_env();
             tokio::runtime::Handle::current()
-                .block_on(disconnect::disconnect(state, secrets, &config))
+                .block_on(disconnect::disconnect(state, secrets, &config, &holder))
         })
         .await
     })

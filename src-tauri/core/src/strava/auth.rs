@@ -215,7 +215,6 @@ pub struct Pending {
 }
 
 /// The rider approved; Strava issued tokens for this athlete.
-#[derive(Debug)]
 pub struct Connected {
     pub client_id: String,
     pub client_secret: String,
@@ -347,6 +346,19 @@ impl Pending {
             scopes: SCOPES.join(","),
             tokens,
         })
+    }
+}
+
+impl std::fmt::Debug for Connected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the client secret or a token, even in a debug dump.
+        f.debug_struct("Connected")
+            .field("client_id", &self.client_id)
+            .field("athlete_id", &self.athlete_id)
+            .field("athlete_name", &self.athlete_name)
+            .field("scopes", &self.scopes)
+            .field("tokens", &self.tokens)
+            .finish_non_exhaustive()
     }
 }
 

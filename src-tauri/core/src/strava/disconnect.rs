@@ -11,9 +11,10 @@ use crate::garage::carried;
 use crate::garage::rides::{self, RideSource};
 use crate::ids::RuleId;
 use crate::secrets::SecretStore;
+use crate::store::lease::{self, Lease};
 use crate::store::Store;
 use crate::strava::api::Config;
-use crate::strava::sync::StoreAccess;
+use crate::strava::sync::{StoreAccess, LEASE};
 use crate::strava::{auth, state, tokens, StravaError};
 use crate::wear::metric::Metric;
 use crate::wear::usage::{self, Scope};
@@ -29,7 +30,26 @@ pub struct Disconnected {
     pub rules_carried: usize,
 }
 
+/// Disconnects, holding the sync lease as `holder` (a pass running elsewhere makes this wait for
+/// the rider to try again, so no pass writes Strava rides after they were deleted).
 pub async fn disconnect(
+    access: &impl StoreAccess,
+    secrets: &dyn SecretStore,
+    config: &Config,
+    holder: &str,
+) -> Result<Disconnected> {
+    match access.with(|s| lease::acquire(s, LEASE, holder, 5 * 60 * 1000))? {
+        Lease::Held(_) => {}
+        Lease::Busy { holder, .. } => return Err(StravaError::Busy { holder }.into()),
+    }
+    let result = disconnect_holding_lease(access, secrets, config).await;
+    let released = access.with(|s| lease::release(s, LEASE, holder));
+    let done = result?;
+    released?;
+    Ok(done)
+}
+
+async fn disconnect_holding_lease(
     access: &impl StoreAccess,
     secrets: &dyn SecretStore,
     config: &Config,

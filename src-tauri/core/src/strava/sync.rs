@@ -25,7 +25,8 @@ use crate::time::{Timestamp, MS_PER_DAY};
 pub const PER_PAGE: u32 = 200;
 /// Later syncs look this far back from the newest ride (bike changes and deletions there).
 pub const RESCAN_DAYS: i64 = 30;
-const LEASE: &str = "strava.sync";
+/// The lease a sync pass holds; disconnecting holds it too, so no pass writes rides after them.
+pub const LEASE: &str = "strava.sync";
 const LEASE_MS: i64 = 5 * 60 * 1000;
 
 /// The garage as the sync sees it: each call holds the database only for what it does, so the
