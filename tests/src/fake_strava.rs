@@ -236,6 +236,8 @@ pub struct FakeState {
     pub deauthorized: u32,
     /// Responses answered 429.
     pub too_many: u32,
+    /// Every token and code ever issued, live or not: none may ever appear in a file or a log.
+    pub issued: Vec<String>,
 }
 
 impl Default for FakeState {
@@ -259,6 +261,7 @@ impl Default for FakeState {
             log: Vec::new(),
             deauthorized: 0,
             too_many: 0,
+            issued: Vec::new(),
         }
     }
 }
@@ -266,10 +269,21 @@ impl Default for FakeState {
 impl FakeState {
     fn token(&mut self, kind: &str) -> String {
         self.serial += 1;
-        format!(
+        let t = format!(
             "fake-{kind}-{:032x}",
             self.serial.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        )
+        );
+        self.issued.push(t.clone());
+        t
+    }
+
+    /// Uses up the current short window, as if other syncs of this app had.
+    pub fn use_up_window(&mut self) {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        self.usage.short_window = now_ms.div_euclid(self.limits.window_ms);
+        self.usage.short = self.limits.read_short.min(self.limits.overall_short);
+        self.usage.day = now_ms.div_euclid(86_400_000);
+        self.usage.daily = self.usage.daily.max(self.usage.short);
     }
 
     /// Issues a refresh token that works now, as if the rider had connected earlier.
@@ -286,8 +300,8 @@ impl FakeState {
 
     /// Every token the fake ever issued or accepts: what must never appear in files or logs.
     pub fn secrets(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.refresh_tokens.clone();
-        out.extend(self.access_tokens.keys().cloned());
+        let mut out: Vec<String> = self.issued.clone();
+        out.extend(self.refresh_tokens.iter().cloned());
         out.push(CLIENT_SECRET.to_owned());
         out
     }

@@ -312,7 +312,13 @@ fn an_import_killed_at_any_page_resumes_exactly_and_loses_or_duplicates_nothing(
             stored as usize <= committed_pages * 200,
             "run {run}: more than {committed_pages} pages stored"
         );
-        rig.sync(false);
+        // The resumed run lists only the pages that were not committed (51 in all).
+        let resumed = rig.sync(false);
+        assert_eq!(
+            n(&resumed, "list_requests") as usize,
+            51 - committed_pages,
+            "run {run} ({spec}) started over instead of resuming"
+        );
         let conn = rig.db();
         assert_eq!(sql::integrity(&conn), "ok");
         let dupes: i64 = conn
@@ -805,7 +811,11 @@ fn connect_through_browser(rig: &Rig) -> Output {
     assert_eq!(status, 303, "the fake's consent page redirects back");
     let (status, _, body) = http_get(&location.unwrap());
     assert_eq!(status, 200);
-    assert!(body.contains("You can close this tab"));
+    // The browser is told the outcome, after every check.
+    assert!(
+        body.contains("Connected to Strava as") || body.contains("could not connect"),
+        "{body}"
+    );
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     let mut out = child.wait_with_output().unwrap();
@@ -854,4 +864,195 @@ fn declining_on_stravas_page_or_unticking_a_scope_is_explained() {
         stderr.contains("View your complete Strava profile"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_429_pauses_until_the_next_window_and_the_import_resumes() {
+    let activities = history(600, 3 * 3600);
+    let fake = fake_with(activities.clone());
+    {
+        let mut st = fake.state();
+        st.limits.window_ms = 1_500;
+        st.use_up_window();
+    }
+    let rig = Rig::new(fake);
+    let out = rig.run(
+        &["--json", "sync"],
+        &[("PEDALWRENCHER_STRAVA_RATE_WINDOW_MS", "1500")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(n(&report, "paused_ms") > 0, "{report}");
+    // The first request met the used-up window; after the pause, no other was refused.
+    assert_eq!(rig.fake.state().too_many, 1);
+    assert_eq!(rig.totals(), expected(&activities));
+}
+
+#[test]
+fn a_ride_deleted_in_strava_before_the_window_survives_sync_and_goes_with_full_sync() {
+    // Rides every 10 days: the newest ones fall in the 30-day window, the oldest do not.
+    let activities = history(30, 10 * DAY);
+    let rig = Rig::new(fake_with(activities.clone()));
+    rig.sync(false);
+    let old = activities
+        .iter()
+        .rev()
+        .find(|a| a.sport_type == "Ride")
+        .unwrap()
+        .id;
+    rig.fake.state().activities.retain(|a| a.id != old);
+    let live = |id: i64| -> bool {
+        rig.db()
+            .query_row(
+                "SELECT deleted_at IS NULL FROM rides WHERE external_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let report = rig.sync(false);
+    assert_eq!(n(&report, "rides_deleted"), 0, "{report}");
+    assert!(live(old), "outside the window, a normal sync cannot know");
+    let report = rig.sync(true);
+    assert_eq!(n(&report, "rides_deleted"), 1, "{report}");
+    assert!(!live(old));
+}
+
+#[test]
+fn a_slow_strava_times_out_and_the_retry_goes_through() {
+    let rig = Rig::new(fake_with(history(20, DAY)));
+    // The athlete answers; the first page of activities hangs past the timeout.
+    rig.fake
+        .state()
+        .faults
+        .push_back(Fault::Slow(Duration::ZERO));
+    rig.fake
+        .state()
+        .faults
+        .push_back(Fault::Slow(Duration::from_millis(3_000)));
+    let out = rig.run(&["sync"], &[("PEDALWRENCHER_STRAVA_TIMEOUT_MS", "500")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        rig.fake.state().count("GET /api/v3/athlete/activities") >= 2,
+        "it retried"
+    );
+    assert_eq!(rig.totals(), expected(&history(20, DAY)));
+}
+
+#[test]
+fn a_crash_right_after_strava_rotates_the_refresh_token_loses_no_connection() {
+    let rig = Rig::new(fake_with(history(10, DAY)));
+    let out = rig.run(
+        &["sync"],
+        &[("PEDALWRENCHER_ABORT_AT", "strava.refresh_stored")],
+    );
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(6));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("pedalwrencher: abort at strava.refresh_stored:1"));
+    // The variable's token died with the rotation; the stored new one carries on.
+    assert!(!rig.fake.state().refresh_tokens.contains(&rig.refresh_token));
+    rig.sync(false);
+    assert_eq!(rig.totals(), expected(&history(10, DAY)));
+    rig.assert_no_secret_leaked();
+}
+
+#[test]
+fn reconnecting_after_a_disconnect_brings_the_rides_back_without_counting_their_wear_twice() {
+    let activities = history(40, DAY);
+    let rig = Rig::new(fake_with(activities.clone()));
+    rig.sync(false);
+    let road: String = rig
+        .db()
+        .query_row("SELECT id FROM bikes WHERE name = 'Road bike'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    rig.json(&[
+        "component",
+        "add",
+        "--kind",
+        "chain",
+        "--bike",
+        &road,
+        "--installed",
+        "2025-01-01",
+    ]);
+    let used = || -> Vec<f64> {
+        let mut u: Vec<f64> = rig
+            .json(&["due"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["used"].as_f64().unwrap())
+            .collect();
+        u.sort_by(f64::total_cmp);
+        u
+    };
+    let before = used();
+    assert!(before.iter().any(|u| *u > 0.0));
+    rig.json(&["strava", "disconnect"]);
+    assert_eq!(
+        used(),
+        before,
+        "the wear is carried while the rides are gone"
+    );
+    // Headless reconnect: a fresh refresh token in the environment.
+    let token = rig.fake.state().issue_refresh_token();
+    let out = rig.run(
+        &["--json", "sync"],
+        &[("PEDALWRENCHER_STRAVA_REFRESH_TOKEN", &token)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(n(&report, "rides_restored") > 0, "{report}");
+    assert_eq!(rig.totals(), expected(&activities));
+    assert_eq!(
+        used(),
+        before,
+        "the rides are back and the carry ended: counted once"
+    );
+}
+
+#[test]
+fn disconnecting_while_another_process_syncs_waits_its_turn_instead_of_racing_it() {
+    let rig = Rig::new(fake_with(history(5, DAY)));
+    rig.sync(false);
+    // A live process (this test) holds the sync lease.
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    let holder = format!("pid {} boot {} (test)", std::process::id(), boot.trim());
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    rig.db()
+        .execute(
+            "INSERT INTO leases (name, holder, expires_at) VALUES ('strava.sync', ?1, ?2)",
+            rusqlite::params![holder, now_ms + 600_000],
+        )
+        .unwrap();
+    let out = rig.run(&["strava", "disconnect"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is syncing with Strava right now"));
+    let live: i64 = rig
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM rides WHERE deleted_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(live > 0, "nothing was deleted");
 }

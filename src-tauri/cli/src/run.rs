@@ -354,9 +354,13 @@ struct Status {
     due: usize,
     due_soon: usize,
     unassigned_rides: i64,
+    /// How the Strava connection stands ("Synced 14:05", "Offline — will retry at 14:10", …).
+    strava: String,
+    strava_status: pedalwrencher_core::strava::state::Status,
 }
 
 fn status(s: &mut Store, out: &Out) -> Result<()> {
+    let strava = pedalwrencher_core::strava::connection::overview(s)?;
     let mut statuses = wear::statuses(s)?;
     // Parts on a retired bike are shown by `due`, but do not count as needing care.
     statuses.retain(|r| r.active);
@@ -375,11 +379,13 @@ fn status(s: &mut Store, out: &Out) -> Result<()> {
             .filter(|r| r.state == State::DueSoon)
             .count(),
         unassigned_rides: rides::count_unassigned(s)?,
+        strava: strava.summary,
+        strava_status: strava.state.status,
     };
     out.emit(&st, |st| {
         format!(
-            "database:   {}\nschema:     v{} (latest v{})\nbikes:      {}\nrules:      {} ({} due, {} due soon)\nunassigned: {} rides",
-            st.database, st.schema_version, st.latest_schema_version, st.bikes, st.rules, st.due, st.due_soon, st.unassigned_rides
+            "database:   {}\nschema:     v{} (latest v{})\nbikes:      {}\nrules:      {} ({} due, {} due soon)\nunassigned: {} rides\nstrava:     {}",
+            st.database, st.schema_version, st.latest_schema_version, st.bikes, st.rules, st.due, st.due_soon, st.unassigned_rides, st.strava
         )
     })
 }

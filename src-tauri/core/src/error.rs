@@ -84,8 +84,10 @@ pub enum Error {
     #[error("{0}")]
     Secrets(String),
 
-    #[error(transparent)]
-    Strava(Box<crate::strava::StravaError>),
+    /// A remote service (Strava) refused or failed; `kind` says whether the rider's input was at
+    /// fault (invalid) or the service (remote), and the message what to do.
+    #[error("{message}")]
+    Remote { kind: ErrorKind, message: String },
 }
 
 impl Error {
@@ -100,7 +102,7 @@ impl Error {
             | Error::TooNew { .. }
             | Error::Storage(_)
             | Error::Secrets(_) => ErrorKind::Storage,
-            Error::Strava(e) => e.kind(),
+            Error::Remote { kind, .. } => *kind,
         }
     }
 

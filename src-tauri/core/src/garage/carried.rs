@@ -14,22 +14,25 @@ pub(crate) fn add(
     tx: &Connection,
     rule: &RuleId,
     source: &str,
+    account: Option<&str>,
     amount: f64,
     now: Timestamp,
 ) -> Result<()> {
     let anchor = services::latest(tx, rule)?;
     tx.execute(
-        "INSERT INTO carried_usage (id, rule_id, anchor_service_id, source, amount, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![uuid::Uuid::now_v7().to_string(), rule, anchor, source, amount, now],
+        "INSERT INTO carried_usage (id, rule_id, anchor_service_id, source, source_account, amount, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![uuid::Uuid::now_v7().to_string(), rule, anchor, source, account, amount, now],
     )?;
     Ok(())
 }
 
-/// Drops what was carried from `source`: its rides are coming back (a new connection).
-pub(crate) fn clear(tx: &Connection, source: &str, now: Timestamp) -> Result<usize> {
+/// Ends the carry for an account whose rides are back (its first complete import after
+/// reconnecting); another account's carried wear stays.
+pub(crate) fn clear(tx: &Connection, source: &str, account: &str, now: Timestamp) -> Result<usize> {
     Ok(tx.execute(
-        "UPDATE carried_usage SET deleted_at = ?2, updated_at = ?2 WHERE source = ?1 AND deleted_at IS NULL",
-        params![source, now],
+        "UPDATE carried_usage SET deleted_at = ?3, updated_at = ?3
+         WHERE source = ?1 AND source_account = ?2 AND deleted_at IS NULL",
+        params![source, account, now],
     )?)
 }

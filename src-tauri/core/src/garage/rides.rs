@@ -239,12 +239,18 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
             continue;
         }
         let existing = existing.map(|(ride, _)| ride);
-        let ride = checked(
+        let mut ride = checked(
             existing.as_ref().map_or_else(RideId::new, |r| r.id.clone()),
             new,
             now,
         )
         .map_err(|e| e.about(&which()))?;
+        // What only a source knows, and the rider's choice of bike, survive a file re-import.
+        if let Some(old) = &existing {
+            ride.source_gear_id = old.source_gear_id.clone();
+            ride.bike_chosen = old.bike_chosen;
+            ride.utc_offset_s = old.utc_offset_s;
+        }
         ensure_bike(&tx, ride.bike_id.as_ref()).map_err(|e| e.about(&which()))?;
         match existing {
             Some(old) if old == ride => report.unchanged += 1,
@@ -539,11 +545,14 @@ pub(crate) fn upsert_listed(
     if let Some((_, Some(DeletedBy::Rider))) = existing {
         return Ok(Listed::KeptDeleted);
     }
+    // A bike the rider chose stays while Strava names the same gear or none; otherwise the bike
+    // follows Strava's gear (so moving gear to another bike here moves its rides too).
     let (bike, chosen) = match &existing {
-        Some((old, _)) if old.source_gear_id == listed.source_gear_id => {
-            (old.bike_id.clone(), old.bike_chosen)
-        }
-        Some((old, _)) if listed.source_gear_id.is_none() && old.bike_chosen => {
+        Some((old, _))
+            if old.bike_chosen
+                && (old.source_gear_id == listed.source_gear_id
+                    || listed.source_gear_id.is_none()) =>
+        {
             (old.bike_id.clone(), true)
         }
         _ => (listed.bike_from_gear.clone(), false),
@@ -628,6 +637,11 @@ pub(crate) fn delete_unlisted(
         bikes_touched.extend(bike);
     }
     Ok(n)
+}
+
+/// Brings the wear of every rule up to date, inside the caller's write.
+pub(crate) fn refresh_all(tx: &Connection, now: Timestamp) -> Result<()> {
+    usage::refresh(tx, usage::Scope::All, now)
 }
 
 /// Brings the wear of every component ever on `bikes` up to date, inside the caller's write.

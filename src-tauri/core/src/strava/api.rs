@@ -20,6 +20,8 @@ pub const URL_ENV: &str = "PEDALWRENCHER_STRAVA_URL";
 pub const WINDOW_ENV: &str = "PEDALWRENCHER_STRAVA_RATE_WINDOW_MS";
 /// Test-only: the first backoff delay.
 pub const BACKOFF_ENV: &str = "PEDALWRENCHER_STRAVA_BACKOFF_MS";
+/// Test-only: how long a request may take.
+pub const TIMEOUT_ENV: &str = "PEDALWRENCHER_STRAVA_TIMEOUT_MS";
 
 /// How the client talks to Strava.
 #[derive(Debug, Clone)]
@@ -61,6 +63,9 @@ impl Config {
         }
         if let Some(ms) = env_ms(BACKOFF_ENV) {
             c.backoff = Duration::from_millis(ms as u64);
+        }
+        if let Some(ms) = env_ms(TIMEOUT_ENV) {
+            c.timeout = Duration::from_millis(ms.max(1) as u64);
         }
         c
     }
@@ -130,6 +135,11 @@ impl Api {
             requests: 0,
             list_requests: 0,
         })
+    }
+
+    /// Uses a fresh access token from now on.
+    pub fn set_token(&mut self, token: String) {
+        self.token = token;
     }
 
     pub fn config(&self) -> &Config {

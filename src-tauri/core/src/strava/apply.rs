@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::faults;
 use crate::garage::bikes::{self, Linked, SourceBike};
+use crate::garage::carried;
 use crate::garage::rides::{self, Listed, ListedRide, NewRide, RideSource};
 use crate::ids::{BikeId, RideId};
 use crate::store::Store;
@@ -133,13 +134,18 @@ fn listed_ride(tx: &Connection, a: &Activity) -> Result<Option<ListedRide>> {
             sport_type: mapping::sport_type(a).unwrap_or("Ride").to_owned(),
             indoor: mapping::is_indoor(a),
             commute: a.commute.unwrap_or(false),
+            // Whatever Strava allows in a title is kept readable: control characters become
+            // spaces, and it is cut at the garage's name length.
             name: a
                 .name
                 .clone()
                 .unwrap_or_default()
                 .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
                 .take(200)
-                .collect(),
+                .collect::<String>()
+                .trim()
+                .to_owned(),
         },
         source_gear_id: gear,
         bike_from_gear,
@@ -157,6 +163,12 @@ pub(crate) fn apply_page(
 ) -> Result<Changes> {
     let now = store.now();
     let tx = store.write()?;
+    // A disconnect while this page was on its way: write nothing (Strava's data must go).
+    if !state::is_connected(&tx)? && !crate::strava::tokens::configured_by_env() {
+        return Err(Error::Conflict(
+            "Strava was disconnected during this sync; nothing more was written".to_owned(),
+        ));
+    }
     let mut changes = Changes {
         unreadable: page.unreadable.len() as u32,
         ..Changes::default()
@@ -181,22 +193,53 @@ pub(crate) fn apply_page(
             continue;
         };
         mark.execute(params![a.id, listing])?;
-        match rides::upsert_listed(&tx, ride, now, &mut touched)
-            .map_err(|e| e.about(&format!("Strava activity {}", a.id)))?
-        {
-            Listed::Inserted => changes.rides_added += 1,
-            Listed::Updated => changes.rides_updated += 1,
-            Listed::Restored => changes.rides_restored += 1,
-            Listed::Unchanged | Listed::KeptDeleted => {}
+        // One activity the garage cannot take as it is (a start days ahead by this clock, say)
+        // is skipped and reported, never allowed to stop every later sync.
+        match rides::upsert_listed(&tx, ride, now, &mut touched) {
+            Ok(Listed::Inserted) => changes.rides_added += 1,
+            Ok(Listed::Updated) => changes.rides_updated += 1,
+            Ok(Listed::Restored) => changes.rides_restored += 1,
+            Ok(Listed::Unchanged | Listed::KeptDeleted) => {}
+            Err(e) if e.kind() == ErrorKind::Invalid => {
+                tracing::warn!(activity = a.id, "skipped a Strava activity: {e}");
+                changes.unreadable += 1;
+            }
+            Err(e) => return Err(e),
         }
     }
     drop(mark);
+    if let Some(newest) = page.newest_start {
+        state::saw_activity(&tx, Timestamp(newest * 1000))?;
+    }
     rides::refresh_bikes(&tx, &touched, now)?;
     faults::point("strava.page_before_cursor");
     state::set_listing(&tx, next)?;
     tx.commit()?;
     faults::point("strava.page_committed");
     Ok(changes)
+}
+
+/// Closes a history listing whose pages are all in, in one transaction: deletes the Strava rides
+/// it did not list (deleted there, or no longer rides), marks the history complete, and — on the
+/// first complete import of this athlete since connecting — ends the carry of wear from rides a
+/// disconnect deleted, which are back now.
+pub(crate) fn finish_history(store: &mut Store, listing: Listing) -> Result<u32> {
+    let now = store.now();
+    let tx = store.write()?;
+    let st = state::load(&tx)?;
+    let end = Timestamp(listing.start * 1000);
+    let deleted = delete_unlisted_in(&tx, listing.id, Timestamp(i64::MIN), end, now)?;
+    if !st.history_complete {
+        if let Some(athlete) = st.athlete_id {
+            if carried::clear(&tx, "strava", &athlete.to_string(), now)? > 0 {
+                rides::refresh_all(&tx, now)?;
+            }
+        }
+    }
+    state::set_history_complete(&tx)?;
+    state::set_listing(&tx, None)?;
+    tx.commit()?;
+    Ok(deleted)
 }
 
 /// Deletes the Strava rides starting in `[from, to)` that `listing` did not list: deleted in
@@ -209,6 +252,18 @@ pub(crate) fn delete_unlisted(
 ) -> Result<u32> {
     let now = store.now();
     let tx = store.write()?;
+    let n = delete_unlisted_in(&tx, listing, from, to, now)?;
+    tx.commit()?;
+    Ok(n)
+}
+
+fn delete_unlisted_in(
+    tx: &Connection,
+    listing: i64,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> Result<u32> {
     let gone: Vec<RideId> = {
         let mut stmt = tx.prepare(
             "SELECT r.id FROM rides r
@@ -221,8 +276,7 @@ pub(crate) fn delete_unlisted(
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut touched = BTreeSet::new();
-    let n = rides::delete_unlisted(&tx, &gone, now, &mut touched)?;
-    rides::refresh_bikes(&tx, &touched, now)?;
-    tx.commit()?;
+    let n = rides::delete_unlisted(tx, &gone, now, &mut touched)?;
+    rides::refresh_bikes(tx, &touched, now)?;
     Ok(n as u32)
 }

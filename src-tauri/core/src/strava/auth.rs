@@ -271,10 +271,25 @@ pub async fn begin(
 impl Pending {
     /// Waits (at most `timeout`) for Strava to send the rider back, then exchanges the code.
     pub async fn finish(self, timeout: Duration) -> Result<Connected, StravaError> {
-        let query = tokio::time::timeout(timeout, wait_for_callback(&self.listener))
-            .await
-            .map_err(|_| StravaError::TimedOut(timeout.as_secs() / 60))??;
-        self.complete(&query).await
+        let state = self.state.secret().clone();
+        let (mut socket, query) =
+            tokio::time::timeout(timeout, wait_for_callback(&self.listener, &state))
+                .await
+                .map_err(|_| StravaError::TimedOut(timeout.as_secs() / 60))??;
+        let result = self.complete(&query).await;
+        // The browser learns the outcome too, after every check.
+        let page = match &result {
+            Ok(c) => format!(
+                "Connected to Strava as {}. You can close this tab and go back to Pedalwrencher.",
+                html_escape(&c.athlete_name)
+            ),
+            Err(e) => format!(
+                "Pedalwrencher could not connect: {}",
+                html_escape(&e.to_string())
+            ),
+        };
+        respond(&mut socket, "200 OK", &page).await;
+        result
     }
 
     /// Checks what Strava sent back (the redirect's query string) and exchanges the code. Also
@@ -362,48 +377,80 @@ impl std::fmt::Debug for Connected {
     }
 }
 
-const DONE_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Pedalwrencher</title>\
-<body style=\"font-family:sans-serif;margin:3em\"><h1>Pedalwrencher</h1><p>You can close this tab \
-and go back to Pedalwrencher.</p></body>";
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
 
-/// Accepts connections until one asks for the callback path; answers each, returns its query.
-async fn wait_for_callback(listener: &TcpListener) -> Result<String, StravaError> {
-    loop {
-        let (mut socket, _) = listener
-            .accept()
-            .await
-            .map_err(|e| StravaError::Listener(e.to_string()))?;
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 2048];
-        // Only the request line matters; stop at the end of the headers (bounded).
+async fn respond(socket: &mut tokio::net::TcpStream, status: &str, text: &str) {
+    let body = format!(
+        "<!doctype html><meta charset=utf-8><title>Pedalwrencher</title>\
+         <body style=\"font-family:sans-serif;margin:3em\"><h1>Pedalwrencher</h1><p>{text}</p></body>"
+    );
+    let reply = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = socket.write_all(reply.as_bytes()).await;
+    let _ = socket.shutdown().await;
+}
+
+/// Reads a request's line, giving up on a client that sends nothing for a few seconds (a
+/// browser's speculative connection must not hold up the real callback).
+async fn request_target(socket: &mut tokio::net::TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 2048];
+    let read = async {
         while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
             match socket.read(&mut chunk).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         }
-        let head = String::from_utf8_lossy(&buf);
-        let target = head
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("GET "))
-            .and_then(|l| l.split_whitespace().next())
-            .unwrap_or("");
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let (status, body) = if path == CALLBACK_PATH {
-            ("200 OK", DONE_PAGE)
-        } else {
-            ("404 Not Found", "not here")
+    };
+    tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .ok()?;
+    let head = String::from_utf8_lossy(&buf);
+    head.lines()
+        .next()
+        .and_then(|l| l.strip_prefix("GET "))
+        .and_then(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+}
+
+/// Accepts connections until one brings the callback with this attempt's `state`; everything
+/// else (a favicon, a stale tab of an earlier attempt) is answered and the wait goes on.
+async fn wait_for_callback(
+    listener: &TcpListener,
+    state: &str,
+) -> Result<(tokio::net::TcpStream, String), StravaError> {
+    loop {
+        let (mut socket, _) = listener
+            .accept()
+            .await
+            .map_err(|e| StravaError::Listener(e.to_string()))?;
+        let Some(target) = request_target(&mut socket).await else {
+            continue;
         };
-        let reply = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = socket.write_all(reply.as_bytes()).await;
-        let _ = socket.shutdown().await;
-        if path == CALLBACK_PATH {
-            return Ok(query.to_owned());
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        if path != CALLBACK_PATH {
+            respond(&mut socket, "404 Not Found", "Nothing here.").await;
+            continue;
         }
+        let ours =
+            url::form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "state" && v == state);
+        if !ours {
+            respond(
+                &mut socket,
+                "400 Bad Request",
+                "This page belongs to an earlier connection attempt; use the newest address Pedalwrencher shows.",
+            )
+            .await;
+            continue;
+        }
+        return Ok((socket, query.to_owned()));
     }
 }
 

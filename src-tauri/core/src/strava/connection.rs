@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::garage::carried;
 use crate::secrets::SecretStore;
 use crate::store::Store;
 use crate::strava::auth::Connected;
@@ -14,25 +13,20 @@ use crate::strava::tokens;
 use crate::time::Timestamp;
 
 /// Keeps a connection the rider just approved: secrets in the keyring (the refresh token first),
-/// the athlete in the garage. Wear carried over from an earlier connection is dropped: its rides
-/// come back with the first import.
+/// the athlete in the garage. Wear carried over from an earlier connection stays until this
+/// athlete's first complete import brings the rides back (see `apply::finish_history`).
 pub fn save(access: &impl StoreAccess, secrets: &dyn SecretStore, c: &Connected) -> Result<()> {
     tokens::keep(secrets, &c.client_secret, &c.tokens)?;
     access.with(|s| {
         let now = s.now();
-        s.atomically(|s| {
-            let tx = s.connection();
-            state::connect(
-                tx,
-                &c.client_id,
-                c.athlete_id,
-                &c.athlete_name,
-                &c.scopes,
-                now,
-            )?;
-            carried::clear(tx, "strava", now)?;
-            Ok(())
-        })
+        state::connect(
+            s.connection(),
+            &c.client_id,
+            c.athlete_id,
+            &c.athlete_name,
+            &c.scopes,
+            now,
+        )
     })
 }
 

@@ -91,17 +91,23 @@ fn fold_and_delete(store: &mut Store) -> Result<(usize, usize)> {
         .into_iter()
         .map(|(id, u)| (id, u.used))
         .collect();
-    let deleted = rides::scrub_source(&tx, RideSource::Strava, now)?;
+    let account = state::load(&tx)?.athlete_id.map(|a| a.to_string());
+    let live: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM rides WHERE source = 'strava' AND deleted_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    rides::scrub_source(&tx, RideSource::Strava, now)?;
     let mut carried_rules = 0;
     for (rule, after) in usage::compute(&tx, Scope::All)? {
         let lost = before.get(&rule).copied().unwrap_or(0.0) - after.used;
         if lost > 0.0 && metrics.get(&rule).is_some_and(|m| *m != Metric::Days) {
-            carried::add(&tx, &rule, "strava", lost, now)?;
+            carried::add(&tx, &rule, "strava", account.as_deref(), lost, now)?;
             carried_rules += 1;
         }
     }
     usage::refresh(&tx, Scope::All, now)?;
     state::disconnect(&tx)?;
     tx.commit()?;
-    Ok((deleted, carried_rules))
+    Ok((live as usize, carried_rules))
 }

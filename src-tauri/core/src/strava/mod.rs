@@ -76,7 +76,10 @@ impl From<StravaError> for Error {
     fn from(e: StravaError) -> Self {
         match e {
             StravaError::Garage(inner) => *inner,
-            other => Error::Strava(Box::new(other)),
+            other => Error::Remote {
+                kind: other.kind(),
+                message: other.to_string(),
+            },
         }
     }
 }

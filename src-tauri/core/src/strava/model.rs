@@ -130,6 +130,10 @@ pub struct Page {
     pub unreadable: Vec<(Option<i64>, String)>,
     /// How many items the page held, readable or not (a short page ends a listing).
     pub len: usize,
+    /// The earliest and latest `start_date` on the page, of any item (epoch seconds): the
+    /// listing's cursor and the re-scan anchor.
+    pub oldest_start: Option<i64>,
+    pub newest_start: Option<i64>,
 }
 
 impl Page {
@@ -142,6 +146,15 @@ impl Page {
         };
         for item in items {
             let id = item.get("id").and_then(serde_json::Value::as_i64);
+            let start = item
+                .get("start_date")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| t.timestamp());
+            if let Some(s) = start {
+                page.oldest_start = Some(page.oldest_start.map_or(s, |o| o.min(s)));
+                page.newest_start = Some(page.newest_start.map_or(s, |n| n.max(s)));
+            }
             match serde_json::from_value::<Activity>(item) {
                 Ok(a) => page.activities.push(a),
                 Err(e) => page.unreadable.push((id, e.to_string())),

@@ -49,16 +49,21 @@ impl Status {
     }
 }
 
-/// A listing of the whole history in progress, resumable exactly where it stopped: `before` is
-/// fixed when it begins, so the pages stay the same however long it takes.
+/// A listing of the whole history in progress, newest first, resumable exactly where it stopped:
+/// the cursor is the start time the next page lists before (a keyset, so activities deleted in
+/// Strava meanwhile cannot shift a later one out of sight, as page offsets would).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Listing {
-    /// Epoch seconds.
+    /// The listing's number: it marks the activities it saw.
+    pub id: i64,
+    /// The `before` it began with (epoch s): it may delete only rides that started earlier.
+    pub start: i64,
+    /// The next page lists activities starting before this (epoch s).
     pub before: i64,
-    /// The next page to fetch (1-based).
-    pub page: u32,
-    /// A `--full` re-scan: rides it does not list are deleted at its end.
+    /// A `--full` re-scan.
     pub full: bool,
+    /// Every page is in; only the closing step remains.
+    pub done: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,6 +85,7 @@ pub struct StravaState {
     pub history_complete: bool,
     pub budget: Option<Budget>,
     pub paused_until: Option<Timestamp>,
+    pub newest_activity_at: Option<Timestamp>,
 }
 
 impl StravaState {
@@ -90,11 +96,13 @@ impl StravaState {
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<StravaState> {
     let status: String = r.get(5)?;
-    let listing = match (r.get::<_, Option<i64>>(11)?, r.get::<_, Option<u32>>(12)?) {
-        (Some(before), Some(page)) => Some(Listing {
+    let listing = match (r.get::<_, Option<i64>>(11)?, r.get::<_, Option<i64>>(12)?) {
+        (Some(id), Some(before)) => Some(Listing {
+            id,
+            start: r.get(23)?,
             before,
-            page,
             full: r.get(13)?,
+            done: r.get(21)?,
         }),
         _ => None,
     };
@@ -129,6 +137,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<StravaState> {
         history_complete: r.get(14)?,
         budget,
         paused_until: r.get(20)?,
+        newest_activity_at: r.get(22)?,
     })
 }
 
@@ -136,8 +145,9 @@ pub fn load(conn: &Connection) -> Result<StravaState> {
     conn.query_row(
         "SELECT client_id, athlete_id, athlete_name, scopes, connected_at, status, status_detail,
                 last_attempt_at, last_success_at, next_attempt_at, failures,
-                listing_before, listing_page, listing_full, history_complete,
-                read_usage, read_limit, overall_usage, overall_limit, usage_seen_at, paused_until
+                listing_id, listing_before, listing_full, history_complete,
+                read_usage, read_limit, overall_usage, overall_limit, usage_seen_at, paused_until,
+                listing_done, newest_activity_at, listing_start
          FROM strava_state WHERE id = 1",
         [],
         from_row,
@@ -157,8 +167,8 @@ pub(crate) fn connect(
     conn.execute(
         "UPDATE strava_state SET client_id = ?1, athlete_id = ?2, athlete_name = ?3, scopes = ?4,
             connected_at = ?5, status = 'ok', status_detail = NULL, failures = 0,
-            next_attempt_at = ?5, listing_before = NULL, listing_page = NULL, listing_full = 0,
-            history_complete = 0, paused_until = NULL
+            next_attempt_at = ?5, listing_id = NULL, listing_before = NULL, listing_full = 0,
+            listing_done = 0, history_complete = 0, paused_until = NULL, newest_activity_at = NULL
          WHERE id = 1",
         params![client_id, athlete_id, athlete_name, scopes, now],
     )?;
@@ -170,8 +180,9 @@ pub(crate) fn disconnect(conn: &Connection) -> Result<()> {
     conn.execute(
         "UPDATE strava_state SET athlete_id = NULL, athlete_name = NULL, scopes = NULL,
             connected_at = NULL, status = 'disconnected', status_detail = NULL, last_attempt_at = NULL,
-            last_success_at = NULL, next_attempt_at = NULL, failures = 0, listing_before = NULL,
-            listing_page = NULL, listing_full = 0, history_complete = 0, paused_until = NULL
+            last_success_at = NULL, next_attempt_at = NULL, failures = 0, listing_id = NULL,
+            listing_before = NULL, listing_full = 0, listing_done = 0, history_complete = 0,
+            paused_until = NULL, newest_activity_at = NULL
          WHERE id = 1",
         [],
     )?;
@@ -196,14 +207,45 @@ pub(crate) fn save_budget(conn: &Connection, b: &Budget) -> Result<()> {
 
 pub(crate) fn set_listing(conn: &Connection, listing: Option<Listing>) -> Result<()> {
     conn.execute(
-        "UPDATE strava_state SET listing_before = ?1, listing_page = ?2, listing_full = ?3 WHERE id = 1",
+        "UPDATE strava_state SET listing_id = ?1, listing_before = ?2, listing_full = ?3, listing_done = ?4,
+            listing_start = ?5
+         WHERE id = 1",
         params![
+            listing.map(|l| l.id),
             listing.map(|l| l.before),
-            listing.map(|l| l.page),
-            listing.is_some_and(|l| l.full)
+            listing.is_some_and(|l| l.full),
+            listing.is_some_and(|l| l.done),
+            listing.map(|l| l.start)
         ],
     )?;
     Ok(())
+}
+
+/// A number no earlier listing of this garage had.
+pub(crate) fn next_listing_id(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "UPDATE strava_state SET listing_seq = listing_seq + 1 WHERE id = 1 RETURNING listing_seq",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Remembers the newest start Strava listed (any activity type).
+pub(crate) fn saw_activity(conn: &Connection, start: Timestamp) -> Result<()> {
+    conn.execute(
+        "UPDATE strava_state SET newest_activity_at = MAX(COALESCE(newest_activity_at, ?1), ?1) WHERE id = 1",
+        [start],
+    )?;
+    Ok(())
+}
+
+/// Whether the connection is still there (a disconnect may have happened during a pass).
+pub(crate) fn is_connected(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT status != 'disconnected' FROM strava_state WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 pub(crate) fn set_history_complete(conn: &Connection) -> Result<()> {

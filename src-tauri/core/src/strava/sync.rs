@@ -27,7 +27,9 @@ pub const PER_PAGE: u32 = 200;
 pub const RESCAN_DAYS: i64 = 30;
 /// The lease a sync pass holds; disconnecting holds it too, so no pass writes rides after them.
 pub const LEASE: &str = "strava.sync";
-const LEASE_MS: i64 = 5 * 60 * 1000;
+/// Longer than the worst single request (tries × timeout + backoff), and renewed before every
+/// network call: a live pass never loses its lease to expiry.
+const LEASE_MS: i64 = 15 * 60 * 1000;
 
 /// The garage as the sync sees it: each call holds the database only for what it does, so the
 /// rider keeps using the app while a sync waits on the network.
@@ -108,6 +110,8 @@ pub async fn sync(
         clock: clock.clone(),
         options,
         report: Report::default(),
+        app: None,
+        missing_gear: BTreeSet::new(),
     };
     let outcome = pass.run().await;
     let report = pass.report;
@@ -167,6 +171,9 @@ struct Pass<'a, A: StoreAccess> {
     clock: Arc<dyn Clock>,
     options: &'a Options,
     report: Report,
+    app: Option<tokens::App>,
+    /// Gear Strava answered 404 for in this pass: not asked again.
+    missing_gear: BTreeSet<String>,
 }
 
 impl<A: StoreAccess> Pass<'_, A> {
@@ -178,24 +185,37 @@ impl<A: StoreAccess> Pass<'_, A> {
         Ok(out?)
     }
 
+    /// Renews the lease before a network call; stops the pass if another process holds it now.
+    fn renew(&mut self, extra_ms: i64) -> Result<(), StravaError> {
+        let holder = self.options.holder.clone();
+        match self.local(|s| lease::acquire(s, LEASE, &holder, LEASE_MS + extra_ms))? {
+            Lease::Held(_) => Ok(()),
+            Lease::Busy { holder, .. } => Err(StravaError::Busy { holder }),
+        }
+    }
+
+    fn now_s(&self) -> i64 {
+        self.clock.now().millis() / 1000
+    }
+
+    /// A fresh access token after Strava refused the cached one.
+    async fn refresh_token(&mut self, api: &mut Api) -> Result<(), StravaError> {
+        let app = self.app.clone().ok_or(StravaError::NotConnected)?;
+        tokens::drop_access(self.secrets)?;
+        let token = tokens::access_token(self.secrets, &app, self.config, self.now_s()).await?;
+        api.set_token(token);
+        Ok(())
+    }
+
     async fn run(&mut self) -> Result<(), StravaError> {
         let st = self.local(|s| state::load(s.connection()))?;
         let app =
             tokens::app(self.secrets, st.client_id.as_deref())?.ok_or(StravaError::NotConnected)?;
-        let now_s = self.clock.now().millis() / 1000;
-        let token = tokens::access_token(self.secrets, &app, self.config, now_s).await?;
+        self.app = Some(app.clone());
+        let token = tokens::access_token(self.secrets, &app, self.config, self.now_s()).await?;
         let mut api = Api::new(self.config.clone(), self.clock.clone(), token, st.budget)?;
 
-        let athlete = match api.athlete().await {
-            // A cached access token Strava no longer takes: refresh once and try again.
-            Err(ApiError::Unauthorized) => {
-                tokens::drop_access(self.secrets)?;
-                let token = tokens::access_token(self.secrets, &app, self.config, now_s).await?;
-                api = Api::new(self.config.clone(), self.clock.clone(), token, api.budget)?;
-                api.athlete().await?
-            }
-            other => other?,
-        };
+        let athlete = self.athlete(&mut api).await?;
         if !st.connected() {
             // Configured by the environment alone (a headless server): record who this is.
             let name = athlete.display_name();
@@ -224,80 +244,107 @@ impl<A: StoreAccess> Pass<'_, A> {
         result
     }
 
+    /// The athlete, waiting out a used-up rate-limit window and refreshing a refused token once.
+    async fn athlete(
+        &mut self,
+        api: &mut Api,
+    ) -> Result<crate::strava::model::Athlete, StravaError> {
+        let mut refreshed = false;
+        loop {
+            if let Some(until) = api.wait_for_budget() {
+                self.pause(until).await?;
+                continue;
+            }
+            self.renew(0)?;
+            match api.athlete().await {
+                Err(ApiError::RateLimited { until }) => self.pause(until).await?,
+                // A cached access token Strava no longer takes.
+                Err(ApiError::Unauthorized) if !refreshed => {
+                    refreshed = true;
+                    self.refresh_token(api).await?;
+                }
+                other => return Ok(other?),
+            }
+        }
+    }
+
     /// Lists activities: resumes a listing in progress, starts the whole history when it has
     /// never been listed (or `--full`), else re-scans the recent window.
     async fn list(&mut self, api: &mut Api) -> Result<(), StravaError> {
         let st = self.local(|s| state::load(s.connection()))?;
-        let now = self.clock.now();
         let listing = match st.listing {
             Some(l) => Some(l),
             None if self.options.full || !st.history_complete => {
-                let l = Listing {
-                    before: now.millis() / 1000 + 1,
-                    page: 1,
-                    full: true,
-                };
-                self.local(|s| state::set_listing(s.connection(), Some(l)))?;
+                let before = self.now_s() + 1;
+                let full = self.options.full;
+                let l = self.local(|s| {
+                    let l = Listing {
+                        id: state::next_listing_id(s.connection())?,
+                        start: before,
+                        before,
+                        full,
+                        done: false,
+                    };
+                    state::set_listing(s.connection(), Some(l))?;
+                    Ok(l)
+                })?;
                 Some(l)
             }
             None => None,
         };
         match listing {
             Some(l) => self.list_history(api, l).await,
-            None => self.rescan_window(api).await,
+            None => self.rescan_window(api, st.newest_activity_at).await,
         }
     }
 
-    /// The whole history, newest first, with `before` fixed so pages stay put across pauses
-    /// and crashes; the cursor is committed with each page.
+    /// The whole history, newest first, by keyset: each page asks for activities before the
+    /// oldest start seen so far (+1 s, so activities sharing that second are not skipped; seeing
+    /// one twice is harmless). The cursor is committed with each page.
     async fn list_history(&mut self, api: &mut Api, mut l: Listing) -> Result<(), StravaError> {
-        // Listing ids: the history listing is named by its `before` (seconds).
-        let listing_id = l.before;
-        loop {
-            let page = self.fetch(api, Some(l.before), None, l.page).await?;
+        while !l.done {
+            let page = self.fetch(api, Some(l.before), None).await?;
             let last = page.len < PER_PAGE as usize;
-            let next = (!last).then_some(Listing {
-                page: l.page + 1,
-                ..l
-            });
-            self.apply(api, &page, listing_id, next).await?;
-            if last {
-                break;
-            }
-            l.page += 1;
+            let next = match (last, page.oldest_start) {
+                (true, _) => Listing { done: true, ..l },
+                (false, Some(oldest)) => Listing {
+                    // No progress when a whole page shares one second: step past it.
+                    before: if oldest + 1 < l.before {
+                        oldest + 1
+                    } else {
+                        oldest
+                    },
+                    ..l
+                },
+                (false, None) => {
+                    return Err(ApiError::Malformed(
+                        "a full page of activities without start dates".to_owned(),
+                    )
+                    .into())
+                }
+            };
+            self.apply(api, &page, l.id, Some(next)).await?;
+            l = next;
         }
-        let deleted = self.local(|s| {
-            apply::delete_unlisted(
-                s,
-                listing_id,
-                Timestamp(i64::MIN),
-                Timestamp(l.before * 1000),
-            )
-        })?;
+        let deleted = self.local(|s| apply::finish_history(s, l))?;
         self.report.changes.rides_deleted += deleted;
-        self.local(|s| state::set_history_complete(s.connection()))?;
         self.report.history_complete = true;
         Ok(())
     }
 
-    /// The last 30 days before the newest ride, oldest first; rides Strava no longer lists there
-    /// were deleted (or stopped being rides).
-    async fn rescan_window(&mut self, api: &mut Api) -> Result<(), StravaError> {
-        let newest: Option<Timestamp> = self.local(|s| {
-            Ok(s.connection().query_row(
-                "SELECT MAX(start_at) FROM rides WHERE source = 'strava' AND deleted_at IS NULL",
-                [],
-                |r| r.get(0),
-            )?)
-        })?;
+    /// The last 30 days before the newest activity Strava listed, oldest first; rides Strava no
+    /// longer lists there were deleted (or stopped being rides).
+    async fn rescan_window(
+        &mut self,
+        api: &mut Api,
+        newest: Option<Timestamp>,
+    ) -> Result<(), StravaError> {
         let after_ms = newest.map_or(0, |t| t.millis() - RESCAN_DAYS * MS_PER_DAY);
         let after = after_ms.div_euclid(1000);
-        // Window listings are named by when they began (milliseconds, apart from the seconds
-        // that name history listings).
-        let listing_id = self.clock.now().millis();
+        let listing_id = self.local(|s| state::next_listing_id(s.connection()))?;
         let mut page_no = 1;
         loop {
-            let page = self.fetch(api, None, Some(after), page_no).await?;
+            let page = self.fetch_window(api, after, page_no).await?;
             let last = page.len < PER_PAGE as usize;
             self.apply(api, &page, listing_id, None).await?;
             if last {
@@ -318,21 +365,46 @@ impl<A: StoreAccess> Pass<'_, A> {
         Ok(())
     }
 
-    /// One page, waiting for the rate-limit window when it turns soon enough.
     async fn fetch(
+        &mut self,
+        api: &mut Api,
+        before: Option<i64>,
+        after: Option<i64>,
+    ) -> Result<Page, StravaError> {
+        self.fetch_page(api, before, after, 1).await
+    }
+
+    async fn fetch_window(
+        &mut self,
+        api: &mut Api,
+        after: i64,
+        page: u32,
+    ) -> Result<Page, StravaError> {
+        self.fetch_page(api, None, Some(after), page).await
+    }
+
+    /// One page, waiting for the rate-limit window when it turns soon enough, and refreshing the
+    /// token once if Strava refuses it mid-pass.
+    async fn fetch_page(
         &mut self,
         api: &mut Api,
         before: Option<i64>,
         after: Option<i64>,
         page: u32,
     ) -> Result<Page, StravaError> {
+        let mut refreshed = false;
         loop {
             if let Some(until) = api.wait_for_budget() {
                 self.pause(until).await?;
                 continue;
             }
+            self.renew(0)?;
             match api.activities(before, after, page, PER_PAGE).await {
                 Err(ApiError::RateLimited { until }) => self.pause(until).await?,
+                Err(ApiError::Unauthorized) if !refreshed => {
+                    refreshed = true;
+                    self.refresh_token(api).await?;
+                }
                 other => {
                     self.report.pages += 1;
                     return Ok(other?);
@@ -345,14 +417,14 @@ impl<A: StoreAccess> Pass<'_, A> {
     /// when the wait is longer than allowed (e.g. the daily limit).
     async fn pause(&mut self, until: Timestamp) -> Result<(), StravaError> {
         let now = self.clock.now();
-        let wait_ms = (until.millis() - now.millis()).max(0) as u64;
+        // A little past the turn: Strava's clock and this one may differ by a second or two.
+        let wait_ms = (until.millis() - now.millis()).max(0) as u64 + 2_000;
         if wait_ms > self.options.max_pause.as_millis() as u64 {
             return Err(ApiError::RateLimited { until }.into());
         }
         tracing::info!(until = %until.local_time(), "Strava's rate limit is used up; waiting for the next window");
-        let holder = self.options.holder.clone();
+        self.renew(wait_ms as i64)?;
         self.local(|s| {
-            lease::acquire(s, LEASE, &holder, LEASE_MS + wait_ms as i64)?;
             state::failed(
                 s.connection(),
                 Status::RateLimited,
@@ -364,7 +436,7 @@ impl<A: StoreAccess> Pass<'_, A> {
                 Some(until),
             )
         })?;
-        tokio::time::sleep(Duration::from_millis(wait_ms + 50)).await;
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
         self.report.paused_ms += wait_ms;
         Ok(())
     }
@@ -380,14 +452,20 @@ impl<A: StoreAccess> Pass<'_, A> {
         let unknown: BTreeSet<String> = self.local(|s| apply::unknown_gear(s, page))?;
         let mut fetched: Vec<Gear> = Vec::new();
         for id in unknown {
+            if self.missing_gear.contains(&id) {
+                continue;
+            }
             if let Some(until) = api.wait_for_budget() {
                 self.pause(until).await?;
             }
+            self.renew(0)?;
             self.report.gear_requests += 1;
             match api.gear(&id).await {
                 Ok(g) => fetched.push(g),
                 // Gear Strava no longer knows: the rides stay unassigned.
-                Err(ApiError::NotFound(_)) => {}
+                Err(ApiError::NotFound(_)) => {
+                    self.missing_gear.insert(id);
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -397,8 +475,6 @@ impl<A: StoreAccess> Pass<'_, A> {
         }
         let changes = self.local(|s| apply::apply_page(s, page, listing_id, next))?;
         self.report.changes.add(changes);
-        let holder = self.options.holder.clone();
-        self.local(|s| lease::acquire(s, LEASE, &holder, LEASE_MS).map(|_| ()))?;
         if let Some(budget) = api.budget {
             self.local(|s| state::save_budget(s.connection(), &budget))?;
         }

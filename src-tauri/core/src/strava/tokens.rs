@@ -20,8 +20,9 @@ const CLIENT_SECRET: &str = "strava.client_secret";
 const REFRESH_TOKEN: &str = "strava.refresh_token";
 const ACCESS_TOKEN: &str = "strava.access_token";
 
-/// An access token is used while it has this long left; after that it is refreshed.
-const MARGIN_S: i64 = 300;
+/// An access token is used while it has this long left; after that it is refreshed. Longer than
+/// the longest rate-limit pause inside a pass, so a token does not run out in the middle of one.
+const MARGIN_S: i64 = 20 * 60;
 
 #[derive(Clone, Serialize, Deserialize)]
 struct CachedAccess {

@@ -23,6 +23,9 @@ CREATE TABLE carried_usage (
     rule_id           TEXT NOT NULL REFERENCES rules (id),
     anchor_service_id TEXT REFERENCES services (id),
     source            TEXT NOT NULL CHECK (source IN ('strava')),
+    -- The source account (Strava athlete) whose rides were deleted: only that account's first
+    -- complete import brings them back and ends the carry.
+    source_account    TEXT,
     amount            REAL NOT NULL CHECK (amount >= 0),
     created_at        INTEGER NOT NULL,
     updated_at        INTEGER NOT NULL,
@@ -46,12 +49,21 @@ CREATE TABLE strava_state (
     last_success_at    INTEGER,
     next_attempt_at    INTEGER,
     failures           INTEGER NOT NULL DEFAULT 0,
-    -- A listing of the whole history in progress: `before` (epoch s) fixed when it began, the
-    -- next page to fetch, and whether it is a --full re-scan (which deletes unlisted rides).
+    -- A listing of the whole history in progress, newest first, resumable exactly: its number
+    -- (from listing_seq), the `before` (epoch s) it began with (it deletes only rides older),
+    -- the cursor (the next page asks for activities before it; it moves down with each committed
+    -- page), and whether every page is in and only the closing step remains.
+    listing_id         INTEGER,
+    listing_start      INTEGER,
     listing_before     INTEGER,
-    listing_page       INTEGER,
     listing_full       INTEGER NOT NULL DEFAULT 0,
+    listing_done       INTEGER NOT NULL DEFAULT 0,
     history_complete   INTEGER NOT NULL DEFAULT 0,
+    -- The newest start of any activity Strava listed (rides or not): later syncs re-scan the
+    -- 30 days before it.
+    newest_activity_at INTEGER,
+    -- Names listings (each listing marks the activities it saw with its number).
+    listing_seq        INTEGER NOT NULL DEFAULT 0,
     -- The last rate-limit headers seen ("15min,daily"), and when.
     read_usage         TEXT,
     read_limit         TEXT,
