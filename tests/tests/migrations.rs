@@ -12,6 +12,7 @@ use rusqlite::Connection;
 const FIXTURES: &[(usize, &str)] = &[
     (1, include_str!("../fixtures/schema_v1.sql")),
     (2, include_str!("../fixtures/schema_v2.sql")),
+    (3, include_str!("../fixtures/schema_v3.sql")),
 ];
 
 const GARAGE_TABLES: &[&str] = &[
