@@ -17,7 +17,7 @@ pub enum ErrorKind {
     Conflict,
     /// The database or the disk failed; the input was fine.
     Storage,
-    /// A remote service (Strava) refused, failed or could not be reached.
+    /// A remote service (Strava, a mail server, Twilio) refused, failed or could not be reached.
     Remote,
 }
 
@@ -88,6 +88,10 @@ pub enum Error {
     /// fault (invalid) or the service (remote), and the message what to do.
     #[error("{message}")]
     Remote { kind: ErrorKind, message: String },
+
+    /// A reminder channel (email, SMS) could not deliver or is not set up.
+    #[error(transparent)]
+    Delivery(Box<SendError>),
 }
 
 impl Error {
@@ -103,6 +107,7 @@ impl Error {
             | Error::Storage(_)
             | Error::Secrets(_) => ErrorKind::Storage,
             Error::Remote { kind, .. } => *kind,
+            Error::Delivery(e) => e.error_kind(),
         }
     }
 
@@ -124,6 +129,63 @@ impl Error {
 
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
+    }
+}
+
+/// Kept here, with the other errors, so the error type needs nothing from `delivery`; it is
+/// `delivery::SendError` to its users.
+/// Why a reminder delivery did not go out, in words a rider can act on. Never carries a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The channel is on but not set up (missing server, address, number or secret).
+    #[error("{0}")]
+    NotConfigured(String),
+    /// The server refused the login: user name or password, SID or token.
+    #[error("authentication failed: {0}")]
+    AuthFailed(String),
+    #[error("connection refused: {0}")]
+    ConnectionRefused(String),
+    /// The server's TLS certificate is not signed by anyone this device trusts (or names another
+    /// host).
+    #[error("certificate not trusted: {0}")]
+    CertificateNotTrusted(String),
+    /// No answer: DNS, routing, a timeout, a dropped connection.
+    #[error("could not reach {0}")]
+    Unreachable(String),
+    /// The phone number was refused (invalid, unverified on a trial account, unsubscribed …).
+    #[error("bad number: {0}")]
+    BadNumber(String),
+    /// The service refused this message for another reason; retrying may help (busy, rate
+    /// limit) or not.
+    #[error("{0}")]
+    Rejected(String),
+}
+
+impl SendError {
+    /// A stable word for front ends to branch on ("auth_failed", …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SendError::NotConfigured(_) => "not_configured",
+            SendError::AuthFailed(_) => "auth_failed",
+            SendError::ConnectionRefused(_) => "connection_refused",
+            SendError::CertificateNotTrusted(_) => "certificate_not_trusted",
+            SendError::Unreachable(_) => "unreachable",
+            SendError::BadNumber(_) => "bad_number",
+            SendError::Rejected(_) => "rejected",
+        }
+    }
+
+    pub fn error_kind(&self) -> ErrorKind {
+        match self {
+            SendError::NotConfigured(_) | SendError::BadNumber(_) => ErrorKind::Invalid,
+            _ => ErrorKind::Remote,
+        }
+    }
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Self {
+        Error::Delivery(Box::new(e))
     }
 }
 

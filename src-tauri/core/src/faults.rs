@@ -8,7 +8,11 @@
 //! - `migration.step_applied` — an upgrade has run one version's SQL; nothing is committed yet
 //!   (all pending versions commit together);
 //! - `rides.import.after_ride` — an import has written one more ride, not yet committed;
-//! - `demo.before_commit` — the demo garage is written and about to commit.
+//! - `demo.before_commit` — the demo garage is written and about to commit;
+//! - `delivery.before_send` — an outbox delivery is claimed (committed) and not yet sent;
+//! - `delivery.after_send` — the channel accepted it and it is not yet marked sent (the one
+//!   place a crash can cause a duplicate);
+//! - `delivery.mid_batch` — a delivery is done and marked; the next is not claimed yet.
 
 pub const ENV: &str = "PEDALWRENCHER_ABORT_AT";
 

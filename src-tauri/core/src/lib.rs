@@ -5,10 +5,13 @@
 //! Layers, each using only those below it:
 //! - `garage` — bikes, components, installations, rides, rules, services, and the multi-step
 //!   jobs of the `workshop` (replace, retire, add with preset rules), the demo and the overview;
+//! - `delivery` — reminders, the outbox and the channels (email, SMS; the app adds native
+//!   notifications), on top of `wear` and `garage`;
 //! - `wear` — usage since each rule's anchor, rule state and evaluation;
 //! - `store` — the SQLite file, migrations, write transactions and the clock;
 //! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `paths`, `faults`.
 
+pub mod delivery;
 pub mod error;
 pub mod faults;
 pub mod garage;

@@ -1,4 +1,4 @@
-//! Secrets (the Strava client secret and tokens; later the SMTP password and Twilio token) live in
+//! Secrets (the Strava client secret and tokens, the SMTP password and the Twilio token) live in
 //! the OS keyring: the Secret Service on Linux, Keychain on macOS, Credential Manager on Windows.
 //! Where there is none (a headless server), they live in `secrets.json` in the data folder,
 //! readable only by its owner (0600). Never in SQLite, settings, logs or error messages.
@@ -14,6 +14,11 @@ use crate::error::{Error, Result};
 use crate::paths::APP_IDENTIFIER;
 
 pub const FILE: &str = "secrets.json";
+
+/// The SMTP login's password (settings hold the server and the user).
+pub const SMTP_PASSWORD: &str = "smtp_password";
+/// The Twilio auth token (settings hold the Account SID).
+pub const TWILIO_AUTH_TOKEN: &str = "twilio_auth_token";
 
 /// Where this garage's secrets are kept.
 pub trait SecretStore: Send + Sync {

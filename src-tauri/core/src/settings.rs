@@ -7,8 +7,35 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::units::Units;
+use crate::validate;
 
 pub const FILE: &str = "settings.json";
+
+/// Writes the settings (the CLI and tests; the app writes through tauri-plugin-store), atomically:
+/// a temporary file renamed over the old one. Keys this version does not know are kept.
+pub fn save(data_dir: &Path, settings: &Settings) -> Result<()> {
+    let path = path(data_dir);
+    let io = |source| Error::Io {
+        action: "write the settings file",
+        path: path.clone(),
+        source,
+    };
+    let mut all: serde_json::Map<String, serde_json::Value> = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(_) => serde_json::Map::new(),
+    };
+    if let serde_json::Value::Object(ours) = serde_json::to_value(settings)
+        .map_err(|e| Error::Invalid(format!("could not encode the settings: {e}")))?
+    {
+        all.extend(ours);
+    }
+    let text = serde_json::to_vec_pretty(&all)
+        .map_err(|e| Error::Invalid(format!("could not encode the settings: {e}")))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)
+}
 
 /// Every device setting, with its default when the file or the key is missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,15 +43,98 @@ pub const FILE: &str = "settings.json";
 pub struct Settings {
     /// Minutes between background Strava syncs (the app and `serve`).
     pub sync_interval_minutes: u32,
+    /// The units reminders are written in.
+    pub units: Units,
+
+    /// Reminders as desktop / mobile notifications on this device (shown by the app).
+    pub notify_native: bool,
+    /// Forward reminders by email from this device.
+    pub notify_email: bool,
+    /// Forward reminders by SMS from this device.
+    pub notify_sms: bool,
+    /// "Remind me again every N days while a part is due"; 0 = never (the default).
+    pub nag_days: u32,
+
+    /// Where reminder emails go.
+    pub email_to: Option<String>,
+    /// The sender address; the SMTP user when it is an address, else `email_to`.
+    pub email_from: Option<String>,
+    pub smtp_host: Option<String>,
+    /// Default: 587 for STARTTLS, 465 for implicit TLS, 25 for plain.
+    pub smtp_port: Option<u16>,
+    pub smtp_security: SmtpSecurity,
+    /// The SMTP login; its password is in the keyring (`secrets::SMTP_PASSWORD`), never here.
+    pub smtp_user: Option<String>,
+    /// One email a day with the day's reminders instead of one email each.
+    pub email_digest: bool,
+    /// Local hour (0–23) the daily digest goes out.
+    pub digest_hour: u8,
+
+    /// Where reminder texts go (E.164, e.g. +447700900123).
+    pub sms_to: Option<String>,
+    /// The Twilio number texts come from (E.164).
+    pub sms_from: Option<String>,
+    /// The Twilio Account SID; its auth token is in the keyring (`secrets::TWILIO_AUTH_TOKEN`).
+    pub twilio_account_sid: Option<String>,
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte ("SMTPS", port 465).
+    Tls,
+    /// No encryption: only to a server on this machine (a local relay).
+    Plain,
+}
+
+impl SmtpSecurity {
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::Plain => 25,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpSecurity::Starttls => "starttls",
+            SmtpSecurity::Tls => "tls",
+            SmtpSecurity::Plain => "plain",
+        }
+    }
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             sync_interval_minutes: 60,
+            units: Units::Metric,
+            notify_native: true,
+            notify_email: false,
+            notify_sms: false,
+            nag_days: 0,
+            email_to: None,
+            email_from: None,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_security: SmtpSecurity::Starttls,
+            smtp_user: None,
+            email_digest: false,
+            digest_hour: DEFAULT_DIGEST_HOUR,
+            sms_to: None,
+            sms_from: None,
+            twilio_account_sid: None,
         }
     }
 }
+
+pub const DEFAULT_DIGEST_HOUR: u8 = 18;
+pub const MAX_NAG_DAYS: u32 = 365;
 
 pub const MIN_SYNC_INTERVAL_MINUTES: u32 = 15;
 pub const MAX_SYNC_INTERVAL_MINUTES: u32 = 24 * 60;
@@ -40,11 +150,45 @@ impl Settings {
                 MAX_SYNC_INTERVAL_MINUTES / 60
             )));
         }
-        Ok(self)
+        if self.digest_hour > 23 {
+            return Err(Error::Invalid(format!(
+                "the digest hour must be between 0 and 23, not {}",
+                self.digest_hour
+            )));
+        }
+        if self.nag_days > MAX_NAG_DAYS {
+            return Err(Error::Invalid(format!(
+                "remind again every 1 to {MAX_NAG_DAYS} days, or 0 for never (not {})",
+                self.nag_days
+            )));
+        }
+        if self.smtp_port == Some(0) {
+            return Err(Error::invalid("the SMTP port must be between 1 and 65535"));
+        }
+        let mut s = self;
+        s.email_to = optional(s.email_to, |v| validate::email("the email address", v))?;
+        s.email_from = optional(s.email_from, |v| validate::email("the sender address", v))?;
+        s.sms_to = optional(s.sms_to, |v| validate::phone("the phone number", v))?;
+        s.sms_from = optional(s.sms_from, |v| validate::phone("the Twilio number", v))?;
+        s.smtp_host = optional(s.smtp_host, |v| Ok(v.trim().to_owned()))?;
+        s.smtp_user = optional(s.smtp_user, |v| Ok(v.trim().to_owned()))?;
+        s.twilio_account_sid = optional(s.twilio_account_sid, |v| Ok(v.trim().to_owned()))?;
+        Ok(s)
     }
 
     pub fn sync_interval(&self) -> std::time::Duration {
         std::time::Duration::from_secs(u64::from(self.sync_interval_minutes) * 60)
+    }
+}
+
+/// Blank text means "not set".
+fn optional(
+    value: Option<String>,
+    check: impl FnOnce(&str) -> Result<String>,
+) -> Result<Option<String>> {
+    match value {
+        Some(v) if !v.trim().is_empty() => check(&v).map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -89,9 +233,54 @@ mod tests {
         std::fs::write(path(dir.path()), "{").unwrap();
         assert!(load(dir.path()).is_err());
         assert!(Settings {
-            sync_interval_minutes: 5
+            sync_interval_minutes: 5,
+            ..Settings::default()
         }
         .validated()
         .is_err());
+    }
+
+    #[test]
+    fn delivery_settings_are_checked_and_blank_means_unset() {
+        let ok = Settings {
+            email_to: Some(" rider@example.org ".into()),
+            sms_to: Some("+44 7700 900123".into()),
+            smtp_host: Some("  ".into()),
+            ..Settings::default()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!(ok.email_to.as_deref(), Some("rider@example.org"));
+        assert_eq!(ok.sms_to.as_deref(), Some("+447700900123"));
+        assert_eq!(ok.smtp_host, None);
+        let bad_phone = Settings {
+            sms_to: Some("07700 900123".into()),
+            ..Settings::default()
+        };
+        assert!(bad_phone
+            .validated()
+            .unwrap_err()
+            .to_string()
+            .contains("E.164"));
+        let bad_hour = Settings {
+            digest_hour: 24,
+            ..Settings::default()
+        };
+        assert!(bad_hour.validated().is_err());
+    }
+
+    #[test]
+    fn saving_keeps_keys_this_version_does_not_know() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(path(dir.path()), r#"{"ui_theme": "dark"}"#).unwrap();
+        let s = Settings {
+            notify_email: true,
+            ..Settings::default()
+        };
+        save(dir.path(), &s).unwrap();
+        assert_eq!(load(dir.path()).unwrap(), s);
+        let raw: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path(dir.path())).unwrap()).unwrap();
+        assert_eq!(raw["ui_theme"], "dark");
     }
 }

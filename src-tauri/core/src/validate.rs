@@ -75,6 +75,57 @@ pub fn cents(field: &str, value: Option<i64>) -> Result<Option<i64>> {
     }
 }
 
+/// A phone number in E.164 form (`+` country code and number, at most 15 digits), as SMS
+/// providers take it. Spaces, dashes, dots and brackets a rider types for readability are dropped;
+/// anything else is refused with the form to use.
+pub fn phone(field: &str, value: &str) -> Result<String> {
+    let compact: String = value
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}'))
+        .collect();
+    let digits = compact.strip_prefix('+').unwrap_or("");
+    let ok = compact.starts_with('+')
+        && (2..=15).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && !digits.starts_with('0');
+    if ok {
+        Ok(compact)
+    } else {
+        Err(Error::invalid(format!(
+            "{field} '{}' is not an international phone number; write it in E.164 form: a plus sign, the country code and the number, e.g. +447700900123 or +14155550100",
+            value.trim()
+        )))
+    }
+}
+
+/// An email address as a rider types it (`name@example.org`): one `@`, something on both sides,
+/// a dot in the domain or a single-label host, no spaces. The mail library checks it fully when
+/// it sends; this catches typos where they are typed.
+pub fn email(field: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    let ok = match v.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !v
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+        }
+        None => false,
+    };
+    if ok {
+        Ok(v.to_owned())
+    } else {
+        Err(Error::invalid(format!(
+            "{field} '{v}' is not an email address; write it as name@example.org"
+        )))
+    }
+}
+
 /// 1900-01-01 and 2200-01-01 UTC: a date outside is a typo, and arithmetic on extreme values
 /// could overflow.
 const EARLIEST_MS: i64 = -2_208_988_800_000;
@@ -108,6 +159,43 @@ pub fn past(field: &str, at: Timestamp, now: Timestamp) -> Result<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_numbers_must_be_e164_and_lose_only_readability_marks() {
+        assert_eq!(phone("to", "+44 7700 900-123").unwrap(), "+447700900123");
+        assert_eq!(phone("to", "+1 (415) 555.0100").unwrap(), "+14155550100");
+        for bad in [
+            "07700900123",
+            "+0123",
+            "+1",
+            "+44 7700 9001 2345 678",
+            "+44abc",
+            "",
+            "0044770",
+        ] {
+            let e = phone("to", bad).unwrap_err().to_string();
+            assert!(e.contains("E.164"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn email_addresses_need_both_sides_of_one_at() {
+        assert_eq!(
+            email("to", " rider@example.org ").unwrap(),
+            "rider@example.org"
+        );
+        assert!(email("to", "rider@localhost").is_ok());
+        for bad in [
+            "rider",
+            "@example.org",
+            "rider@",
+            "a@b@c",
+            "a b@c.d",
+            "r@.org",
+        ] {
+            assert!(email("to", bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn names_keep_emoji_and_sql_metacharacters_exactly() {

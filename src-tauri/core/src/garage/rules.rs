@@ -28,6 +28,8 @@ pub struct Rule {
     pub repeat: bool,
     pub filter: ActivityFilter,
     pub snoozed_until: Option<Timestamp>,
+    /// Quiet until the rule's usage reaches this (its metric, SI): "200 km more".
+    pub snoozed_until_used: Option<f64>,
     /// Moves on every service and on the undo of the latest one; reminders are keyed on it.
     pub epoch: i64,
 }
@@ -99,6 +101,7 @@ pub(crate) fn insert(
         repeat: new.repeat,
         filter: new.filter,
         snoozed_until: None,
+        snoozed_until_used: None,
         epoch: 0,
     };
     tx.execute(
@@ -175,7 +178,8 @@ pub fn delete(store: &mut Store, id: &RuleId) -> Result<()> {
     })
 }
 
-/// Quiets a rule's reminders until `until`; its state is still shown truthfully.
+/// Quiets a rule's reminders until `until` (None: no time limit); its state is still shown
+/// truthfully. When the snooze runs out the rider is reminded once more if still due.
 pub fn snooze(store: &mut Store, id: &RuleId, until: Option<Timestamp>) -> Result<Rule> {
     store.atomically(|store| {
         let until = until
@@ -191,8 +195,37 @@ pub fn snooze(store: &mut Store, id: &RuleId, until: Option<Timestamp>) -> Resul
     })
 }
 
-const COLUMNS: &str =
-    "id, component_id, task, metric, interval, warn_fraction, repeat, filter, snoozed_until, epoch";
+/// Quiets a rule's reminders for `more` of further use in its metric (SI: metres, seconds, …),
+/// counted from its usage now; None removes that snooze. A calendar rule is snoozed by date.
+pub fn snooze_for_use(store: &mut Store, id: &RuleId, more: Option<f64>) -> Result<Rule> {
+    store.atomically(|store| {
+        let mut rule = get(store, id)?;
+        let until_used = match more {
+            None => None,
+            Some(more) => {
+                let more = validate::positive("further use", more)?;
+                if rule.metric == Metric::Days {
+                    return Err(Error::invalid(
+                        "this rule counts calendar days; snooze it for a number of days instead",
+                    ));
+                }
+                let used = crate::wear::statuses(store)?
+                    .into_iter()
+                    .find(|s| s.rule_id == rule.id)
+                    .map_or(0.0, |s| s.used);
+                Some(used + more)
+            }
+        };
+        rule.snoozed_until_used = until_used;
+        store.conn.execute(
+            "UPDATE rules SET snoozed_until_used = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, until_used, store.now()],
+        )?;
+        Ok(rule)
+    })
+}
+
+const COLUMNS: &str = "id, component_id, task, metric, interval, warn_fraction, repeat, filter, snoozed_until, epoch, snoozed_until_used";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Rule> {
     Ok(Rule {
@@ -206,6 +239,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Rule> {
         filter: r.get(7)?,
         snoozed_until: r.get(8)?,
         epoch: r.get(9)?,
+        snoozed_until_used: r.get(10)?,
     })
 }
 

@@ -68,7 +68,7 @@ pub fn mark_done(store: &mut Store, id: &RuleId, new: NewService) -> Result<Serv
         )?;
         // A fresh counter makes any snooze moot, and starts a new round of reminders.
         tx.execute(
-            "UPDATE rules SET snoozed_until = NULL, epoch = epoch + 1, updated_at = ?2 WHERE id = ?1",
+            "UPDATE rules SET snoozed_until = NULL, snoozed_until_used = NULL, epoch = epoch + 1, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
         usage::refresh(

@@ -38,7 +38,7 @@ fn boot_id() -> Option<String> {
 
 /// True when `holder` was a process of this boot that is no longer running. Unknown cases (other
 /// systems, another machine sharing the file) are not "gone": their lease simply expires.
-fn holder_is_gone(holder: &str) -> bool {
+pub(crate) fn holder_is_gone(holder: &str) -> bool {
     let mut words = holder.split_whitespace();
     let (Some("pid"), Some(pid), Some("boot"), Some(boot)) =
         (words.next(), words.next(), words.next(), words.next())

@@ -166,6 +166,20 @@ impl Store {
     }
 }
 
+/// The garage as background work sees it (a Strava sync, an outbox drain): each call holds the
+/// database only for what it does, never across a network call, so the rider keeps using the app
+/// while a pass waits on the network.
+pub trait StoreAccess {
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T>;
+}
+
+impl StoreAccess for std::sync::Mutex<Store> {
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let mut store = self.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut store)
+    }
+}
+
 pub(crate) fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?

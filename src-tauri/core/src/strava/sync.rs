@@ -5,7 +5,7 @@
 //! runs at a time across every process sharing the file (a lease in SQLite).
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -31,18 +31,8 @@ pub const LEASE: &str = "strava.sync";
 /// network call: a live pass never loses its lease to expiry.
 const LEASE_MS: i64 = 15 * 60 * 1000;
 
-/// The garage as the sync sees it: each call holds the database only for what it does, so the
-/// rider keeps using the app while a sync waits on the network.
-pub trait StoreAccess {
-    fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T>;
-}
-
-impl StoreAccess for Mutex<Store> {
-    fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        let mut store = self.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut store)
-    }
-}
+/// The garage as the sync sees it (defined with the store: delivery uses it too).
+pub use crate::store::StoreAccess;
 
 #[derive(Debug, Clone)]
 pub struct Options {

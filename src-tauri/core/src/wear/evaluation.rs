@@ -40,6 +40,8 @@ pub struct RuleStatus {
     /// Whole intervals used since the anchor for repeating rules; 0 for one-off rules.
     pub cycle: u32,
     pub snoozed_until: Option<Timestamp>,
+    /// Snoozed until `used` reaches this (in the rule's metric).
+    pub snoozed_until_used: Option<f64>,
     pub last_service_at: Option<Timestamp>,
 }
 
@@ -61,7 +63,7 @@ fn read(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
     let mut stmt = store.conn.prepare_cached(
         "SELECT r.id, r.component_id, c.name, c.kind, b.id, b.name, b.retired, r.task, r.metric, r.interval,
                 r.warn_fraction, r.repeat, r.filter, r.snoozed_until, r.epoch, c.initial_days,
-                u.rule_id IS NOT NULL, u.used, u.anchor_at, u.serviced
+                u.rule_id IS NOT NULL, u.used, u.anchor_at, u.serviced, r.snoozed_until_used
          FROM rules r
          JOIN components c ON c.id = r.component_id AND c.deleted_at IS NULL AND c.retired = 0
          LEFT JOIN rule_usage u ON u.rule_id = r.id
@@ -97,6 +99,7 @@ fn read(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
                 repeat: r.get(11)?,
                 filter: r.get(12)?,
                 snoozed_until: r.get(13)?,
+                snoozed_until_used: r.get(20)?,
                 epoch: r.get(14)?,
                 // Filled in below from the usage.
                 used: 0.0,

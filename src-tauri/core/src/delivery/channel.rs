@@ -1,0 +1,91 @@
+//! A channel is a way a reminder reaches the rider; a sender delivers on one. The core has the
+//! email and SMS senders; the app implements [`Sender`] for native notifications
+//! (tauri-plugin-notification), which the core cannot show. The outbox drains through whatever
+//! senders its caller hands it, and leaves the deliveries of other channels to their process.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+use crate::delivery::reminders::Reminder;
+use crate::error::{Error, Result, SendError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A desktop or mobile notification, shown by the app.
+    Notification,
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Notification, Channel::Email, Channel::Sms];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Notification => "notification",
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    /// For the rider: "email", "SMS", "notification".
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Notification => "notification",
+            Channel::Email => "email",
+            Channel::Sms => "SMS",
+        }
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Channel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "notification" | "native" => Ok(Channel::Notification),
+            "email" | "mail" => Ok(Channel::Email),
+            "sms" | "text" => Ok(Channel::Sms),
+            other => Err(Error::Invalid(format!(
+                "unknown channel '{other}'; use notification, email or sms"
+            ))),
+        }
+    }
+}
+
+crate::store::sql_text_enum!(Channel);
+
+/// One delivery handed to a sender: the outbox row and the reminder it carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outgoing {
+    pub outbox_id: String,
+    pub reminder: Reminder,
+    /// 1 on the first try.
+    pub attempt: u32,
+}
+
+/// What a sender's `send` returns: boxed so senders can live behind `dyn Sender`.
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+
+/// Delivers reminders on one channel.
+pub trait Sender: Send + Sync {
+    fn channel(&self) -> Channel;
+
+    /// True when the sender takes every due delivery in one message (the email digest); the
+    /// outbox then hands `send` all of them at once. Otherwise it hands them one by one.
+    fn batches(&self) -> bool {
+        false
+    }
+
+    /// Sends `items` (one, unless [`Sender::batches`]). Ok means the channel accepted it: the
+    /// outbox marks it sent and never sends it again.
+    fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a>;
+}

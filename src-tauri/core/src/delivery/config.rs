@@ -1,0 +1,382 @@
+//! Which channels are on for this device and how each is reached: the device settings, the
+//! secrets in the keyring, and environment overrides for headless use and tests. Setting a
+//! channel's variables turns that channel on (a server configured by its environment alone).
+//!
+//! | variable | meaning |
+//! | --- | --- |
+//! | `PEDALWRENCHER_SMTP_URL` | `smtp://user:pass@host:port` (plain: this machine only), `smtp://…?tls=required` (STARTTLS), `smtps://…` (implicit TLS) |
+//! | `PEDALWRENCHER_SMTP_CA_FILE` | a PEM file of extra CAs to trust |
+//! | `PEDALWRENCHER_EMAIL_FROM`, `PEDALWRENCHER_EMAIL_TO` | sender and recipient |
+//! | `PEDALWRENCHER_TWILIO_URL` | Twilio's API root (default `https://api.twilio.com`) |
+//! | `PEDALWRENCHER_TWILIO_ACCOUNT_SID`, `PEDALWRENCHER_TWILIO_AUTH_TOKEN` | the Twilio login |
+//! | `PEDALWRENCHER_SMS_FROM`, `PEDALWRENCHER_SMS_TO` | sender and recipient numbers (E.164) |
+//!
+//! Secrets from the environment are held in memory only, never written anywhere.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::delivery::channel::Channel;
+use crate::delivery::email::EmailConfig;
+use crate::delivery::reminders::FanOut;
+use crate::delivery::sms::{self, SmsConfig};
+use crate::error::SendError;
+use crate::secrets::{self, SecretStore};
+use crate::settings::{Settings, SmtpSecurity};
+
+pub const SMTP_URL_ENV: &str = "PEDALWRENCHER_SMTP_URL";
+pub const SMTP_CA_FILE_ENV: &str = "PEDALWRENCHER_SMTP_CA_FILE";
+pub const EMAIL_FROM_ENV: &str = "PEDALWRENCHER_EMAIL_FROM";
+pub const EMAIL_TO_ENV: &str = "PEDALWRENCHER_EMAIL_TO";
+pub const TWILIO_ACCOUNT_SID_ENV: &str = "PEDALWRENCHER_TWILIO_ACCOUNT_SID";
+pub const TWILIO_AUTH_TOKEN_ENV: &str = "PEDALWRENCHER_TWILIO_AUTH_TOKEN";
+pub const SMS_FROM_ENV: &str = "PEDALWRENCHER_SMS_FROM";
+pub const SMS_TO_ENV: &str = "PEDALWRENCHER_SMS_TO";
+
+/// How long one send may take before it counts as failed (well inside an outbox claim).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A password or token: shown as `•••` by `Debug`, so it cannot slip into a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(•••)")
+    }
+}
+
+/// This device's channels: which are on, and each forwarding channel's configuration (or why it
+/// cannot be used, which every delivery on it then reports).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channels {
+    /// Native notifications are on (the app shows them; the CLI cannot).
+    pub native: bool,
+    /// None: off.
+    pub email: Option<Result<EmailConfig, SendError>>,
+    /// None: off.
+    pub sms: Option<Result<SmsConfig, SendError>>,
+    pub nag_days: u32,
+}
+
+impl Channels {
+    /// Where new reminders go.
+    pub fn fan_out(&self) -> FanOut {
+        let mut channels = Vec::new();
+        if self.native {
+            channels.push(Channel::Notification);
+        }
+        if self.email.is_some() {
+            channels.push(Channel::Email);
+        }
+        if self.sms.is_some() {
+            channels.push(Channel::Sms);
+        }
+        FanOut {
+            channels,
+            nag_days: self.nag_days,
+            email_digest_hour: match &self.email {
+                Some(Ok(c)) => c.digest_hour,
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The process environment, blank values counting as unset.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Reads the channels from `settings`, `secrets` (None: no secret store could be opened) and
+/// `env` (usually [`process_env`]).
+pub fn resolve(
+    settings: &Settings,
+    secrets: Option<&dyn SecretStore>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Channels {
+    let email_env = [SMTP_URL_ENV, EMAIL_TO_ENV]
+        .iter()
+        .any(|k| env(k).is_some());
+    let sms_env = [TWILIO_ACCOUNT_SID_ENV, SMS_TO_ENV]
+        .iter()
+        .any(|k| env(k).is_some());
+    Channels {
+        native: settings.notify_native,
+        email: (settings.notify_email || email_env).then(|| email(settings, secrets, env)),
+        sms: (settings.notify_sms || sms_env).then(|| sms(settings, secrets, env)),
+        nag_days: settings.nag_days,
+    }
+}
+
+fn secret(secrets: Option<&dyn SecretStore>, key: &str) -> Result<Option<Secret>, SendError> {
+    match secrets {
+        None => Ok(None),
+        Some(s) => s
+            .get(key)
+            .map(|v| v.filter(|v| !v.is_empty()).map(Secret))
+            .map_err(|e| SendError::NotConfigured(format!("the keyring could not be read: {e}"))),
+    }
+}
+
+fn email(
+    settings: &Settings,
+    secrets: Option<&dyn SecretStore>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<EmailConfig, SendError> {
+    let (host, port, security, mut user, mut password) = match env(SMTP_URL_ENV) {
+        Some(url) => parse_smtp_url(&url)?,
+        None => {
+            let host = settings.smtp_host.clone().ok_or_else(|| {
+                SendError::NotConfigured(format!(
+                    "email is on but no mail server is set; enter it in Notifications settings or set {SMTP_URL_ENV}"
+                ))
+            })?;
+            let security = settings.smtp_security;
+            let port = settings.smtp_port.unwrap_or(security.default_port());
+            (host, port, security, settings.smtp_user.clone(), None)
+        }
+    };
+    if user.as_deref().is_some_and(str::is_empty) {
+        user = None;
+    }
+    if user.is_some() && password.is_none() {
+        password = secret(secrets, secrets::SMTP_PASSWORD)?;
+    }
+    let to = env(EMAIL_TO_ENV)
+        .or_else(|| settings.email_to.clone())
+        .ok_or_else(|| {
+            SendError::NotConfigured(format!(
+                "email is on but no address to send reminders to is set; enter it in Notifications settings or set {EMAIL_TO_ENV}"
+            ))
+        })?;
+    let from = env(EMAIL_FROM_ENV)
+        .or_else(|| settings.email_from.clone())
+        .or_else(|| user.clone().filter(|u| u.contains('@')))
+        .unwrap_or_else(|| to.clone());
+    Ok(EmailConfig {
+        host,
+        port,
+        security,
+        user,
+        password,
+        from,
+        to,
+        ca_file: env(SMTP_CA_FILE_ENV).map(PathBuf::from),
+        digest_hour: settings.email_digest.then_some(settings.digest_hour),
+        timeout: SEND_TIMEOUT,
+    })
+}
+
+type SmtpUrl = (String, u16, SmtpSecurity, Option<String>, Option<Secret>);
+
+/// `smtp://user:pass@host:port[?tls=required]` or `smtps://…`. Errors never repeat the URL (it
+/// may hold the password).
+pub fn parse_smtp_url(text: &str) -> Result<SmtpUrl, SendError> {
+    let bad = |why: &str| {
+        SendError::NotConfigured(format!(
+            "{SMTP_URL_ENV} is not usable: {why}; write it as smtp://user:password@host:587?tls=required, smtps://user:password@host:465, or smtp://127.0.0.1:25 for a server on this machine"
+        ))
+    };
+    let url = url::Url::parse(text.trim()).map_err(|_| bad("it is not a URL"))?;
+    let tls = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let security = match (url.scheme(), tls.as_deref()) {
+        ("smtp", None | Some("none")) => SmtpSecurity::Plain,
+        ("smtp", Some("required")) => SmtpSecurity::Starttls,
+        ("smtp", Some("opportunistic")) => {
+            return Err(bad(
+                "tls=opportunistic would send the password unencrypted when the server offers no TLS; use tls=required",
+            ))
+        }
+        ("smtps", None | Some("required")) => SmtpSecurity::Tls,
+        ("smtp" | "smtps", Some(_)) => return Err(bad("tls= takes 'required'")),
+        _ => return Err(bad("the scheme must be smtp or smtps")),
+    };
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad("it names no host"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let decode = |s: &str| -> Result<String, SendError> {
+        percent_decode(s).ok_or_else(|| bad("the user or password is not valid percent-encoding"))
+    };
+    let user = match url.username() {
+        "" => None,
+        u => Some(decode(u)?),
+    };
+    let password = url.password().map(decode).transpose()?.map(Secret);
+    let port = url.port().unwrap_or(security.default_port());
+    Ok((host, port, security, user, password))
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn sms(
+    settings: &Settings,
+    secrets: Option<&dyn SecretStore>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<SmsConfig, SendError> {
+    let missing = |what: &str, var: &str| {
+        SendError::NotConfigured(format!(
+            "SMS is on but {what} is not set; enter it in Notifications settings or set {var}"
+        ))
+    };
+    let account_sid = env(TWILIO_ACCOUNT_SID_ENV)
+        .or_else(|| settings.twilio_account_sid.clone())
+        .ok_or_else(|| missing("the Twilio Account SID", TWILIO_ACCOUNT_SID_ENV))?;
+    let auth_token = match env(TWILIO_AUTH_TOKEN_ENV) {
+        Some(t) => Secret(t),
+        None => secret(secrets, secrets::TWILIO_AUTH_TOKEN)?
+            .ok_or_else(|| missing("the Twilio auth token", TWILIO_AUTH_TOKEN_ENV))?,
+    };
+    let from = env(SMS_FROM_ENV)
+        .or_else(|| settings.sms_from.clone())
+        .ok_or_else(|| missing("the Twilio number texts come from", SMS_FROM_ENV))?;
+    let to = env(SMS_TO_ENV)
+        .or_else(|| settings.sms_to.clone())
+        .ok_or_else(|| missing("the phone number to text", SMS_TO_ENV))?;
+    Ok(SmsConfig {
+        base_url: env(sms::URL_ENV).unwrap_or_else(|| sms::DEFAULT_URL.to_owned()),
+        account_sid: account_sid.trim().to_owned(),
+        auth_token,
+        from,
+        to,
+        timeout: SEND_TIMEOUT,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::secrets::MemorySecrets;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn smtp_urls_give_security_port_and_login() {
+        let (host, port, sec, user, pw) =
+            parse_smtp_url("smtp://rider%40example.org:p%40ss@127.0.0.1:2525").unwrap();
+        assert_eq!(
+            (host.as_str(), port, sec),
+            ("127.0.0.1", 2525, SmtpSecurity::Plain)
+        );
+        assert_eq!(user.as_deref(), Some("rider@example.org"));
+        assert_eq!(pw.unwrap().expose(), "p@ss");
+        let (_, port, sec, ..) = parse_smtp_url("smtp://mail.example.org?tls=required").unwrap();
+        assert_eq!((port, sec), (587, SmtpSecurity::Starttls));
+        let (_, port, sec, ..) = parse_smtp_url("smtps://mail.example.org").unwrap();
+        assert_eq!((port, sec), (465, SmtpSecurity::Tls));
+        let e = parse_smtp_url("smtp://u:hunter2@mail.example.org?tls=opportunistic").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(parse_smtp_url("http://x").is_err());
+    }
+
+    #[test]
+    fn variables_turn_channels_on_and_override_settings() {
+        let settings = Settings::default();
+        let none = resolve(&settings, None, &env(&[]));
+        assert_eq!(
+            (none.native, none.email.is_some(), none.sms.is_some()),
+            (true, false, false)
+        );
+
+        let c = resolve(
+            &settings,
+            None,
+            &env(&[
+                (SMTP_URL_ENV, "smtp://u:pw@127.0.0.1:2525"),
+                (EMAIL_TO_ENV, "rider@example.org"),
+                (TWILIO_ACCOUNT_SID_ENV, "AC1"),
+                (TWILIO_AUTH_TOKEN_ENV, "s3cr3t-t0ken"),
+                (SMS_FROM_ENV, "+15005550006"),
+                (SMS_TO_ENV, "+447700900123"),
+            ]),
+        );
+        let email = c.email.clone().unwrap().unwrap();
+        assert_eq!(email.password.as_ref().unwrap().expose(), "pw");
+        assert_eq!(
+            email.from, "rider@example.org",
+            "the recipient when nothing else says"
+        );
+        let sms = c.sms.clone().unwrap().unwrap();
+        assert_eq!(sms.base_url, sms::DEFAULT_URL);
+        assert_eq!(
+            c.fan_out().channels,
+            [Channel::Notification, Channel::Email, Channel::Sms]
+        );
+        assert!(
+            !format!("{c:?}").contains("s3cr3t"),
+            "secrets stay out of Debug"
+        );
+    }
+
+    #[test]
+    fn settings_and_keyring_configure_email_and_a_missing_piece_is_named() {
+        let secrets = MemorySecrets::default();
+        secrets.set(secrets::SMTP_PASSWORD, "from-keyring").unwrap();
+        let settings = Settings {
+            notify_email: true,
+            smtp_host: Some("mail.example.org".into()),
+            smtp_user: Some("rider@example.org".into()),
+            email_to: Some("me@example.org".into()),
+            email_digest: true,
+            ..Settings::default()
+        };
+        let c = resolve(&settings, Some(&secrets), &env(&[]))
+            .email
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.port, c.security), (587, SmtpSecurity::Starttls));
+        assert_eq!(c.password.unwrap().expose(), "from-keyring");
+        assert_eq!(c.from, "rider@example.org");
+        assert_eq!(c.digest_hour, Some(crate::settings::DEFAULT_DIGEST_HOUR));
+
+        let sms_on = Settings {
+            notify_sms: true,
+            ..Settings::default()
+        };
+        let e = resolve(&sms_on, Some(&secrets), &env(&[]))
+            .sms
+            .unwrap()
+            .unwrap_err();
+        assert!(e.to_string().contains("Account SID"), "{e}");
+    }
+}
