@@ -12,10 +12,16 @@ APP := target/debug/pedalwrencher
 # Build: what Tauri 2 needs on Linux (see https://v2.tauri.app/start/prerequisites/).
 APT_BUILD := build-essential pkg-config curl wget file libssl-dev libxdo-dev \
              libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
-# Tests: a headless desktop (Xvfb, D-Bus), the WebKit WebDriver, keyring and notifications.
-APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsecret-tools dunst libnotify-bin imagemagick
+# Tests: a headless desktop (Xvfb, D-Bus), the WebKit WebDriver, keyring and notifications; Python
+# for the real SMTP server of the delivery tests, openssl for their test CA.
+APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsecret-tools dunst libnotify-bin imagemagick \
+            python3 python3-venv openssl
+# The delivery tests send email to a real SMTP server process: aiosmtpd from PyPI, in a
+# git-ignored virtualenv (tests/.venv) that tests/src/smtp_server.rs runs.
+PY_VENV := tests/.venv
+AIOSMTPD_VERSION := 1.4.6
 
-.PHONY: help deps deps-test ui app run test test-unit test-e2e bench lint screenshot clean
+.PHONY: help deps deps-test py-venv ui app run test test-unit test-e2e bench lint screenshot clean
 
 help:
 	@echo "make run         build and open the app (installs what is missing)"
@@ -46,6 +52,16 @@ deps-test: deps
 	@$(call apt_install,$(APT_TEST))
 	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
 
+# Made once per aiosmtpd version; `make clean` removes it.
+$(PY_VENV)/.aiosmtpd-$(AIOSMTPD_VERSION):
+	@$(call apt_install,python3 python3-venv openssl)
+	rm -rf $(PY_VENV)
+	python3 -m venv $(PY_VENV)
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check aiosmtpd==$(AIOSMTPD_VERSION)
+	@touch $@
+
+py-venv: $(PY_VENV)/.aiosmtpd-$(AIOSMTPD_VERSION)
+
 # npm ci only when the lock file changed since the last install.
 ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
 	cd ui && npm ci --no-audit --no-fund
@@ -65,7 +81,7 @@ run: app
 
 test: deps-test app lint test-unit test-e2e
 
-test-unit:
+test-unit: py-venv
 	cd ui && npm run check
 	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-cli -p pedalwrencher-tests
 
@@ -84,4 +100,4 @@ screenshot: deps-test app
 
 clean:
 	$(CARGO) clean
-	rm -rf ui/dist ui/node_modules
+	rm -rf ui/dist ui/node_modules $(PY_VENV)

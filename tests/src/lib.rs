@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 pub mod fake_strava;
+pub mod fake_twilio;
 pub mod fixtures;
+pub mod smtp_server;
 pub mod sql;
 
 /// `target/<profile>/pedalwrencher-cli`, next to the `deps/` folder the calling test runs from.

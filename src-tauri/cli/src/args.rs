@@ -111,14 +111,31 @@ pub enum Command {
     /// Undo a service marked done by mistake.
     #[command(subcommand)]
     Service(ServiceCmd),
+    /// Evaluate the rules and send the reminders that are due by email and SMS, once; prints
+    /// what was sent and what failed (exit 1 if a delivery failed). Native notifications are the
+    /// app's. Email and SMS come from the app's settings or the PEDALWRENCHER_SMTP_* /
+    /// PEDALWRENCHER_EMAIL_* / PEDALWRENCHER_TWILIO_* / PEDALWRENCHER_SMS_* variables.
+    Notify {
+        /// Send a test message on one channel instead, and say what went wrong if it fails.
+        #[arg(long, value_name = "email|sms")]
+        test: Option<String>,
+    },
     /// Quiet a rule's reminders for a while.
     Snooze {
         rule: String,
         /// At most 36500 (a hundred years).
-        #[arg(long, conflicts_with_all = ["until", "clear"], value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        #[arg(long, conflicts_with_all = ["until", "clear", "further"], value_parser = clap::value_parser!(u32).range(1..=36_500))]
         days: Option<u32>,
-        #[arg(long, conflicts_with = "clear")]
+        #[arg(long, conflicts_with_all = ["clear", "further"])]
         until: Option<String>,
+        /// For this much further use, in the rule's units (km/mi, hours, rides, m/ft, kJ).
+        #[arg(
+            long = "use",
+            id = "further",
+            value_name = "AMOUNT",
+            conflicts_with = "clear"
+        )]
+        further: Option<String>,
         /// Remove the snooze.
         #[arg(long)]
         clear: bool,

@@ -83,6 +83,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let command = match cli.command {
         Command::Sync { full } => return crate::strava::sync(store, &dir, &out, full),
         Command::Strava(cmd) => return crate::strava::run(store, &dir, &out, cmd),
+        Command::Notify { test } => return crate::notify::notify(store, &dir, &out, test),
         other => other,
     };
     let s = &mut store;
@@ -99,7 +100,9 @@ pub fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Status => status(s, &out),
-        Command::Sync { .. } | Command::Strava(_) => unreachable!("handled above"),
+        Command::Sync { .. } | Command::Strava(_) | Command::Notify { .. } => {
+            unreachable!("handled above")
+        }
         Command::Bikes => {
             let list = bikes::list(s)?;
             out.emit(&list, |list| {
@@ -239,6 +242,9 @@ pub fn run(cli: Cli) -> Result<()> {
                         (st, Some(until)) if until > now => {
                             format!("{} (snoozed)", state_label(st))
                         }
+                        (st, _) if r.snoozed_until_used.is_some_and(|u| r.used < u) => {
+                            format!("{} (snoozed)", state_label(st))
+                        }
                         (st, _) => state_label(st).to_owned(),
                     };
                     t.row(vec![
@@ -313,21 +319,51 @@ pub fn run(cli: Cli) -> Result<()> {
             rule,
             days,
             until,
+            further,
             clear,
         } => {
+            let id = RuleId::from(rule);
+            if let Some(amount) = further {
+                let metric = rules::get(s, &id)?.metric;
+                let amount = match metric {
+                    Metric::MovingTimeS => parse_duration_s(&amount)?,
+                    _ => {
+                        let v: f64 = amount.trim().parse().map_err(|_| {
+                            Error::Invalid(format!(
+                                "--use '{amount}' is not a number of {}",
+                                out.units.label(metric)
+                            ))
+                        })?;
+                        out.si("--use", metric, v)?
+                    }
+                };
+                let r = rules::snooze_for_use(s, &id, Some(amount))?;
+                return out.emit(&r, |r| match r.snoozed_until_used {
+                    Some(u) => format!(
+                        "Snoozed \"{}\" for {} more (until it has {}).",
+                        r.task,
+                        out.units.format(r.metric, amount),
+                        out.units.format(r.metric, u)
+                    ),
+                    None => format!("\"{}\" is no longer snoozed.", r.task),
+                });
+            }
             let until = match (days, until, clear) {
-                (_, _, true) => None,
+                (_, _, true) => {
+                    rules::snooze_for_use(s, &id, None)?;
+                    None
+                }
                 (Some(d), _, _) => Some(now.plus_days(i64::from(d))),
                 (None, Some(u), _) => {
                     Some(time::resolve("snooze date", &u, DateMeaning::Until, now)?)
                 }
                 (None, None, false) => {
                     return Err(Error::Invalid(
-                        "say how long: --days N, --until DATE or --clear".into(),
+                        "say how long: --days N, --until DATE, --use AMOUNT or --clear".into(),
                     ))
                 }
             };
-            let r = rules::snooze(s, &RuleId::from(rule), until)?;
+            let r = rules::snooze(s, &id, until)?;
             out.emit(&r, |r| match r.snoozed_until {
                 Some(t) => format!("Snoozed \"{}\" until {}.", r.task, t.local_date()),
                 None => format!("\"{}\" is no longer snoozed.", r.task),

@@ -89,3 +89,22 @@ pub trait Sender: Send + Sync {
     /// outbox marks it sent and never sends it again.
     fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a>;
 }
+
+/// A channel that is on but cannot be used (not set up, a bad number): every delivery on it fails
+/// with the reason, so the rider hears about it instead of reminders silently waiting.
+#[derive(Debug, Clone)]
+pub struct Unusable {
+    pub channel: Channel,
+    pub error: SendError,
+}
+
+impl Sender for Unusable {
+    fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    fn send<'a>(&'a self, _items: &'a [Outgoing]) -> SendFuture<'a> {
+        let error = self.error.clone();
+        Box::pin(async move { Err(error) })
+    }
+}

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 
 pub use crate::error::SendError;
-pub use channel::{Channel, Sender};
+pub use channel::{Channel, Sender, Unusable};
 
 /// A delivery's state in the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

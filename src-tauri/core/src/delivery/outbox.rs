@@ -110,6 +110,8 @@ pub struct Failure {
     pub error: String,
     /// `SendError::kind`: auth_failed, connection_refused, …
     pub error_kind: String,
+    #[serde(skip)]
+    pub cause: SendError,
     pub attempts: u32,
     /// When it is tried again; None once it has failed for good.
     pub next_attempt_at: Option<Timestamp>,
@@ -396,6 +398,7 @@ pub fn record_failure(
                 reminder: item.reminder.clone(),
                 error: text.clone(),
                 error_kind: error.kind().to_owned(),
+                cause: error.clone(),
                 attempts,
                 next_attempt_at: next,
             });

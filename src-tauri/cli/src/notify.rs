@@ -1,0 +1,262 @@
+//! `notify`: evaluate the rules, write the reminders that are due, and drain the outbox once on
+//! the channels this command can send on (email and SMS; native notifications are the app's).
+//! `notify --test email|sms` sends a test message and says clearly what went wrong.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use pedalwrencher_core::delivery::channel::Unusable;
+use pedalwrencher_core::delivery::config::{self, Channels};
+use pedalwrencher_core::delivery::email::EmailSender;
+use pedalwrencher_core::delivery::outbox::{self, DrainOptions, DrainReport, Failure};
+use pedalwrencher_core::delivery::reminders::{self, Reminder};
+use pedalwrencher_core::delivery::sms::SmsSender;
+use pedalwrencher_core::delivery::{message, Channel, SendError, Sender};
+use pedalwrencher_core::secrets::{self, SecretStore};
+use pedalwrencher_core::units::Units;
+use pedalwrencher_core::{settings, Error, Result, Store};
+
+use crate::run::Out;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Invalid(format!("could not start the network runtime: {e}")))
+}
+
+/// The secret store, if one opens: a server configured by its environment alone needs none.
+fn secret_store(store: &mut Store, dir: &Path) -> Option<Box<dyn SecretStore>> {
+    let garage = store.garage_id().ok()?;
+    match secrets::open(dir, &garage) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("warning: {e}; only secrets given in the environment are used");
+            None
+        }
+    }
+}
+
+fn channels(store: &mut Store, dir: &Path) -> Result<Channels> {
+    let settings = settings::load(dir)?.validated()?;
+    let secrets = secret_store(store, dir);
+    Ok(config::resolve(
+        &settings,
+        secrets.as_deref(),
+        &config::process_env,
+    ))
+}
+
+/// The senders this process has: email and SMS when on (a channel that is on but not usable
+/// fails each delivery with the reason).
+fn senders(channels: &Channels, units: Units) -> Vec<Box<dyn Sender>> {
+    let mut out: Vec<Box<dyn Sender>> = Vec::new();
+    if let Some(email) = &channels.email {
+        out.push(
+            match email.clone().and_then(|c| EmailSender::new(c, units)) {
+                Ok(s) => Box::new(s),
+                Err(error) => Box::new(Unusable {
+                    channel: Channel::Email,
+                    error,
+                }),
+            },
+        );
+    }
+    if let Some(sms) = &channels.sms {
+        out.push(match sms.clone().and_then(|c| SmsSender::new(c, units)) {
+            Ok(s) => Box::new(s),
+            Err(error) => Box::new(Unusable {
+                channel: Channel::Sms,
+                error,
+            }),
+        });
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Notified {
+    new_reminders: Vec<Reminder>,
+    #[serde(flatten)]
+    report: DrainReport,
+    /// The channels on for this device.
+    channels: Vec<Channel>,
+    /// What this command can send on (never native notifications).
+    sent_on: Vec<Channel>,
+}
+
+pub fn notify(mut store: Store, dir: &Path, out: &Out, test: Option<String>) -> Result<()> {
+    let channels = channels(&mut store, dir)?;
+    if let Some(which) = test {
+        return send_test(&channels, out, &which);
+    }
+    let fan = channels.fan_out();
+    let new_reminders = reminders::evaluate(&mut store, &fan)?;
+    let senders = senders(&channels, out.units);
+    let refs: Vec<&dyn Sender> = senders.iter().map(|s| s.as_ref()).collect();
+    let access = Mutex::new(store);
+    let report = runtime()?.block_on(outbox::drain(&access, &refs, &DrainOptions::from_env()))?;
+    let result = Notified {
+        new_reminders,
+        report,
+        channels: fan.channels.clone(),
+        sent_on: refs.iter().map(|s| s.channel()).collect(),
+    };
+    out.emit(&result, |n| describe(n, out.units))?;
+    // Cron and uptime monitors see a failed delivery; the report above says which and why.
+    match result
+        .report
+        .failed
+        .first()
+        .or(result.report.retrying.first())
+    {
+        Some(f) => Err(Error::Delivery(Box::new(summary(&result.report, f)))),
+        None => Ok(()),
+    }
+}
+
+fn summary(report: &DrainReport, first: &Failure) -> SendError {
+    let n = report.failed.len() + report.retrying.len();
+    let text = format!(
+        "{n} deliver{} failed ({} {}: {})",
+        if n == 1 { "y" } else { "ies" },
+        first.channel.label(),
+        first.error_kind.replace('_', " "),
+        first.error
+    );
+    match &first.cause {
+        SendError::NotConfigured(_) => SendError::NotConfigured(text),
+        SendError::BadNumber(_) => SendError::BadNumber(text),
+        _ => SendError::Rejected(text),
+    }
+}
+
+fn describe(n: &Notified, units: Units) -> String {
+    let mut lines = Vec::new();
+    let r = &n.report;
+    if n.channels.is_empty() {
+        lines.push(
+            "No reminder channel is on for this device: turn on notifications, email or SMS in the app, \
+             or set PEDALWRENCHER_SMTP_URL / PEDALWRENCHER_TWILIO_ACCOUNT_SID."
+                .to_owned(),
+        );
+    }
+    lines.push(match n.new_reminders.len() {
+        0 => "No new reminders.".to_owned(),
+        1 => "1 new reminder.".to_owned(),
+        k => format!("{k} new reminders."),
+    });
+    for d in &r.sent {
+        lines.push(format!(
+            "sent   {:<6} {}",
+            d.channel.label(),
+            message::render(units, &d.reminder).body
+        ));
+    }
+    for f in &r.retrying {
+        lines.push(format!(
+            "retry  {:<6} {} — {} (attempt {}; next try {})",
+            f.channel.label(),
+            message::render(units, &f.reminder).title,
+            f.error,
+            f.attempts,
+            f.next_attempt_at
+                .map(|t| t.local_date_time())
+                .unwrap_or_default()
+        ));
+    }
+    for f in &r.failed {
+        lines.push(format!(
+            "FAILED {:<6} {} — {} (gave up after {} attempts)",
+            f.channel.label(),
+            message::render(units, &f.reminder).title,
+            f.error,
+            f.attempts
+        ));
+    }
+    if r.cancelled > 0 {
+        lines.push(format!(
+            "{} deliveries dropped: their part was serviced, deleted or retired first.",
+            r.cancelled
+        ));
+    }
+    for w in &r.waiting {
+        if w.channel == Channel::Notification {
+            lines.push(format!(
+                "{} notification{} wait for the desktop app: this command cannot show notifications.",
+                w.count,
+                if w.count == 1 { "" } else { "s" }
+            ));
+        } else if n.sent_on.contains(&w.channel) {
+            lines.push(format!(
+                "{} {} deliver{} pending (next try {}).",
+                w.count,
+                w.channel.label(),
+                if w.count == 1 { "y" } else { "ies" },
+                w.next_attempt_at
+                    .map(|t| t.local_date_time())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    if n.sent_on.is_empty() && n.channels.contains(&Channel::Notification) {
+        lines.push(
+            "Only native notifications are on, and this command has no native notifications: the desktop app shows them. \
+             To forward reminders from here, turn on email or SMS (or set PEDALWRENCHER_SMTP_URL / PEDALWRENCHER_TWILIO_ACCOUNT_SID)."
+                .to_owned(),
+        );
+    }
+    lines.join("\n")
+}
+
+#[derive(Serialize)]
+struct Tested {
+    channel: Channel,
+    sent: bool,
+    to: String,
+}
+
+fn send_test(channels: &Channels, out: &Out, which: &str) -> Result<()> {
+    let channel: Channel = which.parse()?;
+    let rt = runtime()?;
+    let to = match channel {
+        Channel::Notification => {
+            return Err(Error::Invalid(
+                "this command cannot show native notifications; use the app's Send test, or test email or sms here"
+                    .to_owned(),
+            ))
+        }
+        Channel::Email => {
+            let config = channels.email.clone().ok_or_else(|| {
+                SendError::NotConfigured(
+                    "email is off: turn it on in Notifications settings or set PEDALWRENCHER_SMTP_URL and PEDALWRENCHER_EMAIL_TO"
+                        .to_owned(),
+                )
+            })??;
+            let sender = EmailSender::new(config, out.units)?;
+            rt.block_on(sender.send_test())?;
+            format!("{} via {}", sender.config().to, sender.config().server())
+        }
+        Channel::Sms => {
+            let config = channels.sms.clone().ok_or_else(|| {
+                SendError::NotConfigured(
+                    "SMS is off: turn it on in Notifications settings or set the PEDALWRENCHER_TWILIO_* and PEDALWRENCHER_SMS_* variables"
+                        .to_owned(),
+                )
+            })??;
+            let sender = SmsSender::new(config, out.units)?;
+            rt.block_on(sender.send_test())?;
+            sender.config().to.clone()
+        }
+    };
+    out.emit(
+        &Tested {
+            channel,
+            sent: true,
+            to,
+        },
+        |t| format!("Test {} sent to {}.", t.channel.label(), t.to),
+    )
+}
