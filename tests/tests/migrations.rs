@@ -13,6 +13,7 @@ const FIXTURES: &[(usize, &str)] = &[
     (1, include_str!("../fixtures/schema_v1.sql")),
     (2, include_str!("../fixtures/schema_v2.sql")),
     (3, include_str!("../fixtures/schema_v3.sql")),
+    (4, include_str!("../fixtures/schema_v4.sql")),
 ];
 
 const GARAGE_TABLES: &[&str] = &[
@@ -84,6 +85,12 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
             .map(|(t, cols)| sql::rows_of(store.connection(), t, cols))
             .collect();
         assert_eq!(before, after, "rows changed migrating from v{version}");
+        // v5's delivery tables: reminders keyed with a nag counter, deliveries with a claim.
+        assert!(sql::columns(store.connection(), "reminders").contains(&"nag".to_owned()));
+        assert!(sql::columns(store.connection(), "outbox").contains(&"claimed_by".to_owned()));
+        assert!(
+            sql::columns(store.connection(), "rules").contains(&"snoozed_until_used".to_owned())
+        );
         // v3's service epoch starts at the number of services a rule already had.
         let epochs: Vec<(String, i64)> = store
             .connection()
