@@ -486,6 +486,35 @@ mod tests {
     }
 
     #[test]
+    fn a_digest_delivery_waits_for_the_digest_hour_and_for_tomorrow_once_todays_went() {
+        use chrono::{Local, TimeZone};
+        let today = Local::now().date_naive();
+        let local = |day: chrono::NaiveDate, h: u32| {
+            Timestamp(
+                Local
+                    .from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap())
+                    .earliest()
+                    .unwrap()
+                    .timestamp_millis(),
+            )
+        };
+        let noon = local(today, 12);
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(next_digest_at(&store, noon, 18).unwrap(), local(today, 18));
+        assert_eq!(
+            next_digest_at(&store, noon, 6).unwrap(),
+            noon,
+            "today's is late: now"
+        );
+        crate::store::set_meta(&store.conn, LAST_DIGEST_KEY, &today.to_string()).unwrap();
+        assert_eq!(
+            next_digest_at(&store, noon, 6).unwrap(),
+            local(today.succ_opt().unwrap(), 6),
+            "today's went: tomorrow"
+        );
+    }
+
+    #[test]
     fn parts_on_a_retired_bike_never_remind() {
         let mut g = garage(100.0, true);
         bikes::retire(&mut g.store, &g.bike).unwrap();
