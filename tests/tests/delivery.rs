@@ -624,6 +624,30 @@ fn a_phone_number_that_is_not_e164_is_refused_with_the_form_to_use() {
     assert!(stderr.contains("not a valid phone number"), "{stderr}");
 }
 
+#[test]
+fn a_bad_number_in_the_settings_fails_sms_only_and_email_still_goes_out() {
+    let server = plain_server();
+    let fake = FakeTwilio::start();
+    let mut rig = Rig::with_demo();
+    rig.email(Security::Plain, server.port, PASSWORD, None);
+    rig.set("PEDALWRENCHER_TWILIO_URL", &fake.url())
+        .set("PEDALWRENCHER_TWILIO_AUTH_TOKEN", fake_twilio::AUTH_TOKEN);
+    rig.write_settings(serde_json::json!({
+        "notify_sms": true,
+        "twilio_account_sid": fake_twilio::ACCOUNT_SID,
+        "sms_from": fake_twilio::FROM,
+        "sms_to": "0612 345 678",
+    }));
+    let (code, report, stderr) = rig.notify();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(sent(&report), DEMO_REMINDERS, "email is not held up");
+    assert_eq!(report["retrying"][0]["channel"], "sms");
+    assert!(stderr.contains("E.164"), "{stderr}");
+    assert_eq!(fake.state().requests, 0);
+    server.wait_for(DEMO_REMINDERS, Duration::from_secs(5));
+    assert_eq!(received(&server).len(), DEMO_REMINDERS);
+}
+
 /// Runs `notify` armed to abort the `nth` time it passes `point`; true if it died there, false
 /// if it finished without reaching it (nothing left to send).
 fn notify_armed(rig: &Rig, point: &str, nth: usize) -> bool {

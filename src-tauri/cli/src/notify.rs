@@ -40,7 +40,9 @@ fn secret_store(store: &mut Store, dir: &Path) -> Option<Box<dyn SecretStore>> {
 }
 
 fn channels(store: &mut Store, dir: &Path) -> Result<Channels> {
-    let settings = settings::load(dir)?.validated()?;
+    // Not `validated()`: a bad address or number fails its own channel, with the reason, on
+    // every delivery; it must not stop the reminders of the other channels.
+    let settings = settings::load(dir)?;
     let secrets = secret_store(store, dir);
     Ok(config::resolve(
         &settings,

@@ -119,6 +119,15 @@ pub fn resolve(
     }
 }
 
+/// A text setting, blank meaning unset (settings are read as the app wrote them, unvalidated: a
+/// bad value must fail its own channel with a clear error, not stop every reminder).
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 fn secret(secrets: Option<&dyn SecretStore>, key: &str) -> Result<Option<Secret>, SendError> {
     match secrets {
         None => Ok(None),
@@ -137,14 +146,17 @@ fn email(
     let (host, port, security, mut user, mut password) = match env(SMTP_URL_ENV) {
         Some(url) => parse_smtp_url(&url)?,
         None => {
-            let host = settings.smtp_host.clone().ok_or_else(|| {
+            let host = text(&settings.smtp_host).ok_or_else(|| {
                 SendError::NotConfigured(format!(
                     "email is on but no mail server is set; enter it in Notifications settings or set {SMTP_URL_ENV}"
                 ))
             })?;
             let security = settings.smtp_security;
-            let port = settings.smtp_port.unwrap_or(security.default_port());
-            (host, port, security, settings.smtp_user.clone(), None)
+            let port = settings
+                .smtp_port
+                .filter(|p| *p != 0)
+                .unwrap_or(security.default_port());
+            (host, port, security, text(&settings.smtp_user), None)
         }
     };
     if user.as_deref().is_some_and(str::is_empty) {
@@ -154,14 +166,14 @@ fn email(
         password = secret(secrets, secrets::SMTP_PASSWORD)?;
     }
     let to = env(EMAIL_TO_ENV)
-        .or_else(|| settings.email_to.clone())
+        .or_else(|| text(&settings.email_to))
         .ok_or_else(|| {
             SendError::NotConfigured(format!(
                 "email is on but no address to send reminders to is set; enter it in Notifications settings or set {EMAIL_TO_ENV}"
             ))
         })?;
     let from = env(EMAIL_FROM_ENV)
-        .or_else(|| settings.email_from.clone())
+        .or_else(|| text(&settings.email_from))
         .or_else(|| user.clone().filter(|u| u.contains('@')))
         .unwrap_or_else(|| to.clone());
     Ok(EmailConfig {
@@ -173,7 +185,9 @@ fn email(
         from,
         to,
         ca_file: env(SMTP_CA_FILE_ENV).map(PathBuf::from),
-        digest_hour: settings.email_digest.then_some(settings.digest_hour),
+        digest_hour: settings
+            .email_digest
+            .then_some(settings.digest_hour.min(23)),
         timeout: SEND_TIMEOUT,
     })
 }
@@ -252,7 +266,7 @@ fn sms(
         ))
     };
     let account_sid = env(TWILIO_ACCOUNT_SID_ENV)
-        .or_else(|| settings.twilio_account_sid.clone())
+        .or_else(|| text(&settings.twilio_account_sid))
         .ok_or_else(|| missing("the Twilio Account SID", TWILIO_ACCOUNT_SID_ENV))?;
     let auth_token = match env(TWILIO_AUTH_TOKEN_ENV) {
         Some(t) => Secret(t),
@@ -260,10 +274,10 @@ fn sms(
             .ok_or_else(|| missing("the Twilio auth token", TWILIO_AUTH_TOKEN_ENV))?,
     };
     let from = env(SMS_FROM_ENV)
-        .or_else(|| settings.sms_from.clone())
+        .or_else(|| text(&settings.sms_from))
         .ok_or_else(|| missing("the Twilio number texts come from", SMS_FROM_ENV))?;
     let to = env(SMS_TO_ENV)
-        .or_else(|| settings.sms_to.clone())
+        .or_else(|| text(&settings.sms_to))
         .ok_or_else(|| missing("the phone number to text", SMS_TO_ENV))?;
     Ok(SmsConfig {
         base_url: env(sms::URL_ENV).unwrap_or_else(|| sms::DEFAULT_URL.to_owned()),
