@@ -122,11 +122,15 @@ pub fn notify(mut store: Store, dir: &Path, out: &Out, test: Option<String>) -> 
 fn summary(report: &DrainReport, first: &Failure) -> SendError {
     let n = report.failed.len() + report.retrying.len();
     let text = format!(
-        "{n} deliver{} failed ({} {}: {})",
+        "{n} deliver{} failed ({}: {}){}",
         if n == 1 { "y" } else { "ies" },
         first.channel.label(),
-        first.error_kind.replace('_', " "),
-        first.error
+        first.error,
+        if report.failed.is_empty() {
+            "; they are tried again later"
+        } else {
+            "; some gave up for good"
+        }
     );
     match &first.cause {
         SendError::NotConfigured(_) => SendError::NotConfigured(text),
