@@ -14,6 +14,7 @@ const FIXTURES: &[(usize, &str)] = &[
     (2, include_str!("../fixtures/schema_v2.sql")),
     (3, include_str!("../fixtures/schema_v3.sql")),
     (4, include_str!("../fixtures/schema_v4.sql")),
+    (5, include_str!("../fixtures/schema_v5.sql")),
 ];
 
 const GARAGE_TABLES: &[&str] = &[
@@ -33,7 +34,15 @@ fn empty_file_migrates_to_latest_with_every_table() {
     let names = sql::tables(store.connection());
     for t in GARAGE_TABLES
         .iter()
-        .chain(&["rule_usage", "meta", "reminders", "outbox"])
+        .chain(&[
+            "rule_usage",
+            "meta",
+            "reminders",
+            "outbox",
+            "watchdog_episodes",
+            "watchdog_notices",
+            "heartbeats",
+        ])
     {
         assert!(
             names.iter().any(|n| n == t),
@@ -91,6 +100,12 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
         assert!(
             sql::columns(store.connection(), "rules").contains(&"snoozed_until_used".to_owned())
         );
+        // v6's watchdog starts with no episode and no heartbeat; v5's deliveries are kept.
+        assert_eq!(sql::count(store.connection(), "watchdog_episodes"), 0);
+        assert_eq!(sql::count(store.connection(), "heartbeats"), 0);
+        if version == 5 {
+            assert_eq!(sql::count(store.connection(), "outbox"), 3);
+        }
         // v3's service epoch starts at the number of services a rule already had.
         let epochs: Vec<(String, i64)> = store
             .connection()

@@ -16,6 +16,7 @@ pub const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0003_service_epoch.sql"),
     include_str!("migrations/0004_strava.sql"),
     include_str!("migrations/0005_delivery.sql"),
+    include_str!("migrations/0006_watchdog.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
