@@ -3,6 +3,8 @@
 mod commands;
 mod mobile;
 mod scheduler;
+mod cycle;
+mod native;
 mod state;
 mod strava;
 
@@ -36,7 +38,8 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .open_js_links_on_click(false)
                 .build(),
         )
-        .plugin(tauri_plugin_store::Builder::new().build());
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_notification::init());
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_deep_link::init());
     builder
@@ -52,12 +55,22 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             #[cfg(mobile)]
             mobile::listen(app.handle());
             scheduler::start(app.handle());
+            app.manage(cycle::Cycle::new());
+            // Before anything is shown: notifications shown earlier report no clicks.
+            native::listen_for_clicks(app.handle());
             // Tauri opens windows from the config before this hook runs, so a page could call a
             // command before the state above exists. The window is declared with
             // `"create": false` and opened only now.
             for window in &app.config().app.windows {
                 tauri::WebviewWindowBuilder::from_config(app.handle(), window)?.build()?;
             }
+            // Asks for the notification permission where the OS wants the rider asked (mobile),
+            // then evaluates and delivers now and on a timer.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                native::ensure_permission(&handle);
+                cycle::start(handle);
+            });
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -85,6 +98,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::strava::assign_ride,
             commands::strava::settings_get,
             commands::strava::settings_set,
+            commands::notifications::notification_settings,
+            commands::notifications::save_notification_settings,
+            commands::notifications::set_secret,
+            commands::notifications::send_test,
+            commands::notifications::delivery_health,
+            commands::notifications::retry_failed,
+            commands::notifications::check_now,
         ])
         .run(tauri::generate_context!())?;
     Ok(())

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use pedalwrencher_core::secrets::{self, SecretStore};
-use pedalwrencher_core::strava::sync::StoreAccess;
+use pedalwrencher_core::store::StoreAccess;
 use pedalwrencher_core::{Result, Store};
 use serde::Serialize;
 
@@ -66,6 +66,12 @@ impl AppState {
     /// transaction the panic left open is rolled back, so the half-done write is dropped and
     /// later writes land.
     fn access<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.with_core(f)
+    }
+
+    /// [`AppState::with`] with the core's error, for background work (the delivery cycle, the
+    /// Strava sync) and the core's [`StoreAccess`].
+    pub fn with_core<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         let mut slot = self.store.lock().unwrap_or_else(|poisoned| {
             let mut slot = poisoned.into_inner();
             if let Some(store) = slot.as_mut() {

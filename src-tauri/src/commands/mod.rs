@@ -2,3 +2,4 @@
 
 pub mod garage;
 pub mod strava;
+pub mod notifications;

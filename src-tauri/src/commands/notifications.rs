@@ -1,0 +1,234 @@
+//! Notifications settings, secrets, "Send test", delivery health and "Check now".
+
+use pedalwrencher_core::delivery::email::EmailSender;
+use pedalwrencher_core::delivery::outbox;
+use pedalwrencher_core::delivery::sms::SmsSender;
+use pedalwrencher_core::delivery::{Channel, SendError};
+use pedalwrencher_core::secrets;
+use pedalwrencher_core::settings::{self, Settings};
+use pedalwrencher_core::Error;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime, State};
+
+use crate::cycle::{self, Cycle, CycleSummary, Health};
+use crate::native;
+use crate::state::{AppState, CommandError};
+
+/// The settings as the screen shows them: the file's values, whether each secret is stored
+/// (never the secret itself), and which environment variables override what is typed here.
+#[derive(Debug, Serialize)]
+pub struct NotificationSettings {
+    pub settings: Settings,
+    pub smtp_password_set: bool,
+    pub twilio_token_set: bool,
+    pub secrets_in: Option<String>,
+    pub env_overrides: Vec<&'static str>,
+}
+
+const ENV: [&str; 9] = [
+    pedalwrencher_core::delivery::config::SMTP_URL_ENV,
+    pedalwrencher_core::delivery::config::SMTP_CA_FILE_ENV,
+    pedalwrencher_core::delivery::config::EMAIL_FROM_ENV,
+    pedalwrencher_core::delivery::config::EMAIL_TO_ENV,
+    pedalwrencher_core::delivery::config::TWILIO_ACCOUNT_SID_ENV,
+    pedalwrencher_core::delivery::config::TWILIO_AUTH_TOKEN_ENV,
+    pedalwrencher_core::delivery::config::SMS_FROM_ENV,
+    pedalwrencher_core::delivery::config::SMS_TO_ENV,
+    "PEDALWRENCHER_TWILIO_URL",
+];
+
+#[tauri::command(async)]
+pub fn notification_settings(
+    state: State<'_, AppState>,
+) -> Result<NotificationSettings, CommandError> {
+    let settings = settings::load(state.data_dir()).map_err(CommandError::from)?;
+    let store = cycle::secret_store(&state);
+    let is_set = |key: &str| {
+        store
+            .as_ref()
+            .and_then(|s| s.get(key).ok().flatten())
+            .is_some_and(|v| !v.is_empty())
+    };
+    Ok(NotificationSettings {
+        smtp_password_set: is_set(secrets::SMTP_PASSWORD),
+        twilio_token_set: is_set(secrets::TWILIO_AUTH_TOKEN),
+        secrets_in: store.as_ref().map(|s| s.describe()),
+        env_overrides: ENV
+            .into_iter()
+            .filter(|k| pedalwrencher_core::delivery::config::process_env(k).is_some())
+            .collect(),
+        settings,
+    })
+}
+
+/// Checks and saves the settings (keys this version does not know are kept). A forwarding
+/// channel turned off drops its pending deliveries, so turning it on later does not flood the
+/// rider with old reminders.
+#[tauri::command(async)]
+pub fn save_notification_settings(
+    state: State<'_, AppState>,
+    cycle: State<'_, Cycle>,
+    input: Settings,
+) -> Result<Settings, CommandError> {
+    let new = input.validated().map_err(CommandError::from)?;
+    let old = settings::load(state.data_dir()).unwrap_or_default();
+    settings::save(state.data_dir(), &new).map_err(CommandError::from)?;
+    for (channel, was, is) in [
+        (Channel::Notification, old.notify_native, new.notify_native),
+        (Channel::Email, old.notify_email, new.notify_email),
+        (Channel::Sms, old.notify_sms, new.notify_sms),
+    ] {
+        if was && !is {
+            state.with(|s| outbox::cancel_pending(s, channel))?;
+        }
+    }
+    cycle.wake();
+    Ok(new)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SecretInput {
+    /// "smtp_password" or "twilio_auth_token".
+    pub key: String,
+    /// Empty: forget it.
+    pub value: String,
+}
+
+/// Stores the SMTP password or the Twilio auth token in the keyring (or the private secrets
+/// file when there is none): never in settings.json.
+#[tauri::command(async)]
+pub fn set_secret(state: State<'_, AppState>, input: SecretInput) -> Result<(), CommandError> {
+    let key = match input.key.as_str() {
+        secrets::SMTP_PASSWORD => secrets::SMTP_PASSWORD,
+        secrets::TWILIO_AUTH_TOKEN => secrets::TWILIO_AUTH_TOKEN,
+        _ => {
+            return Err(CommandError::from(Error::Invalid(
+                "only the SMTP password and the Twilio auth token are kept as secrets".to_owned(),
+            )))
+        }
+    };
+    let garage = state.with(|s| s.garage_id())?;
+    let store = secrets::open(state.data_dir(), &garage).map_err(CommandError::from)?;
+    if input.value.is_empty() {
+        store.delete(key).map_err(CommandError::from)?;
+    } else {
+        store.set(key, &input.value).map_err(CommandError::from)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChannelInput {
+    pub channel: Channel,
+}
+
+/// What "Send test" says: ok, or the kind of failure (auth_failed, connection_refused,
+/// certificate_not_trusted, bad_number, not_configured, …) and the words for it.
+#[derive(Debug, Serialize)]
+pub struct TestOutcome {
+    pub ok: bool,
+    pub kind: Option<&'static str>,
+    pub message: String,
+}
+
+impl TestOutcome {
+    fn of(channel: Channel, result: Result<(), SendError>) -> TestOutcome {
+        match result {
+            Ok(()) => TestOutcome {
+                ok: true,
+                kind: None,
+                message: match channel {
+                    Channel::Notification => "Test notification shown.".to_owned(),
+                    Channel::Email => "Test email accepted by the mail server.".to_owned(),
+                    Channel::Sms => "Test text accepted by Twilio.".to_owned(),
+                },
+            },
+            Err(e) => TestOutcome {
+                ok: false,
+                kind: Some(e.kind()),
+                message: upper_first(&e.to_string()),
+            },
+        }
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Sends a test on one channel with the saved settings (the channel need not be on yet).
+#[tauri::command]
+pub async fn send_test<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    input: ChannelInput,
+) -> Result<TestOutcome, CommandError> {
+    let mut settings = settings::load(state.data_dir()).map_err(CommandError::from)?;
+    let units = settings.units;
+    let result = match input.channel {
+        Channel::Notification => {
+            if native::ensure_permission(&app) {
+                native::show(
+                    &app,
+                    "Pedalwrencher test",
+                    "Reminders will appear like this.",
+                    None,
+                )
+            } else {
+                Err(SendError::NotConfigured(
+                    "notifications are not allowed for Pedalwrencher; allow them in the system settings".to_owned(),
+                ))
+            }
+        }
+        Channel::Email => {
+            settings.notify_email = true;
+            let channels = cycle::channels(&state, &settings);
+            match channels.email.expect("email is on") {
+                Ok(config) => match EmailSender::new(config, units) {
+                    Ok(sender) => sender.send_test().await,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            }
+        }
+        Channel::Sms => {
+            settings.notify_sms = true;
+            let channels = cycle::channels(&state, &settings);
+            match channels.sms.expect("sms is on") {
+                Ok(config) => match SmsSender::new(config, units) {
+                    Ok(sender) => sender.send_test().await,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            }
+        }
+    };
+    Ok(TestOutcome::of(input.channel, result))
+}
+
+#[tauri::command(async)]
+pub fn delivery_health(state: State<'_, AppState>) -> Result<Health, CommandError> {
+    cycle::health(&state).map_err(CommandError::from)
+}
+
+/// Gives a failed channel's deliveries another full set of attempts, and tries now.
+#[tauri::command(async)]
+pub fn retry_failed(
+    state: State<'_, AppState>,
+    cycle: State<'_, Cycle>,
+    input: ChannelInput,
+) -> Result<u32, CommandError> {
+    let n = state.with(|s| outbox::retry_failed(s, input.channel))?;
+    cycle.wake();
+    Ok(n)
+}
+
+/// Runs a cycle now and says what it did.
+#[tauri::command]
+pub async fn check_now<R: Runtime>(app: AppHandle<R>) -> Result<CycleSummary, CommandError> {
+    cycle::run(&app).await.map_err(CommandError::from)
+}

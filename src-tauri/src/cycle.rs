@@ -1,0 +1,272 @@
+//! The background cycle, single-flight: evaluate the rules (writing each reminder once) and drain
+//! the outbox through this device's channels — native notifications always in the app, email and
+//! SMS only when they are on for this device. It runs at start, on a timer, when the settings
+//! change and on "Check now". A channel whose deliveries ended `failed` raises one native warning
+//! per episode and a banner in the window until it clears.
+//!
+//! The Strava pass belongs before the evaluation once the app syncs (the `strava` branch); the
+//! cycle already runs whether or not Strava is connected.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use pedalwrencher_core::delivery::channel::Unusable;
+use pedalwrencher_core::delivery::config::{self, Channels};
+use pedalwrencher_core::delivery::email::EmailSender;
+use pedalwrencher_core::delivery::outbox::{self, ChannelHealth, DrainOptions};
+use pedalwrencher_core::delivery::reminders;
+use pedalwrencher_core::delivery::sms::SmsSender;
+use pedalwrencher_core::delivery::{Channel, Sender};
+use pedalwrencher_core::secrets::{self, SecretStore};
+use pedalwrencher_core::settings::{self, Settings};
+use pedalwrencher_core::units::Units;
+use pedalwrencher_core::Result;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::native::{self, NativeSender};
+use crate::state::AppState;
+
+/// Test-only: the timer's period in milliseconds instead of the sync interval setting.
+pub const TICK_ENV: &str = "PEDALWRENCHER_CYCLE_MS";
+/// The window reloads the garage on this event.
+pub const GARAGE_CHANGED: &str = "garage-changed";
+/// The window updates its failed-channel banner on this event.
+pub const HEALTH_CHANGED: &str = "delivery-health";
+
+/// The cycle's shared state: one cycle at a time, and which failing channels were warned about.
+pub struct Cycle {
+    running: tokio::sync::Mutex<BTreeSet<Channel>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Cycle {
+    pub fn new() -> Cycle {
+        Cycle {
+            running: tokio::sync::Mutex::new(BTreeSet::new()),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Runs a cycle soon (settings changed, a failed channel is retried).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// A channel whose deliveries failed for good: what the banner says.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failing {
+    pub channel: Channel,
+    pub failed: u32,
+    pub reason: String,
+    pub message: String,
+}
+
+/// How delivery stands on this device.
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    pub channels: Vec<ChannelHealth>,
+    pub failing: Vec<Failing>,
+}
+
+/// What one cycle did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CycleSummary {
+    pub new_reminders: u32,
+    pub sent: u32,
+    pub retrying: u32,
+    pub failed: u32,
+}
+
+fn label(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Notification => "Desktop",
+        Channel::Email => "Email",
+        Channel::Sms => "SMS",
+    }
+}
+
+pub fn health(state: &AppState) -> Result<Health> {
+    let channels = state.with_core(|s| outbox::health(s))?;
+    let failing = channels
+        .iter()
+        .filter(|h| h.failed > 0)
+        .map(|h| {
+            let reason = h
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "the last attempts did not go through".to_owned());
+            Failing {
+                channel: h.channel,
+                failed: h.failed,
+                message: format!(
+                    "{} reminders are failing: {reason}. Check Notifications settings.",
+                    label(h.channel)
+                ),
+                reason,
+            }
+        })
+        .collect();
+    Ok(Health { channels, failing })
+}
+
+/// The device settings; a file that cannot be read is logged and defaults are used (native
+/// reminders still go out; forwarding waits until the file is fixed).
+pub fn load_settings(state: &AppState) -> Settings {
+    settings::load(state.data_dir()).unwrap_or_else(|e| {
+        tracing::warn!("{e}; using the default settings for this cycle");
+        Settings::default()
+    })
+}
+
+/// The secret store, when one opens.
+pub fn secret_store(state: &AppState) -> Option<Box<dyn SecretStore>> {
+    let garage = state.with_core(|s| s.garage_id()).ok()?;
+    match secrets::open(state.data_dir(), &garage) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("{e}; only secrets given in the environment are used");
+            None
+        }
+    }
+}
+
+/// This device's channels from the settings, the secret store and the environment.
+pub fn channels(state: &AppState, settings: &Settings) -> Channels {
+    let forwarding = settings.notify_email
+        || settings.notify_sms
+        || [
+            config::SMTP_URL_ENV,
+            config::EMAIL_TO_ENV,
+            config::TWILIO_ACCOUNT_SID_ENV,
+            config::SMS_TO_ENV,
+        ]
+        .iter()
+        .any(|k| config::process_env(k).is_some());
+    // The keyring is only asked when a forwarding channel may need a secret.
+    let secrets = if forwarding {
+        secret_store(state)
+    } else {
+        None
+    };
+    config::resolve(settings, secrets.as_deref(), &config::process_env)
+}
+
+fn forwarders(channels: &Channels, units: Units) -> Vec<Box<dyn Sender>> {
+    let mut out: Vec<Box<dyn Sender>> = Vec::new();
+    if let Some(email) = &channels.email {
+        out.push(
+            match email.clone().and_then(|c| EmailSender::new(c, units)) {
+                Ok(s) => Box::new(s),
+                Err(error) => Box::new(Unusable {
+                    channel: Channel::Email,
+                    error,
+                }),
+            },
+        );
+    }
+    if let Some(sms) = &channels.sms {
+        out.push(match sms.clone().and_then(|c| SmsSender::new(c, units)) {
+            Ok(s) => Box::new(s),
+            Err(error) => Box::new(Unusable {
+                channel: Channel::Sms,
+                error,
+            }),
+        });
+    }
+    out
+}
+
+/// One cycle. Waits for a cycle already running, then runs its own.
+pub async fn run<R: Runtime>(app: &AppHandle<R>) -> Result<CycleSummary> {
+    let cycle = app.state::<Cycle>();
+    let state = app.state::<AppState>();
+    let mut warned = cycle.running.lock().await;
+
+    let settings = load_settings(&state);
+    let channels = channels(&state, &settings);
+    let fan = channels.fan_out();
+    let new = state.with_core(|s| reminders::evaluate(s, &fan))?;
+
+    let native = NativeSender {
+        app: app.clone(),
+        units: settings.units,
+    };
+    let forwarders = forwarders(&channels, settings.units);
+    let mut senders: Vec<&dyn Sender> = Vec::new();
+    if channels.native {
+        senders.push(&native);
+    }
+    senders.extend(forwarders.iter().map(|s| s.as_ref()));
+    let report = outbox::drain(&*state, &senders, &DrainOptions::from_env()).await?;
+    let summary = CycleSummary {
+        new_reminders: new.len() as u32,
+        sent: report.sent.len() as u32,
+        retrying: report.retrying.len() as u32,
+        failed: report.failed.len() as u32,
+    };
+    if summary.new_reminders + summary.sent + summary.retrying + summary.failed > 0 {
+        tracing::info!(
+            new = summary.new_reminders,
+            sent = summary.sent,
+            retrying = summary.retrying,
+            failed = summary.failed,
+            "delivery cycle"
+        );
+    }
+
+    let health = health(&state)?;
+    let failing: BTreeSet<Channel> = health.failing.iter().map(|f| f.channel).collect();
+    // An episode ends when the channel has no failed delivery left.
+    warned.retain(|c| failing.contains(c));
+    for f in &health.failing {
+        if warned.contains(&f.channel) {
+            continue;
+        }
+        warned.insert(f.channel);
+        // A failing desktop channel cannot warn through itself: the banner says it.
+        if f.channel != Channel::Notification {
+            tracing::warn!("{}", f.message);
+            if let Err(e) = native::show(
+                app,
+                &format!("{} reminders are failing", label(f.channel)),
+                &f.message,
+                None,
+            ) {
+                tracing::warn!("could not show the warning: {e}");
+            }
+        }
+    }
+    drop(warned);
+
+    let _ = app.emit(HEALTH_CHANGED, &health);
+    let _ = app.emit(GARAGE_CHANGED, ());
+    Ok(summary)
+}
+
+/// The timer's period.
+fn period(state: &AppState) -> Duration {
+    std::env::var(TICK_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|ms| Duration::from_millis(ms.max(100)))
+        .unwrap_or_else(|| load_settings(state).sync_interval())
+}
+
+/// Starts the loop: a cycle now, then one each period or when woken.
+pub fn start<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            if let Err(e) = run(&app).await {
+                tracing::warn!("delivery cycle failed: {e}");
+            }
+            let wait = period(&app.state::<AppState>());
+            let cycle = app.state::<Cycle>();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = cycle.wake.notified() => {}
+            }
+        }
+    });
+}

@@ -1,0 +1,114 @@
+//! The native channel: reminders as desktop / mobile notifications (tauri-plugin-notification),
+//! plugged into the core's outbox through its [`Sender`] seam. A click on a reminder brings the
+//! window forward at that part.
+
+use pedalwrencher_core::delivery::channel::{Outgoing, SendFuture};
+use pedalwrencher_core::delivery::{message, Channel, SendError, Sender};
+use pedalwrencher_core::units::Units;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_notification::{NotificationExt, PermissionState};
+
+/// The event the window receives when a reminder is clicked: which part to show.
+pub const OPEN_COMPONENT_EVENT: &str = "open-component";
+/// The key of the notification's extra data holding the component id.
+const COMPONENT_ID: &str = "component_id";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenComponent {
+    pub component_id: String,
+}
+
+/// Registers the click handler. Must run before the first notification is shown: notifications
+/// shown before a handler exists report no clicks.
+pub fn listen_for_clicks<R: Runtime>(app: &AppHandle<R>) {
+    let handle = app.clone();
+    let registered = app.notification().on_action(move |action| {
+        if action.action_id() != "tap" {
+            return;
+        }
+        if let Some(window) = handle.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+        let component_id = action
+            .notification()
+            .and_then(|n| n.extra().get(COMPONENT_ID))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        if let Some(component_id) = component_id {
+            if let Err(e) = handle.emit(OPEN_COMPONENT_EVENT, OpenComponent { component_id }) {
+                tracing::warn!("could not tell the window which part to open: {e}");
+            }
+        }
+    });
+    if let Err(e) = registered {
+        tracing::warn!("clicks on notifications will not open the app: {e}");
+    }
+}
+
+/// Whether notifications may be shown, asking once where the OS wants the rider asked (Android
+/// 13+, iOS); desktop always answers Granted.
+pub fn ensure_permission<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let n = app.notification();
+    let state = match n.permission_state() {
+        Ok(PermissionState::Prompt | PermissionState::PromptWithRationale) => {
+            n.request_permission().unwrap_or(PermissionState::Denied)
+        }
+        Ok(state) => state,
+        Err(e) => {
+            tracing::warn!("could not read the notification permission: {e}");
+            PermissionState::Denied
+        }
+    };
+    state == PermissionState::Granted
+}
+
+/// Shows one notification (reminders and warnings alike).
+pub fn show<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    body: &str,
+    component_id: Option<&str>,
+) -> Result<(), SendError> {
+    let mut builder = app.notification().builder().title(title).body(body);
+    if let Some(id) = component_id {
+        builder = builder.extra(COMPONENT_ID, id);
+    }
+    builder
+        .show()
+        .map_err(|e| SendError::Rejected(format!("the desktop did not take the notification: {e}")))
+}
+
+/// Sends reminders as native notifications.
+pub struct NativeSender<R: Runtime> {
+    pub app: AppHandle<R>,
+    pub units: Units,
+}
+
+impl<R: Runtime> Sender for NativeSender<R> {
+    fn channel(&self) -> Channel {
+        Channel::Notification
+    }
+
+    fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a> {
+        Box::pin(async move {
+            if !ensure_permission(&self.app) {
+                return Err(SendError::NotConfigured(
+                    "notifications are not allowed for Pedalwrencher; allow them in the system settings".to_owned(),
+                ));
+            }
+            for item in items {
+                let m = message::render(self.units, &item.reminder);
+                show(
+                    &self.app,
+                    &m.title,
+                    &m.body,
+                    Some(item.reminder.component_id.as_str()),
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
