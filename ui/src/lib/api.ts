@@ -425,3 +425,94 @@ export async function onBackendChange(onChange: (what: 'garage' | 'strava') => v
   ]);
   return () => stops.forEach((stop) => stop());
 }
+// ---- Notifications ----------------------------------------------------------
+
+export type Channel = 'notification' | 'email' | 'sms';
+export type SmtpSecurity = 'starttls' | 'tls' | 'plain';
+
+/** The device settings (settings.json); secrets are never part of them. */
+export interface Settings {
+  sync_interval_minutes: number;
+  units: string;
+  notify_native: boolean;
+  notify_email: boolean;
+  notify_sms: boolean;
+  nag_days: number;
+  email_to: string | null;
+  email_from: string | null;
+  smtp_host: string | null;
+  smtp_port: number | null;
+  smtp_security: SmtpSecurity;
+  smtp_user: string | null;
+  email_digest: boolean;
+  digest_hour: number;
+  sms_to: string | null;
+  sms_from: string | null;
+  twilio_account_sid: string | null;
+}
+
+export interface NotificationSettings {
+  settings: Settings;
+  smtp_password_set: boolean;
+  twilio_token_set: boolean;
+  /** Where secrets are kept: "the OS keyring" or a file path. */
+  secrets_in: string | null;
+  /** Environment variables that override what is typed here. */
+  env_overrides: string[];
+}
+
+export interface ChannelHealth {
+  channel: Channel;
+  pending: number;
+  failed: number;
+  sent: number;
+  last_sent_at: number | null;
+  last_error: string | null;
+}
+
+export interface Failing {
+  channel: Channel;
+  failed: number;
+  reason: string;
+  /** "Email reminders are failing: <reason>. Check Notifications settings." */
+  message: string;
+}
+
+export interface Health {
+  channels: ChannelHealth[];
+  failing: Failing[];
+}
+
+export interface TestOutcome {
+  ok: boolean;
+  /** auth_failed, connection_refused, certificate_not_trusted, bad_number, not_configured, unreachable, rejected */
+  kind: string | null;
+  message: string;
+}
+
+export interface CycleSummary {
+  new_reminders: number;
+  sent: number;
+  retrying: number;
+  failed: number;
+}
+
+export const notificationSettings = (): Promise<NotificationSettings> =>
+  call<NotificationSettings>('notification_settings');
+
+export const saveNotificationSettings = (input: Settings): Promise<Settings> =>
+  call<Settings>('save_notification_settings', { input });
+
+/** Stores (or, with an empty value, forgets) the SMTP password or the Twilio auth token. */
+export const setSecret = (input: { key: 'smtp_password' | 'twilio_auth_token'; value: string }): Promise<void> =>
+  call<void>('set_secret', { input });
+
+export const sendTest = (channel: Channel): Promise<TestOutcome> =>
+  call<TestOutcome>('send_test', { input: { channel } });
+
+export const deliveryHealth = (): Promise<Health> => call<Health>('delivery_health');
+
+export const retryFailed = (channel: Channel): Promise<number> => call<number>('retry_failed', { input: { channel } });
+
+/** Evaluates the rules and delivers what is due, now. */
+export const checkNow = (): Promise<CycleSummary> => call<CycleSummary>('check_now');
