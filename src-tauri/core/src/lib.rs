@@ -7,6 +7,8 @@
 //!   jobs of the `workshop` (replace, retire, add with preset rules), the demo and the overview;
 //! - `delivery` — reminders, the outbox and the channels (email, SMS; the app adds native
 //!   notifications), on top of `wear` and `garage`;
+//! - `watchdog` — episodes of what could silently stop reminders (stale sync, revoked token,
+//!   exhausted rate limit, failed channel, a loop that stopped), heartbeats, the dead-man's switch;
 //! - `wear` — usage since each rule's anchor, rule state and evaluation;
 //! - `store` — the SQLite file, migrations, write transactions and the clock;
 //! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `paths`, `faults`.
@@ -24,6 +26,7 @@ pub mod strava;
 pub mod time;
 pub mod units;
 pub mod validate;
+pub mod watchdog;
 pub mod wear;
 
 pub use error::{Error, ErrorKind, Result};

@@ -76,6 +76,12 @@ pub struct Settings {
     pub sms_from: Option<String>,
     /// The Twilio Account SID; its auth token is in the keyring (`secrets::TWILIO_AUTH_TOKEN`).
     pub twilio_account_sid: Option<String>,
+
+    /// Hours without a successful Strava sync, while connected, before the watchdog warns.
+    pub stale_sync_hours: u32,
+    /// A dead-man's switch (healthchecks.io, Uptime Kuma push, …): GET after every background
+    /// cycle of the app or `serve`, with `/fail` appended when the cycle ended unhealthy.
+    pub healthcheck_url: Option<String>,
 }
 
 /// How the connection to the mail server is protected.
@@ -129,11 +135,15 @@ impl Default for Settings {
             sms_to: None,
             sms_from: None,
             twilio_account_sid: None,
+            stale_sync_hours: DEFAULT_STALE_SYNC_HOURS,
+            healthcheck_url: None,
         }
     }
 }
 
 pub const DEFAULT_DIGEST_HOUR: u8 = 18;
+pub const DEFAULT_STALE_SYNC_HOURS: u32 = 48;
+pub const MAX_STALE_SYNC_HOURS: u32 = 30 * 24;
 pub const MAX_NAG_DAYS: u32 = 365;
 
 pub const MIN_SYNC_INTERVAL_MINUTES: u32 = 15;
@@ -162,6 +172,12 @@ impl Settings {
                 self.nag_days
             )));
         }
+        if !(1..=MAX_STALE_SYNC_HOURS).contains(&self.stale_sync_hours) {
+            return Err(Error::Invalid(format!(
+                "warn about a stale Strava sync after 1 to {MAX_STALE_SYNC_HOURS} hours, not {}",
+                self.stale_sync_hours
+            )));
+        }
         if self.smtp_port == Some(0) {
             return Err(Error::invalid("the SMTP port must be between 1 and 65535"));
         }
@@ -173,6 +189,15 @@ impl Settings {
         s.smtp_host = optional(s.smtp_host, |v| Ok(v.trim().to_owned()))?;
         s.smtp_user = optional(s.smtp_user, |v| Ok(v.trim().to_owned()))?;
         s.twilio_account_sid = optional(s.twilio_account_sid, |v| Ok(v.trim().to_owned()))?;
+        s.healthcheck_url = optional(s.healthcheck_url, |v| {
+            let v = v.trim();
+            match url::Url::parse(v) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(v.to_owned()),
+                _ => Err(Error::Invalid(format!(
+                    "the healthcheck URL must be an http:// or https:// address (e.g. https://hc-ping.com/<uuid>), not '{v}'"
+                ))),
+            }
+        })?;
         Ok(s)
     }
 
