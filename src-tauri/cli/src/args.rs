@@ -42,7 +42,11 @@ pub struct Cli {
 pub enum Command {
     /// Load a demo garage (three bikes, a year of rides); running it again adds nothing.
     Demo,
-    /// Where the database is and how the garage stands.
+    /// Where the database is, how the garage stands, and its health: each problem that could
+    /// silently stop reminders (a stale or refused Strava sync, an exhausted rate limit, a
+    /// failing channel, a background loop that stopped) with what to do. Exit 1 when unhealthy,
+    /// for cron and uptime monitors; --json lists the problems and those new since the last
+    /// `status` (`newly_opened`).
     Status,
     /// List bikes with their ride totals.
     Bikes,
@@ -119,6 +123,27 @@ pub enum Command {
         /// Send a test message on one channel instead, and say what went wrong if it fails.
         #[arg(long, value_name = "email|sms")]
         test: Option<String>,
+        /// First give the deliveries that failed for good (after fixing the settings) another
+        /// full set of attempts.
+        #[arg(long, conflicts_with = "test")]
+        retry_failed: bool,
+    },
+    /// Run the background loop headless (a home server): every sync interval, sync with Strava
+    /// (when connected or configured by PEDALWRENCHER_STRAVA_*), evaluate the rules, send the
+    /// reminders by email and SMS, check health (see `status`), record a heartbeat and ping
+    /// PEDALWRENCHER_HEALTHCHECK_URL (or the healthcheck_url setting; `/fail` appended when
+    /// unhealthy). One log line per cycle on stderr. SIGTERM or Ctrl-C: the delivery in hand is
+    /// finished (or given back after a grace period) and it exits 0, losing nothing.
+    Serve {
+        /// Seconds between cycles (default: the sync interval setting, 60 minutes).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        interval_seconds: Option<u64>,
+        /// Stop after this many cycles (default: run until stopped).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        cycles: Option<u32>,
+        /// On SIGTERM, how long to let a delivery in hand finish before giving it back.
+        #[arg(long, default_value_t = 10)]
+        grace_seconds: u64,
     },
     /// Quiet a rule's reminders for a while.
     Snooze {

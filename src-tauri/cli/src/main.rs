@@ -1,8 +1,10 @@
 //! `pedalwrencher-cli`: the garage without a window. Same database as the desktop app.
 
 mod args;
+mod health;
 mod notify;
 mod run;
+mod serve;
 mod strava;
 mod table;
 
@@ -14,6 +16,8 @@ use pedalwrencher_core::{Error, ErrorKind};
 fn main() -> ExitCode {
     let cli = args::Cli::parse(); // exits 2 with clap's own message on bad usage
     match run::run(cli) {
+        // `status` printed its report; an unhealthy device still exits 1 for cron and monitors.
+        Ok(()) if health::unhealthy() => ExitCode::FAILURE,
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", explain(&e));

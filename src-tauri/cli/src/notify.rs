@@ -20,7 +20,7 @@ use pedalwrencher_core::{settings, Error, Result, Store};
 
 use crate::run::Out;
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -28,7 +28,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// The secret store, if one opens: a server configured by its environment alone needs none.
-fn secret_store(store: &mut Store, dir: &Path) -> Option<Box<dyn SecretStore>> {
+pub(crate) fn secret_store(store: &mut Store, dir: &Path) -> Option<Box<dyn SecretStore>> {
     let garage = store.garage_id().ok()?;
     match secrets::open(dir, &garage) {
         Ok(s) => Some(s),
@@ -39,7 +39,7 @@ fn secret_store(store: &mut Store, dir: &Path) -> Option<Box<dyn SecretStore>> {
     }
 }
 
-fn channels(store: &mut Store, dir: &Path) -> Result<Channels> {
+pub(crate) fn channels(store: &mut Store, dir: &Path) -> Result<Channels> {
     // Not `validated()`: a bad address or number fails its own channel, with the reason, on
     // every delivery; it must not stop the reminders of the other channels.
     let settings = settings::load(dir)?;
@@ -53,7 +53,7 @@ fn channels(store: &mut Store, dir: &Path) -> Result<Channels> {
 
 /// The senders this process has: email and SMS when on (a channel that is on but not usable
 /// fails each delivery with the reason).
-fn senders(channels: &Channels, units: Units) -> Vec<Box<dyn Sender>> {
+pub(crate) fn senders(channels: &Channels, units: Units) -> Vec<Box<dyn Sender>> {
     let mut out: Vec<Box<dyn Sender>> = Vec::new();
     if let Some(email) = &channels.email {
         out.push(
@@ -89,10 +89,24 @@ struct Notified {
     sent_on: Vec<Channel>,
 }
 
-pub fn notify(mut store: Store, dir: &Path, out: &Out, test: Option<String>) -> Result<()> {
+pub fn notify(
+    mut store: Store,
+    dir: &Path,
+    out: &Out,
+    test: Option<String>,
+    retry_failed: bool,
+) -> Result<()> {
     let channels = channels(&mut store, dir)?;
     if let Some(which) = test {
         return send_test(&channels, out, &which);
+    }
+    if retry_failed {
+        for channel in [Channel::Email, Channel::Sms] {
+            let n = outbox::retry_failed(&mut store, channel)?;
+            if n > 0 {
+                eprintln!("{n} failed {} deliveries are tried again.", channel.label());
+            }
+        }
     }
     let fan = channels.fan_out();
     let new_reminders = reminders::evaluate(&mut store, &fan)?;

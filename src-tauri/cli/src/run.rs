@@ -83,7 +83,26 @@ pub fn run(cli: Cli) -> Result<()> {
     let command = match cli.command {
         Command::Sync { full } => return crate::strava::sync(store, &dir, &out, full),
         Command::Strava(cmd) => return crate::strava::run(store, &dir, &out, cmd),
-        Command::Notify { test } => return crate::notify::notify(store, &dir, &out, test),
+        Command::Notify { test, retry_failed } => {
+            return crate::notify::notify(store, &dir, &out, test, retry_failed)
+        }
+        Command::Status => return crate::health::status(store, &dir, &out),
+        Command::Serve {
+            interval_seconds,
+            cycles,
+            grace_seconds,
+        } => {
+            return crate::serve::serve(
+                store,
+                &dir,
+                crate::serve::Options {
+                    interval_seconds,
+                    cycles,
+                    grace: std::time::Duration::from_secs(grace_seconds),
+                    units: out.units,
+                },
+            )
+        }
         other => other,
     };
     let s = &mut store;
@@ -99,8 +118,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             })
         }
-        Command::Status => status(s, &out),
-        Command::Sync { .. } | Command::Strava(_) | Command::Notify { .. } => {
+        Command::Sync { .. }
+        | Command::Strava(_)
+        | Command::Notify { .. }
+        | Command::Status
+        | Command::Serve { .. } => {
             unreachable!("handled above")
         }
         Command::Bikes => {
@@ -381,7 +403,7 @@ fn state_label(state: State) -> &'static str {
 }
 
 #[derive(Serialize)]
-struct Status {
+pub(crate) struct Status {
     database: String,
     schema_version: usize,
     latest_schema_version: usize,
@@ -395,7 +417,8 @@ struct Status {
     strava_status: pedalwrencher_core::strava::state::Status,
 }
 
-fn status(s: &mut Store, out: &Out) -> Result<()> {
+/// How the garage stands (the first half of `status`; `health` adds the watchdog).
+pub(crate) fn garage_status(s: &mut Store) -> Result<Status> {
     let strava = pedalwrencher_core::strava::connection::overview(s)?;
     let mut statuses = wear::statuses(s)?;
     // Parts on a retired bike are shown by `due`, but do not count as needing care.
@@ -418,12 +441,16 @@ fn status(s: &mut Store, out: &Out) -> Result<()> {
         strava: strava.summary,
         strava_status: strava.state.status,
     };
-    out.emit(&st, |st| {
+    Ok(st)
+}
+
+impl Status {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "database:   {}\nschema:     v{} (latest v{})\nbikes:      {}\nrules:      {} ({} due, {} due soon)\nunassigned: {} rides\nstrava:     {}",
-            st.database, st.schema_version, st.latest_schema_version, st.bikes, st.rules, st.due, st.due_soon, st.unassigned_rides, st.strava
+            self.database, self.schema_version, self.latest_schema_version, self.bikes, self.rules, self.due, self.due_soon, self.unassigned_rides, self.strava
         )
-    })
+    }
 }
 
 fn bike(s: &mut Store, out: &Out, cmd: BikeCmd) -> Result<()> {

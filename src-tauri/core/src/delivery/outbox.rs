@@ -428,6 +428,18 @@ pub async fn drain(
     senders: &[&dyn Sender],
     options: &DrainOptions,
 ) -> Result<DrainReport> {
+    drain_until(access, senders, options, &|| false).await
+}
+
+/// [`drain`], stopping before the next claim once `stop` says so (`serve` asked to shut down):
+/// the delivery in hand is finished and marked, nothing more is claimed. A caller that cannot
+/// wait for the one in hand drops this future and calls [`release`].
+pub async fn drain_until(
+    access: &impl StoreAccess,
+    senders: &[&dyn Sender],
+    options: &DrainOptions,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<DrainReport> {
     let mut report = DrainReport::default();
     let mut stopped: HashSet<Channel> = HashSet::new();
     let batching: BTreeMap<Channel, bool> =
@@ -435,6 +447,9 @@ pub async fn drain(
     let mut batch = 0u32;
     // Bounded: each round sends, fails (stopping a channel) or cancels at least one delivery.
     for _ in 0..1_000_000 {
+        if stop() {
+            break;
+        }
         let active: Vec<Channel> = batching
             .keys()
             .copied()

@@ -339,8 +339,10 @@ fn hours(ms: i64) -> String {
         format!("{:.0} days", h / 24.0)
     } else if h >= 1.0 {
         format!("{h:.0} hours")
+    } else if ms >= 120_000 {
+        format!("{:.0} minutes", ms as f64 / 60_000.0)
     } else {
-        format!("{:.0} minutes", (ms as f64 / 60_000.0).max(1.0))
+        format!("{} seconds", (ms / 1000).max(1))
     }
 }
 
