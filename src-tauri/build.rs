@@ -20,6 +20,13 @@ const COMMANDS: &[&str] = &[
     "assign_ride",
     "settings_get",
     "settings_set",
+    "notification_settings",
+    "save_notification_settings",
+    "set_secret",
+    "send_test",
+    "delivery_health",
+    "retry_failed",
+    "check_now",
 ];
 
 fn main() {

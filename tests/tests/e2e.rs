@@ -52,6 +52,13 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, u16) {
     start_driver_with(data_dir, &[], Stdio::inherit())
 }
 
+/// tauri-driver with extra environment for the app it starts (the app inherits the driver's).
+fn start_driver_with_env(data_dir: &std::path::Path, env: &[(&str, String)]) -> (Driver, u16) {
+    let env: Vec<(&str, std::ffi::OsString)> =
+        env.iter().map(|(k, v)| (*k, std::ffi::OsString::from(v))).collect();
+    start_driver_with(data_dir, &env, Stdio::inherit())
+}
+
 /// tauri-driver (and so the app) with more environment variables, and its standard error (the
 /// app's log) sent where the test says.
 fn start_driver_with(
@@ -1144,10 +1151,318 @@ async fn strava_out_of_reach_is_shown_as_offline_and_the_garage_stays_usable() {
             .click()
             .await?;
         wait_gone(&client, "dialog[open]").await?;
+// ---- Native notifications -------------------------------------------------------------------
+
+/// A process the test started, killed however the test ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether some process owns `name` on the session bus.
+fn bus_name_owned(name: &str) -> bool {
+    Command::new("dbus-send")
+        .args([
+            "--session",
+            "--dest=org.freedesktop.DBus",
+            "--print-reply",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            &format!("string:{name}"),
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+        .unwrap_or(false)
+}
+
+/// A notification daemon (dunst) in this D-Bus session, and `dbus-monitor` writing every
+/// `Notify` call that reaches it to `log`.
+struct Desktop {
+    _daemon: Killed,
+    _monitor: Killed,
+    log: PathBuf,
+}
+
+impl Desktop {
+    fn start(dir: &Path) -> Desktop {
+        assert!(
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            "no D-Bus session: run through `make test-e2e` (tests/scripts/headless.sh)"
+        );
+        assert!(
+            !bus_name_owned("org.freedesktop.Notifications"),
+            "another notification daemon is running in this session"
+        );
+        let daemon = Killed(
+            Command::new("dunst")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("dunst on PATH (apt package dunst)"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !bus_name_owned("org.freedesktop.Notifications") {
+            assert!(
+                Instant::now() < deadline,
+                "dunst did not take org.freedesktop.Notifications within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let log = dir.join("notify.log");
+        let file = std::fs::File::create(&log).expect("monitor log");
+        let monitor = Killed(
+            Command::new("dbus-monitor")
+                .args([
+                    "--session",
+                    "interface='org.freedesktop.Notifications',member='Notify'",
+                ])
+                .stdout(file)
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("dbus-monitor on PATH (apt package dbus)"),
+        );
+        // dbus-monitor prints the NameAcquired signal of its own connection once it listens.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("NameAcquired")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "dbus-monitor did not start within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Desktop {
+            _daemon: daemon,
+            _monitor: monitor,
+            log,
+        }
+    }
+
+    /// Every `Notify` call seen so far, as the strings it carried (app name, icon, summary, body…).
+    fn calls(&self) -> Vec<Vec<String>> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let mut calls: Vec<Vec<String>> = Vec::new();
+        for line in text.lines() {
+            if line.starts_with("method call") && line.contains("member=Notify") {
+                calls.push(Vec::new());
+            } else if let (Some(call), Some(rest)) = (
+                calls.last_mut(),
+                line.trim_start().strip_prefix("string \""),
+            ) {
+                call.push(rest.strip_suffix('"').unwrap_or(rest).to_owned());
+            }
+        }
+        calls
+    }
+
+    /// Waits (bounded) until `ok` holds for the calls seen.
+    async fn wait_calls(
+        &self,
+        what: &str,
+        ok: impl Fn(&[Vec<String>]) -> bool,
+    ) -> Vec<Vec<String>> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let calls = self.calls();
+            if ok(&calls) {
+                return calls;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} not seen within {WAIT:?}; Notify calls so far: {calls:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn has(call: &[String], text: &str) -> bool {
+    call.iter().any(|s| s.contains(text))
+}
+
+/// One bike with a chain and a 3,100 km ride: both chain rules (replace every 3,000 km, clean
+/// and lube every 300 km) are due.
+fn due_chain_garage(data: &Path) -> String {
+    let bike = cli_bike(data, "Commuter");
+    let chain = cli_component(data, "chain", Some((&bike, "2026-01-01")));
+    cli_ride(data, &bike, "2026-02-01", "3100");
+    chain
+}
+
+/// The timer period the app runs its cycle with in these tests.
+const TICK_MS: u64 = 1500;
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the_next_tick() {
+    let data = tempfile::tempdir().expect("temp data dir");
+    due_chain_garage(data.path());
+    let desktop = Desktop::start(data.path());
+    let (_driver, port) = start_driver_with_env(
+        data.path(),
+        &[("PEDALWRENCHER_CYCLE_MS", TICK_MS.to_string())],
+    );
+    let client = connect(port).await;
+
+    let result = async {
+        wait_for(&client, "[data-testid='component-row'][data-state='due']").await?;
+        let reminder =
+            |c: &Vec<String>| has(c, "Replace due: Chain") || has(c, "Clean and lube due: Chain");
+        let calls = desktop
+            .wait_calls("the two chain reminders", |calls| {
+                calls.iter().filter(|c| reminder(c)).count() >= 2
+            })
+            .await;
+        let replace: Vec<_> = calls
+            .iter()
+            .filter(|c| has(c, "Replace due: Chain"))
+            .collect();
+        let lube: Vec<_> = calls
+            .iter()
+            .filter(|c| has(c, "Clean and lube due: Chain"))
+            .collect();
+        assert_eq!(replace.len(), 1, "one Replace reminder: {calls:#?}");
+        assert_eq!(lube.len(), 1, "one Clean and lube reminder: {calls:#?}");
+        assert!(
+            has(
+                replace[0],
+                "Commuter: replace the Chain — 100 km past its 3,000 km interval."
+            ),
+            "the body says which bike, which part, what to do and how far past: {:?}",
+            replace[0]
+        );
+        assert!(
+            has(lube[0], "Commuter: clean and lube the Chain"),
+            "the lube body: {:?}",
+            lube[0]
+        );
+        assert_eq!(calls.len(), 2, "nothing else was shown: {calls:#?}");
+        eprintln!("Notify calls after start: {}", calls.len());
+
+        // The next timer ticks (three of them) and a cycle run by hand show nothing new.
+        tokio::time::sleep(Duration::from_millis(3 * TICK_MS + 500)).await;
+        wait_for(&client, "[data-testid='open-notifications']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&client, "[data-testid='check-now']")
+            .await?
+            .click()
+            .await?;
+        let note = wait_text(
+            &client,
+            "[data-testid='check-note']",
+            "the check's result",
+            |t| !t.is_empty(),
+        )
+        .await?;
+        assert!(note.contains("nothing new"), "check now: {note}");
+        tokio::time::sleep(Duration::from_millis(TICK_MS + 500)).await;
+        let after = desktop.calls();
+        eprintln!(
+            "Notify calls after further ticks and Check now: {}",
+            after.len()
+        );
+        assert_eq!(
+            after.len(),
+            2,
+            "no new notification on later cycles: {after:#?}"
+        );
+
+        // The desktop channel's counts in the panel.
+        let stats = wait_text(
+            &client,
+            "[data-testid='stats-notification']",
+            "the sent count",
+            |t| t.contains("2 sent"),
+        )
+        .await?;
+        assert!(!stats.contains("failed"), "{stats}");
+        save_screenshot(&client, "notifications.png").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
     let closed = client.close().await;
     result.expect("offline flow");
+    result.expect("native notification flow");
+    closed.expect("close the session");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_email_channel_that_fails_for_good_warns_once_and_shows_a_banner() {
+    let data = tempfile::tempdir().expect("temp data dir");
+    due_chain_garage(data.path());
+    // Nothing listens on this loopback port: every attempt is "connection refused".
+    let closed_port = free_port();
+    let desktop = Desktop::start(data.path());
+    let (_driver, port) = start_driver_with_env(
+        data.path(),
+        &[
+            ("PEDALWRENCHER_CYCLE_MS", "300".to_owned()),
+            ("PEDALWRENCHER_DELIVERY_BACKOFF_MS", "1".to_owned()),
+            (
+                "PEDALWRENCHER_SMTP_URL",
+                format!("smtp://127.0.0.1:{closed_port}"),
+            ),
+            ("PEDALWRENCHER_EMAIL_TO", "rider@example.com".to_owned()),
+            ("PEDALWRENCHER_SECRETS", "file".to_owned()),
+        ],
+    );
+    let client = connect(port).await;
+
+    let result = async {
+        let banner = wait_text(
+            &client,
+            "[data-testid='channel-failed-banner']",
+            "the failed-channel banner",
+            |t| t.contains("Email reminders are failing"),
+        )
+        .await?;
+        assert!(banner.contains("connection refused"), "banner: {banner}");
+        assert!(
+            banner.contains("Check Notifications settings."),
+            "banner: {banner}"
+        );
+        let warning = |c: &Vec<String>| has(c, "Email reminders are failing: connection refused");
+        desktop
+            .wait_calls("the failing-email warning", |calls| {
+                calls.iter().any(warning)
+            })
+            .await;
+        // More cycles pass: the episode is warned about once.
+        tokio::time::sleep(Duration::from_millis(2000)).await;
+        let calls = desktop.calls();
+        eprintln!("Notify calls with a failing email channel: {}", calls.len());
+        assert_eq!(
+            calls.iter().filter(|c| warning(c)).count(),
+            1,
+            "one warning per episode: {calls:#?}"
+        );
+        assert_eq!(calls.len(), 3, "two reminders and one warning: {calls:#?}");
+        save_screenshot(&client, "failed-channel.png").await?;
+
+        // The panel shows the failing channel too.
+        wait_for(&client, "[data-testid='banner-open-notifications']")
+            .await?
+            .click()
+            .await?;
+        wait_text(
+            &client,
+            "[data-testid='failing-email']",
+            "the email failure",
+            |t| t.contains("connection refused"),
+        )
+        .await?;
+        save_screenshot(&client, "failed-channel-panel.png").await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = client.close().await;
+    result.expect("failed channel flow");
     closed.expect("close the session");
 }
