@@ -1383,6 +1383,32 @@ async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the
         )
         .await?;
         assert!(!stats.contains("failed"), "{stats}");
+        client
+            .execute(
+                "document.querySelector(\"[data-testid='notifications-panel']\").scrollTop = 0",
+                vec![],
+            )
+            .await?;
+        // "Send test" on the desktop channel shows one more notification and says so.
+        wait_for(&client, "[data-testid='send-test-notification']")
+            .await?
+            .click()
+            .await?;
+        let result = wait_text(
+            &client,
+            "[data-testid='test-result-notification']",
+            "the test's result",
+            |t| !t.trim().is_empty(),
+        )
+        .await?;
+        assert!(result.contains("Test notification shown."), "{result}");
+        let calls = desktop
+            .wait_calls("the test notification", |calls| {
+                calls.iter().any(|c| has(c, "Pedalwrencher test"))
+            })
+            .await;
+        assert_eq!(calls.len(), 3, "the two reminders and the test: {calls:#?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
         save_screenshot(&client, "notifications.png").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
@@ -1458,6 +1484,19 @@ async fn an_email_channel_that_fails_for_good_warns_once_and_shows_a_banner() {
             |t| t.contains("connection refused"),
         )
         .await?;
+        // "Send test" on email says in words why it cannot send.
+        wait_for(&client, "[data-testid='send-test-email']")
+            .await?
+            .click()
+            .await?;
+        let result = wait_text(
+            &client,
+            "[data-testid='test-result-email']",
+            "the email test's result",
+            |t| !t.trim().is_empty(),
+        )
+        .await?;
+        assert!(result.contains("Connection refused"), "{result}");
         save_screenshot(&client, "failed-channel-panel.png").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
