@@ -1346,6 +1346,19 @@ async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the
         assert_eq!(calls.len(), 2, "nothing else was shown: {calls:#?}");
         eprintln!("Notify calls after start: {}", calls.len());
 
+        // A click on a reminder (dunst's default action on the newest one) opens the app at
+        // that part: its row is highlighted.
+        let clicked = Command::new("dunstctl")
+            .args(["action", "0"])
+            .status()
+            .expect("dunstctl");
+        assert!(clicked.success(), "dunstctl action: {clicked}");
+        wait_for(
+            &client,
+            "[data-testid='component-row'][data-highlight='true']",
+        )
+        .await?;
+
         // The next timer ticks (three of them) and a cycle run by hand show nothing new.
         tokio::time::sleep(Duration::from_millis(3 * TICK_MS + 500)).await;
         wait_for(&client, "[data-testid='open-notifications']")
