@@ -276,7 +276,11 @@ fn a_revoked_strava_token_is_one_episode_until_the_rider_disconnects_or_reconnec
             fake_strava::CLIENT_SECRET,
         )
         .set("PEDALWRENCHER_STRAVA_REFRESH_TOKEN", &token);
-    rig.ok(&["sync"]);
+    // serve syncs when Strava is configured by the environment (a headless server).
+    let out = rig.ok(&["serve", "--cycles", "1", "--interval-seconds", "60"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("strava: +3 rides"), "{log}");
+    assert_eq!(sql::count(&rig.db(), "rides"), 3);
     assert_eq!(rig.status().0, Some(0), "synced: healthy");
 
     {
