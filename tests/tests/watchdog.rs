@@ -721,3 +721,25 @@ fn sigterm_mid_send_past_the_grace_gives_the_claim_back_and_nothing_is_lost() {
     assert!(bodies.values().sum::<usize>() <= 4, "{bodies:?}");
     assert_eq!(sql::count(&rig.db(), "watchdog_episodes"), 0);
 }
+
+#[test]
+fn only_a_rate_limit_pause_past_the_next_window_is_an_episode() {
+    let rig = Rig::new();
+    rig.ok(&["demo"]);
+    let now = now_ms();
+    // A pause to the next 15-minute window is routine.
+    rig.exec(&format!(
+        "UPDATE strava_state SET status = 'rate_limited', client_id = '4242', connected_at = {now},
+             last_success_at = {now}, paused_until = {} WHERE id = 1",
+        now + 10 * 60_000
+    ));
+    assert_eq!(rig.status().0, Some(0));
+    // The daily budget used up: paused for hours.
+    rig.exec(&format!(
+        "UPDATE strava_state SET paused_until = {} WHERE id = 1",
+        now + 9 * HOUR_MS
+    ));
+    assert_one_episode_told_once(&rig, "rate_limited", "");
+    rig.exec("UPDATE strava_state SET status = 'ok', paused_until = NULL WHERE id = 1");
+    assert_cleared(&rig, "rate_limited", "");
+}
