@@ -743,3 +743,47 @@ fn only_a_rate_limit_pause_past_the_next_window_is_an_episode() {
     rig.exec("UPDATE strava_state SET status = 'ok', paused_until = NULL WHERE id = 1");
     assert_cleared(&rig, "rate_limited", "");
 }
+
+#[test]
+fn sigterm_or_sigint_between_cycles_stops_serve_at_once_with_exit_0() {
+    let rig = Rig::new();
+    rig.ok(&["demo"]);
+    for signal in ["-TERM", "-INT"] {
+        let mut child = rig
+            .cmd()
+            .args(["serve", "--interval-seconds", "3600"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The first cycle is done when its heartbeat is recorded (a new holder each run).
+        let pid = format!("pid {} ", child.id());
+        wait_until(Duration::from_secs(30), "the first cycle", || {
+            rig.db()
+                .query_row(
+                    "SELECT COUNT(*) FROM heartbeats WHERE holder LIKE ?1 || '%'",
+                    [&pid],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+                == 1
+        });
+        let ok = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let status = wait_exit(&mut child, Duration::from_secs(30));
+        assert_eq!(status.code(), Some(0), "{signal}");
+        let stopped: Option<i64> = rig
+            .db()
+            .query_row(
+                "SELECT stopped_at FROM heartbeats WHERE name = 'serve'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(stopped.is_some(), "a clean stop is recorded ({signal})");
+    }
+}
