@@ -1513,6 +1513,41 @@ async fn an_email_channel_that_fails_for_good_warns_once_and_shows_a_banner() {
         .await?;
         assert!(result.contains("Connection refused"), "{result}");
         save_screenshot(&client, "failed-channel-panel.png").await?;
+
+        // The SMTP password typed in the panel goes to the secret store, never settings.json.
+        let secret = "e2e-Pa55word-not-in-settings";
+        wait_for(&client, "[data-testid='smtp-password']")
+            .await?
+            .send_keys(secret)
+            .await?;
+        wait_for(&client, "[data-testid='save-notifications']")
+            .await?
+            .click()
+            .await?;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let field = wait_for(&client, "[data-testid='smtp-password']").await?;
+            let placeholder = field.attr("placeholder").await?.unwrap_or_default();
+            if placeholder.contains("stored") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the password was not stored: {placeholder}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let settings = std::fs::read_to_string(data.path().join("settings.json"))
+            .expect("the panel wrote settings.json");
+        assert!(
+            !settings.contains(secret),
+            "settings.json holds the password: {settings}"
+        );
+        let secrets = std::fs::read_to_string(data.path().join("secrets.json")).unwrap_or_default();
+        assert!(
+            secrets.contains(secret),
+            "the password is in the secrets file"
+        );
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
