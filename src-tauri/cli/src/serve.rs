@@ -251,9 +251,18 @@ async fn cycle(
 
     // Heartbeat, watchdog, dead-man's switch.
     let cycle_ok = problems.is_empty();
-    access.with(|s| heartbeat::beat(s, heartbeat::SERVE, holder, interval, cycle_ok))?;
     let config = watchdog_config(dir).unwrap_or_default();
-    let health = access.with(|s| watchdog::check(s, &config, Some(watchdog::AUDIENCE_SERVE)))?;
+    let health = access.with(|s| {
+        watchdog::cycle_finished(
+            s,
+            heartbeat::SERVE,
+            holder,
+            interval,
+            cycle_ok,
+            &config,
+            Some(watchdog::AUDIENCE_SERVE),
+        )
+    })?;
     let healthy = cycle_ok && health.healthy;
     let pinged = ping(dir, healthy).await;
     log(&format!(

@@ -246,6 +246,22 @@ pub fn check(store: &mut Store, config: &Config, audience: Option<&str>) -> Resu
     })
 }
 
+/// The end of a background cycle of loop `name` (the app's scheduler, `serve`): records its
+/// heartbeat, then checks, in that order, so a running loop never reports itself missing.
+/// `cycle_ok` is whether the cycle's own work went through (the heartbeat keeps it).
+pub fn cycle_finished(
+    store: &mut Store,
+    name: &str,
+    holder: &str,
+    interval: Duration,
+    cycle_ok: bool,
+    config: &Config,
+    audience: Option<&str>,
+) -> Result<Health> {
+    heartbeat::beat(store, name, holder, interval, cycle_ok)?;
+    check(store, config, audience)
+}
+
 /// The open episodes, without checking anything again (the app's banner between checks).
 pub fn open_episodes(store: &Store, audience: Option<&str>) -> Result<Vec<Episode>> {
     episodes(store, "cleared_at IS NULL", &[], audience)
