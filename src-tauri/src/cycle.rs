@@ -7,7 +7,6 @@
 //! The Strava pass belongs before the evaluation once the app syncs (the `strava` branch); the
 //! cycle already runs whether or not Strava is connected.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use pedalwrencher_core::delivery::channel::Unusable;
@@ -20,6 +19,7 @@ use pedalwrencher_core::delivery::{Channel, Sender};
 use pedalwrencher_core::secrets::{self, SecretStore};
 use pedalwrencher_core::settings::{self, Settings};
 use pedalwrencher_core::units::Units;
+use pedalwrencher_core::watchdog::{self, heartbeat, Episode, Kind};
 use pedalwrencher_core::Result;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -34,16 +34,16 @@ pub const GARAGE_CHANGED: &str = "garage-changed";
 /// The window updates its failed-channel banner on this event.
 pub const HEALTH_CHANGED: &str = "delivery-health";
 
-/// The cycle's shared state: one cycle at a time, and which failing channels were warned about.
+/// The cycle's shared state: one cycle at a time (the watchdog remembers who was told what).
 pub struct Cycle {
-    running: tokio::sync::Mutex<BTreeSet<Channel>>,
+    running: tokio::sync::Mutex<()>,
     wake: tokio::sync::Notify,
 }
 
 impl Cycle {
     pub fn new() -> Cycle {
         Cycle {
-            running: tokio::sync::Mutex::new(BTreeSet::new()),
+            running: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),
         }
     }
@@ -68,6 +68,9 @@ pub struct Failing {
 pub struct Health {
     pub channels: Vec<ChannelHealth>,
     pub failing: Vec<Failing>,
+    /// The watchdog's other open problems (Strava sync, a stopped loop); failing channels are
+    /// in `failing`.
+    pub problems: Vec<Episode>,
 }
 
 /// What one cycle did.
@@ -108,7 +111,16 @@ pub fn health(state: &AppState) -> Result<Health> {
             }
         })
         .collect();
-    Ok(Health { channels, failing })
+    let problems = state
+        .with_core(|s| watchdog::open_episodes(s, Some(watchdog::AUDIENCE_APP)))?
+        .into_iter()
+        .filter(|e| e.kind != Kind::ChannelFailed)
+        .collect();
+    Ok(Health {
+        channels,
+        failing,
+        problems,
+    })
 }
 
 /// The device settings; a file that cannot be read is logged and defaults are used (native
@@ -182,7 +194,7 @@ fn forwarders(channels: &Channels, units: Units) -> Vec<Box<dyn Sender>> {
 pub async fn run<R: Runtime>(app: &AppHandle<R>) -> Result<CycleSummary> {
     let cycle = app.state::<Cycle>();
     let state = app.state::<AppState>();
-    let mut warned = cycle.running.lock().await;
+    let _single = cycle.running.lock().await;
 
     let settings = load_settings(&state);
     let channels = channels(&state, &settings);
@@ -216,29 +228,41 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>) -> Result<CycleSummary> {
         );
     }
 
+    // The app's loop is alive: recorded before the watchdog looks, so a long-closed app does not
+    // report itself as stopped when it starts again.
+    let period = period(&state);
+    let holder = pedalwrencher_core::store::lease::holder_id();
+    let healthy = summary.failed == 0;
+    state.with_core(|s| heartbeat::beat(s, heartbeat::APP, &holder, period, healthy))?;
+    let checks = watchdog::Config::from_settings(&settings, &config::process_env);
+    let watched = state.with_core(|s| watchdog::check(s, &checks, Some(watchdog::AUDIENCE_APP)))?;
     let health = health(&state)?;
-    let failing: BTreeSet<Channel> = health.failing.iter().map(|f| f.channel).collect();
-    // An episode ends when the channel has no failed delivery left.
-    warned.retain(|c| failing.contains(c));
-    for f in &health.failing {
-        if warned.contains(&f.channel) {
-            continue;
-        }
-        warned.insert(f.channel);
-        // A failing desktop channel cannot warn through itself: the banner says it.
-        if f.channel != Channel::Notification {
-            tracing::warn!("{}", f.message);
-            if let Err(e) = native::show(
-                app,
-                &format!("{} reminders are failing", label(f.channel)),
-                &f.message,
-                None,
-            ) {
-                tracing::warn!("could not show the warning: {e}");
+    // One native warning per episode (the watchdog records that the app was told).
+    for e in &watched.newly_opened {
+        let (title, body) = if e.kind == Kind::ChannelFailed {
+            // A failing desktop channel cannot warn through itself: the banner says it.
+            if e.subject == Channel::Notification.as_str() {
+                continue;
             }
+            match health
+                .failing
+                .iter()
+                .find(|f| f.channel.as_str() == e.subject)
+            {
+                Some(f) => (
+                    format!("{} reminders are failing", label(f.channel)),
+                    f.message.clone(),
+                ),
+                None => (e.title.clone(), format!("{} {}", e.banner, e.what_to_do)),
+            }
+        } else {
+            (e.title.clone(), format!("{} {}", e.banner, e.what_to_do))
+        };
+        tracing::warn!("{body}");
+        if let Err(err) = native::show(app, &title, &body, None) {
+            tracing::warn!("could not show the warning: {err}");
         }
     }
-    drop(warned);
 
     let _ = app.emit(HEALTH_CHANGED, &health);
     let _ = app.emit(GARAGE_CHANGED, ());

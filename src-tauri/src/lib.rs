@@ -106,6 +106,22 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::notifications::retry_failed,
             commands::notifications::check_now,
         ])
-        .run(tauri::generate_context!())?;
+        .build(tauri::generate_context!())?
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Quitting on purpose: the watchdog must not report the app's loop as stopped.
+                let holder = pedalwrencher_core::store::lease::holder_id();
+                let state = app.state::<AppState>();
+                if let Err(e) = state.with_core(|s| {
+                    pedalwrencher_core::watchdog::heartbeat::stopped(
+                        s,
+                        pedalwrencher_core::watchdog::heartbeat::APP,
+                        &holder,
+                    )
+                }) {
+                    tracing::warn!("could not record that the app stopped: {e}");
+                }
+            }
+        });
     Ok(())
 }

@@ -478,9 +478,21 @@ export interface Failing {
   message: string;
 }
 
+/** A watchdog problem (stale Strava sync, reconnect needed, rate limit, a stopped loop). */
+export interface Episode {
+  id: string;
+  kind: string;
+  subject: string;
+  title: string;
+  banner: string;
+  what_to_do: string;
+  opened_at: number;
+}
+
 export interface Health {
   channels: ChannelHealth[];
   failing: Failing[];
+  problems: Episode[];
 }
 
 export interface TestOutcome {
