@@ -26,7 +26,7 @@ use pedalwrencher_core::store::StoreAccess;
 use pedalwrencher_core::store::SystemClock;
 use pedalwrencher_core::strava::api::Config as StravaConfig;
 use pedalwrencher_core::strava::sync::{self as strava_sync, Options as SyncOptions};
-use pedalwrencher_core::strava::{state as strava_state, tokens, StravaError};
+use pedalwrencher_core::strava::{state as strava_state, tokens};
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::watchdog::healthcheck::{self, Pinger};
 use pedalwrencher_core::watchdog::{self, heartbeat};
@@ -202,9 +202,6 @@ async fn cycle(
                         "strava: +{} rides, {} updated, {} deleted",
                         r.changes.rides_added, r.changes.rides_updated, r.changes.rides_deleted
                     ),
-                    Err(Error::Strava(e)) if matches!(*e, StravaError::NotConnected) => {
-                        "strava: not connected".to_owned()
-                    }
                     Err(e) => format!("strava: {e}"),
                 }
             }
