@@ -264,6 +264,19 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>) -> Result<CycleSummary> {
         }
     }
 
+    // The dead-man's switch: an outside monitor alerts when these pings stop (or say /fail).
+    if let Some(url) = watchdog::healthcheck::configured(&settings, &config::process_env) {
+        let healthy = watched.healthy && summary.failed == 0;
+        match watchdog::healthcheck::Pinger::new(&url) {
+            Ok(pinger) => {
+                if let Err(e) = pinger.ping(healthy).await {
+                    tracing::warn!("healthcheck ping failed: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+
     let _ = app.emit(HEALTH_CHANGED, &health);
     let _ = app.emit(GARAGE_CHANGED, ());
     Ok(summary)

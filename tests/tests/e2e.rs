@@ -1297,6 +1297,38 @@ fn due_chain_garage(data: &Path) -> String {
     chain
 }
 
+/// A loopback HTTP server that answers 200 to everything and keeps the request lines (the
+/// healthcheck pings of the dead-man's switch).
+fn ping_counter() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the ping counter");
+    let url = format!("http://{}/ping/app", listener.local_addr().expect("addr"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_ok() {
+                log.lock().unwrap().push(line.trim().to_owned());
+                // Read the headers to the blank line, then answer.
+                let mut header = String::new();
+                while reader
+                    .read_line(&mut header)
+                    .map(|n| n > 2)
+                    .unwrap_or(false)
+                {
+                    header.clear();
+                }
+            }
+            let _ = (&stream)
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, seen)
+}
+
 /// The timer period the app runs its cycle with in these tests.
 const TICK_MS: u64 = 1500;
 
@@ -1305,9 +1337,13 @@ async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the
     let data = tempfile::tempdir().expect("temp data dir");
     due_chain_garage(data.path());
     let desktop = Desktop::start(data.path());
+    let (ping_url, pings) = ping_counter();
     let (_driver, port) = start_driver_with_env(
         data.path(),
-        &[("PEDALWRENCHER_CYCLE_MS", TICK_MS.to_string())],
+        &[
+            ("PEDALWRENCHER_CYCLE_MS", TICK_MS.to_string()),
+            ("PEDALWRENCHER_HEALTHCHECK_URL", ping_url),
+        ],
     );
     let client = connect(port).await;
 
@@ -1389,6 +1425,15 @@ async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the
             "no new notification on later cycles: {after:#?}"
         );
 
+        // Every healthy cycle pinged the healthcheck URL (a GET), never its /fail.
+        let pinged = pings.lock().unwrap().clone();
+        eprintln!("healthcheck pings: {}", pinged.len());
+        assert!(pinged.len() >= 3, "a ping per cycle: {pinged:?}");
+        assert!(
+            pinged.iter().all(|l| l.starts_with("GET /ping/app ")),
+            "healthy pings only: {pinged:?}"
+        );
+
         // The desktop channel's counts in the panel.
         let stats = wait_text(
             &client,
@@ -1441,9 +1486,11 @@ async fn an_email_channel_that_fails_for_good_warns_once_and_shows_a_banner() {
     // Nothing listens on this loopback port: every attempt is "connection refused".
     let closed_port = free_port();
     let desktop = Desktop::start(data.path());
+    let (ping_url, pings) = ping_counter();
     let (_driver, port) = start_driver_with_env(
         data.path(),
         &[
+            ("PEDALWRENCHER_HEALTHCHECK_URL", ping_url),
             ("PEDALWRENCHER_CYCLE_MS", "300".to_owned()),
             ("PEDALWRENCHER_DELIVERY_BACKOFF_MS", "1".to_owned()),
             (
@@ -1486,6 +1533,12 @@ async fn an_email_channel_that_fails_for_good_warns_once_and_shows_a_banner() {
         );
         assert_eq!(calls.len(), 3, "two reminders and one warning: {calls:#?}");
         save_screenshot(&client, "failed-channel.png").await?;
+        // An unhealthy cycle pings the healthcheck's /fail.
+        let pinged = pings.lock().unwrap().clone();
+        assert!(
+            pinged.iter().any(|l| l.starts_with("GET /ping/app/fail ")),
+            "a /fail ping once the channel failed: {pinged:?}"
+        );
 
         // The panel shows the failing channel too.
         wait_for(&client, "[data-testid='banner-open-notifications']")
