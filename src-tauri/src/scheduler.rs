@@ -297,6 +297,8 @@ async fn pass(app: &AppHandle, why: &'static str) -> Result<Outcome, CommandErro
         Err(e) => tracing::warn!(kind = e.kind().as_str(), "Strava sync failed: {e}"),
     }
     let _ = app.emit(GARAGE_CHANGED, ());
+    // New rides may have made parts due: evaluate and deliver now, not at the next tick.
+    app.state::<crate::cycle::Cycle>().wake();
     outcome.map_err(|e| CommandError {
         kind: e.kind(),
         message: e.to_string(),
