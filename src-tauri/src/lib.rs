@@ -1,10 +1,10 @@
 //! The Tauri shell: window, app state and thin commands over `pedalwrencher-core`.
 
 mod commands;
-mod mobile;
-mod scheduler;
 mod cycle;
+mod mobile;
 mod native;
+mod scheduler;
 mod state;
 mod strava;
 

@@ -54,8 +54,10 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, u16) {
 
 /// tauri-driver with extra environment for the app it starts (the app inherits the driver's).
 fn start_driver_with_env(data_dir: &std::path::Path, env: &[(&str, String)]) -> (Driver, u16) {
-    let env: Vec<(&str, std::ffi::OsString)> =
-        env.iter().map(|(k, v)| (*k, std::ffi::OsString::from(v))).collect();
+    let env: Vec<(&str, std::ffi::OsString)> = env
+        .iter()
+        .map(|(k, v)| (*k, std::ffi::OsString::from(v)))
+        .collect();
     start_driver_with(data_dir, &env, Stdio::inherit())
 }
 
@@ -1151,6 +1153,14 @@ async fn strava_out_of_reach_is_shown_as_offline_and_the_garage_stays_usable() {
             .click()
             .await?;
         wait_gone(&client, "dialog[open]").await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = client.close().await;
+    result.expect("offline flow");
+    closed.expect("close the session");
+}
+
 // ---- Native notifications -------------------------------------------------------------------
 
 /// A process the test started, killed however the test ends.
@@ -1395,8 +1405,28 @@ async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the
         )
         .await?;
 
-        // The next timer ticks (three of them) and a cycle run by hand show nothing new.
-        tokio::time::sleep(Duration::from_millis(3 * TICK_MS + 500)).await;
+        // The next timer ticks (three of them, counted by the app's heartbeat) and a cycle run
+        // by hand show nothing new.
+        let cycles = || -> i64 {
+            rusqlite::Connection::open(data.path().join("pedalwrencher.sqlite3"))
+                .and_then(|c| {
+                    c.query_row(
+                        "SELECT COALESCE(MAX(cycles), 0) FROM heartbeats WHERE name = 'app'",
+                        [],
+                        |r| r.get(0),
+                    )
+                })
+                .unwrap_or(0)
+        };
+        let before = cycles();
+        let deadline = Instant::now() + WAIT;
+        while cycles() < before + 3 {
+            assert!(
+                Instant::now() < deadline,
+                "the app's cycle did not tick three times"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         wait_for(&client, "[data-testid='open-notifications']")
             .await?
             .click()
@@ -1468,13 +1498,12 @@ async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the
             })
             .await;
         assert_eq!(calls.len(), 3, "the two reminders and the test: {calls:#?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        settle(&client).await?;
         save_screenshot(&client, "notifications.png").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
     let closed = client.close().await;
-    result.expect("offline flow");
     result.expect("native notification flow");
     closed.expect("close the session");
 }

@@ -32,18 +32,15 @@ fn empty_file_migrates_to_latest_with_every_table() {
     let store = Store::open_dir(dir.path()).unwrap();
     assert_eq!(store.schema_version().unwrap(), store::latest_version());
     let names = sql::tables(store.connection());
-    for t in GARAGE_TABLES
-        .iter()
-        .chain(&[
-            "rule_usage",
-            "meta",
-            "reminders",
-            "outbox",
-            "watchdog_episodes",
-            "watchdog_notices",
-            "heartbeats",
-        ])
-    {
+    for t in GARAGE_TABLES.iter().chain(&[
+        "rule_usage",
+        "meta",
+        "reminders",
+        "outbox",
+        "watchdog_episodes",
+        "watchdog_notices",
+        "heartbeats",
+    ]) {
         assert!(
             names.iter().any(|n| n == t),
             "table {t} missing after migration: {names:?}"

@@ -1,5 +1,5 @@
 //! Commands grouped by domain; each is one line over the core.
 
 pub mod garage;
-pub mod strava;
 pub mod notifications;
+pub mod strava;
