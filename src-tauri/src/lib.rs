@@ -5,6 +5,7 @@ mod cycle;
 mod mobile;
 mod native;
 mod scheduler;
+mod settings_file;
 mod state;
 mod strava;
 

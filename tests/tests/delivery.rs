@@ -967,3 +967,47 @@ fn a_snooze_by_further_use_quiets_a_rule_until_that_much_more_riding() {
         .count();
     assert_eq!(chain_texts, 1);
 }
+
+/// The acceptance's shape: a long-running drainer (`serve`, as the app's cycle is) and another
+/// process draining the same garage at the same time; every reminder goes out exactly once.
+#[test]
+fn serve_and_another_process_draining_at_once_send_each_of_1000_reminders_exactly_once() {
+    const N: usize = 1000;
+    let fake = FakeTwilio::start();
+    let mut rig = Rig::new();
+    rig.sms(&fake);
+    rig.write_settings(serde_json::json!({ "notify_native": false }));
+    garage_with_due_rules(rig.dir.path(), N);
+    let serve = rig
+        .cmd()
+        .args(["serve", "--cycles", "1", "--interval-seconds", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let notify = rig
+        .cmd()
+        .args(["--json", "notify"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start notify");
+    for out in [
+        serve.wait_with_output().expect("serve finishes"),
+        notify.wait_with_output().expect("notify finishes"),
+    ] {
+        rig.record(&out);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let st = fake.state();
+    assert_eq!(st.messages.len(), N, "every reminder texted exactly once");
+    assert!(st.bodies().values().all(|&n| n == 1));
+    drop(st);
+    let rows = rig.outbox("sms");
+    assert_eq!(rows.len(), N);
+    assert!(rows.iter().all(|(s, _)| s == "sent"));
+}

@@ -7,9 +7,9 @@ use pedalwrencher_core::strava::disconnect::{self, Disconnected};
 use pedalwrencher_core::{BikeId, RideId};
 use serde::Deserialize;
 use tauri::{AppHandle, Manager, State};
-use tauri_plugin_store::StoreExt;
 
 use crate::scheduler::{self, Scheduler, SyncNow};
+use crate::settings_file;
 use crate::state::{with_secrets, AppState, CommandError};
 use crate::strava::{self, Connector, Started, StravaStatus};
 
@@ -92,35 +92,21 @@ pub fn settings_get(state: State<'_, AppState>) -> Result<Settings, CommandError
     Ok(settings::load(state.data_dir())?)
 }
 
-/// Checks and saves the settings in `<data dir>/settings.json` (an absolute path, so
-/// PEDALWRENCHER_DATA_DIR applies) with tauri-plugin-store, keeping keys it does not know.
+#[derive(Debug, Deserialize)]
+pub struct SyncInterval {
+    sync_interval_minutes: u32,
+}
+
+/// Changes how often Strava is synced (and nothing else in the settings).
 #[tauri::command(async)]
 pub fn settings_set(
     app: AppHandle,
     state: State<'_, AppState>,
-    input: Settings,
+    input: SyncInterval,
 ) -> Result<Settings, CommandError> {
-    let settings = input.validated()?;
-    let path = settings::path(state.data_dir());
-    let failed = |e: tauri_plugin_store::Error| {
-        CommandError::app(format!(
-            "could not save the settings in {}: {e}",
-            path.display()
-        ))
-    };
-    let store = app.store(&path).map_err(failed)?;
-    // Another program (an editor, a newer window) may have changed the file since it was read.
-    if path.exists() {
-        store.reload().map_err(failed)?;
-    }
-    if let serde_json::Value::Object(values) = serde_json::to_value(&settings)
-        .map_err(|e| CommandError::app(format!("could not encode the settings: {e}")))?
-    {
-        for (key, value) in values {
-            store.set(key, value);
-        }
-    }
-    store.save().map_err(failed)?;
+    let settings = settings_file::update(&app, state.data_dir(), |s| {
+        s.sync_interval_minutes = input.sync_interval_minutes;
+    })?;
     tracing::info!(
         sync_interval_minutes = settings.sync_interval_minutes,
         "settings saved"

@@ -411,7 +411,9 @@ export const assignRide = (input: AssignRideInput): Promise<Ride> => call<Ride>(
 
 export const settingsGet = (): Promise<Settings> => call<Settings>('settings_get');
 
-export const settingsSet = (input: Settings): Promise<Settings> => call<Settings>('settings_set', { input });
+/** Changes the Strava sync interval (and nothing else in the settings). */
+export const settingsSet = (input: { sync_interval_minutes: number }): Promise<Settings> =>
+  call<Settings>('settings_set', { input });
 
 /**
  * Calls `onChange` when the back end says the garage may have changed (a Strava sync ended) or
