@@ -9,11 +9,11 @@
 
 use std::time::Duration;
 
-use pedalwrencher_core::delivery::channel::Unusable;
 use pedalwrencher_core::delivery::config::{self, Channels};
 use pedalwrencher_core::delivery::email::EmailSender;
 use pedalwrencher_core::delivery::outbox::{self, ChannelHealth, DrainOptions};
 use pedalwrencher_core::delivery::reminders;
+use pedalwrencher_core::delivery::sender::Unusable;
 use pedalwrencher_core::delivery::sms::SmsSender;
 use pedalwrencher_core::delivery::{Channel, Sender};
 use pedalwrencher_core::secrets::{self, SecretStore};

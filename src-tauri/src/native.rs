@@ -2,7 +2,7 @@
 //! plugged into the core's outbox through its [`Sender`] seam. A click on a reminder brings the
 //! window forward at that part.
 
-use pedalwrencher_core::delivery::channel::{Outgoing, SendFuture};
+use pedalwrencher_core::delivery::sender::{Outgoing, SendFuture};
 use pedalwrencher_core::delivery::{message, Channel, SendError, Sender};
 use pedalwrencher_core::units::Units;
 use serde::Serialize;

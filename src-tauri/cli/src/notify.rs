@@ -7,11 +7,11 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use pedalwrencher_core::delivery::channel::Unusable;
 use pedalwrencher_core::delivery::config::{self, Channels};
 use pedalwrencher_core::delivery::email::EmailSender;
 use pedalwrencher_core::delivery::outbox::{self, DrainOptions, DrainReport, Failure};
 use pedalwrencher_core::delivery::reminders::{self, Reminder};
+use pedalwrencher_core::delivery::sender::Unusable;
 use pedalwrencher_core::delivery::sms::SmsSender;
 use pedalwrencher_core::delivery::{message, Channel, SendError, Sender};
 use pedalwrencher_core::secrets::{self, SecretStore};

@@ -16,6 +16,7 @@ pub mod email;
 pub mod message;
 pub mod outbox;
 pub mod reminders;
+pub mod sender;
 pub mod sms;
 
 use serde::{Deserialize, Serialize};
@@ -23,7 +24,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 
 pub use crate::error::SendError;
-pub use channel::{Channel, Sender, Unusable};
+pub use channel::Channel;
+pub use sender::{Sender, Unusable};
 
 /// A delivery's state in the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

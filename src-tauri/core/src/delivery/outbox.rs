@@ -22,8 +22,9 @@ use std::time::Duration;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use crate::delivery::channel::{Channel, Outgoing, Sender};
+use crate::delivery::channel::Channel;
 use crate::delivery::reminders::{self, Reminder, LAST_DIGEST_KEY};
+use crate::delivery::sender::{Outgoing, Sender};
 use crate::delivery::DeliveryState;
 use crate::error::{Result, SendError};
 use crate::faults;

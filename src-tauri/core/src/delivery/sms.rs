@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::delivery::channel::{Channel, Outgoing, SendFuture, Sender};
+use crate::delivery::channel::Channel;
 use crate::delivery::config::Secret;
 use crate::delivery::message;
+use crate::delivery::sender::{Outgoing, SendFuture, Sender};
 use crate::error::SendError;
 use crate::units::Units;
 use crate::validate;
