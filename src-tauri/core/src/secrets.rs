@@ -15,6 +15,26 @@ use crate::paths::APP_IDENTIFIER;
 
 pub const FILE: &str = "secrets.json";
 
+/// A password or token: shown as `•••` by `Debug`, so it cannot slip into a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(•••)")
+    }
+}
+
 /// The SMTP login's password (settings hold the server and the user).
 pub const SMTP_PASSWORD: &str = "smtp_password";
 /// The Twilio auth token (settings hold the Account SID).

@@ -21,6 +21,7 @@ use crate::delivery::email::EmailConfig;
 use crate::delivery::reminders::FanOut;
 use crate::delivery::sms::{self, SmsConfig};
 use crate::error::SendError;
+pub use crate::secrets::Secret;
 use crate::secrets::{self, SecretStore};
 use crate::settings::{Settings, SmtpSecurity};
 
@@ -35,26 +36,6 @@ pub const SMS_TO_ENV: &str = "PEDALWRENCHER_SMS_TO";
 
 /// How long one send may take before it counts as failed (well inside an outbox claim).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A password or token: shown as `•••` by `Debug`, so it cannot slip into a log line.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(•••)")
-    }
-}
 
 /// This device's channels: which are on, and each forwarding channel's configuration (or why it
 /// cannot be used, which every delivery on it then reports).
@@ -133,7 +114,7 @@ fn secret(secrets: Option<&dyn SecretStore>, key: &str) -> Result<Option<Secret>
         None => Ok(None),
         Some(s) => s
             .get(key)
-            .map(|v| v.filter(|v| !v.is_empty()).map(Secret))
+            .map(|v| v.filter(|v| !v.is_empty()).map(Secret::new))
             .map_err(|e| SendError::NotConfigured(format!("the keyring could not be read: {e}"))),
     }
 }
@@ -233,7 +214,7 @@ pub fn parse_smtp_url(text: &str) -> Result<SmtpUrl, SendError> {
         "" => None,
         u => Some(decode(u)?),
     };
-    let password = url.password().map(decode).transpose()?.map(Secret);
+    let password = url.password().map(decode).transpose()?.map(Secret::new);
     let port = url.port().unwrap_or(security.default_port());
     Ok((host, port, security, user, password))
 }
@@ -269,7 +250,7 @@ fn sms(
         .or_else(|| text(&settings.twilio_account_sid))
         .ok_or_else(|| missing("the Twilio Account SID", TWILIO_ACCOUNT_SID_ENV))?;
     let auth_token = match env(TWILIO_AUTH_TOKEN_ENV) {
-        Some(t) => Secret(t),
+        Some(t) => Secret::new(t),
         None => secret(secrets, secrets::TWILIO_AUTH_TOKEN)?
             .ok_or_else(|| missing("the Twilio auth token", TWILIO_AUTH_TOKEN_ENV))?,
     };

@@ -16,10 +16,10 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::delivery::channel::Channel;
-use crate::delivery::config::Secret;
 use crate::delivery::message::{self, html_escape};
 use crate::delivery::sender::{Outgoing, SendFuture, Sender};
 use crate::error::SendError;
+use crate::secrets::Secret;
 use crate::settings::SmtpSecurity;
 use crate::units::Units;
 

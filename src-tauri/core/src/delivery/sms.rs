@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::delivery::channel::Channel;
-use crate::delivery::config::Secret;
 use crate::delivery::message;
 use crate::delivery::sender::{Outgoing, SendFuture, Sender};
 use crate::error::SendError;
+use crate::secrets::Secret;
 use crate::units::Units;
 use crate::validate;
 
