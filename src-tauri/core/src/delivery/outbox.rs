@@ -588,7 +588,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::delivery::channel::SendFuture;
+    use crate::delivery::sender::SendFuture;
     use crate::delivery::reminders::{evaluate, FanOut};
     use crate::garage::bikes::{self, NewBike};
     use crate::garage::components::NewComponent;
