@@ -588,8 +588,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::delivery::sender::SendFuture;
     use crate::delivery::reminders::{evaluate, FanOut};
+    use crate::delivery::sender::SendFuture;
     use crate::garage::bikes::{self, NewBike};
     use crate::garage::components::NewComponent;
     use crate::garage::rides::{self, NewRide};
