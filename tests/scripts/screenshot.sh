@@ -6,6 +6,8 @@ out=${1:?usage: screenshot.sh OUT.png}
 data=$(mktemp -d)
 trap 'kill "$app" 2>/dev/null || true; rm -rf "$data"' EXIT
 target/debug/pedalwrencher-cli --data-dir "$data" demo >/dev/null
+# The README picture shows the garage, not the desktop notifications its reminders raise.
+echo '{"notify_native": false}' > "$data/settings.json"
 PEDALWRENCHER_DATA_DIR="$data" target/debug/pedalwrencher &
 app=$!
 # Wait (bounded) for the window to be mapped before taking the picture.
