@@ -418,6 +418,24 @@ async fn fresh_app_loads_the_demo_and_shows_a_due_component_on_the_dashboard() {
             .await?;
         assert_eq!(cards.len(), 3, "the demo has three bikes");
 
+        // The stylesheet applied (a broken CSS bundle renders every element unstyled while the
+        // DOM, and so every other assertion here, stays the same).
+        let styled = client
+            .execute(
+                "const h = document.querySelector('header'); \
+                 const c = document.querySelector('[data-testid=\"bike-card\"]'); \
+                 return [getComputedStyle(h).display, getComputedStyle(c).borderTopLeftRadius];",
+                vec![],
+            )
+            .await?;
+        assert_eq!(
+            styled[0], "flex",
+            "the header is laid out by the stylesheet: {styled}"
+        );
+        assert_ne!(
+            styled[1], "0px",
+            "bike cards have their rounded corners: {styled}"
+        );
         save_screenshot(&client, "e2e-dashboard.png").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
