@@ -1655,3 +1655,163 @@ async fn an_email_channel_that_fails_for_good_warns_once_and_shows_a_banner() {
     result.expect("failed channel flow");
     closed.expect("close the session");
 }
+
+/// The app (its delivery cycle) and `serve` draining the same garage at the same time: 1,000 due
+/// reminders, each texted exactly once (counted at the fake Twilio). The fake answers slowly, and
+/// `serve` starts only once the app has begun sending, so the two really drain at once.
+#[tokio::test(flavor = "current_thread")]
+async fn the_app_and_serve_draining_one_garage_at_once_send_each_of_1000_reminders_exactly_once() {
+    use pedalwrencher_core::garage::bikes::{self, NewBike};
+    use pedalwrencher_core::garage::components::NewComponent;
+    use pedalwrencher_core::garage::rides::{self, NewRide};
+    use pedalwrencher_core::garage::rules::{self, NewRule};
+    use pedalwrencher_core::garage::workshop;
+    use pedalwrencher_core::{Metric, Store, Timestamp};
+    use pedalwrencher_tests::fake_twilio::{self, FakeTwilio};
+
+    const N: usize = 1000;
+    let data = tempfile::tempdir().expect("temp data dir");
+    {
+        let mut store = Store::open_dir(data.path()).unwrap();
+        let now = store.now();
+        store
+            .atomically(|s| {
+                let bike = bikes::add(
+                    s,
+                    NewBike {
+                        name: "Workhorse".into(),
+                        ..Default::default()
+                    },
+                )?
+                .id;
+                for i in 0..N {
+                    let c = workshop::add_component(
+                        s,
+                        NewComponent {
+                            kind: "chain".into(),
+                            name: Some(format!("Chain {i:04}")),
+                            bike_id: Some(bike.clone()),
+                            installed_at: Some(Timestamp(now.millis() - 30 * 86_400_000).into()),
+                            without_rules: true,
+                            ..NewComponent::default()
+                        },
+                    )?;
+                    rules::add(
+                        s,
+                        &c.id,
+                        NewRule {
+                            task: "Replace".into(),
+                            metric: Metric::DistanceM,
+                            interval: 100_000.0,
+                            warn_fraction: None,
+                            repeat: false,
+                            filter: Default::default(),
+                        },
+                    )?;
+                }
+                rides::add(
+                    s,
+                    NewRide {
+                        source: Default::default(),
+                        external_id: None,
+                        bike_id: Some(bike),
+                        start_at: Timestamp(now.millis() - 86_400_000).into(),
+                        distance_m: 150_000.0,
+                        moving_time_s: 18_000.0,
+                        elapsed_time_s: None,
+                        elevation_m: 0.0,
+                        energy_kj: None,
+                        sport_type: "Ride".into(),
+                        indoor: false,
+                        commute: false,
+                        name: String::new(),
+                    },
+                )?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    // Texts only: a thousand desktop notifications would prove nothing more.
+    std::fs::write(
+        data.path().join("settings.json"),
+        r#"{"notify_native": false, "notify_sms": true}"#,
+    )
+    .unwrap();
+    let fake = FakeTwilio::start();
+    for _ in 0..N {
+        fake.state()
+            .faults
+            .push_back(fake_twilio::Fault::Slow(Duration::from_millis(4)));
+    }
+    let env = [
+        ("PEDALWRENCHER_DATA_DIR", data.path().display().to_string()),
+        ("PEDALWRENCHER_SECRETS", "file".to_owned()),
+        ("PEDALWRENCHER_TWILIO_URL", fake.url()),
+        (
+            "PEDALWRENCHER_TWILIO_ACCOUNT_SID",
+            fake_twilio::ACCOUNT_SID.to_owned(),
+        ),
+        (
+            "PEDALWRENCHER_TWILIO_AUTH_TOKEN",
+            fake_twilio::AUTH_TOKEN.to_owned(),
+        ),
+        ("PEDALWRENCHER_SMS_FROM", fake_twilio::FROM.to_owned()),
+        ("PEDALWRENCHER_SMS_TO", "+447700900123".to_owned()),
+        ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
+    ];
+    let mut app = Killed(
+        Command::new(app_binary())
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the app"),
+    );
+    // Wait (bounded) until the app has begun sending, then start serve beside it.
+    let deadline = Instant::now() + WAIT;
+    while fake.state().messages.is_empty() {
+        assert!(Instant::now() < deadline, "the app sent nothing");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let serve = Command::new(pedalwrencher_tests::cli_path())
+        .args(["serve", "--cycles", "1", "--interval-seconds", "1"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("run serve");
+    assert!(
+        serve.status.success(),
+        "{}",
+        String::from_utf8_lossy(&serve.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while fake.state().messages.len() < N {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {N} texts arrived",
+            fake.state().messages.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = app.0.kill();
+    let _ = app.0.wait();
+    let st = fake.state();
+    assert_eq!(st.messages.len(), N, "every reminder texted exactly once");
+    // Both drained: serve's cycle line says how many it sent ("sent 522, …"), the app the rest.
+    let log = String::from_utf8_lossy(&serve.stderr).to_string();
+    let by_serve: usize = log
+        .split("sent ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("serve's log has no count: {log}"));
+    assert!(
+        by_serve > 0 && by_serve < N,
+        "serve sent {by_serve} of {N}: not both drained"
+    );
+    assert!(st.bodies().values().all(|&n| n == 1), "no body twice");
+    eprintln!(
+        "app + serve: {} texts for {N} reminders; serve's log:\n{}",
+        st.messages.len(),
+        String::from_utf8_lossy(&serve.stderr)
+    );
+}
