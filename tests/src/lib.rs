@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 pub mod fake_strava;
 pub mod fake_twilio;
 pub mod fixtures;
+pub mod garages;
 pub mod smtp_server;
 pub mod sql;
 

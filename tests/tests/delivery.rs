@@ -7,18 +7,11 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use pedalwrencher_core::faults;
-use pedalwrencher_core::garage::bikes::{self, NewBike};
-use pedalwrencher_core::garage::components::NewComponent;
-use pedalwrencher_core::garage::rides::{self, NewRide};
-use pedalwrencher_core::garage::rules::{self, NewRule};
-use pedalwrencher_core::garage::workshop;
 use pedalwrencher_core::store::DB_FILE;
-use pedalwrencher_core::{Metric, Store, Timestamp};
 use pedalwrencher_tests::fake_twilio::{self, FakeTwilio, Fault};
 use pedalwrencher_tests::smtp_server::{self, Options, Security, SmtpServer, TestCa};
 use pedalwrencher_tests::{cli_path, sql};
@@ -754,65 +747,6 @@ fn crashes_at_each_delivery_point_lose_nothing_and_duplicate_only_after_sending(
     eprintln!("crash points over {RUNS} runs each:\n{}", lines.join("\n"));
 }
 
-/// A garage of `n` chains on one bike, each with its own one-off rule, all due: `n` reminders.
-fn garage_with_due_rules(dir: &Path, n: usize) {
-    let mut store = Store::open_dir(dir).unwrap();
-    let now = store.now();
-    store
-        .atomically(|s| {
-            let bike = bikes::add(
-                s,
-                NewBike {
-                    name: "Workhorse".into(),
-                    kind: None,
-                    strava_gear_id: None,
-                    notes: String::new(),
-                },
-            )?
-            .id;
-            for i in 0..n {
-                let c = workshop::add_component(
-                    s,
-                    NewComponent {
-                        kind: "chain".into(),
-                        name: Some(format!("Chain {i:04}")),
-                        bike_id: Some(bike.clone()),
-                        installed_at: Some(Timestamp(now.millis() - 30 * 86_400_000).into()),
-                        without_rules: true,
-                        ..NewComponent::default()
-                    },
-                )?;
-                rules::add(
-                    s,
-                    &c.id,
-                    NewRule {
-                        task: "Replace".into(),
-                        metric: Metric::DistanceM,
-                        interval: 100_000.0,
-                        warn_fraction: None,
-                        repeat: false,
-                        filter: Default::default(),
-                    },
-                )?;
-            }
-            rides::add(
-                s,
-                NewRide {
-                    bike_id: Some(bike),
-                    start_at: Timestamp(now.millis() - 86_400_000).into(),
-                    distance_m: 150_000.0,
-                    moving_time_s: 18_000.0,
-                    ..serde_json::from_str(
-                        r#"{"start_at": 0, "distance_m": 0, "moving_time_s": 0}"#,
-                    )
-                    .unwrap()
-                },
-            )?;
-            Ok(())
-        })
-        .unwrap();
-}
-
 #[test]
 fn two_processes_draining_one_database_send_each_of_1000_reminders_exactly_once() {
     const N: usize = 1000;
@@ -820,7 +754,7 @@ fn two_processes_draining_one_database_send_each_of_1000_reminders_exactly_once(
     let mut rig = Rig::new();
     rig.sms(&fake);
     rig.write_settings(serde_json::json!({ "notify_native": false }));
-    garage_with_due_rules(rig.dir.path(), N);
+    pedalwrencher_tests::garages::with_due_rules(rig.dir.path(), N);
     let started = Instant::now();
     let children: Vec<_> = (0..2)
         .map(|_| {
@@ -977,7 +911,7 @@ fn serve_and_another_process_draining_at_once_send_each_of_1000_reminders_exactl
     let mut rig = Rig::new();
     rig.sms(&fake);
     rig.write_settings(serde_json::json!({ "notify_native": false }));
-    garage_with_due_rules(rig.dir.path(), N);
+    pedalwrencher_tests::garages::with_due_rules(rig.dir.path(), N);
     let serve = rig
         .cmd()
         .args(["serve", "--cycles", "1", "--interval-seconds", "1"])

@@ -1661,76 +1661,11 @@ async fn an_email_channel_that_fails_for_good_warns_once_and_shows_a_banner() {
 /// `serve` starts only once the app has begun sending, so the two really drain at once.
 #[tokio::test(flavor = "current_thread")]
 async fn the_app_and_serve_draining_one_garage_at_once_send_each_of_1000_reminders_exactly_once() {
-    use pedalwrencher_core::garage::bikes::{self, NewBike};
-    use pedalwrencher_core::garage::components::NewComponent;
-    use pedalwrencher_core::garage::rides::{self, NewRide};
-    use pedalwrencher_core::garage::rules::{self, NewRule};
-    use pedalwrencher_core::garage::workshop;
-    use pedalwrencher_core::{Metric, Store, Timestamp};
     use pedalwrencher_tests::fake_twilio::{self, FakeTwilio};
 
     const N: usize = 1000;
     let data = tempfile::tempdir().expect("temp data dir");
-    {
-        let mut store = Store::open_dir(data.path()).unwrap();
-        let now = store.now();
-        store
-            .atomically(|s| {
-                let bike = bikes::add(
-                    s,
-                    NewBike {
-                        name: "Workhorse".into(),
-                        ..Default::default()
-                    },
-                )?
-                .id;
-                for i in 0..N {
-                    let c = workshop::add_component(
-                        s,
-                        NewComponent {
-                            kind: "chain".into(),
-                            name: Some(format!("Chain {i:04}")),
-                            bike_id: Some(bike.clone()),
-                            installed_at: Some(Timestamp(now.millis() - 30 * 86_400_000).into()),
-                            without_rules: true,
-                            ..NewComponent::default()
-                        },
-                    )?;
-                    rules::add(
-                        s,
-                        &c.id,
-                        NewRule {
-                            task: "Replace".into(),
-                            metric: Metric::DistanceM,
-                            interval: 100_000.0,
-                            warn_fraction: None,
-                            repeat: false,
-                            filter: Default::default(),
-                        },
-                    )?;
-                }
-                rides::add(
-                    s,
-                    NewRide {
-                        source: Default::default(),
-                        external_id: None,
-                        bike_id: Some(bike),
-                        start_at: Timestamp(now.millis() - 86_400_000).into(),
-                        distance_m: 150_000.0,
-                        moving_time_s: 18_000.0,
-                        elapsed_time_s: None,
-                        elevation_m: 0.0,
-                        energy_kj: None,
-                        sport_type: "Ride".into(),
-                        indoor: false,
-                        commute: false,
-                        name: String::new(),
-                    },
-                )?;
-                Ok(())
-            })
-            .unwrap();
-    }
+    pedalwrencher_tests::garages::with_due_rules(data.path(), N);
     // Texts only: a thousand desktop notifications would prove nothing more.
     std::fs::write(
         data.path().join("settings.json"),

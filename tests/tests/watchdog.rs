@@ -7,20 +7,14 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pedalwrencher_core::faults;
-use pedalwrencher_core::garage::bikes::{self, NewBike};
-use pedalwrencher_core::garage::components::NewComponent;
-use pedalwrencher_core::garage::rides::{self, NewRide};
-use pedalwrencher_core::garage::rules::{self, NewRule};
-use pedalwrencher_core::garage::workshop;
 use pedalwrencher_core::store::DB_FILE;
-use pedalwrencher_core::{Metric, Store, Timestamp};
+use pedalwrencher_core::Timestamp;
 use pedalwrencher_tests::fake_strava::{self, FakeActivity, FakeState, FakeStrava};
 use pedalwrencher_tests::fake_twilio::{self, FakeTwilio, Fault};
 use pedalwrencher_tests::{cli_path, sql};
@@ -307,65 +301,6 @@ fn a_revoked_strava_token_is_one_episode_until_the_rider_disconnects_or_reconnec
     assert_cleared(&rig, "reconnect_needed", "");
 }
 
-/// A garage with `n` rules due now, on one bike.
-fn garage_with_due_rules(dir: &Path, n: usize) {
-    let mut store = Store::open_dir(dir).unwrap();
-    let now = store.now();
-    store
-        .atomically(|s| {
-            let bike = bikes::add(
-                s,
-                NewBike {
-                    name: "Workhorse".into(),
-                    kind: None,
-                    strava_gear_id: None,
-                    notes: String::new(),
-                },
-            )?
-            .id;
-            for i in 0..n {
-                let c = workshop::add_component(
-                    s,
-                    NewComponent {
-                        kind: "chain".into(),
-                        name: Some(format!("Chain {i:04}")),
-                        bike_id: Some(bike.clone()),
-                        installed_at: Some(Timestamp(now.millis() - 30 * 86_400_000).into()),
-                        without_rules: true,
-                        ..NewComponent::default()
-                    },
-                )?;
-                rules::add(
-                    s,
-                    &c.id,
-                    NewRule {
-                        task: "Replace".into(),
-                        metric: Metric::DistanceM,
-                        interval: 100_000.0,
-                        warn_fraction: None,
-                        repeat: false,
-                        filter: Default::default(),
-                    },
-                )?;
-            }
-            rides::add(
-                s,
-                NewRide {
-                    bike_id: Some(bike),
-                    start_at: Timestamp(now.millis() - 86_400_000).into(),
-                    distance_m: 150_000.0,
-                    moving_time_s: 18_000.0,
-                    ..serde_json::from_str(
-                        r#"{"start_at": 0, "distance_m": 0, "moving_time_s": 0}"#,
-                    )
-                    .unwrap()
-                },
-            )?;
-            Ok(())
-        })
-        .unwrap();
-}
-
 fn outbox_states(rig: &Rig) -> Vec<(String, i64, Option<String>)> {
     let conn = rig.db();
     let mut stmt = conn
@@ -384,7 +319,7 @@ fn a_channel_failing_until_failed_is_one_episode_and_clears_once_retried() {
     let fake = FakeTwilio::start();
     let mut rig = Rig::new();
     rig.sms(&fake);
-    garage_with_due_rules(rig.dir.path(), 1);
+    pedalwrencher_tests::garages::with_due_rules(rig.dir.path(), 1);
     // Twilio answers 503 to each attempt: eight attempts (the limit), then `failed`.
     for attempt in 1..=8 {
         // The retry is due after a backoff of 1 ms doubling per attempt.
@@ -664,7 +599,7 @@ fn sigterm_mid_send_finishes_the_delivery_in_hand_exits_0_and_notify_sends_the_r
     let fake = FakeTwilio::start();
     let mut rig = Rig::new();
     rig.sms(&fake);
-    garage_with_due_rules(rig.dir.path(), 3);
+    pedalwrencher_tests::garages::with_due_rules(rig.dir.path(), 3);
     let (status, log) = serve_stopped_mid_send(&rig, &fake, Duration::from_millis(1500), "30");
     assert_eq!(status.code(), Some(0), "{log}");
     assert!(
@@ -697,7 +632,7 @@ fn sigterm_mid_send_past_the_grace_gives_the_claim_back_and_nothing_is_lost() {
     let fake = FakeTwilio::start();
     let mut rig = Rig::new();
     rig.sms(&fake);
-    garage_with_due_rules(rig.dir.path(), 3);
+    pedalwrencher_tests::garages::with_due_rules(rig.dir.path(), 3);
     let (status, log) = serve_stopped_mid_send(&rig, &fake, Duration::from_secs(3), "0");
     assert_eq!(status.code(), Some(0), "{log}");
     assert!(log.contains("gave back 1 delivery"), "{log}");
