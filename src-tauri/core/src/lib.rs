@@ -23,6 +23,7 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod strava;
+pub mod sync;
 pub mod time;
 pub mod units;
 pub mod validate;
