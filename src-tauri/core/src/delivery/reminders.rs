@@ -106,10 +106,22 @@ pub struct FanOut {
     pub email_digest_hour: Option<u8>,
 }
 
+/// The channels this device delivers to: native notifications always; email and SMS only on the
+/// device the rider chose to forward them (a synced setting), so two synced devices never both
+/// send the same email.
+fn forwarded_here(store: &Store, fan: &FanOut) -> Result<FanOut> {
+    let mut fan = fan.clone();
+    if !crate::sync::settings::this_device_forwards(store)? {
+        fan.channels.retain(|c| *c == Channel::Notification);
+    }
+    Ok(fan)
+}
+
 /// Evaluates every rule now and writes the reminders that are due, with their deliveries, in one
 /// transaction. Returns the new reminders (none when nothing changed since the last call).
 pub fn evaluate(store: &mut Store, fan: &FanOut) -> Result<Vec<Reminder>> {
     store.atomically(|store| {
+        let fan = &forwarded_here(store, fan)?;
         let now = store.now();
         let statuses = wear::statuses(store)?;
         let mut new = Vec::new();

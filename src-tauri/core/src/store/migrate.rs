@@ -9,6 +9,8 @@ use rusqlite_migration::{HookError, Migrations, M};
 use crate::error::{Error, Result};
 use crate::faults;
 
+use super::capture;
+
 /// Every schema version, oldest first. Never edit a shipped migration: add a new one.
 pub const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0001_garage.sql"),
@@ -17,7 +19,12 @@ pub const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0004_strava.sql"),
     include_str!("migrations/0005_delivery.sql"),
     include_str!("migrations/0006_watchdog.sql"),
+    include_str!("migrations/0007_sync.sql"),
 ];
+
+/// The first version with device sync (`0007_sync.sql`): from it on, every upgrade rebuilds the
+/// capture triggers from the tables' columns.
+const SYNC_VERSION: usize = 7;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(
@@ -27,6 +34,14 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             .map(|(index, sql)| {
                 M::up_with_hook(sql, move |tx: &rusqlite::Transaction<'_>| {
                     not_applied_yet(tx, index)?;
+                    if index + 1 >= SYNC_VERSION {
+                        capture::install_triggers(tx)
+                            .map_err(|e| HookError::Hook(e.to_string()))?;
+                    }
+                    if index + 1 == SYNC_VERSION {
+                        capture::capture_existing_rows(tx)
+                            .map_err(|e| HookError::Hook(e.to_string()))?;
+                    }
                     faults::point("migration.step_applied");
                     Ok(())
                 })

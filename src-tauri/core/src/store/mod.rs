@@ -1,7 +1,10 @@
 //! The SQLite file: opening it safely, keeping its schema current, write transactions and the
 //! clock every write asks for "now".
 
+pub mod capture;
 mod clock;
+pub mod device;
+pub mod hlc;
 pub mod lease;
 mod migrate;
 
@@ -26,6 +29,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     path: Option<PathBuf>,
     clock: Arc<dyn Clock>,
+    /// This device's sync identity (`device-id` beside the file; a fresh one in memory).
+    device_id: String,
 }
 
 impl Store {
@@ -50,7 +55,7 @@ impl Store {
             Error::Storage(source) => open_error(source),
             other => other,
         })?;
-        Ok(Self::from_conn(conn, Some(path.to_owned())))
+        Self::from_conn(conn, Some(path.to_owned()))
     }
 
     /// A private in-memory database, for tests and benchmarks.
@@ -58,7 +63,7 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         configure(&mut conn)?;
         migrate::to_latest(&mut conn)?;
-        Ok(Self::from_conn(conn, None))
+        Self::from_conn(conn, None)
     }
 
     /// Opens without migrating to latest: lets tests build databases of older schema versions.
@@ -66,15 +71,31 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&mut conn)?;
         migrate::to_version(&mut conn, version)?;
-        Ok(Self::from_conn(conn, Some(path.to_owned())))
+        Self::from_conn(conn, Some(path.to_owned()))
     }
 
-    fn from_conn(conn: Connection, path: Option<PathBuf>) -> Self {
-        Self {
+    fn from_conn(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+        let device_id = match path.as_deref().and_then(Path::parent) {
+            Some(dir) => device::load_or_create(dir)?,
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        Ok(Self {
             conn,
             path,
             clock: Arc::new(SystemClock),
-        }
+            device_id,
+        })
+    }
+
+    /// This device's sync identity.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// Stamps the fields captured since the last stamp (see [`capture`]). Every commit does this;
+    /// sync also does it first, for edits made by tools that bypass the store.
+    pub(crate) fn stamp_pending(&self) -> Result<()> {
+        capture::stamp_pending(&self.conn, &self.device_id, self.now().millis())
     }
 
     /// Uses `clock` for every "now" from here on (tests, simulations).
@@ -107,9 +128,15 @@ impl Store {
     /// [`Store::atomically`] it nests as a savepoint. Dropped without `commit`, it rolls back.
     pub(crate) fn write(&mut self) -> Result<Write<'_>> {
         if self.conn.is_autocommit() {
-            Ok(Write::Tx(self.conn.transaction_with_behavior(
-                TransactionBehavior::Immediate,
-            )?))
+            let stamp = Stamp {
+                device_id: &self.device_id,
+                clock: self.clock.as_ref(),
+            };
+            Ok(Write::Tx(
+                self.conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?,
+                stamp,
+            ))
         } else {
             Ok(Write::Nested(self.conn.savepoint()?))
         }
@@ -125,6 +152,7 @@ impl Store {
         }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let result = f(self).and_then(|value| {
+            self.stamp_pending()?;
             faults::point("store.before_commit");
             self.conn.execute_batch("COMMIT")?;
             Ok(value)
@@ -196,14 +224,21 @@ pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> 
 }
 
 pub(crate) enum Write<'a> {
-    Tx(Transaction<'a>),
+    Tx(Transaction<'a>, Stamp<'a>),
     Nested(Savepoint<'a>),
+}
+
+/// What a top-level write needs to stamp its captured fields at commit.
+pub(crate) struct Stamp<'a> {
+    device_id: &'a str,
+    clock: &'a dyn Clock,
 }
 
 impl Write<'_> {
     pub(crate) fn commit(self) -> Result<()> {
         match self {
-            Write::Tx(tx) => {
+            Write::Tx(tx, stamp) => {
+                capture::stamp_pending(&tx, stamp.device_id, stamp.clock.now().millis())?;
                 faults::point("store.before_commit");
                 tx.commit()?
             }
@@ -217,7 +252,7 @@ impl std::ops::Deref for Write<'_> {
     type Target = Connection;
     fn deref(&self) -> &Connection {
         match self {
-            Write::Tx(tx) => tx,
+            Write::Tx(tx, _) => tx,
             Write::Nested(sp) => sp,
         }
     }

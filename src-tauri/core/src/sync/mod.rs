@@ -1,7 +1,26 @@
 //! Device-to-device sync: every edit of a synced table is captured per field with a hybrid
-//! logical clock, pushed as encrypted immutable files into this device's own folder on storage
-//! the rider already has, and merged field by field (last writer wins, deletes win) on the others.
-//! See `shared/SYNC.md` for the design and the evidence behind it.
+//! logical clock (`store::capture`), pushed as encrypted immutable files into this device's own
+//! folder on storage the rider already has, and merged field by field (last writer wins, deletes
+//! win) on the others. See `shared/SYNC.md` for the design and the evidence behind it.
+//!
+//! Layout on the target: `vault.json` (format, vault id), `key` (the vault key wrapped under the
+//! passphrase), `devices/<id>/seg-<n>` and `snap-<n>` (immutable, encrypted), `devices/<id>/info`.
 
+pub mod apply;
+pub mod batch;
+pub mod config;
+mod engine;
+mod export;
+pub mod names;
+pub mod notices;
+pub mod outgoing;
+mod repair;
+pub mod settings;
+pub mod status;
 pub mod transport;
 pub mod vault;
+
+pub use engine::{pass, Report};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! Change capture for device sync: SQLite triggers record every field that an insert or an update
+//! of a synced table changes, with an empty stamp, in the same transaction as the edit; the store
+//! stamps them (one hybrid-logical-clock stamp per transaction) just before it commits. Because
+//! the triggers live in the database, no code path can skip them; because stamping happens at
+//! commit, one transaction's edits share a stamp and a rolled-back edit leaves nothing behind.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+use super::hlc;
+
+/// The tables that follow the rider to every device, and the columns of each that stay
+/// device-local. Everything else (wear cache, reminders, outbox, Strava cursor, leases, …) is never
+/// synced.
+pub const SYNCED: &[(&str, &[&str])] = &[
+    ("bikes", &[]),
+    ("components", &[]),
+    ("installations", &[]),
+    ("rides", &[]),
+    // The service epoch keys this device's reminders: each device moves its own (see sync/apply).
+    ("rules", &["epoch"]),
+    ("services", &[]),
+    ("carried_usage", &[]),
+    ("synced_settings", &[]),
+];
+
+/// The synced columns of `table`, in table order (the primary key `id` first).
+pub fn columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
+    let excluded = SYNCED
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(_, x)| *x)
+        .unwrap_or(&[]);
+    let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names
+        .into_iter()
+        .filter(|c| !excluded.contains(&c.as_str()))
+        .collect())
+}
+
+/// (Re)creates the capture triggers from the tables' current columns. Run by every schema upgrade
+/// from v7 on, so a column added later is captured without anyone remembering to.
+pub(crate) fn install_triggers(conn: &Connection) -> Result<()> {
+    for (table, _) in SYNCED {
+        let cols: Vec<String> = columns(conn, table)?
+            .into_iter()
+            .filter(|c| c != "id")
+            .collect();
+        // An insert records the fields it sets; a NULL at creation claims nothing, so a row two
+        // devices create at once (the same Strava activity) never un-deletes the other's delete.
+        let inserted = cols
+            .iter()
+            .map(|c| format!("('{c}', NEW.\"{c}\" IS NOT NULL)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let changed = cols
+            .iter()
+            .map(|c| format!("('{c}', OLD.\"{c}\" IS NOT NEW.\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let record = |values: &str| {
+            format!(
+                "INSERT INTO sync_clock (tbl, id, col, hlc, dev) \
+                 SELECT '{table}', NEW.id, column1, NULL, NULL FROM (VALUES {values}) WHERE column2 \
+                 ON CONFLICT (tbl, id, col) DO UPDATE SET hlc = NULL, dev = NULL;"
+            )
+        };
+        conn.execute_batch(&format!(
+            "DROP TRIGGER IF EXISTS sync_{table}_insert;
+             DROP TRIGGER IF EXISTS sync_{table}_update;
+             CREATE TRIGGER sync_{table}_insert AFTER INSERT ON {table}
+             WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+             BEGIN {} END;
+             CREATE TRIGGER sync_{table}_update AFTER UPDATE ON {table}
+             WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+             BEGIN {} END;",
+            record(&inserted),
+            record(&changed)
+        ))?;
+    }
+    Ok(())
+}
+
+/// Marks every field of the rows a garage already had before sync existed as a local change, so
+/// the first sync sends the whole garage. Stamped by the first write or sync after the upgrade.
+pub(crate) fn capture_existing_rows(conn: &Connection) -> Result<()> {
+    for (table, _) in SYNCED {
+        for col in columns(conn, table)?.iter().filter(|c| *c != "id") {
+            conn.execute(
+                &format!(
+                    "INSERT INTO sync_clock (tbl, id, col, hlc, dev) \
+                     SELECT '{table}', id, '{col}', NULL, NULL FROM {table} WHERE \"{col}\" IS NOT NULL"
+                ),
+                [],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Stamps every field captured since the last stamp with one new stamp of this device. Called
+/// inside the write transaction, just before it commits. Cheap when nothing is pending (a partial
+/// index lookup).
+pub(crate) fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> Result<()> {
+    let pending: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_clock WHERE hlc IS NULL)")?
+        .query_row([], |r| r.get(0))?;
+    if !pending {
+        return Ok(());
+    }
+    let dev = device_index(conn, device_id)?;
+    let stamp = hlc::next(conn, now_ms)?;
+    conn.prepare_cached("UPDATE sync_clock SET hlc = ?1, dev = ?2 WHERE hlc IS NULL")?
+        .execute((stamp, dev))?;
+    Ok(())
+}
+
+/// The small number standing for `device_id` in this file's clock table.
+pub fn device_index(conn: &Connection, device_id: &str) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO sync_devices (device_id) VALUES (?1) ON CONFLICT (device_id) DO NOTHING",
+    )?
+    .execute([device_id])?;
+    Ok(conn
+        .prepare_cached("SELECT idx FROM sync_devices WHERE device_id = ?1")?
+        .query_row([device_id], |r| r.get(0))?)
+}

@@ -1,0 +1,78 @@
+//! Where this device syncs to and with which passphrase. Both are secrets (a WebDAV or S3 URL may
+//! carry a password), so they live in the OS keyring (or the garage's secrets file), never in
+//! settings files or the database. `PEDALWRENCHER_SYNC_URL` and `PEDALWRENCHER_SYNC_PASSPHRASE`
+//! override them, for headless use and tests.
+
+use crate::error::{Error, Result};
+use crate::secrets::{Secret, SecretStore};
+
+use super::transport::SyncTarget;
+
+pub const URL_ENV: &str = "PEDALWRENCHER_SYNC_URL";
+pub const PASSPHRASE_ENV: &str = "PEDALWRENCHER_SYNC_PASSPHRASE";
+const URL_SECRET: &str = "sync_url";
+const PASSPHRASE_SECRET: &str = "sync_passphrase";
+
+pub struct SyncConfig {
+    pub target: SyncTarget,
+    pub passphrase: Secret,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The configured target and passphrase; `None` when this device does not sync. A malformed URL
+/// is an input error (`Error::Invalid`).
+pub fn load(secrets: &dyn SecretStore) -> Result<Option<SyncConfig>> {
+    let url = match env(URL_ENV) {
+        Some(url) => url,
+        None => match secrets.get(URL_SECRET)? {
+            Some(url) => url,
+            None => return Ok(None),
+        },
+    };
+    let target = SyncTarget::parse(&url)?;
+    let passphrase = match env(PASSPHRASE_ENV) {
+        Some(p) => p,
+        None => secrets.get(PASSPHRASE_SECRET)?.ok_or_else(|| {
+            Error::Invalid(format!(
+                "sync is set up without a passphrase: set {PASSPHRASE_ENV} or set up sync again \
+                 in the app's Devices section"
+            ))
+        })?,
+    };
+    Ok(Some(SyncConfig {
+        target,
+        passphrase: Secret::new(passphrase),
+    }))
+}
+
+/// Stores the target and passphrase (after checking the URL parses).
+pub fn save(secrets: &dyn SecretStore, url: &str, passphrase: &str) -> Result<SyncTarget> {
+    let target = SyncTarget::parse(url)?;
+    secrets.set(URL_SECRET, url)?;
+    secrets.set(PASSPHRASE_SECRET, passphrase)?;
+    Ok(target)
+}
+
+/// This device stops syncing (its garage and the target are left as they are).
+pub fn forget(secrets: &dyn SecretStore) -> Result<()> {
+    secrets.delete(URL_SECRET)?;
+    secrets.delete(PASSPHRASE_SECRET)
+}
+
+/// The name this device shows the others: the rider's choice, else the machine's host name.
+pub fn device_name(chosen: &str) -> String {
+    let chosen = chosen.trim();
+    if !chosen.is_empty() {
+        return chosen.to_owned();
+    }
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| env("COMPUTERNAME"))
+        .or_else(|| env("HOSTNAME"))
+        .unwrap_or_else(|| "This device".into())
+}

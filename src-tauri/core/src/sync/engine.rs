@@ -1,0 +1,415 @@
+//! One sync pass: open (or create) the vault, push this device's new files, pull and apply the
+//! other devices' files, publish this device's `info`. The database is held only for each local
+//! step, never across a network call; every step can be cut short and redone.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::faults;
+use crate::store::{self, Store, StoreAccess};
+use crate::time::Timestamp;
+
+use super::apply::{self, Applied};
+use super::batch::{Batch, Kind};
+use super::names::{self, DEVICES_DIR, INFO_FILE};
+use super::outgoing;
+use super::settings;
+use super::transport::{Transport, TransportError};
+use super::vault::{self, VaultError, VaultInfo, VaultKey, KEY_FILE, VAULT_FILE};
+
+pub(crate) const VAULT_ID_KEY: &str = "sync_vault_id";
+const JOINED_KEY: &str = "sync_joined";
+pub(crate) const LAST_OK_KEY: &str = "sync_last_ok_at";
+pub(crate) const LAST_ERROR_KEY: &str = "sync_last_error";
+pub(crate) const LAST_ATTEMPT_KEY: &str = "sync_last_attempt_at";
+/// Fields applied per transaction while pulling: bounds memory and the time the database is held.
+const APPLY_CHUNK_CELLS: usize = 200_000;
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Report {
+    /// This device made the vault (the target was empty).
+    pub vault_created: bool,
+    /// The device whose snapshot this device joined from.
+    pub joined_from: Option<String>,
+    pub pushed_files: usize,
+    pub pushed_bytes: usize,
+    pub pulled_files: usize,
+    pub applied: Applied,
+    /// Files skipped this time (partial, damaged or not decryptable); retried next pass.
+    pub skipped: Vec<String>,
+    /// Other devices with a folder on the target.
+    pub devices: usize,
+}
+
+/// A device's `info` file: how it names itself and when it last synced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct DeviceInfo {
+    name: String,
+    synced_at: Timestamp,
+}
+
+/// Runs one pass and records its outcome (shown by `devices status` and the app), so a failing
+/// sync is never silent.
+pub async fn pass<A: StoreAccess, T: Transport>(
+    access: &A,
+    transport: &T,
+    passphrase: &str,
+    device_name: &str,
+) -> Result<Report> {
+    access.with(|s| {
+        let now = s.now().millis().to_string();
+        store::set_meta(s.connection(), LAST_ATTEMPT_KEY, &now)
+    })?;
+    let result = run(access, transport, passphrase, device_name).await;
+    access.with(|s| {
+        let conn = s.connection();
+        match &result {
+            Ok(_) => {
+                store::set_meta(conn, LAST_OK_KEY, &s.now().millis().to_string())?;
+                conn.execute("DELETE FROM meta WHERE key = ?1", [LAST_ERROR_KEY])?;
+            }
+            Err(e) => store::set_meta(conn, LAST_ERROR_KEY, &e.to_string())?,
+        }
+        Ok(())
+    })?;
+    result
+}
+
+async fn run<A: StoreAccess, T: Transport>(
+    access: &A,
+    transport: &T,
+    passphrase: &str,
+    device_name: &str,
+) -> Result<Report> {
+    let mut report = Report::default();
+    let me = access.with(|s| Ok(s.device_id().to_owned()))?;
+    let (info, key) = open_vault(access, transport, passphrase, &mut report).await?;
+
+    // Push.
+    let files = access.with(outgoing::prepare)?;
+    faults::point("sync.after_local_commit");
+    for (n, file) in files.iter().enumerate() {
+        if n > 0 {
+            faults::point("sync.mid_upload");
+        }
+        let name = file.name();
+        let sealed = vault::seal(&key, &info.vault_id, &me, &name, &file.body);
+        report.pushed_bytes += sealed.len();
+        transport
+            .put(&format!("{}{name}", names::device_dir(&me)), sealed)
+            .await
+            .map_err(remote)?;
+        faults::point("sync.before_mark_sent");
+        access.with(|s| outgoing::mark_sent(s, file.seq))?;
+        report.pushed_files += 1;
+    }
+
+    // Pull.
+    let others: Vec<String> = transport
+        .list(DEVICES_DIR)
+        .await
+        .map_err(remote)?
+        .iter()
+        .filter_map(|n| names::parse_device_dir(n))
+        .filter(|d| *d != me)
+        .map(str::to_owned)
+        .collect();
+    report.devices = others.len();
+    let mut listings = BTreeMap::new();
+    for device in &others {
+        let entries = transport
+            .list(&names::device_dir(device))
+            .await
+            .map_err(remote)?;
+        let mut files: Vec<(Kind, i64)> = entries
+            .iter()
+            .filter_map(|n| names::parse_file(n))
+            .collect();
+        files.sort_by_key(|f| f.1);
+        if entries.iter().any(|n| n == INFO_FILE) {
+            read_info(access, transport, &info, &key, device).await;
+        }
+        listings.insert(device.clone(), files);
+    }
+    let joined = access.with(|s| s.meta(JOINED_KEY))?.is_some();
+    if !joined {
+        join(access, transport, &info, &key, &listings, &mut report).await?;
+        access.with(|s| store::set_meta(s.connection(), JOINED_KEY, "1"))?;
+    }
+    let positions = access.with(|s| outgoing::read_positions(s.connection()))?;
+    let mut batches = Vec::new();
+    let mut read = Vec::new();
+    let mut cells = 0;
+    for (device, files) in &listings {
+        let first = positions.get(device).copied().unwrap_or(0) + 1;
+        for (next, &(kind, seq)) in (first..).zip(files.iter().filter(|f| f.1 >= first)) {
+            if seq != next {
+                break; // a file not uploaded yet: wait for it rather than skip it
+            }
+            let name = format!("{}-{seq}", kind.prefix());
+            let batch = match fetch(transport, &info, &key, device, &name).await {
+                Ok(batch) => batch,
+                Err(why) => {
+                    report.skipped.push(format!("{device}/{name}: {why}"));
+                    break;
+                }
+            };
+            report.pulled_files += 1;
+            read.push((device.clone(), seq));
+            // A later snapshot repeats what this device read in segments: only a device's
+            // first (fresh) snapshot carries changes of its own.
+            if kind == Kind::Seg || batch.fresh {
+                cells += batch.cells();
+                batches.push(batch);
+            }
+            if cells >= APPLY_CHUNK_CELLS {
+                apply_chunk(access, &mut batches, &mut read, &mut report)?;
+                cells = 0;
+            }
+        }
+    }
+    apply_chunk(access, &mut batches, &mut read, &mut report)?;
+
+    // Tell the other devices who this is and that it is alive.
+    let now = access.with(|s| Ok(s.now()))?;
+    let body = serde_json::to_vec(&DeviceInfo {
+        name: device_name.to_owned(),
+        synced_at: now,
+    })
+    .expect("device info encodes");
+    let sealed = vault::seal(&key, &info.vault_id, &me, INFO_FILE, &body);
+    transport
+        .put(&format!("{}{INFO_FILE}", names::device_dir(&me)), sealed)
+        .await
+        .map_err(remote)?;
+    Ok(report)
+}
+
+fn apply_chunk<A: StoreAccess>(
+    access: &A,
+    batches: &mut Vec<Batch>,
+    read: &mut Vec<(String, i64)>,
+    report: &mut Report,
+) -> Result<()> {
+    if batches.is_empty() && read.is_empty() {
+        return Ok(());
+    }
+    let applied = access.with(|s| apply::apply(s, batches, read))?;
+    merge(&mut report.applied, applied);
+    batches.clear();
+    read.clear();
+    Ok(())
+}
+
+fn merge(total: &mut Applied, more: Applied) {
+    total.fields += more.fields;
+    total.rows_created += more.rows_created;
+    total.held = more.held;
+    total.quarantined += more.quarantined;
+    total.repairs.extend(more.repairs);
+}
+
+/// The vault on the target, unlocked; made first if the target is empty. Nothing is written
+/// locally before the passphrase is known to be right.
+async fn open_vault<A: StoreAccess, T: Transport>(
+    access: &A,
+    transport: &T,
+    passphrase: &str,
+    report: &mut Report,
+) -> Result<(VaultInfo, VaultKey)> {
+    let ours = access.with(|s| s.meta(VAULT_ID_KEY))?;
+    let (info, key) = match transport.get(VAULT_FILE).await.map_err(remote)? {
+        Some(bytes) => unlock(transport, &bytes, passphrase).await?,
+        None => {
+            if ours.is_some() {
+                return Err(refused(
+                    "the sync target no longer holds this garage's vault (vault.json is missing). \
+                     Nothing was changed or deleted here. Check the target address",
+                ));
+            }
+            let root = transport.list("").await.map_err(remote)?;
+            if root.iter().any(|n| n == DEVICES_DIR || n == KEY_FILE) {
+                return Err(refused(
+                    "the sync target has device folders but no vault.json: another device may be \
+                     setting it up right now. Try again in a minute",
+                ));
+            }
+            let (info, key_file, key) = vault::create(passphrase).map_err(vault_error)?;
+            transport.put(KEY_FILE, key_file).await.map_err(remote)?;
+            let text = serde_json::to_vec_pretty(&info).expect("vault info encodes");
+            transport.put(VAULT_FILE, text).await.map_err(remote)?;
+            // Two devices making a vault at once: whichever vault.json stands is the vault.
+            let stored = transport
+                .get(VAULT_FILE)
+                .await
+                .map_err(remote)?
+                .unwrap_or_default();
+            let (info, key) =
+                if serde_json::from_slice::<VaultInfo>(&stored).ok().as_ref() == Some(&info) {
+                    report.vault_created = true;
+                    (info, key)
+                } else {
+                    unlock(transport, &stored, passphrase).await?
+                };
+            (info, key)
+        }
+    };
+    if let Some(ours) = ours.filter(|o| *o != info.vault_id) {
+        return Err(refused(&format!(
+            "the sync target holds another garage (vault {}), not this one (vault {ours}). Nothing \
+             was changed. Choose the target this garage syncs with, or an empty one",
+            info.vault_id
+        )));
+    }
+    access.with(|s| {
+        s.atomically(|s| {
+            store::set_meta(s.connection(), VAULT_ID_KEY, &info.vault_id)?;
+            if report.vault_created {
+                // The first device forwards email and SMS until the rider picks another.
+                let me = s.device_id().to_owned();
+                if settings::forwarding_device(s)?.is_none() {
+                    settings::set_forwarding_device(s, &me)?;
+                }
+            }
+            Ok(())
+        })
+    })?;
+    Ok((info, key))
+}
+
+async fn unlock<T: Transport>(
+    transport: &T,
+    vault_json: &[u8],
+    passphrase: &str,
+) -> Result<(VaultInfo, VaultKey)> {
+    let info: VaultInfo = serde_json::from_slice(vault_json).map_err(|e| {
+        refused(&format!(
+            "the sync target's vault.json is damaged ({e}). Nothing was changed here"
+        ))
+    })?;
+    let key_file = transport
+        .get(KEY_FILE)
+        .await
+        .map_err(remote)?
+        .ok_or_else(|| {
+            refused("the sync target has a vault.json but no key file. Nothing was changed here")
+        })?;
+    let key = vault::unlock(&info, &key_file, passphrase).map_err(vault_error)?;
+    Ok((info, key))
+}
+
+/// A device that has never pulled starts from the most complete snapshot on the target instead
+/// of every segment ever written.
+async fn join<A: StoreAccess, T: Transport>(
+    access: &A,
+    transport: &T,
+    info: &VaultInfo,
+    key: &VaultKey,
+    listings: &BTreeMap<String, Vec<(Kind, i64)>>,
+    report: &mut Report,
+) -> Result<()> {
+    let mut best: Option<Batch> = None;
+    for (device, files) in listings {
+        let Some(&(_, seq)) = files.iter().rev().find(|f| f.0 == Kind::Snap) else {
+            continue;
+        };
+        let name = format!("snap-{seq}");
+        match fetch(transport, info, key, device, &name).await {
+            Ok(batch) => {
+                let score = |b: &Batch| (b.covers.values().sum::<i64>(), b.seq);
+                if best.as_ref().is_none_or(|b| score(&batch) > score(b)) {
+                    best = Some(batch);
+                }
+            }
+            Err(why) => report.skipped.push(format!("{device}/{name}: {why}")),
+        }
+    }
+    if let Some(snapshot) = best {
+        let read: Vec<(String, i64)> = snapshot
+            .covers
+            .iter()
+            .map(|(d, s)| (d.clone(), *s))
+            .collect();
+        report.joined_from = Some(snapshot.device.clone());
+        report.pulled_files += 1;
+        let applied = access.with(|s| apply::apply(s, std::slice::from_ref(&snapshot), &read))?;
+        merge(&mut report.applied, applied);
+    }
+    Ok(())
+}
+
+/// One file of another device, decrypted and checked; the reason it cannot be read otherwise.
+async fn fetch<T: Transport>(
+    transport: &T,
+    info: &VaultInfo,
+    key: &VaultKey,
+    device: &str,
+    name: &str,
+) -> std::result::Result<Batch, String> {
+    let bytes = transport
+        .get(&format!("{}{name}", names::device_dir(device)))
+        .await
+        .map_err(|e| e.message)?
+        .ok_or("listed but gone")?;
+    let plain =
+        vault::open(key, &info.vault_id, device, name, &bytes).map_err(|e| e.to_string())?;
+    let batch = Batch::decode(&plain).map_err(|e| e.to_string())?;
+    let expected = names::parse_file(name);
+    if batch.device != device || expected != Some((batch.kind, batch.seq)) {
+        return Err("its content names another file".into());
+    }
+    Ok(batch)
+}
+
+async fn read_info<A: StoreAccess, T: Transport>(
+    access: &A,
+    transport: &T,
+    info: &VaultInfo,
+    key: &VaultKey,
+    device: &str,
+) {
+    let Ok(Some(bytes)) = transport
+        .get(&format!("{}{INFO_FILE}", names::device_dir(device)))
+        .await
+    else {
+        return;
+    };
+    let Ok(plain) = vault::open(key, &info.vault_id, device, INFO_FILE, &bytes) else {
+        return;
+    };
+    let Ok(about) = serde_json::from_slice::<DeviceInfo>(&plain) else {
+        return;
+    };
+    let _ = access.with(|s: &mut Store| {
+        crate::store::capture::device_index(s.connection(), device)?;
+        s.connection().execute(
+            "UPDATE sync_devices SET name = ?2, reported_at = ?3 WHERE device_id = ?1",
+            (device, &about.name, about.synced_at.millis()),
+        )?;
+        Ok(())
+    });
+}
+
+fn remote(e: TransportError) -> Error {
+    Error::Remote {
+        kind: ErrorKind::Remote,
+        message: e.message,
+    }
+}
+
+fn refused(message: &str) -> Error {
+    Error::Remote {
+        kind: ErrorKind::Remote,
+        message: message.to_owned(),
+    }
+}
+
+fn vault_error(e: VaultError) -> Error {
+    match e {
+        VaultError::WeakPassphrase => Error::Invalid(e.to_string()),
+        other => refused(&other.to_string()),
+    }
+}

@@ -1,0 +1,185 @@
+//! Reading what to send out of the database: this device's own changes since its last file (a
+//! segment), or every field of the garage with its stamp (a snapshot).
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value;
+use rusqlite::Connection;
+
+use crate::error::Result;
+use crate::store::capture::{self, SYNCED};
+
+use super::batch::{to_json, Builder, Cell, RowCells};
+
+/// This device's changes stamped after `after`: about `max_cells` fields at most, never splitting
+/// one stamp (one local transaction) across two files. `None` when there is nothing new.
+pub(crate) fn own_changes(
+    conn: &Connection,
+    me: i64,
+    my_id: &str,
+    after: i64,
+    max_cells: usize,
+) -> Result<Option<(Builder, i64, usize)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tbl, id, col, hlc FROM sync_clock WHERE dev = ?1 AND hlc > ?2 ORDER BY hlc LIMIT ?3",
+    )?;
+    let mut rows: Vec<(String, String, String, i64)> = stmt
+        .query_map((me, after, (max_cells + 1) as i64), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    if rows.len() > max_cells {
+        let boundary = rows[max_cells].3;
+        rows.retain(|r| r.3 < boundary);
+        if rows.is_empty() {
+            // One transaction bigger than a file: it goes whole.
+            let mut stmt = conn.prepare_cached(
+                "SELECT tbl, id, col, hlc FROM sync_clock WHERE dev = ?1 AND hlc = ?2",
+            )?;
+            rows = stmt
+                .query_map((me, boundary), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+    }
+    let upto = rows.iter().map(|r| r.3).max().unwrap_or(after);
+    let cells = rows.len();
+    let mut by_row: BTreeMap<String, BTreeMap<String, Vec<(String, i64)>>> = BTreeMap::new();
+    for (tbl, id, col, hlc) in rows {
+        by_row
+            .entry(tbl)
+            .or_default()
+            .entry(id)
+            .or_default()
+            .push((col, hlc));
+    }
+    let mut builder = Builder::default();
+    let dev = builder.device(my_id);
+    for (table, rows) in by_row {
+        let cols = capture::columns(conn, &table)?;
+        let pos: BTreeMap<&str, usize> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
+        let mut select = conn.prepare(&format!(
+            "SELECT {} FROM \"{table}\" WHERE id = ?1",
+            quoted(&cols)
+        ))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, fields) in rows {
+            let values: Vec<Value> = select.query_row([&id], |r| {
+                (0..cols.len()).map(|i| r.get::<_, Value>(i)).collect()
+            })?;
+            let cells = fields
+                .into_iter()
+                .filter_map(|(col, hlc)| {
+                    let i = *pos.get(col.as_str())?;
+                    Some(Cell(i as u32, to_json(&values[i]), hlc, dev))
+                })
+                .collect();
+            out.push(RowCells(id, cells));
+        }
+        builder.table(&table, cols, out);
+    }
+    Ok(Some((builder, upto, cells)))
+}
+
+/// Every stamped field of every synced row, and the fields held for rows not created yet.
+pub(crate) fn whole_garage(conn: &Connection) -> Result<(Builder, usize)> {
+    let mut builder = Builder::default();
+    let mut total = 0;
+    for (table, _) in SYNCED {
+        let cols = capture::columns(conn, table)?;
+        let pos: BTreeMap<&str, usize> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
+        // Two ordered cursors, merged by id: the rows and their stamps.
+        let mut rows_stmt = conn.prepare(&format!(
+            "SELECT {} FROM \"{table}\" ORDER BY id",
+            quoted(&cols)
+        ))?;
+        let mut stamps_stmt = conn.prepare(
+            "SELECT c.id, c.col, c.hlc, d.device_id FROM sync_clock c
+             JOIN sync_devices d ON d.idx = c.dev
+             WHERE c.tbl = ?1 AND c.hlc IS NOT NULL ORDER BY c.id",
+        )?;
+        let mut stamps = stamps_stmt
+            .query_map([table], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?
+            .peekable();
+        let mut out = Vec::new();
+        let mut rows = rows_stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let values: Vec<Value> = (0..cols.len())
+                .map(|i| row.get::<_, Value>(i))
+                .collect::<rusqlite::Result<_>>()?;
+            let Value::Text(id) = &values[0] else {
+                continue;
+            };
+            let mut cells = Vec::new();
+            while let Some(Ok((sid, _, _, _))) = stamps.peek() {
+                if sid.as_str() > id.as_str() {
+                    break;
+                }
+                let (sid, col, hlc, dev) = stamps.next().expect("peeked")?;
+                if sid != *id {
+                    continue;
+                }
+                if let Some(&i) = pos.get(col.as_str()) {
+                    let d = builder.device(&dev);
+                    cells.push(Cell(i as u32, to_json(&values[i]), hlc, d));
+                }
+            }
+            if let Some(Err(_)) = stamps.peek() {
+                stamps.next().expect("peeked")?;
+            }
+            if !cells.is_empty() {
+                total += cells.len();
+                out.push(RowCells(id.clone(), cells));
+            }
+        }
+        // Fields held for rows this device could not create yet travel on as they are.
+        let mut held_stmt = conn.prepare(
+            "SELECT i.id, i.col, i.value, i.hlc, d.device_id FROM sync_inbox i
+             JOIN sync_devices d ON d.idx = i.dev WHERE i.tbl = ?1 ORDER BY i.id",
+        )?;
+        let mut held: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
+        let mut q = held_stmt.query([table])?;
+        while let Some(r) = q.next()? {
+            let (id, col, value, hlc, dev): (String, String, Value, i64, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            if let Some(&i) = pos.get(col.as_str()) {
+                let d = builder.device(&dev);
+                held.entry(id)
+                    .or_default()
+                    .push(Cell(i as u32, to_json(&value), hlc, d));
+            }
+        }
+        for (id, cells) in held {
+            total += cells.len();
+            out.push(RowCells(id, cells));
+        }
+        builder.table(table, cols, out);
+    }
+    Ok((builder, total))
+}
+
+pub(crate) fn quoted(cols: &[String]) -> String {
+    cols.iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,175 @@
+//! This device's files, before they are uploaded. Each is numbered and recorded (with its
+//! plaintext) in one transaction, then uploaded, then marked sent: a pass cut short anywhere
+//! uploads the same file again next time, and applying a file twice is harmless.
+
+use rusqlite::OptionalExtension;
+
+use crate::error::Result;
+use crate::store::capture;
+use crate::store::Store;
+
+use super::batch::{Batch, Kind};
+use super::export;
+
+/// A file's plaintext content is at most about this many fields; a bigger first garage goes as
+/// one snapshot.
+pub const MAX_CELLS: usize = 50_000;
+/// After this many fields sent in segments since this device's last snapshot, it writes a new
+/// one, so a device joining later reads one file instead of every segment.
+pub const SNAPSHOT_EVERY: i64 = 200_000;
+
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub seq: i64,
+    pub kind: Kind,
+    pub body: Vec<u8>,
+}
+
+impl Outgoing {
+    /// The file's name in this device's folder: `seg-12`, `snap-13`.
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.kind.prefix(), self.seq)
+    }
+}
+
+/// Records this device's new changes as numbered files and returns every file not uploaded yet,
+/// oldest first. The first file a device ever sends is a snapshot of its whole garage.
+pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
+    let device_id = store.device_id().to_owned();
+    let now = store.now().millis();
+    store.atomically(|store| {
+        store.stamp_pending()?;
+        let conn = store.connection();
+        let me = capture::device_index(conn, &device_id)?;
+        let last: Option<(i64, i64)> = conn
+            .query_row(
+                "SELECT seq, upto_hlc FROM sync_outgoing ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let record = |seq: i64, kind: Kind, upto: i64, cells: usize, batch: &Batch| {
+            conn.prepare_cached(
+                "INSERT INTO sync_outgoing (seq, kind, upto_hlc, cells, body, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute((seq, kind.prefix(), upto, cells as i64, batch.encode(), now))?;
+            Ok::<_, crate::error::Error>(())
+        };
+        match last {
+            None => {
+                let upto: i64 = conn.query_row(
+                    "SELECT COALESCE(MAX(hlc), 0) FROM sync_clock WHERE dev = ?1",
+                    [me],
+                    |r| r.get(0),
+                )?;
+                let (builder, cells) = export::whole_garage(conn)?;
+                let mut batch = builder.finish(&device_id, Kind::Snap, 1);
+                batch.fresh = true;
+                batch.covers = read_positions(conn)?;
+                batch.covers.insert(device_id.clone(), 1);
+                record(1, Kind::Snap, upto, cells, &batch)?;
+            }
+            Some((mut seq, mut after)) => {
+                while let Some((builder, upto, cells)) =
+                    export::own_changes(conn, me, &device_id, after, MAX_CELLS)?
+                {
+                    seq += 1;
+                    record(seq, Kind::Seg, upto, cells, &builder.finish(&device_id, Kind::Seg, seq))?;
+                    after = upto;
+                }
+                let since_snapshot: i64 = conn.query_row(
+                    "SELECT COALESCE(SUM(cells), 0) FROM sync_outgoing WHERE kind = 'seg'
+                     AND seq > (SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing WHERE kind = 'snap')",
+                    [],
+                    |r| r.get(0),
+                )?;
+                if since_snapshot >= SNAPSHOT_EVERY {
+                    seq += 1;
+                    let (builder, cells) = export::whole_garage(conn)?;
+                    let mut batch = builder.finish(&device_id, Kind::Snap, seq);
+                    batch.covers = read_positions(conn)?;
+                    batch.covers.insert(device_id.clone(), seq);
+                    record(seq, Kind::Snap, after, cells, &batch)?;
+                }
+            }
+        }
+        unsent(conn)
+    })
+}
+
+fn unsent(conn: &rusqlite::Connection) -> Result<Vec<Outgoing>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, kind, body FROM sync_outgoing WHERE sent_at IS NULL ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let kind: String = r.get(1)?;
+        Ok(Outgoing {
+            seq: r.get(0)?,
+            kind: if kind == "snap" {
+                Kind::Snap
+            } else {
+                Kind::Seg
+            },
+            body: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The file `seq` is on the target: its plaintext is no longer needed.
+pub fn mark_sent(store: &mut Store, seq: i64) -> Result<()> {
+    let now = store.now().millis();
+    store.connection().execute(
+        "UPDATE sync_outgoing SET sent_at = ?2, body = NULL WHERE seq = ?1 AND sent_at IS NULL",
+        (seq, now),
+    )?;
+    Ok(())
+}
+
+/// How far this device has read each other device's files.
+pub(crate) fn read_positions(
+    conn: &rusqlite::Connection,
+) -> Result<std::collections::BTreeMap<String, i64>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT device_id, read_seq FROM sync_devices WHERE read_seq > 0")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Changes made here and not yet uploaded (fields), for the status.
+pub fn pending_changes(store: &Store) -> Result<i64> {
+    let conn = store.connection();
+    let me: Option<i64> = conn
+        .query_row(
+            "SELECT idx FROM sync_devices WHERE device_id = ?1",
+            [store.device_id()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let sent_upto: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(upto_hlc), -1) FROM sync_outgoing WHERE sent_at IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    let never_sent = sent_upto < 0;
+    let stamped: i64 = match me {
+        Some(me) if never_sent => conn.query_row(
+            "SELECT COUNT(*) FROM sync_clock WHERE dev = ?1",
+            [me],
+            |r| r.get(0),
+        )?,
+        Some(me) => conn.query_row(
+            "SELECT COUNT(*) FROM sync_clock WHERE dev = ?1 AND hlc > ?2",
+            (me, sent_upto),
+            |r| r.get(0),
+        )?,
+        None => 0,
+    };
+    let unstamped: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sync_clock WHERE hlc IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(stamped + unstamped)
+}
