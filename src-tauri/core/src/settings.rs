@@ -82,6 +82,11 @@ pub struct Settings {
     /// A dead-man's switch (healthchecks.io, Uptime Kuma push, …): GET after every background
     /// cycle of the app or `serve`, with `/fail` appended when the cycle ended unhealthy.
     pub healthcheck_url: Option<String>,
+
+    /// The name this device shows the rider's other devices; blank = the machine's host name.
+    pub device_name: String,
+    /// Minutes between background device syncs (besides syncing soon after every change).
+    pub devices_sync_minutes: u32,
 }
 
 /// How the connection to the mail server is protected.
@@ -137,11 +142,14 @@ impl Default for Settings {
             twilio_account_sid: None,
             stale_sync_hours: DEFAULT_STALE_SYNC_HOURS,
             healthcheck_url: None,
+            device_name: String::new(),
+            devices_sync_minutes: DEFAULT_DEVICES_SYNC_MINUTES,
         }
     }
 }
 
 pub const DEFAULT_DIGEST_HOUR: u8 = 18;
+pub const DEFAULT_DEVICES_SYNC_MINUTES: u32 = 15;
 pub const DEFAULT_STALE_SYNC_HOURS: u32 = 48;
 pub const MAX_STALE_SYNC_HOURS: u32 = 30 * 24;
 pub const MAX_NAG_DAYS: u32 = 365;
@@ -177,6 +185,15 @@ impl Settings {
                 "warn about a stale Strava sync after 1 to {MAX_STALE_SYNC_HOURS} hours, not {}",
                 self.stale_sync_hours
             )));
+        }
+        if !(1..=24 * 60).contains(&self.devices_sync_minutes) {
+            return Err(Error::Invalid(format!(
+                "sync with your other devices every 1 minute to 24 hours, not {} minutes",
+                self.devices_sync_minutes
+            )));
+        }
+        if self.device_name.trim().chars().count() > 60 {
+            return Err(Error::invalid("a device name is at most 60 characters"));
         }
         if self.smtp_port == Some(0) {
             return Err(Error::invalid("the SMTP port must be between 1 and 65535"));
