@@ -110,6 +110,11 @@ pub enum Command {
     /// Connect to Strava, see how the connection stands, or disconnect.
     #[command(subcommand)]
     Strava(StravaCmd),
+    /// Keep this garage the same on your other devices, through a folder, WebDAV or S3 storage
+    /// you already have, end-to-end encrypted. PEDALWRENCHER_SYNC_URL and
+    /// PEDALWRENCHER_SYNC_PASSPHRASE override what `devices setup` stored.
+    #[command(subcommand)]
+    Devices(DevicesCmd),
     /// The services done on a rule, newest first (their ids are for `service delete`).
     Services { rule: String },
     /// Undo a service marked done by mistake.
@@ -389,6 +394,26 @@ pub enum RuleCmd {
     Delete {
         id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCmd {
+    /// One pass: send this device's changes, read the other devices' and merge them; prints what
+    /// moved. Exit 1 when the target is unreachable, refuses a write or the passphrase is wrong.
+    Sync,
+    /// This device, the others seen and when, changes waiting to be sent, and notices.
+    Status,
+    /// Sync this garage through URL: file:///path, dav://user:pass@host[:port]/path, davs://…, or
+    /// s3://bucket/prefix?endpoint=…&region=…. The passphrase is read from
+    /// PEDALWRENCHER_SYNC_PASSPHRASE, else from standard input; the first device to sync creates
+    /// the vault with it, the others join with the same one. Runs a first pass, and keeps the
+    /// setting only if it succeeds.
+    Setup { url: String },
+    /// Stop syncing on this device (its garage and the target stay as they are).
+    Forget,
+    /// Choose the device that forwards reminders by email and SMS (the others only show
+    /// notifications): a device id from `devices status`, or `this`.
+    Forward { device: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! `pedalwrencher-cli`: the garage without a window. Same database as the desktop app.
 
 mod args;
+mod devices;
 mod health;
 mod notify;
 mod run;

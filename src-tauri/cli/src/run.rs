@@ -83,6 +83,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let command = match cli.command {
         Command::Sync { full } => return crate::strava::sync(store, &dir, &out, full),
         Command::Strava(cmd) => return crate::strava::run(store, &dir, &out, cmd),
+        Command::Devices(cmd) => return crate::devices::run(store, &dir, &out, cmd),
         Command::Notify { test, retry_failed } => {
             return crate::notify::notify(store, &dir, &out, test, retry_failed)
         }
@@ -120,6 +121,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Sync { .. }
         | Command::Strava(_)
+        | Command::Devices(_)
         | Command::Notify { .. }
         | Command::Status
         | Command::Serve { .. } => {

@@ -1,0 +1,211 @@
+//! The device-sync commands: `devices sync`, `devices status`, `devices setup`, `devices forget`,
+//! `devices forward`. A pass runs on a small async runtime with the garage behind a mutex, so the
+//! database is held only for each local step, never across a network call.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::Mutex;
+
+use pedalwrencher_core::secrets::{self, SecretStore};
+use pedalwrencher_core::sync::config::{self, PASSPHRASE_ENV};
+use pedalwrencher_core::sync::status::{self, Status};
+use pedalwrencher_core::sync::transport::{OpendalTransport, SyncTarget};
+use pedalwrencher_core::sync::{self, settings as synced, Report};
+use pedalwrencher_core::{settings, Error, Result, Store};
+
+use crate::args::DevicesCmd;
+use crate::run::Out;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Invalid(format!("could not start the network runtime: {e}")))
+}
+
+fn secret_store(store: &mut Store, dir: &Path) -> Result<Box<dyn SecretStore>> {
+    let garage = store.garage_id()?;
+    secrets::open(dir, &garage)
+}
+
+pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<()> {
+    match cmd {
+        DevicesCmd::Sync => {
+            let secrets = secret_store(&mut store, dir)?;
+            let config = config::load(secrets.as_ref())?.ok_or_else(|| {
+                Error::Invalid(format!(
+                    "device sync is not set up: run `pedalwrencher-cli devices setup URL`, or set \
+                     {} and {PASSPHRASE_ENV}",
+                    config::URL_ENV
+                ))
+            })?;
+            let report = pass(store, dir, &config.target, config.passphrase.expose())?;
+            out.emit(&report, describe)
+        }
+        DevicesCmd::Status => {
+            let status = status::status(&store)?;
+            out.emit(&status, describe_status)
+        }
+        DevicesCmd::Setup { url } => {
+            let target = SyncTarget::parse(&url)?;
+            let passphrase = match std::env::var(PASSPHRASE_ENV).ok().filter(|p| !p.is_empty()) {
+                Some(p) => p,
+                None => read_passphrase()?,
+            };
+            let secrets = secret_store(&mut store, dir)?;
+            let report = pass(store, dir, &target, &passphrase)?;
+            config::save(secrets.as_ref(), &url, &passphrase)?;
+            out.emit(&report, |r| {
+                format!(
+                    "Syncing through {} from now on.\n{}",
+                    target.redacted(),
+                    describe(r)
+                )
+            })
+        }
+        DevicesCmd::Forget => {
+            let secrets = secret_store(&mut store, dir)?;
+            config::forget(secrets.as_ref())?;
+            out.emit(&serde_json::json!({ "forgotten": true }), |_| {
+                "This device no longer syncs; its garage and the sync target are unchanged.".into()
+            })
+        }
+        DevicesCmd::Forward { device } => {
+            let id = if device == "this" {
+                store.device_id().to_owned()
+            } else {
+                device
+            };
+            let known = id == store.device_id()
+                || status::status(&store)?
+                    .devices
+                    .iter()
+                    .any(|d| d.device_id == id);
+            if !known {
+                return Err(Error::Invalid(format!(
+                    "no device has the id '{id}': see `pedalwrencher-cli devices status`, or use `this`"
+                )));
+            }
+            synced::set_forwarding_device(&mut store, &id)?;
+            out.emit(&serde_json::json!({ "forwarding_device": id }), |_| {
+                "Email and SMS reminders will be sent by that device only (after its next sync)."
+                    .into()
+            })
+        }
+    }
+}
+
+fn pass(store: Store, dir: &Path, target: &SyncTarget, passphrase: &str) -> Result<Report> {
+    let name = config::device_name(&settings::load(dir)?.device_name);
+    let transport = OpendalTransport::new(target).map_err(|e| Error::Remote {
+        kind: pedalwrencher_core::ErrorKind::Remote,
+        message: e.message,
+    })?;
+    let access = Mutex::new(store);
+    runtime()?.block_on(sync::pass(&access, &transport, passphrase, &name))
+}
+
+fn read_passphrase() -> Result<String> {
+    eprintln!("Sync passphrase (the same on every device; it cannot be recovered):");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Invalid(format!("could not read the passphrase: {e}")))?;
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    if line.is_empty() {
+        return Err(Error::Invalid(format!(
+            "no passphrase given: type it on standard input or set {PASSPHRASE_ENV}"
+        )));
+    }
+    Ok(line)
+}
+
+fn kb(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+fn describe(r: &Report) -> String {
+    let mut lines = Vec::new();
+    if r.vault_created {
+        lines.push("Created the vault on the target (this is the first device).".to_owned());
+    }
+    if let Some(from) = &r.joined_from {
+        lines.push(format!("Joined from device {from}'s snapshot."));
+    }
+    lines.push(format!(
+        "Sent {} file(s) ({}); read {} file(s) from {} other device(s).",
+        r.pushed_files,
+        kb(r.pushed_bytes),
+        r.pulled_files,
+        r.devices
+    ));
+    let a = &r.applied;
+    lines.push(format!(
+        "Applied {} field(s): {} new row(s); {} row(s) waiting for another device's file; {} held back (clock ahead).",
+        a.fields, a.rows_created, a.held, a.quarantined
+    ));
+    for repair in &a.repairs {
+        lines.push(format!("Repaired: {repair}"));
+    }
+    for skipped in &r.skipped {
+        lines.push(format!("Skipped for now (retried next time): {skipped}"));
+    }
+    lines.join("\n")
+}
+
+fn describe_status(s: &Status) -> String {
+    let when = |t: Option<pedalwrencher_core::time::Timestamp>| {
+        t.map(|t| t.local_date_time())
+            .unwrap_or_else(|| "never".into())
+    };
+    let mut lines = vec![
+        format!("This device: {}", s.device_id),
+        format!(
+            "Vault: {}",
+            s.vault_id.as_deref().unwrap_or("none yet (not synced)")
+        ),
+        format!("Last sync: {}", when(s.last_ok_at)),
+        format!("Changes waiting to be sent: {}", s.pending_changes),
+    ];
+    if let Some(e) = &s.last_error {
+        lines.push(format!(
+            "Last attempt failed ({}): {e}",
+            when(s.last_attempt_at)
+        ));
+    }
+    if s.held_rows > 0 {
+        lines.push(format!(
+            "Rows waiting for another device's file: {}",
+            s.held_rows
+        ));
+    }
+    if s.quarantined > 0 {
+        lines.push(format!(
+            "Changes held back (a device's clock is ahead): {}",
+            s.quarantined
+        ));
+    }
+    lines.push(format!(
+        "Email and SMS are forwarded by: {}",
+        match &s.forwarding_device {
+            Some(d) if *d == s.device_id => "this device".to_owned(),
+            Some(d) => d.clone(),
+            None if s.this_device_forwards => "this device".to_owned(),
+            None => "no device chosen".to_owned(),
+        }
+    ));
+    for d in &s.devices {
+        lines.push(format!(
+            "Device {} ({}): last synced {}, read here {}",
+            d.device_id,
+            d.name.as_deref().unwrap_or("unnamed"),
+            when(d.reported_at),
+            when(d.last_seen_at)
+        ));
+    }
+    for n in &s.notices {
+        lines.push(format!("Notice: {}", n.message));
+    }
+    lines.join("\n")
+}
