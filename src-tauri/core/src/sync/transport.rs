@@ -418,6 +418,18 @@ impl OpendalTransport {
                         ),
                     )
                 })?;
+                // OpenDAL would create a missing root; a missing sync folder is more likely an
+                // unmounted drive or a cloud folder not yet synced here, and files written into a
+                // fresh empty folder there would reach no other device.
+                if !path.is_dir() {
+                    return Err(TransportError::new(
+                        TransportErrorKind::Unreachable,
+                        format!(
+                            "{place} does not exist (or is not mounted): check that it is there, \
+                             or create it; sync will retry"
+                        ),
+                    ));
+                }
                 let builder = opendal::services::Fs::default().root(root);
                 opendal::Operator::new(builder)
                     .map_err(|e| folder_error(&place, e))?
@@ -986,6 +998,17 @@ mod tests {
         });
         assert!(temp_name("devices/a/seg-1").starts_with("devices/a/.seg-1."));
         assert!(temp_name("seg-1").starts_with(".seg-1."));
+    }
+
+    #[test]
+    fn a_missing_folder_is_unreachable_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("Dropbox/bikes");
+        let url = url::Url::from_file_path(&gone).unwrap().to_string();
+        let e = OpendalTransport::new(&SyncTarget::parse(&url).unwrap()).unwrap_err();
+        assert_eq!(e.kind, TransportErrorKind::Unreachable, "{e}");
+        assert!(e.message.contains("Dropbox/bikes"), "{e}");
+        assert!(!gone.exists());
     }
 
     #[test]
