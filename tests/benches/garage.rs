@@ -1,7 +1,8 @@
 //! `make bench`: a large garage (20 bikes × 15 components × 3 rules, 50,000 rides) in a real
 //! SQLite file. Prints the time to insert the rides and to evaluate every rule; then a first
 //! Strava import of 10,000 activities from the fake Strava on loopback (requests used, wall time,
-//! and the local, non-network part) and a re-sync with nothing new. Reports numbers; asserts
+//! and the local, non-network part) and a re-sync with nothing new; and device sync: a new device
+//! joining that garage, and pushing and applying 1,000 changes. Reports numbers; asserts
 //! nothing about speed. Each garage figure is taken several times: this machine is shared and
 //! single runs vary by half.
 
@@ -18,6 +19,9 @@ use pedalwrencher_core::store::SystemClock;
 use pedalwrencher_core::strava::api::Config;
 use pedalwrencher_core::strava::auth::{Connected, Issued};
 use pedalwrencher_core::strava::{connection, sync};
+use pedalwrencher_core::sync::batch::Batch;
+use pedalwrencher_core::sync::transport::MemoryTransport;
+use pedalwrencher_core::sync::{self as dev_sync, apply, outgoing};
 use pedalwrencher_core::wear::{self, usage};
 use pedalwrencher_core::{ActivityFilter, BikeId, Metric, Store, Timestamp};
 use pedalwrencher_tests::fake_strava::{
@@ -178,7 +182,78 @@ fn main() -> Res<()> {
         "log one ride (wear of the 45 rules it touches updated): {}",
         stats(single)
     );
+    device_sync(store)?;
     strava_import()
+}
+
+const SYNC_CHANGES: usize = 1_000;
+
+/// Device sync on the big garage: the first device pushes it (a snapshot) to a target, a new
+/// device joins from it (download, decrypt, merge, wear rebuilt: the whole pass), then 1,000
+/// field changes are pushed (local part: read and encode) and applied on the new device (local
+/// part: merge and wear).
+fn device_sync(store: Store) -> Res<()> {
+    const PASS: &str = "bench passphrase";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let target = MemoryTransport::new();
+    let first = Mutex::new(store);
+    let t = Instant::now();
+    let pushed = runtime.block_on(dev_sync::pass(&first, &target, PASS, "first"))?;
+    println!(
+        "device sync, first device pushes the garage: {:.0} ms ({} file, {:.1} MB encrypted)",
+        t.elapsed().as_secs_f64() * 1000.0,
+        pushed.pushed_files,
+        pushed.pushed_bytes as f64 / 1e6
+    );
+    let joiner_dir = tempfile::tempdir()?;
+    let joiner = Mutex::new(Store::open_dir(joiner_dir.path())?);
+    let t = Instant::now();
+    let joined = runtime.block_on(dev_sync::pass(&joiner, &target, PASS, "joiner"))?;
+    println!(
+        "device sync, a new device joins ({} fields, {} rows): {:.0} ms (target < 5 s)",
+        joined.applied.fields,
+        joined.applied.rows_created,
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+
+    let mut pushes = Vec::new();
+    let mut applies = Vec::new();
+    for round in 0..5 {
+        let batch = {
+            let mut a = first.lock().unwrap();
+            a.atomically(|s| {
+                s.connection().execute(
+                    "UPDATE rides SET name = name || ?1 WHERE id IN (SELECT id FROM rides ORDER BY id LIMIT ?2)",
+                    (format!(" {round}"), SYNC_CHANGES as i64),
+                )?;
+                Ok(())
+            })?;
+            let t = Instant::now();
+            let files = outgoing::prepare(&mut a)?;
+            pushes.push(t.elapsed());
+            let file = files.last().expect("a segment");
+            outgoing::mark_sent(&mut a, file.seq)?;
+            let batch = Batch::decode(&file.body)?;
+            assert_eq!(batch.cells(), SYNC_CHANGES);
+            batch
+        };
+        let mut b = joiner.lock().unwrap();
+        let t = Instant::now();
+        let applied = apply::apply(&mut b, std::slice::from_ref(&batch), &[])?;
+        applies.push(t.elapsed());
+        assert_eq!(applied.fields, SYNC_CHANGES);
+    }
+    println!(
+        "device sync, push {SYNC_CHANGES} changes (local: capture read and encode): {} (target < 500 ms)",
+        stats(pushes)
+    );
+    println!(
+        "device sync, apply {SYNC_CHANGES} changes (local: merge, wear rebuilt): {} (target < 500 ms)",
+        stats(applies)
+    );
+    Ok(())
 }
 
 const ACTIVITIES: usize = 10_000;

@@ -30,7 +30,7 @@ pub fn columns(conn: &Connection, table: &str) -> Vec<String> {
     .expect("list columns")
 }
 
-/// Every row of `table`, each as its cells' exact values in text, in rowid order.
+/// Every row of `table`, each as its cells' exact values in text, in rowid (or key) order.
 pub fn rows(conn: &Connection, table: &str) -> Vec<String> {
     rows_of(conn, table, &columns(conn, table))
 }
@@ -42,8 +42,17 @@ pub fn rows_of(conn: &Connection, table: &str, cols: &[String]) -> Vec<String> {
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ");
+    // A WITHOUT ROWID table (the sync clock) is ordered by its primary key instead.
+    let without_rowid: bool = conn
+        .query_row(
+            "SELECT wr FROM pragma_table_list WHERE name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .unwrap_or(false);
+    let order = if without_rowid { "1, 2, 3, 4" } else { "rowid" };
     let mut stmt = conn
-        .prepare(&format!("SELECT {list} FROM \"{table}\" ORDER BY rowid"))
+        .prepare(&format!("SELECT {list} FROM \"{table}\" ORDER BY {order}"))
         .expect("select");
     let n = stmt.column_count();
     stmt.query_map([], |r| {

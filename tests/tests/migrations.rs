@@ -15,6 +15,7 @@ const FIXTURES: &[(usize, &str)] = &[
     (3, include_str!("../fixtures/schema_v3.sql")),
     (4, include_str!("../fixtures/schema_v4.sql")),
     (5, include_str!("../fixtures/schema_v5.sql")),
+    (6, include_str!("../fixtures/schema_v6.sql")),
 ];
 
 const GARAGE_TABLES: &[&str] = &[
@@ -97,10 +98,54 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
         assert!(
             sql::columns(store.connection(), "rules").contains(&"snoozed_until_used".to_owned())
         );
-        // v6's watchdog starts with no episode and no heartbeat; v5's deliveries are kept.
-        assert_eq!(sql::count(store.connection(), "watchdog_episodes"), 0);
-        assert_eq!(sql::count(store.connection(), "heartbeats"), 0);
-        if version == 5 {
+        // v6's watchdog starts with no episode and no heartbeat (a v6 garage keeps its own);
+        // v5's deliveries are kept.
+        let kept = i64::from(version >= 6);
+        assert_eq!(sql::count(store.connection(), "watchdog_episodes"), kept);
+        assert_eq!(sql::count(store.connection(), "heartbeats"), kept);
+        // v7's sync marks every field of every garage row as a local change to send, unstamped
+        // until the first write or sync; nothing device-local is marked.
+        let marked = sql::count(store.connection(), "sync_clock");
+        let fields: i64 = [
+            "bikes",
+            "components",
+            "installations",
+            "rides",
+            "rules",
+            "services",
+        ]
+        .iter()
+        .map(|t| {
+            let cols: Vec<String> = sql::columns(store.connection(), t)
+                .into_iter()
+                .filter(|c| c != "id" && c != "epoch")
+                .map(|c| format!("(\"{c}\" IS NOT NULL)"))
+                .collect();
+            store
+                .connection()
+                .query_row(
+                    &format!("SELECT COALESCE(SUM({}), 0) FROM {t}", cols.join(" + ")),
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+        })
+        .sum::<i64>();
+        assert!(fields > 0);
+        let carried: i64 = store
+            .connection()
+            .query_row(
+                "SELECT COUNT(*) FROM sync_clock WHERE tbl = 'carried_usage'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            marked - carried,
+            fields,
+            "v{version}: one mark per non-NULL garage field"
+        );
+        if version >= 5 {
             assert_eq!(sql::count(store.connection(), "outbox"), 3);
         }
         // v3's service epoch starts at the number of services a rule already had.

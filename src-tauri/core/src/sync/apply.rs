@@ -91,10 +91,7 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
     let mut touched_components = BTreeSet::new();
     let mut newest_seen = 0_i64;
     let mut late_devices: BTreeMap<String, i64> = BTreeMap::new();
-    for (n, batch) in batches.iter().enumerate() {
-        if n > 0 {
-            faults::point("sync.mid_apply");
-        }
+    for batch in batches {
         let dev_idx = batch
             .devices
             .iter()
@@ -164,6 +161,8 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
                 }
             }
         }
+        // Inside the transaction, some rows applied: a crash here must leave none of them.
+        faults::point("sync.mid_apply");
     }
     if newest_seen > 0 {
         hlc::observe(conn, newest_seen, now_ms)?;

@@ -174,6 +174,7 @@ async fn run<A: StoreAccess, T: Transport>(
     apply_chunk(access, &mut batches, &mut read, &mut report)?;
 
     // Tell the other devices who this is and that it is alive.
+    faults::point("sync.mid_upload");
     let now = access.with(|s| Ok(s.now()))?;
     let body = serde_json::to_vec(&DeviceInfo {
         name: device_name.to_owned(),
