@@ -66,7 +66,7 @@ pub(crate) fn install_triggers(conn: &Connection) -> Result<()> {
             format!(
                 "INSERT INTO sync_clock (tbl, id, col, hlc, dev) \
                  SELECT '{table}', NEW.id, column1, NULL, NULL FROM (VALUES {values}) WHERE column2 \
-                 ON CONFLICT (tbl, id, col) DO UPDATE SET hlc = NULL, dev = NULL;"
+                 ON CONFLICT (tbl, id, col) DO UPDATE SET dev = NULL;"
             )
         };
         conn.execute_batch(&format!(
@@ -102,22 +102,35 @@ pub(crate) fn capture_existing_rows(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Stamps every field captured since the last stamp with one new stamp of this device. Called
-/// inside the write transaction, just before it commits. Cheap when nothing is pending (a partial
-/// index lookup).
+/// Stamps every field captured since the last stamp as this device's, with one new stamp, and
+/// numbers the commit. Called inside the write transaction, just before it commits. Cheap when
+/// nothing is pending (a partial index lookup).
+///
+/// An edit always supersedes the value it replaced: a field last written by a device whose clock
+/// runs ahead gets that stamp + 1 rather than this device's (earlier) one. The clock itself stays
+/// put, so one fast device cannot drag every later stamp of this one into the future.
 pub(crate) fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> Result<()> {
     let pending: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_clock WHERE hlc IS NULL)")?
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_clock WHERE dev IS NULL)")?
         .query_row([], |r| r.get(0))?;
     if !pending {
         return Ok(());
     }
     let dev = device_index(conn, device_id)?;
     let stamp = hlc::next(conn, now_ms)?;
-    conn.prepare_cached("UPDATE sync_clock SET hlc = ?1, dev = ?2 WHERE hlc IS NULL")?
-        .execute((stamp, dev))?;
+    let lseq = super::meta(conn, LSEQ_KEY)?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0)
+        + 1;
+    super::set_meta(conn, LSEQ_KEY, &lseq.to_string())?;
+    conn.prepare_cached(
+        "UPDATE sync_clock SET hlc = MAX(?1, COALESCE(hlc, 0) + 1), dev = ?2, lseq = ?3 WHERE dev IS NULL",
+    )?
+    .execute((stamp, dev, lseq))?;
     Ok(())
 }
+
+const LSEQ_KEY: &str = "sync_lseq";
 
 /// The small number standing for `device_id` in this file's clock table.
 pub fn device_index(conn: &Connection, device_id: &str) -> Result<i64> {

@@ -325,8 +325,8 @@ fn set_clock(
     dev: i64,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO sync_clock (tbl, id, col, hlc, dev) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (tbl, id, col) DO UPDATE SET hlc = excluded.hlc, dev = excluded.dev",
+        "INSERT INTO sync_clock (tbl, id, col, hlc, dev, lseq) VALUES (?1, ?2, ?3, ?4, ?5, NULL)
+         ON CONFLICT (tbl, id, col) DO UPDATE SET hlc = excluded.hlc, dev = excluded.dev, lseq = NULL",
     )?
     .execute((table, id, col, hlc, dev))?;
     Ok(())
@@ -341,7 +341,7 @@ fn local_stamps(
 ) -> Result<HashMap<String, Stamp>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT s.col, s.hlc, d.device_id FROM {source} s JOIN sync_devices d ON d.idx = s.dev
-         WHERE s.tbl = ?1 AND s.id = ?2 AND s.hlc IS NOT NULL"
+         WHERE s.tbl = ?1 AND s.id = ?2"
     ))?;
     let rows = stmt.query_map([table, id], |r| {
         Ok((

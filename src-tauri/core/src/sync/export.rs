@@ -11,8 +11,9 @@ use crate::store::capture::{self, SYNCED};
 
 use super::batch::{to_json, Builder, Cell, RowCells};
 
-/// This device's changes stamped after `after`: about `max_cells` fields at most, never splitting
-/// one stamp (one local transaction) across two files. `None` when there is nothing new.
+/// This device's changes committed after its commit number `after`: about `max_cells` fields at
+/// most, never splitting one commit across two files; with the last commit number included.
+/// `None` when there is nothing new.
 pub(crate) fn own_changes(
     conn: &Connection,
     me: i64,
@@ -21,11 +22,11 @@ pub(crate) fn own_changes(
     max_cells: usize,
 ) -> Result<Option<(Builder, i64, usize)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT tbl, id, col, hlc FROM sync_clock WHERE dev = ?1 AND hlc > ?2 ORDER BY hlc LIMIT ?3",
+        "SELECT tbl, id, col, lseq, hlc FROM sync_clock WHERE dev = ?1 AND lseq > ?2 ORDER BY lseq LIMIT ?3",
     )?;
-    let mut rows: Vec<(String, String, String, i64)> = stmt
+    let mut rows: Vec<(String, String, String, i64, i64)> = stmt
         .query_map((me, after, (max_cells + 1) as i64), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
     if rows.is_empty() {
@@ -37,11 +38,11 @@ pub(crate) fn own_changes(
         if rows.is_empty() {
             // One transaction bigger than a file: it goes whole.
             let mut stmt = conn.prepare_cached(
-                "SELECT tbl, id, col, hlc FROM sync_clock WHERE dev = ?1 AND hlc = ?2",
+                "SELECT tbl, id, col, lseq, hlc FROM sync_clock WHERE dev = ?1 AND lseq = ?2",
             )?;
             rows = stmt
                 .query_map((me, boundary), |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
         }
@@ -49,7 +50,7 @@ pub(crate) fn own_changes(
     let upto = rows.iter().map(|r| r.3).max().unwrap_or(after);
     let cells = rows.len();
     let mut by_row: BTreeMap<String, BTreeMap<String, Vec<(String, i64)>>> = BTreeMap::new();
-    for (tbl, id, col, hlc) in rows {
+    for (tbl, id, col, _, hlc) in rows {
         by_row
             .entry(tbl)
             .or_default()
@@ -108,7 +109,7 @@ pub(crate) fn whole_garage(conn: &Connection) -> Result<(Builder, usize)> {
         let mut stamps_stmt = conn.prepare(
             "SELECT c.id, c.col, c.hlc, d.device_id FROM sync_clock c
              JOIN sync_devices d ON d.idx = c.dev
-             WHERE c.tbl = ?1 AND c.hlc IS NOT NULL ORDER BY c.id",
+             WHERE c.tbl = ?1 ORDER BY c.id",
         )?;
         let mut stamps = stamps_stmt
             .query_map([table], |r| {

@@ -43,14 +43,14 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
         let me = capture::device_index(conn, &device_id)?;
         let last: Option<(i64, i64)> = conn
             .query_row(
-                "SELECT seq, upto_hlc FROM sync_outgoing ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, upto_lseq FROM sync_outgoing ORDER BY seq DESC LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
         let record = |seq: i64, kind: Kind, upto: i64, cells: usize, batch: &Batch| {
             conn.prepare_cached(
-                "INSERT INTO sync_outgoing (seq, kind, upto_hlc, cells, body, created_at)
+                "INSERT INTO sync_outgoing (seq, kind, upto_lseq, cells, body, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute((seq, kind.prefix(), upto, cells as i64, batch.encode(), now))?;
@@ -59,7 +59,7 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
         match last {
             None => {
                 let upto: i64 = conn.query_row(
-                    "SELECT COALESCE(MAX(hlc), 0) FROM sync_clock WHERE dev = ?1",
+                    "SELECT COALESCE(MAX(lseq), 0) FROM sync_clock WHERE dev = ?1",
                     [me],
                     |r| r.get(0),
                 )?;
@@ -148,7 +148,7 @@ pub fn pending_changes(store: &Store) -> Result<i64> {
         )
         .optional()?;
     let sent_upto: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(upto_hlc), -1) FROM sync_outgoing WHERE sent_at IS NOT NULL",
+        "SELECT COALESCE(MAX(upto_lseq), -1) FROM sync_outgoing WHERE sent_at IS NOT NULL",
         [],
         |r| r.get(0),
     )?;
@@ -160,14 +160,14 @@ pub fn pending_changes(store: &Store) -> Result<i64> {
             |r| r.get(0),
         )?,
         Some(me) => conn.query_row(
-            "SELECT COUNT(*) FROM sync_clock WHERE dev = ?1 AND hlc > ?2",
+            "SELECT COUNT(*) FROM sync_clock WHERE dev = ?1 AND lseq > ?2",
             (me, sent_upto),
             |r| r.get(0),
         )?,
         None => 0,
     };
     let unstamped: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM sync_clock WHERE hlc IS NULL",
+        "SELECT COUNT(*) FROM sync_clock WHERE dev IS NULL",
         [],
         |r| r.get(0),
     )?;

@@ -25,18 +25,21 @@ CREATE TABLE sync_devices (
 );
 
 -- Who last wrote each field of each synced row, and when: a hybrid logical clock (wall ms << 16 |
--- counter) and the device. The capture triggers put NULL stamps here for every field a local
--- write changes; the store stamps them when the transaction commits.
+-- counter) and the device. The capture triggers clear `dev` for every field a local write
+-- changes (keeping the stamp it replaces); the store stamps them when the transaction commits.
+-- `lseq` numbers this device's own commits, in order: what is sent next is what is newer than
+-- the last file sent.
 CREATE TABLE sync_clock (
-    tbl TEXT NOT NULL,
-    id  TEXT NOT NULL,
-    col TEXT NOT NULL,
-    hlc INTEGER,
-    dev INTEGER,
+    tbl  TEXT NOT NULL,
+    id   TEXT NOT NULL,
+    col  TEXT NOT NULL,
+    hlc  INTEGER,
+    dev  INTEGER,
+    lseq INTEGER,
     PRIMARY KEY (tbl, id, col)
 ) WITHOUT ROWID;
-CREATE INDEX sync_clock_pending ON sync_clock (tbl) WHERE hlc IS NULL;
-CREATE INDEX sync_clock_by_device ON sync_clock (dev, hlc);
+CREATE INDEX sync_clock_pending ON sync_clock (tbl) WHERE dev IS NULL;
+CREATE INDEX sync_clock_by_device ON sync_clock (dev, lseq);
 
 -- Present (one row) only while remote changes are being applied: the capture triggers stay
 -- silent then, so a remote change never echoes back as a local one.
@@ -71,7 +74,7 @@ CREATE TABLE sync_quarantine (
 CREATE TABLE sync_outgoing (
     seq        INTEGER PRIMARY KEY,
     kind       TEXT NOT NULL CHECK (kind IN ('seg', 'snap')),
-    upto_hlc   INTEGER NOT NULL,
+    upto_lseq  INTEGER NOT NULL,
     cells      INTEGER NOT NULL,
     body       BLOB,
     created_at INTEGER NOT NULL,
