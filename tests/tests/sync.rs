@@ -619,3 +619,56 @@ fn passes_killed_at_abort_points_lose_nothing() {
         );
     }
 }
+
+/// A device whose passes have failed for longer than the stale threshold says so in `status`
+/// (exit 1, for cron and monitors), like a stale Strava sync: never silent.
+#[test]
+fn a_device_sync_failing_for_days_makes_status_unhealthy() {
+    let target = Target::folder();
+    let a = Device::new();
+    a.run(&target, &["bike", "add", "Tarmac"]);
+    a.sync(&target);
+    let healthy = a.output(&target, &["status"]);
+    assert_eq!(
+        healthy.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&healthy.stdout)
+    );
+    // Three days since the last success, and the target has gone since.
+    let three_days_ago = (chrono_now_ms() - 72 * 3_600_000).to_string();
+    a.db()
+        .execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'sync_last_ok_at'",
+            [&three_days_ago],
+        )
+        .unwrap();
+    let gone = a
+        .cmd(&target)
+        .env(
+            "PEDALWRENCHER_SYNC_URL",
+            "file:///nonexistent/pedalwrencher-target",
+        )
+        .args(["devices", "sync"])
+        .output()
+        .unwrap();
+    assert_eq!(gone.status.code(), Some(1));
+    let out = a.output(&target, &["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("No successful sync with your other devices"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nonexistent"),
+        "the last error is shown: {text}"
+    );
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}

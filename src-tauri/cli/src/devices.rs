@@ -66,6 +66,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
         DevicesCmd::Forget => {
             let secrets = secret_store(&mut store, dir)?;
             config::forget(secrets.as_ref())?;
+            status::forget(&store)?;
             out.emit(&serde_json::json!({ "forgotten": true }), |_| {
                 "This device no longer syncs; its garage and the sync target are unchanged.".into()
             })
@@ -97,10 +98,16 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
 
 fn pass(store: Store, dir: &Path, target: &SyncTarget, passphrase: &str) -> Result<Report> {
     let name = config::device_name(&settings::load(dir)?.device_name);
-    let transport = OpendalTransport::new(target).map_err(|e| Error::Remote {
-        kind: pedalwrencher_core::ErrorKind::Remote,
-        message: e.message,
-    })?;
+    let transport = match OpendalTransport::new(target) {
+        Ok(t) => t,
+        Err(e) => {
+            sync::record_failure(&store, &e.message)?;
+            return Err(Error::Remote {
+                kind: pedalwrencher_core::ErrorKind::Remote,
+                message: e.message,
+            });
+        }
+    };
     let access = Mutex::new(store);
     runtime()?.block_on(sync::pass(&access, &transport, passphrase, &name))
 }

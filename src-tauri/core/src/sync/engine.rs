@@ -78,6 +78,13 @@ pub async fn pass<A: StoreAccess, T: Transport>(
     result
 }
 
+/// Records a pass that could not even start (a target that cannot be opened), like a failed one.
+pub fn record_failure(store: &Store, message: &str) -> Result<()> {
+    let conn = store.connection();
+    store::set_meta(conn, LAST_ATTEMPT_KEY, &store.now().millis().to_string())?;
+    store::set_meta(conn, LAST_ERROR_KEY, message)
+}
+
 async fn run<A: StoreAccess, T: Transport>(
     access: &A,
     transport: &T,

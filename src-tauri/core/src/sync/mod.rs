@@ -20,7 +20,7 @@ pub mod status;
 pub mod transport;
 pub mod vault;
 
-pub use engine::{pass, Report};
+pub use engine::{pass, record_failure, Report};
 
 #[cfg(test)]
 mod tests;

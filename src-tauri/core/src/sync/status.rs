@@ -82,6 +82,43 @@ pub fn status(store: &Store) -> Result<Status> {
     })
 }
 
+/// When this device syncs with others but has not succeeded for longer than `max_age_ms`: what
+/// to tell the rider (the watchdog raises it like a stale Strava sync).
+pub fn stale(store: &Store, max_age_ms: i64) -> Result<Option<String>> {
+    let conn = store.connection();
+    let time =
+        |key| -> Result<Option<i64>> { Ok(store::meta(conn, key)?.and_then(|v| v.parse().ok())) };
+    let (Some(_), Some(attempt)) = (store::meta(conn, VAULT_ID_KEY)?, time(LAST_ATTEMPT_KEY)?)
+    else {
+        return Ok(None); // this device does not sync
+    };
+    let since = time(LAST_OK_KEY)?.unwrap_or(attempt);
+    let age = store.now().millis() - since;
+    if age <= max_age_ms {
+        return Ok(None);
+    }
+    let why = store::meta(conn, LAST_ERROR_KEY)?
+        .map(|e| format!(" The last attempt said: {e}."))
+        .unwrap_or_default();
+    Ok(Some(format!(
+        "No successful sync with your other devices since {} ({} hours ago): changes made here are \
+         not on them yet, nor theirs here.{why}",
+        Timestamp(since).local_date_time(),
+        age / 3_600_000
+    )))
+}
+
+/// This device stops syncing: forget the outcome of its passes, so nothing reports it stale. The
+/// vault id stays, so it can only ever sync again with the same garage's target.
+pub fn forget(store: &Store) -> Result<()> {
+    for key in [LAST_ATTEMPT_KEY, LAST_OK_KEY, LAST_ERROR_KEY] {
+        store
+            .connection()
+            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
+    }
+    Ok(())
+}
+
 /// Whether this garage has synced at least once (it has a vault).
 pub fn set_up(store: &Store) -> Result<bool> {
     Ok(conn_meta(store, VAULT_ID_KEY)?.is_some())

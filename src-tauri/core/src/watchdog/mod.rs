@@ -322,8 +322,12 @@ fn label(subject: &str) -> String {
     }
 }
 
+/// The subject of a stale device sync (a stale Strava sync has none).
+pub const DEVICES: &str = "devices";
+
 fn title(kind: Kind, subject: &str) -> String {
     match kind {
+        Kind::StaleSync if subject == DEVICES => "Your devices have not synced".to_owned(),
         Kind::StaleSync => "Strava has not synced".to_owned(),
         Kind::ReconnectNeeded => "Strava needs reconnecting".to_owned(),
         Kind::RateLimited => "Strava's daily rate limit is used up".to_owned(),
@@ -337,6 +341,7 @@ fn title(kind: Kind, subject: &str) -> String {
 
 fn what_to_do(kind: Kind, subject: &str) -> String {
     match kind {
+        Kind::StaleSync if subject == DEVICES => "Check this device's connection and that the sync target (folder, WebDAV or S3) is reachable, then sync now (Devices → Sync now, or `pedalwrencher-cli devices sync`).".to_owned(),
         Kind::StaleSync => "Check this device's internet connection and the Strava status, then sync now (Settings → Strava, or `pedalwrencher-cli sync`).".to_owned(),
         Kind::ReconnectNeeded => "Connect to Strava again (Settings → Strava, or `pedalwrencher-cli strava connect`).".to_owned(),
         Kind::RateLimited => "Nothing, if it is rare: syncing resumes on its own. If it happens every day, sync less often (the sync interval setting) or make sure no other tool shares your Strava API application.".to_owned(),
@@ -403,6 +408,13 @@ fn findings(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Findin
                 });
             }
         }
+    }
+    if let Some(banner) = crate::sync::status::stale(store, config.stale_sync.as_millis() as i64)? {
+        out.push(Finding {
+            kind: Kind::StaleSync,
+            subject: DEVICES.into(),
+            banner,
+        });
     }
     if st.status == Status::RateLimited {
         if let Some(until) = st.paused_until {
