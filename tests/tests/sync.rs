@@ -672,3 +672,21 @@ fn chrono_now_ms() -> i64 {
         .unwrap()
         .as_millis() as i64
 }
+
+/// A home server running `serve` syncs with the rider's devices every cycle.
+#[test]
+fn serve_syncs_with_the_other_devices_each_cycle() {
+    let target = Target::folder();
+    let (server, phone) = (Device::new(), Device::new());
+    server.run(&target, &["bike", "add", "On the server"]);
+    let out = server.output(
+        &target,
+        &["serve", "--cycles", "1", "--interval-seconds", "60"],
+    );
+    let log =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("devices: sent 1 file(s)"), "{log}");
+    phone.sync(&target);
+    assert_eq!(phone.one("SELECT name FROM bikes"), "On the server");
+}

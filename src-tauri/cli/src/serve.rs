@@ -27,6 +27,9 @@ use pedalwrencher_core::store::SystemClock;
 use pedalwrencher_core::strava::api::Config as StravaConfig;
 use pedalwrencher_core::strava::sync::{self as strava_sync, Options as SyncOptions};
 use pedalwrencher_core::strava::{state as strava_state, tokens};
+use pedalwrencher_core::sync as dev_sync;
+use pedalwrencher_core::sync::config as sync_config;
+use pedalwrencher_core::sync::transport::OpendalTransport;
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::watchdog::healthcheck::{self, Pinger};
 use pedalwrencher_core::watchdog::{self, heartbeat};
@@ -150,6 +153,47 @@ async fn ping(dir: &Path, healthy: bool) -> String {
     }
 }
 
+/// One device-sync pass when sync is set up (settings or PEDALWRENCHER_SYNC_*): a line for the
+/// log, or `None` when a stop was asked for mid-pass. A failure is recorded for `status` and the
+/// watchdog, never fatal to the cycle.
+async fn devices_pass(
+    access: &Mutex<Store>,
+    dir: &Path,
+    chosen_name: &str,
+    stop_rx: &watch::Receiver<bool>,
+) -> Option<String> {
+    let secrets = match access.with(|s| Ok(secret_store(s, dir))) {
+        Ok(Some(secrets)) => secrets,
+        Ok(None) => return Some("devices: no secret store".into()),
+        Err(e) => return Some(format!("devices: {e}")),
+    };
+    let config = match sync_config::load(secrets.as_ref()) {
+        Ok(Some(config)) => config,
+        Ok(None) => return Some("devices: not set up".into()),
+        Err(e) => return Some(format!("devices: {e}")),
+    };
+    let transport = match OpendalTransport::new(&config.target) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = access.with(|s| dev_sync::record_failure(s, &e.message));
+            return Some(format!("devices: {}", e.message));
+        }
+    };
+    let name = sync_config::device_name(chosen_name);
+    let pass = dev_sync::pass(access, &transport, config.passphrase.expose(), &name);
+    let outcome = tokio::select! {
+        r = pass => r,
+        _ = stop_asked(stop_rx.clone()) => return None,
+    };
+    Some(match outcome {
+        Ok(r) => format!(
+            "devices: sent {} file(s), read {}, {} field(s) merged",
+            r.pushed_files, r.pulled_files, r.applied.fields
+        ),
+        Err(e) => format!("devices: {e}"),
+    })
+}
+
 /// One cycle. `Ok(None)` when a stop was asked for mid-cycle; otherwise the interval to wait.
 async fn cycle(
     access: &Mutex<Store>,
@@ -210,6 +254,13 @@ async fn cycle(
         "strava: not connected".to_owned()
     };
 
+    // The rider's other devices: their edits before reminders are evaluated, so a service done
+    // on the phone stops this server's reminder for it.
+    let devices = devices_pass(access, dir, &settings.device_name, stop_rx).await;
+    let Some(devices) = devices else {
+        return Ok(None);
+    };
+
     // Reminders and delivery.
     let (new, report) = match access.with(|s| channels(s, dir)) {
         Err(e) => {
@@ -263,7 +314,7 @@ async fn cycle(
     let healthy = cycle_ok && health.healthy;
     let pinged = ping(dir, healthy).await;
     log(&format!(
-        "cycle {n}: {strava}; {new} new reminder{}; sent {}, retrying {}, failed {}; {}{pinged} ({} ms)",
+        "cycle {n}: {strava}; {devices}; {new} new reminder{}; sent {}, retrying {}, failed {}; {}{pinged} ({} ms)",
         if new == 1 { "" } else { "s" },
         report.sent.len(),
         report.retrying.len(),
