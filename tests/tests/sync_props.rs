@@ -675,7 +675,8 @@ struct Scenario {
 }
 
 fn edit_strategy() -> impl Strategy<Value = Edit> {
-    let s = any::<u16>;
+    // Row picks mostly among the oldest few rows, so devices often edit the same fields.
+    let s = || prop_oneof![3 => 0..4u16, 1 => any::<u16>()];
     prop_oneof![
         1 => any::<u8>().prop_map(Edit::AddBike),
         2 => (s(), any::<u8>(), any::<u8>()).prop_map(|(pick, field, v)| Edit::EditBike { pick, field, v }),
@@ -703,7 +704,7 @@ fn scenario_strategy(max_skew_min: i16) -> impl Strategy<Value = Scenario> {
         let step = prop_oneof![
             8 => (replica.clone(), edit_strategy()).prop_map(|(r, e)| Step::Edit(r, e)),
             2 => (replica.clone(), 0..4u8).prop_map(|(from, hold)| Step::Flush { from, hold }),
-            2 => (replica.clone(), proptest::collection::vec(any::<u16>(), 1..6), any::<bool>())
+            2 => (replica.clone(), proptest::collection::vec(prop_oneof![3 => 0..3u16, 1 => any::<u16>()], 1..6), any::<bool>())
                 .prop_map(|(to, picks, together)| Step::Deliver { to, picks, together }),
             2 => (0..3u8).prop_map(|minutes| Step::Advance { minutes }),
         ];
@@ -722,6 +723,8 @@ fn scenario_strategy(max_skew_min: i16) -> impl Strategy<Value = Scenario> {
 struct Run {
     replicas: Vec<Replica>,
     pool: Vec<Pooled>,
+    /// The pool files each replica has read.
+    read: Vec<BTreeSet<usize>>,
     /// True time.
     now: i64,
     round: u32,
@@ -739,6 +742,7 @@ impl Run {
         let mut run = Run {
             replicas: skews.iter().map(|s| Replica::new(*s, BASE)).collect(),
             pool: Vec::new(),
+            read: vec![BTreeSet::new(); skews.len()],
             now: BASE,
             round: 0,
         };
@@ -798,6 +802,7 @@ impl Run {
         let first: Vec<&Batch> = run.pool.iter().map(|p| &p.batch).collect();
         for r in 1..run.replicas.len() {
             deliver(&mut run.replicas[r], &first)?;
+            run.read[r].extend(0..first.len());
         }
         Ok(run)
     }
@@ -828,10 +833,13 @@ impl Run {
                 if readable.is_empty() {
                     return Ok(());
                 }
-                let chosen: Vec<&Batch> = picks
+                // Counted from the newest readable file: small picks read what is new.
+                let chosen: Vec<usize> = picks
                     .iter()
-                    .map(|p| &self.pool[readable[usize::from(*p) % readable.len()]].batch)
+                    .map(|p| readable[readable.len() - 1 - usize::from(*p) % readable.len()])
                     .collect();
+                self.read[to].extend(chosen.iter().copied());
+                let chosen: Vec<&Batch> = chosen.iter().map(|i| &self.pool[*i].batch).collect();
                 let replica = &mut self.replicas[to];
                 if *together {
                     deliver(replica, &chosen)?;
@@ -849,34 +857,33 @@ impl Run {
         Ok(())
     }
 
-    /// Every file to everyone, then again until no replica has anything new to say (a repair made
-    /// on one replica is an edit like any other).
+    /// Every file each replica has not read yet, to it, then again until no replica has anything
+    /// new to say (a repair made on one replica is an edit like any other). Like the engine, a
+    /// replica never reads the same file twice here: re-reading an old file could hide a change
+    /// that only the first reading got wrong.
     fn settle(&mut self) -> Result<(), TestCaseError> {
         self.now += MINUTE;
         self.tick_clocks();
         let n = self.replicas.len();
-        for r in 0..n {
-            flush(&mut self.replicas, r, 0, &mut self.pool)?;
-        }
-        let mut delivered_upto = 0;
         for _ in 0..12 {
-            let fresh: Vec<usize> = (delivered_upto..self.pool.len()).collect();
-            if fresh.is_empty() {
-                return Ok(());
+            let mut written = 0;
+            for r in 0..n {
+                written += flush(&mut self.replicas, r, 0, &mut self.pool)?;
             }
-            delivered_upto = self.pool.len();
+            let mut read = 0;
             for to in 0..n {
                 // Newest first: the reverse of the order they were written in.
-                let batches: Vec<&Batch> = fresh
-                    .iter()
+                let unread: Vec<usize> = (0..self.pool.len())
                     .rev()
-                    .filter(|i| self.pool[**i].from != to)
-                    .map(|i| &self.pool[*i].batch)
+                    .filter(|i| self.pool[*i].from != to && !self.read[to].contains(i))
                     .collect();
+                read += unread.len();
+                let batches: Vec<&Batch> = unread.iter().map(|i| &self.pool[*i].batch).collect();
                 deliver(&mut self.replicas[to], &batches)?;
+                self.read[to].extend(unread);
             }
-            for r in 0..n {
-                flush(&mut self.replicas, r, 0, &mut self.pool)?;
+            if written == 0 && read == 0 {
+                return Ok(());
             }
         }
         Err(TestCaseError::fail(
@@ -1201,34 +1208,54 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     );
 
     // Every file again, in one go: nothing changes.
-    let all: Vec<&Batch> = run
-        .pool
-        .iter()
-        .filter(|p| p.from != 0)
-        .map(|p| &p.batch)
-        .collect();
-    deliver(&mut run.replicas[0], &all)?;
-    let again = dump(run.replicas[0].store.connection());
-    prop_assert!(
-        again == dumps[0],
-        "applying every file again changed:\n{}",
-        diff(&again, &dumps[0])
-    );
-    let more = ok(outgoing::prepare(&mut run.replicas[0].store), "prepare")?;
-    prop_assert!(
-        more.is_empty(),
-        "applying every file again made {} new files",
-        more.len()
-    );
+    for r in 0..run.replicas.len() {
+        let all: Vec<&Batch> = run
+            .pool
+            .iter()
+            .filter(|p| p.from != r)
+            .map(|p| &p.batch)
+            .collect();
+        deliver(&mut run.replicas[r], &all)?;
+        let again = dump(run.replicas[r].store.connection());
+        prop_assert!(
+            again == dumps[r],
+            "applying every file again changed replica {r}:\n{}",
+            diff(&again, &dumps[r])
+        );
+        let more = ok(outgoing::prepare(&mut run.replicas[r].store), "prepare")?;
+        prop_assert!(
+            more.is_empty(),
+            "applying every file again made {} new files on replica {r}",
+            more.len()
+        );
+    }
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+/// `SYNC_PROPS_CASES=5000` for a longer hunt.
+fn cases(default: u32) -> u32 {
+    std::env::var("SYNC_PROPS_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
-    /// Clocks within ±4 minutes of each other: inside the drift a remote stamp may pull a clock.
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
+
+    /// Clocks within ±2 minutes of true time, so at most 4 minutes apart: inside the drift a
+    /// remote stamp may pull a clock ahead (`hlc::MAX_DRIFT_MS`, 5 minutes). Wider skews hit the
+    /// core bug below.
     #[test]
-    fn replicas_converge_to_the_reference_merge(s in scenario_strategy(4)) {
+    fn replicas_converge_to_the_reference_merge(s in scenario_strategy(2)) {
+        check(&s)?;
+    }
+
+    /// Clocks up to an hour off (the design's ±1 h). Fails today: see
+    /// `an_edit_on_a_slow_clock_of_a_field_stamped_by_a_fast_one_reaches_the_other_devices`.
+    #[test]
+    #[ignore = "core bug: a local edit can be stamped lower than the remote stamp it overwrites when clocks differ by more than 5 minutes"]
+    fn replicas_converge_to_the_reference_merge_with_clocks_an_hour_apart(s in scenario_strategy(60)) {
         check(&s)?;
     }
 }
@@ -1547,4 +1574,31 @@ fn a_real_value_reaches_the_other_device_bit_for_bit() {
         on_a.len(),
         &differing[..differing.len().min(5)]
     );
+}
+
+/// Core bug: the hybrid logical clock follows a remote stamp only up to 5 minutes past this
+/// device's wall clock (`hlc::observe`), yet a local edit takes the next stamp of that clock
+/// (`hlc::next`) even when the field it overwrites carries a greater remote stamp. On a device
+/// more than 5 minutes slow, renaming a bike made on a faster device stamps the rename lower than
+/// the bike's creation: the other devices ignore it, the slow device keeps showing it, and the
+/// garages stay different for good (they agree again only if the fast device's file is read a
+/// second time, which the engine never does). Found by the hour-apart property above.
+#[test]
+#[ignore = "core bug: a local edit can be stamped lower than the remote stamp it overwrites when clocks differ by more than 5 minutes"]
+fn an_edit_on_a_slow_clock_of_a_field_stamped_by_a_fast_one_reaches_the_other_devices() {
+    let mut fast = Replica::new(0, BASE);
+    let mut slow = Replica::new(-10 * MINUTE, BASE);
+    let bike = one_bike(&mut fast, &mut slow);
+    bikes::edit(
+        &mut slow.store,
+        &bike,
+        BikePatch {
+            name: Some("Renamed on the slow device".into()),
+            ..Default::default()
+        },
+    )
+    .expect("rename");
+    exchange(&mut slow, &mut fast);
+    let names = [&fast, &slow].map(|r| bikes::get(&r.store, &bike).expect("bike").name);
+    assert_eq!(names[0], names[1], "fast / slow device");
 }
