@@ -179,7 +179,7 @@ fn raw(conn: &Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
-enum Edit {
+enum Change {
     AddBike(u8),
     EditBike {
         pick: u16,
@@ -253,11 +253,11 @@ enum Edit {
 // other divergences.
 const PRESETS: [&str; 4] = ["chain", "cassette", "tyre", "chainring"];
 
-fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
+fn apply_edit(rep: &mut Replica, edit: &Change) -> Result<(), TestCaseError> {
     let now = rep.now();
     let store = &mut rep.store;
     match *edit {
-        Edit::AddBike(n) => refusable(
+        Change::AddBike(n) => refusable(
             bikes::add(
                 store,
                 NewBike {
@@ -267,7 +267,7 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
             ),
             "add bike",
         ),
-        Edit::EditBike { pick, field, v } => {
+        Change::EditBike { pick, field, v } => {
             let Some(id) = live(store.connection(), "bikes", pick) else {
                 return Ok(());
             };
@@ -281,13 +281,13 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                     ..Default::default()
                 },
                 _ => BikePatch {
-                    retired: Some(v % 2 == 0),
+                    retired: Some(v.is_multiple_of(2)),
                     ..Default::default()
                 },
             };
             refusable(bikes::edit(store, &BikeId(id), patch), "edit bike")
         }
-        Edit::AddComponent {
+        Change::AddComponent {
             kind,
             bike,
             back_min,
@@ -306,7 +306,7 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                 "add component",
             )
         }
-        Edit::EditComponent { pick, field, v } => {
+        Change::EditComponent { pick, field, v } => {
             let Some(id) = live(store.connection(), "components", pick) else {
                 return Ok(());
             };
@@ -320,7 +320,7 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                     ..Default::default()
                 },
                 2 => ComponentPatch {
-                    purchase_cost_cents: Some((v % 3 != 0).then_some(i64::from(v) * 7)),
+                    purchase_cost_cents: Some((!v.is_multiple_of(3)).then_some(i64::from(v) * 7)),
                     ..Default::default()
                 },
                 _ => {
@@ -339,7 +339,7 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                 "edit component",
             )
         }
-        Edit::Move {
+        Change::Move {
             pick,
             bike,
             back_min,
@@ -361,7 +361,7 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                 refusable(installations::install(store, &c, &b, &at, None), "install")
             }
         }
-        Edit::Unmount { pick, back_min } => {
+        Change::Unmount { pick, back_min } => {
             let Some(c) = live(store.connection(), "components", pick) else {
                 return Ok(());
             };
@@ -371,7 +371,7 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                 "unmount",
             )
         }
-        Edit::AddRide {
+        Change::AddRide {
             bike,
             km,
             indoor,
@@ -425,7 +425,7 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                 ),
             }
         }
-        Edit::EditRide { pick, field, v } => {
+        Change::EditRide { pick, field, v } => {
             let Some(id) = live(store.connection(), "rides", pick) else {
                 return Ok(());
             };
@@ -439,7 +439,7 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                     ..Default::default()
                 },
                 2 => RidePatch {
-                    indoor: Some(v % 2 == 0),
+                    indoor: Some(v.is_multiple_of(2)),
                     ..Default::default()
                 },
                 _ => RidePatch {
@@ -449,13 +449,13 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
             };
             refusable(rides::edit(store, &RideId(id), patch), "edit ride")
         }
-        Edit::DeleteRide { pick } => {
+        Change::DeleteRide { pick } => {
             let Some(id) = live(store.connection(), "rides", pick) else {
                 return Ok(());
             };
             refusable(rides::delete(store, &RideId(id)), "delete ride")
         }
-        Edit::AddRule { pick, interval } => {
+        Change::AddRule { pick, interval } => {
             let Some(c) = live(store.connection(), "components", pick) else {
                 return Ok(());
             };
@@ -468,14 +468,14 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                         metric: Metric::DistanceM,
                         interval: f64::from(interval) * 100.0 + 1.5,
                         warn_fraction: None,
-                        repeat: interval % 2 == 0,
+                        repeat: interval.is_multiple_of(2),
                         filter: ActivityFilter::All,
                     },
                 ),
                 "add rule",
             )
         }
-        Edit::EditRule { pick, field, v } => {
+        Change::EditRule { pick, field, v } => {
             let Some(id) = live(store.connection(), "rules", pick) else {
                 return Ok(());
             };
@@ -495,13 +495,13 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
             };
             refusable(rules::edit(store, &RuleId(id), patch), "edit rule")
         }
-        Edit::DeleteRule { pick } => {
+        Change::DeleteRule { pick } => {
             let Some(id) = live(store.connection(), "rules", pick) else {
                 return Ok(());
             };
             refusable(rules::delete(store, &RuleId(id)), "delete rule")
         }
-        Edit::MarkDone { pick, back_h } => {
+        Change::MarkDone { pick, back_h } => {
             let Some(id) = live(store.connection(), "rules", pick) else {
                 return Ok(());
             };
@@ -518,13 +518,13 @@ fn apply_edit(rep: &mut Replica, edit: &Edit) -> Result<(), TestCaseError> {
                 "mark done",
             )
         }
-        Edit::DeleteService { pick } => {
+        Change::DeleteService { pick } => {
             let Some(id) = live(store.connection(), "services", pick) else {
                 return Ok(());
             };
             refusable(services::delete(store, &ServiceId(id)), "delete service")
         }
-        Edit::Raw { what, pick, v } => raw_edit(store.connection(), now, what, pick, v),
+        Change::Raw { what, pick, v } => raw_edit(store.connection(), now, what, pick, v),
     }
 }
 
@@ -600,7 +600,7 @@ fn raw_edit(conn: &Connection, now: i64, what: u8, pick: u16, v: u16) -> Result<
                 &[
                     &ComponentId::new().0,
                     &rule,
-                    &(v % 2 == 0).then(|| format!("athlete {v}")),
+                    &(v.is_multiple_of(2)).then(|| format!("athlete {v}")),
                     &(f64::from(v) * 0.75),
                     &now,
                 ],
@@ -611,7 +611,7 @@ fn raw_edit(conn: &Connection, now: i64, what: u8, pick: u16, v: u16) -> Result<
             Some(id) => raw(
                 conn,
                 "UPDATE carried_usage SET amount = ?2, deleted_at = ?3 WHERE id = ?1",
-                &[&id, &(f64::from(v) * 0.125), &(v % 3 == 0).then_some(now)],
+                &[&id, &(f64::from(v) * 0.125), &(v.is_multiple_of(3)).then_some(now)],
             ),
             None => Ok(()),
         },
@@ -622,7 +622,7 @@ fn raw_edit(conn: &Connection, now: i64, what: u8, pick: u16, v: u16) -> Result<
                 &[
                     &id,
                     &(f64::from(v) * 0.375),
-                    &(v % 2 == 0).then(|| f64::from(v) * 1.5),
+                    &(v.is_multiple_of(2)).then(|| f64::from(v) * 1.5),
                     &(i64::from(v % 5) * 3600 - 7200),
                 ],
             ),
@@ -649,7 +649,7 @@ fn pick_any(conn: &Connection, table: &str, seed: u16) -> Option<String> {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Edit(u8, Edit),
+    Edit(u8, Change),
     /// The replica writes its pending changes as files; they can be read `hold` rounds later.
     Flush {
         from: u8,
@@ -674,27 +674,27 @@ struct Scenario {
     steps: Vec<Step>,
 }
 
-fn edit_strategy() -> impl Strategy<Value = Edit> {
+fn edit_strategy() -> impl Strategy<Value = Change> {
     // Row picks mostly among the oldest few rows, so devices often edit the same fields.
     let s = || prop_oneof![3 => 0..4u16, 1 => any::<u16>()];
     prop_oneof![
-        1 => any::<u8>().prop_map(Edit::AddBike),
-        2 => (s(), any::<u8>(), any::<u8>()).prop_map(|(pick, field, v)| Edit::EditBike { pick, field, v }),
+        1 => any::<u8>().prop_map(Change::AddBike),
+        2 => (s(), any::<u8>(), any::<u8>()).prop_map(|(pick, field, v)| Change::EditBike { pick, field, v }),
         2 => (any::<u8>(), proptest::option::of(s()), 0..120u16)
-            .prop_map(|(kind, bike, back_min)| Edit::AddComponent { kind, bike, back_min }),
-        2 => (s(), any::<u8>(), s()).prop_map(|(pick, field, v)| Edit::EditComponent { pick, field, v }),
-        5 => (s(), s(), 0..3u16).prop_map(|(pick, bike, back_min)| Edit::Move { pick, bike, back_min }),
-        1 => (s(), 0..3u16).prop_map(|(pick, back_min)| Edit::Unmount { pick, back_min }),
+            .prop_map(|(kind, bike, back_min)| Change::AddComponent { kind, bike, back_min }),
+        2 => (s(), any::<u8>(), s()).prop_map(|(pick, field, v)| Change::EditComponent { pick, field, v }),
+        5 => (s(), s(), 0..3u16).prop_map(|(pick, bike, back_min)| Change::Move { pick, bike, back_min }),
+        1 => (s(), 0..3u16).prop_map(|(pick, back_min)| Change::Unmount { pick, back_min }),
         3 => (proptest::option::of(s()), 1..200u16, any::<bool>(), 0..48u16, proptest::option::of(any::<u8>()))
-            .prop_map(|(bike, km, indoor, back_h, strava)| Edit::AddRide { bike, km, indoor, back_h, strava }),
-        3 => (s(), any::<u8>(), s()).prop_map(|(pick, field, v)| Edit::EditRide { pick, field, v }),
-        1 => s().prop_map(|pick| Edit::DeleteRide { pick }),
-        1 => (s(), 1..100u16).prop_map(|(pick, interval)| Edit::AddRule { pick, interval }),
-        2 => (s(), any::<u8>(), s()).prop_map(|(pick, field, v)| Edit::EditRule { pick, field, v }),
-        1 => s().prop_map(|pick| Edit::DeleteRule { pick }),
-        2 => (s(), 0..48u16).prop_map(|(pick, back_h)| Edit::MarkDone { pick, back_h }),
-        1 => s().prop_map(|pick| Edit::DeleteService { pick }),
-        4 => (any::<u8>(), s(), s()).prop_map(|(what, pick, v)| Edit::Raw { what, pick, v }),
+            .prop_map(|(bike, km, indoor, back_h, strava)| Change::AddRide { bike, km, indoor, back_h, strava }),
+        3 => (s(), any::<u8>(), s()).prop_map(|(pick, field, v)| Change::EditRide { pick, field, v }),
+        1 => s().prop_map(|pick| Change::DeleteRide { pick }),
+        1 => (s(), 1..100u16).prop_map(|(pick, interval)| Change::AddRule { pick, interval }),
+        2 => (s(), any::<u8>(), s()).prop_map(|(pick, field, v)| Change::EditRule { pick, field, v }),
+        1 => s().prop_map(|pick| Change::DeleteRule { pick }),
+        2 => (s(), 0..48u16).prop_map(|(pick, back_h)| Change::MarkDone { pick, back_h }),
+        1 => s().prop_map(|pick| Change::DeleteService { pick }),
+        4 => (any::<u8>(), s(), s()).prop_map(|(what, pick, v)| Change::Raw { what, pick, v }),
     ]
 }
 
@@ -1208,21 +1208,22 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     );
 
     // Every file again, in one go: nothing changes.
-    for r in 0..run.replicas.len() {
+    for (r, before) in dumps.iter().enumerate() {
         let all: Vec<&Batch> = run
             .pool
             .iter()
             .filter(|p| p.from != r)
             .map(|p| &p.batch)
             .collect();
-        deliver(&mut run.replicas[r], &all)?;
-        let again = dump(run.replicas[r].store.connection());
+        let replica = &mut run.replicas[r];
+        deliver(replica, &all)?;
+        let again = dump(replica.store.connection());
         prop_assert!(
-            again == dumps[r],
+            again == *before,
             "applying every file again changed replica {r}:\n{}",
-            diff(&again, &dumps[r])
+            diff(&again, before)
         );
-        let more = ok(outgoing::prepare(&mut run.replicas[r].store), "prepare")?;
+        let more = ok(outgoing::prepare(&mut replica.store), "prepare")?;
         prop_assert!(
             more.is_empty(),
             "applying every file again made {} new files on replica {r}",
