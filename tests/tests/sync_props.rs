@@ -6,6 +6,19 @@
 //!
 //! Delivery skips the network engine: each replica's files come from `sync::outgoing::prepare` and
 //! go straight to `sync::apply::apply` on the others, which is what the engine does around them.
+//! While edits go on, files are read in any order, some held back for a few rounds, some read
+//! several times; the final exchange reads each file once per replica (as the engine does) until
+//! no replica writes anything new.
+//!
+//! Checked at the end: the dumps (every row of every synced table, deleted ones included, minus
+//! device-local columns) are identical; they equal the reference; the reference already obeys the
+//! repair rule; installation invariants hold; nothing is held back; reading every file again
+//! changes nothing and writes no file.
+//!
+//! Two core bugs found here are pinned by ignored tests at the end of this file: REAL values can
+//! lose their last bit in a file, and a device more than 5 minutes slow can make edits that never
+//! reach the others. The property keeps to short-decimal REAL values and to clocks at most four
+//! minutes apart so that it can still find anything else.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -1185,6 +1198,20 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
             run.replicas[0].device(),
             diff(d, &dumps[0])
         );
+    }
+    for (i, r) in run.replicas.iter().enumerate() {
+        let waiting: i64 = ok(
+            r.store
+                .connection()
+                .query_row(
+                    "SELECT (SELECT COUNT(*) FROM sync_inbox) + (SELECT COUNT(*) FROM sync_quarantine)",
+                    [],
+                    |x| x.get(0),
+                )
+                .map_err(Into::into),
+            "count held fields",
+        )?;
+        prop_assert_eq!(waiting, 0, "replica {} still holds fields back", i);
     }
     for (i, d) in dumps.iter().enumerate() {
         if let Err(e) = installation_invariants(d) {
