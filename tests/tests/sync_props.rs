@@ -15,10 +15,11 @@
 //! repair rule; installation invariants hold; nothing is held back; reading every file again
 //! changes nothing and writes no file.
 //!
-//! Two core bugs found here are pinned by ignored tests at the end of this file: REAL values can
-//! lose their last bit in a file, and a device more than 5 minutes slow can make edits that never
-//! reach the others. The property keeps to short-decimal REAL values and to clocks at most four
-//! minutes apart so that it can still find anything else.
+//! Two core bugs this test found are pinned by tests at the end of this file (they failed before
+//! their fixes): REAL values could lose their last bit in a file (serde_json now parses floats
+//! exactly), and a device more than 5 minutes slow could make edits that never reached the others
+//! (an edit now supersedes the stamp it overwrites). The property runs with clocks within ±2
+//! minutes and within ±1 hour.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -1272,17 +1273,16 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
 
     /// Clocks within ±2 minutes of true time, so at most 4 minutes apart: inside the drift a
-    /// remote stamp may pull a clock ahead (`hlc::MAX_DRIFT_MS`, 5 minutes). Wider skews hit the
-    /// core bug below.
+    /// remote stamp may pull a clock ahead (`hlc::MAX_DRIFT_MS`, 5 minutes).
     #[test]
     fn replicas_converge_to_the_reference_merge(s in scenario_strategy(2)) {
         check(&s)?;
     }
 
-    /// Clocks up to an hour off (the design's ±1 h). Fails today: see
-    /// `an_edit_on_a_slow_clock_of_a_field_stamped_by_a_fast_one_reaches_the_other_devices`.
+    /// Clocks up to an hour off (the design's ±1 h): an edit supersedes the stamp it overwrites
+    /// even when that stamp is ahead of this device's (capped) clock. It failed before that fix:
+    /// see `an_edit_on_a_slow_clock_of_a_field_stamped_by_a_fast_one_reaches_the_other_devices`.
     #[test]
-    #[ignore = "core bug: a local edit can be stamped lower than the remote stamp it overwrites when clocks differ by more than 5 minutes"]
     fn replicas_converge_to_the_reference_merge_with_clocks_an_hour_apart(s in scenario_strategy(60)) {
         check(&s)?;
     }
@@ -1552,12 +1552,11 @@ fn the_same_strava_activity_imported_on_two_devices_is_one_ride() {
     assert_eq!(dump(a.store.connection()), dump(b.store.connection()));
 }
 
-/// Core bug: REAL fields travel as JSON numbers, parsed back by serde_json without its
+/// Was a core bug (fixed with serde_json's float_roundtrip): REAL fields travel as JSON numbers, parsed back by serde_json without its
 /// `float_roundtrip` feature, which may be one unit in the last place off: the device that wrote
 /// 1634169.9000000001 (4903 × 333.3) keeps it, the others get 1634169.9. Every replica must hold
 /// the same bits.
 #[test]
-#[ignore = "core bug: REAL values can lose a ULP through a sync file (serde_json without float_roundtrip)"]
 fn a_real_value_reaches_the_other_device_bit_for_bit() {
     let (mut a, mut b) = pair();
     let distances: Vec<f64> = (1..400u32)
@@ -1604,15 +1603,15 @@ fn a_real_value_reaches_the_other_device_bit_for_bit() {
     );
 }
 
-/// Core bug: the hybrid logical clock follows a remote stamp only up to 5 minutes past this
+/// Was a core bug: the hybrid logical clock follows a remote stamp only up to 5 minutes past this
 /// device's wall clock (`hlc::observe`), yet a local edit takes the next stamp of that clock
 /// (`hlc::next`) even when the field it overwrites carries a greater remote stamp. On a device
 /// more than 5 minutes slow, renaming a bike made on a faster device stamps the rename lower than
 /// the bike's creation: the other devices ignore it, the slow device keeps showing it, and the
 /// garages stay different for good (they agree again only if the fast device's file is read a
-/// second time, which the engine never does). Found by the hour-apart property above.
+/// second time, which the engine never does). Found by the hour-apart property above; fixed by
+/// stamping each edited field above the stamp it replaces (`store/capture.rs`).
 #[test]
-#[ignore = "core bug: a local edit can be stamped lower than the remote stamp it overwrites when clocks differ by more than 5 minutes"]
 fn an_edit_on_a_slow_clock_of_a_field_stamped_by_a_fast_one_reaches_the_other_devices() {
     let mut fast = Replica::new(0, BASE);
     let mut slow = Replica::new(-10 * MINUTE, BASE);
