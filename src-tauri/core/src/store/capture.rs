@@ -42,6 +42,13 @@ pub fn columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The clock entry that stands for every field a row was created with: one entry per insert
+/// instead of one per field. A field's stamp is its own entry when it has one (it was edited, or
+/// merged from another device), else the row's `*` entry if the field is not NULL: a NULL at
+/// creation claims nothing, so a row two devices create at once (the same Strava activity) never
+/// un-deletes the other's delete.
+pub const ROW: &str = "*";
+
 /// (Re)creates the capture triggers from the tables' current columns. Run by every schema upgrade
 /// from v7 on, so a column added later is captured without anyone remembering to.
 pub(crate) fn install_triggers(conn: &Connection) -> Result<()> {
@@ -50,54 +57,47 @@ pub(crate) fn install_triggers(conn: &Connection) -> Result<()> {
             .into_iter()
             .filter(|c| c != "id")
             .collect();
-        // An insert records the fields it sets; a NULL at creation claims nothing, so a row two
-        // devices create at once (the same Strava activity) never un-deletes the other's delete.
-        let inserted = cols
-            .iter()
-            .map(|c| format!("('{c}', NEW.\"{c}\" IS NOT NULL)"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let changed = cols
             .iter()
             .map(|c| format!("('{c}', OLD.\"{c}\" IS NOT NEW.\"{c}\")"))
             .collect::<Vec<_>>()
             .join(", ");
-        let record = |values: &str| {
-            format!(
-                "INSERT INTO sync_clock (tbl, id, col, hlc, dev) \
-                 SELECT '{table}', NEW.id, column1, NULL, NULL FROM (VALUES {values}) WHERE column2 \
-                 ON CONFLICT (tbl, id, col) DO UPDATE SET dev = NULL;"
-            )
-        };
+        // An edited field's new entry starts from the row's stamp, so stamping it at commit
+        // (`stamp_pending`: the stamp it replaces + 1 at least) supersedes the creation.
         conn.execute_batch(&format!(
             "DROP TRIGGER IF EXISTS sync_{table}_insert;
              DROP TRIGGER IF EXISTS sync_{table}_update;
              CREATE TRIGGER sync_{table}_insert AFTER INSERT ON {table}
              WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-             BEGIN {} END;
+             BEGIN
+               INSERT INTO sync_clock (tbl, id, col, hlc, dev) VALUES ('{table}', NEW.id, '{ROW}', NULL, NULL)
+               ON CONFLICT (tbl, id, col) DO UPDATE SET dev = NULL;
+             END;
              CREATE TRIGGER sync_{table}_update AFTER UPDATE ON {table}
              WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-             BEGIN {} END;",
-            record(&inserted),
-            record(&changed)
+             BEGIN
+               INSERT INTO sync_clock (tbl, id, col, hlc, dev)
+               SELECT '{table}', NEW.id, column1,
+                      (SELECT hlc FROM sync_clock WHERE tbl = '{table}' AND id = NEW.id AND col = '{ROW}'),
+                      NULL
+               FROM (VALUES {changed}) WHERE column2
+               ON CONFLICT (tbl, id, col) DO UPDATE SET dev = NULL;
+             END;"
         ))?;
     }
     Ok(())
 }
 
-/// Marks every field of the rows a garage already had before sync existed as a local change, so
-/// the first sync sends the whole garage. Stamped by the first write or sync after the upgrade.
+/// Marks every row a garage already had before sync existed as a local change, so the first sync
+/// sends the whole garage. Stamped by the first write or sync after the upgrade.
 pub(crate) fn capture_existing_rows(conn: &Connection) -> Result<()> {
     for (table, _) in SYNCED {
-        for col in columns(conn, table)?.iter().filter(|c| *c != "id") {
-            conn.execute(
-                &format!(
-                    "INSERT INTO sync_clock (tbl, id, col, hlc, dev) \
-                     SELECT '{table}', id, '{col}', NULL, NULL FROM {table} WHERE \"{col}\" IS NOT NULL"
-                ),
-                [],
-            )?;
-        }
+        conn.execute(
+            &format!(
+                "INSERT INTO sync_clock (tbl, id, col, hlc, dev) SELECT '{table}', id, '{ROW}', NULL, NULL FROM {table}"
+            ),
+            [],
+        )?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::faults;
-use crate::store::capture::{self, SYNCED};
+use crate::store::capture::{self, ROW, SYNCED};
 use crate::store::{hlc, Store};
 use crate::wear::usage;
 
@@ -215,9 +215,22 @@ fn apply_row(
     applied: &mut Applied,
 ) -> Result<()> {
     let local = local_stamps(conn, "sync_clock", table, id)?;
+    // Fields without an entry of their own carry the row's creation stamp, unless NULL.
+    let created = match local.get(ROW) {
+        Some(stamp) => Some((stamp, non_null_columns(conn, table, id, &info.cols)?)),
+        None => None,
+    };
+    let stamp_of = |col: &str| -> Option<&Stamp> {
+        local.get(col).or_else(|| {
+            created
+                .as_ref()
+                .filter(|(_, set)| set.contains(col))
+                .map(|(stamp, _)| *stamp)
+        })
+    };
     let winners: Vec<(&str, Value, i64, i64)> = incoming
         .into_iter()
-        .filter(|(col, (_, stamp, _))| local.get(*col).is_none_or(|l| stamp > l))
+        .filter(|(col, (_, stamp, _))| stamp_of(col).is_none_or(|l| stamp > l))
         .map(|(col, (value, stamp, idx))| (col, value, stamp.0, idx))
         .collect();
     if winners.is_empty() {
@@ -310,10 +323,44 @@ fn insert_row(
         "INSERT INTO \"{table}\" (id{cols}) VALUES (?1{marks})"
     ))?
     .execute(params.as_slice())?;
+    // Created whole by one write (the usual case, and every row of a snapshot): one entry for
+    // the row, as a local insert makes. A NULL must keep its own stamp, so it then goes per field.
+    let first = (fields[0].2, fields[0].3);
+    if fields
+        .iter()
+        .all(|f| (f.2, f.3) == first && f.1 != Value::Null)
+    {
+        return set_clock(conn, table, id, ROW, first.0, first.1);
+    }
     for (col, _, hlc, dev) in fields {
         set_clock(conn, table, id, col, *hlc, *dev)?;
     }
     Ok(())
+}
+
+/// The columns of one row whose value is not NULL.
+fn non_null_columns(
+    conn: &Connection,
+    table: &str,
+    id: &str,
+    cols: &[String],
+) -> Result<BTreeSet<String>> {
+    let select = cols
+        .iter()
+        .map(|c| format!("\"{c}\" IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let flags: Vec<bool> = conn
+        .prepare_cached(&format!("SELECT {select} FROM \"{table}\" WHERE id = ?1"))?
+        .query_row([id], |r| (0..cols.len()).map(|i| r.get(i)).collect())
+        .optional()?
+        .unwrap_or_default();
+    Ok(cols
+        .iter()
+        .zip(flags)
+        .filter(|(_, set)| *set)
+        .map(|(c, _)| c.clone())
+        .collect())
 }
 
 fn set_clock(

@@ -7,7 +7,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use crate::error::Result;
-use crate::store::capture::{self, SYNCED};
+use crate::store::capture::{self, ROW, SYNCED};
 
 use super::batch::{to_json, Builder, Cell, RowCells};
 
@@ -48,7 +48,6 @@ pub(crate) fn own_changes(
         }
     }
     let upto = rows.iter().map(|r| r.3).max().unwrap_or(after);
-    let cells = rows.len();
     let mut by_row: BTreeMap<String, BTreeMap<String, Vec<(String, i64)>>> = BTreeMap::new();
     for (tbl, id, col, _, hlc) in rows {
         by_row
@@ -60,6 +59,10 @@ pub(crate) fn own_changes(
     }
     let mut builder = Builder::default();
     let dev = builder.device(my_id);
+    let mut cells = 0;
+    let mut own_fields = conn.prepare_cached(&format!(
+        "SELECT col FROM sync_clock WHERE tbl = ?1 AND id = ?2 AND col != '{ROW}'"
+    ))?;
     for (table, rows) in by_row {
         let cols = capture::columns(conn, &table)?;
         let pos: BTreeMap<&str, usize> = cols
@@ -76,14 +79,25 @@ pub(crate) fn own_changes(
             let values: Vec<Value> = select.query_row([&id], |r| {
                 (0..cols.len()).map(|i| r.get::<_, Value>(i)).collect()
             })?;
-            let cells = fields
-                .into_iter()
-                .filter_map(|(col, hlc)| {
-                    let i = *pos.get(col.as_str())?;
-                    Some(Cell(i as u32, to_json(&values[i]), hlc, dev))
-                })
-                .collect();
-            out.push(RowCells(id, cells));
+            let mut row = Vec::new();
+            for (col, hlc) in fields {
+                if col == ROW {
+                    // The creation: every field set then and not changed since (those have
+                    // entries of their own, sent with their own stamps).
+                    let edited: Vec<String> = own_fields
+                        .query_map([&table, &id], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    for (i, c) in cols.iter().enumerate().skip(1) {
+                        if values[i] != Value::Null && !edited.contains(c) {
+                            row.push(Cell(i as u32, to_json(&values[i]), hlc, dev));
+                        }
+                    }
+                } else if let Some(&i) = pos.get(col.as_str()) {
+                    row.push(Cell(i as u32, to_json(&values[i]), hlc, dev));
+                }
+            }
+            cells += row.len();
+            out.push(RowCells(id, row));
         }
         builder.table(&table, cols, out);
     }
@@ -130,22 +144,32 @@ pub(crate) fn whole_garage(conn: &Connection) -> Result<(Builder, usize)> {
             let Value::Text(id) = &values[0] else {
                 continue;
             };
-            let mut cells = Vec::new();
+            let mut stamps_of_row: Vec<(String, i64, String)> = Vec::new();
             while let Some(Ok((sid, _, _, _))) = stamps.peek() {
                 if sid.as_str() > id.as_str() {
                     break;
                 }
                 let (sid, col, hlc, dev) = stamps.next().expect("peeked")?;
-                if sid != *id {
-                    continue;
-                }
-                if let Some(&i) = pos.get(col.as_str()) {
-                    let d = builder.device(&dev);
-                    cells.push(Cell(i as u32, to_json(&values[i]), hlc, d));
+                if sid == *id {
+                    stamps_of_row.push((col, hlc, dev));
                 }
             }
             if let Some(Err(_)) = stamps.peek() {
                 stamps.next().expect("peeked")?;
+            }
+            let row_stamp = stamps_of_row.iter().find(|s| s.0 == ROW).cloned();
+            let mut cells = Vec::new();
+            for (i, c) in cols.iter().enumerate().skip(1) {
+                let own = stamps_of_row.iter().find(|s| s.0 == *c);
+                let stamp = match (own, &row_stamp) {
+                    (Some(s), _) => Some(s),
+                    (None, Some(r)) if values[i] != Value::Null => Some(r),
+                    _ => None,
+                };
+                if let Some((_, hlc, dev)) = stamp {
+                    let d = builder.device(dev);
+                    cells.push(Cell(i as u32, to_json(&values[i]), *hlc, d));
+                }
             }
             if !cells.is_empty() {
                 total += cells.len();

@@ -29,9 +29,10 @@ pub(crate) fn installations(
         "SELECT i.id, i.bike_id, i.installed_at, i.removed_at
          FROM installations i
          LEFT JOIN sync_clock c ON c.tbl = 'installations' AND c.id = i.id AND c.col = 'installed_at'
-         LEFT JOIN sync_devices d ON d.idx = c.dev
+         LEFT JOIN sync_clock r ON r.tbl = 'installations' AND r.id = i.id AND r.col = '*'
+         LEFT JOIN sync_devices d ON d.idx = COALESCE(c.dev, r.dev)
          WHERE i.component_id = ?1 AND i.deleted_at IS NULL
-         ORDER BY i.installed_at, COALESCE(c.hlc, 0), COALESCE(d.device_id, ''), i.id",
+         ORDER BY i.installed_at, COALESCE(c.hlc, r.hlc, 0), COALESCE(d.device_id, ''), i.id",
     )?;
     for component in components {
         let list: Vec<Inst> = stmt
