@@ -5,8 +5,7 @@
 use rusqlite::OptionalExtension;
 
 use crate::error::Result;
-use crate::store::capture;
-use crate::store::Store;
+use crate::store::{self, capture, Store};
 
 use super::batch::{Batch, Kind};
 use super::export;
@@ -40,6 +39,7 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
     store.atomically(|store| {
         store.stamp_pending()?;
         let conn = store.connection();
+        forget_other_identity(conn, &device_id)?;
         let me = capture::device_index(conn, &device_id)?;
         let last: Option<(i64, i64)> = conn
             .query_row(
@@ -97,6 +97,23 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
         unsent(conn)
     })
 }
+
+/// A database restored from another device's backup carries that device's numbered files: this
+/// device starts its own numbering (its first file a snapshot of the whole garage) instead of
+/// continuing the other's, which readers would wait on forever.
+fn forget_other_identity(conn: &rusqlite::Connection, device_id: &str) -> Result<()> {
+    let recorded = store::meta(conn, DEVICE_KEY)?;
+    if recorded.as_deref() != Some(device_id) {
+        if recorded.is_some() {
+            tracing::info!("this garage was restored from another device: numbering files anew");
+        }
+        conn.execute("DELETE FROM sync_outgoing", [])?;
+        store::set_meta(conn, DEVICE_KEY, device_id)?;
+    }
+    Ok(())
+}
+
+const DEVICE_KEY: &str = "sync_device_id";
 
 fn unsent(conn: &rusqlite::Connection) -> Result<Vec<Outgoing>> {
     let mut stmt = conn.prepare_cached(
