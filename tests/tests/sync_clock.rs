@@ -220,6 +220,13 @@ fn a_change_stamped_a_year_ahead_is_quarantined_reported_and_sync_goes_on() {
     a.sync(&target);
     b.sync(&target);
     assert_eq!(b.bike(&id).notes, "from the laptop", "sync goes on");
+
+    // A year later the held-back rename is no longer in the future: it is merged then.
+    a.tick(365 * 24 * HOUR);
+    a.sync(&target);
+    assert_eq!(a.bike(&id).name, "From the future");
+    let st = status::status(&a.store.lock().unwrap()).unwrap();
+    assert_eq!(st.quarantined, 0);
 }
 
 #[test]

@@ -91,7 +91,10 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
     let mut touched_components = BTreeSet::new();
     let mut newest_seen = 0_i64;
     let mut late_devices: BTreeMap<String, i64> = BTreeMap::new();
-    for batch in batches {
+    // Changes held back for a clock far ahead are merged once they are no longer far ahead
+    // (time caught up, or this device's clock was the wrong one).
+    let released = released_from_quarantine(conn, now_ms)?;
+    for batch in released.iter().chain(batches) {
         let dev_idx = batch
             .devices
             .iter()
@@ -190,6 +193,71 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
         usage::rebuild(store)?;
     }
     Ok(applied)
+}
+
+/// Whether changes are held back for a clock far ahead (each pass looks whether they are due).
+pub fn has_quarantined(store: &Store) -> Result<bool> {
+    Ok(store
+        .connection()
+        .query_row("SELECT EXISTS (SELECT 1 FROM sync_quarantine)", [], |r| {
+            r.get(0)
+        })?)
+}
+
+/// The quarantined fields no longer more than a day ahead, as a batch, removed from quarantine.
+fn released_from_quarantine(conn: &Connection, now_ms: i64) -> Result<Option<Batch>> {
+    let limit = hlc::from_millis(now_ms + hlc::QUARANTINE_MS);
+    let rows: Vec<(String, String, String, Value, i64, String)> = conn
+        .prepare_cached(
+            "SELECT q.tbl, q.id, q.col, q.value, q.hlc, d.device_id FROM sync_quarantine q
+             JOIN sync_devices d ON d.idx = q.dev WHERE q.hlc <= ?1",
+        )?
+        .query_map([limit], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    conn.execute("DELETE FROM sync_quarantine WHERE hlc <= ?1", [limit])?;
+    let mut builder = super::batch::Builder::default();
+    let mut by_table: BTreeMap<String, BTreeMap<String, Vec<(String, Value, i64, u32)>>> =
+        BTreeMap::new();
+    for (table, id, col, value, stamp, device) in rows {
+        let d = builder.device(&device);
+        by_table
+            .entry(table)
+            .or_default()
+            .entry(id)
+            .or_default()
+            .push((col, value, stamp, d));
+    }
+    for (table, rows) in by_table {
+        let mut cols: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for (id, fields) in rows {
+            let cells = fields
+                .into_iter()
+                .map(|(col, value, stamp, d)| {
+                    let i = cols.iter().position(|c| *c == col).unwrap_or_else(|| {
+                        cols.push(col);
+                        cols.len() - 1
+                    });
+                    super::batch::Cell(i as u32, super::batch::to_json(&value), stamp, d)
+                })
+                .collect();
+            out.push(super::batch::RowCells(id, cells));
+        }
+        builder.table(&table, cols, out);
+    }
+    Ok(Some(builder.finish("", super::batch::Kind::Seg, 0)))
 }
 
 fn table_info(conn: &Connection, table: &str) -> Result<TableInfo> {

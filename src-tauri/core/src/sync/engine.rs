@@ -202,7 +202,7 @@ fn apply_chunk<A: StoreAccess>(
     read: &mut Vec<(String, i64)>,
     report: &mut Report,
 ) -> Result<()> {
-    if batches.is_empty() && read.is_empty() {
+    if batches.is_empty() && read.is_empty() && !access.with(|s| apply::has_quarantined(s))? {
         return Ok(());
     }
     let applied = access.with(|s| apply::apply(s, batches, read))?;
