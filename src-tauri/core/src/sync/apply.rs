@@ -228,8 +228,8 @@ fn released_from_quarantine(conn: &Connection, now_ms: i64) -> Result<Option<Bat
     }
     conn.execute("DELETE FROM sync_quarantine WHERE hlc <= ?1", [limit])?;
     let mut builder = super::batch::Builder::default();
-    let mut by_table: BTreeMap<String, BTreeMap<String, Vec<(String, Value, i64, u32)>>> =
-        BTreeMap::new();
+    type Fields = Vec<(String, Value, i64, u32)>;
+    let mut by_table: BTreeMap<String, BTreeMap<String, Fields>> = BTreeMap::new();
     for (table, id, col, value, stamp, device) in rows {
         let d = builder.device(&device);
         by_table
