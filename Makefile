@@ -16,10 +16,13 @@ APT_BUILD := build-essential pkg-config curl wget file libssl-dev libxdo-dev \
 # for the real SMTP server of the delivery tests, openssl for their test CA.
 APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsecret-tools dunst libnotify-bin imagemagick \
             python3 python3-venv openssl
-# The delivery tests send email to a real SMTP server process: aiosmtpd from PyPI, in a
-# git-ignored virtualenv (tests/.venv) that tests/src/smtp_server.rs runs.
+# The tests run real servers from PyPI, in one git-ignored virtualenv (tests/.venv): the delivery
+# tests an SMTP server (aiosmtpd, tests/src/smtp_server.rs), the sync tests a WebDAV server
+# (wsgidav on cheroot) and an S3 server (moto), tests/src/sync_servers.rs. Pinned exactly; the
+# stamp file is named after the whole list, so changing a pin remakes the virtualenv.
 PY_VENV := tests/.venv
-AIOSMTPD_VERSION := 1.4.6
+PY_TEST_PACKAGES := aiosmtpd==1.4.6 wsgidav==4.4.0 cheroot==11.1.2 moto[server]==5.2.5
+PY_VENV_STAMP := $(PY_VENV)/.stamp-$(shell echo '$(PY_TEST_PACKAGES)' | cksum | cut -d' ' -f1)
 
 .PHONY: help deps deps-test py-venv ui app run test test-unit test-e2e bench lint screenshot clean
 
@@ -52,15 +55,15 @@ deps-test: deps
 	@$(call apt_install,$(APT_TEST))
 	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
 
-# Made once per aiosmtpd version; `make clean` removes it.
-$(PY_VENV)/.aiosmtpd-$(AIOSMTPD_VERSION):
+# Made once per package list; `make clean` removes it.
+$(PY_VENV_STAMP):
 	@$(call apt_install,python3 python3-venv openssl)
 	rm -rf $(PY_VENV)
 	python3 -m venv $(PY_VENV)
-	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check aiosmtpd==$(AIOSMTPD_VERSION)
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check $(foreach p,$(PY_TEST_PACKAGES),'$(p)')
 	@touch $@
 
-py-venv: $(PY_VENV)/.aiosmtpd-$(AIOSMTPD_VERSION)
+py-venv: $(PY_VENV_STAMP)
 
 # npm ci only when the lock file changed since the last install.
 ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json

@@ -8,6 +8,7 @@ pub mod fixtures;
 pub mod garages;
 pub mod smtp_server;
 pub mod sql;
+pub mod sync_servers;
 
 /// `target/<profile>/pedalwrencher-cli`, next to the `deps/` folder the calling test runs from.
 /// The binary belongs to another package, so `cargo test` does not build it: the Makefile does

@@ -1,0 +1,290 @@
+//! Real storage servers for the sync tests, on 127.0.0.1: a WebDAV server (`wsgidav`, cheroot)
+//! with a basic-auth login over a temporary folder, and an S3 server (`moto_server`) with one
+//! bucket. Each process is stopped when its value is dropped.
+//!
+//! Both come from PyPI into the git-ignored virtualenv `tests/.venv`, made by `make py-venv`
+//! (a prerequisite of `make test-unit`), like the SMTP server of the delivery tests.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+pub use crate::smtp_server::free_port;
+
+/// How long a server may take to listen.
+const READY_WITHIN: Duration = Duration::from_secs(20);
+
+/// A program of the tests' virtualenv.
+fn venv_bin(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/bin")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "the sync tests need {name} in the virtualenv at {}: run `make py-venv` \
+         (it installs wsgidav, cheroot and moto[server] there), then run the tests again",
+        path.display()
+    );
+    path
+}
+
+/// Starts `cmd` with its output in `log`, and waits (bounded) until `port` accepts connections.
+/// Panics with the server's output when it exits or does not listen in time.
+fn spawn_and_wait(mut cmd: Command, port: u16, log: &Path, what: &str) -> Child {
+    let out = std::fs::File::create(log).expect("a log file for the server");
+    let err = out.try_clone().expect("a second handle on the log file");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + READY_WITHIN;
+    loop {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return child;
+        }
+        let exited = child.try_wait().ok().flatten();
+        if exited.is_some() || Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let output = std::fs::read_to_string(log).unwrap_or_default();
+            match exited {
+                Some(status) => panic!("{what} exited ({status}) before listening:\n{output}"),
+                None => panic!(
+                    "{what} did not listen on port {port} within {READY_WITHIN:?}:\n{output}"
+                ),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A WebDAV server over a temporary folder, with the login [`WebDav::USER`] / [`WebDav::PASSWORD`].
+pub struct WebDav {
+    child: Child,
+    pub port: u16,
+    root: TempDir,
+    _work: TempDir,
+}
+
+impl WebDav {
+    pub const USER: &'static str = "rider";
+    pub const PASSWORD: &'static str = "s3cret-pass";
+
+    /// Starts the server and waits (at most 20 s) until it listens.
+    pub fn start() -> WebDav {
+        let root = tempfile::tempdir().expect("a folder to serve");
+        let work = tempfile::tempdir().expect("a folder for the server's config");
+        let port = free_port();
+        let config = serde_json::json!({
+            "host": "127.0.0.1",
+            "port": port,
+            "provider_mapping": { "/": root.path().to_str().expect("a UTF-8 temp path") },
+            "http_authenticator": {
+                "domain_controller": null,
+                "accept_basic": true,
+                "accept_digest": false,
+                "default_to_digest": false,
+            },
+            "simple_dc": {
+                "user_mapping": { "*": { (Self::USER): { "password": Self::PASSWORD } } }
+            },
+            "verbose": 1,
+            "dir_browser": { "enable": false },
+        });
+        let config_path = work.path().join("wsgidav.json");
+        std::fs::write(&config_path, config.to_string()).expect("write the wsgidav config");
+        let mut cmd = Command::new(venv_bin("wsgidav"));
+        cmd.arg("--config")
+            .arg(&config_path)
+            .current_dir(work.path());
+        let child = spawn_and_wait(cmd, port, &work.path().join("server.log"), "wsgidav");
+        WebDav {
+            child,
+            port,
+            root,
+            _work: work,
+        }
+    }
+
+    /// `dav://rider:s3cret-pass@127.0.0.1:PORT/`
+    pub fn url(&self) -> String {
+        self.url_with_login(Self::USER, Self::PASSWORD)
+    }
+
+    /// The same server with another login (a wrong password, say).
+    pub fn url_with_login(&self, user: &str, password: &str) -> String {
+        format!("dav://{user}:{password}@127.0.0.1:{}/", self.port)
+    }
+
+    /// The served folder, to look at what landed there.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+}
+
+impl Drop for WebDav {
+    fn drop(&mut self) {
+        // Our own child, by its handle.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An S3 server (moto) with one bucket, [`S3::BUCKET`].
+pub struct S3 {
+    child: Child,
+    pub port: u16,
+    _work: TempDir,
+}
+
+impl S3 {
+    pub const BUCKET: &'static str = "pedalwrencher-sync";
+    pub const ACCESS_KEY_ID: &'static str = "testing";
+    pub const SECRET_ACCESS_KEY: &'static str = "testing";
+
+    /// Starts the server, waits (at most 20 s) until it listens, and creates the bucket.
+    pub fn start() -> S3 {
+        let work = tempfile::tempdir().expect("a folder for the server's log");
+        let port = free_port();
+        let mut cmd = Command::new(venv_bin("moto_server"));
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .current_dir(work.path())
+            .env("AWS_ACCESS_KEY_ID", Self::ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", Self::SECRET_ACCESS_KEY);
+        let log = work.path().join("server.log");
+        let child = spawn_and_wait(cmd, port, &log, "moto_server");
+        let s3 = S3 {
+            child,
+            port,
+            _work: work,
+        };
+        let (status, body) = s3.http("PUT", &format!("/{}", Self::BUCKET));
+        assert_eq!(
+            status,
+            200,
+            "create the bucket: {}\n{}",
+            String::from_utf8_lossy(&body),
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        s3
+    }
+
+    /// `s3://pedalwrencher-sync/garage?endpoint=http://127.0.0.1:PORT&region=us-east-1`; the
+    /// credentials come from [`S3::env`].
+    pub fn url(&self) -> String {
+        format!(
+            "s3://{}/garage?endpoint=http://127.0.0.1:{}&region=us-east-1",
+            Self::BUCKET,
+            self.port
+        )
+    }
+
+    /// The same target with the credentials in the URL.
+    pub fn url_with_keys(&self) -> String {
+        format!(
+            "s3://{}:{}@{}/garage?endpoint=http://127.0.0.1:{}&region=us-east-1",
+            Self::ACCESS_KEY_ID,
+            Self::SECRET_ACCESS_KEY,
+            Self::BUCKET,
+            self.port
+        )
+    }
+
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for [`S3::url`].
+    pub fn env(&self) -> [(&'static str, &'static str); 2] {
+        [
+            ("AWS_ACCESS_KEY_ID", Self::ACCESS_KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", Self::SECRET_ACCESS_KEY),
+        ]
+    }
+
+    /// Every object in the bucket (the whole bucket, not only the prefix), key and bytes, sorted
+    /// by key: for tests that grep what the storage holds. Read straight from moto, not through
+    /// the code under test.
+    pub fn objects(&self) -> Vec<(String, Vec<u8>)> {
+        let (status, body) = self.http("GET", &format!("/{}?list-type=2", Self::BUCKET));
+        assert_eq!(
+            status,
+            200,
+            "list the bucket: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let listing = String::from_utf8_lossy(&body).into_owned();
+        assert!(
+            !listing.contains("<IsTruncated>true</IsTruncated>"),
+            "more than one page of objects; list with a continuation token"
+        );
+        let mut keys: Vec<String> = listing
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|s| s.split_once("</Key>").map(|(k, _)| xml_unescape(k)))
+            .collect();
+        keys.sort();
+        keys.into_iter()
+            .map(|key| {
+                let (status, bytes) = self.http("GET", &format!("/{}/{}", Self::BUCKET, key));
+                assert_eq!(status, 200, "get {key}");
+                (key, bytes)
+            })
+            .collect()
+    }
+
+    /// One plain HTTP/1.0 request: the status and the body. moto does not check signatures, but
+    /// answers 403 to anonymous reads of private objects, so the request names the test key in an
+    /// Authorization header with a dummy signature.
+    fn http(&self, method: &str, path: &str) -> (u16, Vec<u8>) {
+        let mut stream =
+            TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto_server");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("a read timeout");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential={}/20250101/us-east-1/s3/aws4_request, \
+             SignedHeaders=host, Signature=0\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port,
+            Self::ACCESS_KEY_ID,
+        )
+        .expect("send the request to moto_server");
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .expect("read moto_server's answer");
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP answer from moto_server");
+        let head = String::from_utf8_lossy(&response[..split]);
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status line from moto_server");
+        (status, response[split + 4..].to_vec())
+    }
+}
+
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+impl Drop for S3 {
+    fn drop(&mut self) {
+        // Our own child, by its handle.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
