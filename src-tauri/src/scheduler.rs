@@ -687,6 +687,26 @@ mod tests {
         assert!(!woken(&s).await);
     }
 
+    #[tokio::test]
+    async fn a_local_change_asks_for_a_device_pass_a_few_seconds_later_unless_sync_is_off() {
+        let s = Scheduler::new();
+        let before = now_ms();
+        s.local_change();
+        let asked = s.devices_soon_at.lock().unwrap().expect("a pass asked for");
+        assert!(asked >= before + DEBOUNCE_MS && asked <= now_ms() + DEBOUNCE_MS);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(10), s.devices_wake.notified())
+                .await
+                .is_ok(),
+            "the loop looks again"
+        );
+        // Stopped here: edits ask for nothing.
+        s.devices_configured(false);
+        *s.devices_soon_at.lock().unwrap() = None;
+        s.local_change();
+        assert!(s.devices_soon_at.lock().unwrap().is_none());
+    }
+
     #[test]
     fn one_pass_at_a_time_in_this_process() {
         let s = Scheduler::new();
