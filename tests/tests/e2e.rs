@@ -1964,6 +1964,19 @@ async fn a_bike_added_on_one_device_reaches_the_other_through_a_webdav_server() 
         let shot = b.screenshot().await?;
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/screenshots/devices.png");
         std::fs::write(&path, shot).expect("write ui/screenshots/devices.png");
+
+        // A stops syncing (after a confirm): the form is back, the bike stays.
+        wait_for(&a, "[data-testid='devices-forget']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&a, "[data-testid='devices-forget-confirm']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&a, "[data-testid='devices-setup']").await?;
+        let card = text_of(&a, "[data-testid='bike-card']").await?;
+        assert!(card.contains("Gravel from A"), "A keeps its bike: {card}");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
