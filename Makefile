@@ -88,7 +88,7 @@ test-unit: py-venv
 	cd ui && npm run check
 	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-cli -p pedalwrencher-tests
 
-test-e2e:
+test-e2e: py-venv
 	tests/scripts/headless.sh $(CARGO) test -p pedalwrencher-tests --features e2e --test e2e -- --test-threads=1
 
 bench: deps

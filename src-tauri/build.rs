@@ -27,6 +27,13 @@ const COMMANDS: &[&str] = &[
     "delivery_health",
     "retry_failed",
     "check_now",
+    "devices_status",
+    "devices_set_up",
+    "devices_sync_now",
+    "devices_forget",
+    "devices_set_name",
+    "devices_set_forwarding",
+    "devices_dismiss_notice",
 ];
 
 fn main() {

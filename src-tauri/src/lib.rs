@@ -2,6 +2,7 @@
 
 mod commands;
 mod cycle;
+mod devices;
 mod mobile;
 mod native;
 mod scheduler;
@@ -53,6 +54,10 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             app.manage(AppState::open(&dir));
             app.manage(Connector::default());
             app.manage(Scheduler::new());
+            // Every write from the window asks for a device sync a few seconds later.
+            let handle = app.handle().clone();
+            app.state::<AppState>()
+                .on_write(move || handle.state::<Scheduler>().local_change());
             #[cfg(mobile)]
             mobile::listen(app.handle());
             scheduler::start(app.handle());
@@ -106,6 +111,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::notifications::delivery_health,
             commands::notifications::retry_failed,
             commands::notifications::check_now,
+            commands::devices::devices_status,
+            commands::devices::devices_set_up,
+            commands::devices::devices_sync_now,
+            commands::devices::devices_forget,
+            commands::devices::devices_set_name,
+            commands::devices::devices_set_forwarding,
+            commands::devices::devices_dismiss_notice,
         ])
         .build(tauri::generate_context!())?
         .run(|app, event| {

@@ -1,7 +1,7 @@
 //! The one open garage the commands share, and this garage's secret store.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pedalwrencher_core::secrets::{self, SecretStore};
 use pedalwrencher_core::store::StoreAccess;
@@ -19,6 +19,8 @@ pub struct AppState {
     /// garage the first time a secret is needed: probing the keyring is a D-Bus round trip, so a
     /// garage never connected to Strava never pays for it (see [`AppState::secrets`]).
     secrets: Mutex<Option<Arc<dyn SecretStore>>>,
+    /// Called after a command changed the garage (the device sync's "soon").
+    on_write: OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             data_dir: data_dir.to_owned(),
             store: Mutex::new(None),
             secrets: Mutex::new(None),
+            on_write: OnceLock::new(),
         };
         // Open now so a problem is logged at start, not at the first click.
         if state.with(|_| Ok(())).is_ok() {
@@ -39,9 +42,28 @@ impl AppState {
         &self.data_dir
     }
 
-    /// Runs `f` with the store, as a command: failures come back in the window's words.
+    /// Runs `f` with the store, as a command: failures come back in the window's words. A command
+    /// that changed a row tells [`AppState::on_write`]'s hook (every command writes through here,
+    /// so no command has to remember to).
     pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T, CommandError> {
-        self.access(f).map_err(CommandError::from)
+        let mut wrote = false;
+        let result = self.access(|s| {
+            let before = s.connection().total_changes();
+            let result = f(s);
+            wrote = s.connection().total_changes() != before;
+            result
+        });
+        if wrote {
+            if let Some(hook) = self.on_write.get() {
+                hook();
+            }
+        }
+        result.map_err(CommandError::from)
+    }
+
+    /// Sets what runs after a command changed the garage (once, at start).
+    pub fn on_write(&self, hook: impl Fn() + Send + Sync + 'static) {
+        let _ = self.on_write.set(Box::new(hook));
     }
 
     /// The garage's secret store, opened on first use and kept. It may block on D-Bus (the

@@ -1750,3 +1750,238 @@ async fn the_app_and_serve_draining_one_garage_at_once_send_each_of_1000_reminde
         String::from_utf8_lossy(&serve.stderr)
     );
 }
+
+/// How long a device sync may take here: a debug build derives the passphrase's key (Argon2id)
+/// once per pass.
+const SYNC_WAIT: Duration = Duration::from_secs(120);
+
+/// Waits (bounded by [`SYNC_WAIT`]) until `css` exists and its text passes `ok`.
+async fn wait_text_long(
+    client: &Client,
+    css: &str,
+    what: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<String, fantoccini::error::CmdError> {
+    let deadline = Instant::now() + SYNC_WAIT;
+    loop {
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(el) => el.prop("textContent").await?.unwrap_or_default(),
+            Err(e) if e.is_no_such_element() => String::new(),
+            Err(e) => return Err(e),
+        };
+        if ok(&text) {
+            return Ok(text);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css}: {what} not seen within {SYNC_WAIT:?}; it reads {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Fills the Devices section's set-up form (the section open) and submits it.
+async fn set_up_devices(
+    client: &Client,
+    url: &str,
+    passphrase: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    for (css, value) in [
+        ("[data-testid='devices-url']", url),
+        ("[data-testid='devices-passphrase']", passphrase),
+        ("[data-testid='devices-passphrase-confirm']", passphrase),
+    ] {
+        let input = wait_for(client, css).await?;
+        input.clear().await?;
+        input.send_keys(value).await?;
+    }
+    wait_for(client, "[data-testid='devices-set-up']")
+        .await?
+        .click()
+        .await
+}
+
+async fn open_devices(client: &Client) -> Result<(), fantoccini::error::CmdError> {
+    wait_for(client, "[data-testid='devices-chip']")
+        .await?
+        .click()
+        .await?;
+    wait_for(client, "[data-testid='devices-panel'][open]").await?;
+    Ok(())
+}
+
+/// Clicks Sync now in the open Devices section and waits until it answers.
+async fn devices_sync_now(client: &Client) -> Result<(), fantoccini::error::CmdError> {
+    wait_for(client, "[data-testid='devices-sync-now']:not([disabled])")
+        .await?
+        .click()
+        .await?;
+    // A pass already running (the one a few seconds after an edit) is followed by another.
+    wait_text_long(
+        client,
+        "[data-testid='devices-note']",
+        "the pass's end",
+        |t| t.starts_with("Synced") || t.starts_with("A sync is running"),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_bike_added_on_one_device_reaches_the_other_through_a_webdav_server() {
+    use pedalwrencher_tests::sync_servers::WebDav;
+
+    let dav = WebDav::start();
+    let passphrase = "a long and private passphrase";
+    let (a_dir, b_dir) = (
+        tempfile::tempdir().expect("device A's data"),
+        tempfile::tempdir().expect("device B's data"),
+    );
+    // Each its own garage, secrets file and tauri-driver ports.
+    let secrets = [("PEDALWRENCHER_SECRETS", "file".to_owned())];
+    let (_driver_a, port_a) = start_driver_with_env(a_dir.path(), &secrets);
+    let (_driver_b, port_b) = start_driver_with_env(b_dir.path(), &secrets);
+    let a = connect(port_a).await;
+    let b = connect(port_b).await;
+
+    let result = async {
+        let started = Instant::now();
+        // A: set up through the form on the empty target (it makes the vault), and name itself.
+        wait_for(&a, "[data-testid='load-demo']").await?;
+        open_devices(&a).await?;
+        set_up_devices(&a, &dav.url(), passphrase).await?;
+        wait_text_long(&a, "[data-testid='devices-summary']", "synced", |t| {
+            t.starts_with("Synced")
+        })
+        .await?;
+        let target = text_of(&a, "[data-testid='devices-target']").await?;
+        assert!(
+            target.contains("127.0.0.1") && !target.contains(WebDav::PASSWORD),
+            "the target is shown without its password: {target}"
+        );
+        wait_for(&a, "[data-testid='devices-rename']")
+            .await?
+            .click()
+            .await?;
+        let name = wait_for(&a, "[data-testid='devices-name-input']").await?;
+        name.clear().await?;
+        name.send_keys("Workshop laptop").await?;
+        wait_for(&a, "[data-testid='devices-name-save']")
+            .await?
+            .click()
+            .await?;
+        wait_text(
+            &a,
+            "[data-testid='devices-this-name']",
+            "the new name",
+            |t| t == "Workshop laptop",
+        )
+        .await?;
+
+        // B: a wrong passphrase is refused and nothing is kept; the right one joins.
+        wait_for(&b, "[data-testid='load-demo']").await?;
+        open_devices(&b).await?;
+        set_up_devices(&b, &dav.url(), "not the passphrase at all").await?;
+        let refused = wait_text_long(&b, "[data-testid='devices-error']", "an error", |t| {
+            !t.is_empty()
+        })
+        .await?;
+        assert!(
+            refused.to_lowercase().contains("passphrase"),
+            "a wrong passphrase says so: {refused}"
+        );
+        wait_for(&b, "[data-testid='devices-setup']").await?;
+        let kept = std::fs::read_to_string(b_dir.path().join("secrets.json")).unwrap_or_default();
+        assert!(
+            !kept.contains("sync_url"),
+            "a refused set-up leaves nothing saved: {kept}"
+        );
+        set_up_devices(&b, &dav.url(), passphrase).await?;
+        wait_text_long(&b, "[data-testid='devices-summary']", "synced", |t| {
+            t.starts_with("Synced")
+        })
+        .await?;
+        let close_b = wait_for(&b, "[data-testid='devices-close']").await?;
+        close_b.click().await?;
+        wait_gone(&b, "dialog[open]").await?;
+
+        // A: a bike through the form, then Sync now.
+        wait_for(&a, "[data-testid='devices-close']")
+            .await?
+            .click()
+            .await?;
+        wait_gone(&a, "dialog[open]").await?;
+        wait_for(&a, "[data-testid='open-add-bike']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&a, "dialog[open] input[id$='-name']")
+            .await?
+            .send_keys("Gravel from A")
+            .await?;
+        wait_for(&a, "[data-testid='add-bike-submit']")
+            .await?
+            .click()
+            .await?;
+        let card = text_of(&a, "[data-testid='bike-card']").await?;
+        assert!(card.contains("Gravel from A"), "A's bike card: {card}");
+        wait_gone(&a, "dialog[open]").await?;
+        open_devices(&a).await?;
+        devices_sync_now(&a).await?;
+        wait_text_long(
+            &a,
+            "[data-testid='devices-pending']",
+            "nothing to send",
+            |t| t.trim() == "Nothing",
+        )
+        .await?;
+        assert!(
+            b.find_all(Locator::Css("[data-testid='bike-card']"))
+                .await?
+                .is_empty(),
+            "B has no bike before it syncs"
+        );
+
+        // B: Sync now brings the bike, and lists A by its name.
+        open_devices(&b).await?;
+        devices_sync_now(&b).await?;
+        let others = wait_text_long(&b, "[data-testid='devices-others']", "device A", |t| {
+            t.contains("Workshop laptop")
+        })
+        .await?;
+        assert!(others.contains("last synced"), "others: {others}");
+        let card = wait_text_long(&b, "[data-testid='bike-card']", "A's bike", |t| {
+            t.contains("Gravel from A")
+        })
+        .await?;
+        assert!(card.contains("Gravel from A"), "B's bike card: {card}");
+        eprintln!(
+            "two devices set up and synced a bike through WebDAV in {:?}",
+            started.elapsed()
+        );
+
+        settle(&b).await?;
+        let shot = b.screenshot().await?;
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/screenshots/devices.png");
+        std::fs::write(&path, shot).expect("write ui/screenshots/devices.png");
+
+        // A stops syncing (after a confirm): the form is back, the bike stays.
+        wait_for(&a, "[data-testid='devices-forget']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&a, "[data-testid='devices-forget-confirm']")
+            .await?
+            .click()
+            .await?;
+        wait_for(&a, "[data-testid='devices-setup']").await?;
+        let card = text_of(&a, "[data-testid='bike-card']").await?;
+        assert!(card.contains("Gravel from A"), "A keeps its bike: {card}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = (a.close().await, b.close().await);
+    result.expect("two devices sync a bike");
+    closed.0.expect("close A's session");
+    closed.1.expect("close B's session");
+}

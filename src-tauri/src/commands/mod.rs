@@ -1,5 +1,6 @@
 //! Commands grouped by domain; each is one line over the core.
 
+pub mod devices;
 pub mod garage;
 pub mod notifications;
 pub mod strava;

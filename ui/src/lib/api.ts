@@ -415,15 +415,104 @@ export const settingsGet = (): Promise<Settings> => call<Settings>('settings_get
 export const settingsSet = (input: { sync_interval_minutes: number }): Promise<Settings> =>
   call<Settings>('settings_set', { input });
 
+// ---- Devices ----------------------------------------------------------------
+
+/** Another device of the rider's that syncs this garage. Times are UTC ms. */
+export interface OtherDevice {
+  device_id: string;
+  name: string | null;
+  /** When this device last read one of its files. */
+  last_seen_at: number | null;
+  /** When it says it last synced (its own clock). */
+  reported_at: number | null;
+  files_read: number;
+}
+
+/** Something sync has to tell the rider (a repair, a device whose clock is far ahead). */
+export interface SyncNotice {
+  id: number;
+  kind: 'repair' | 'clock' | string;
+  message: string;
+  created_at: number;
+}
+
+export interface DevicesStatus {
+  device_id: string;
+  vault_id: string | null;
+  last_attempt_at: number | null;
+  last_ok_at: number | null;
+  /** The last pass's error, until a pass succeeds. */
+  last_error: string | null;
+  /** Changes made here and not sent yet. */
+  pending_changes: number;
+  held_rows: number;
+  quarantined: number;
+  forwarding_device: string | null;
+  this_device_forwards: boolean;
+  devices: OtherDevice[];
+  notices: SyncNotice[];
+  set_up: boolean;
+  /** Where this device syncs to, without any password. */
+  target: string | null;
+  from_environment: boolean;
+  syncing: boolean;
+  /** The name the rider chose; "" means the computer's name. */
+  chosen_name: string;
+  /** The name the other devices see. */
+  device_name: string;
+  devices_sync_minutes: number;
+}
+
+export interface DevicesReport {
+  vault_created: boolean;
+  joined_from: string | null;
+  pushed_files: number;
+  pulled_files: number;
+  applied: { fields: number; rows_created: number; held: number; quarantined: number; repairs: string[] };
+  skipped: string[];
+  devices: number;
+}
+
+export interface DevicesSynced {
+  /** False when a sync was already running; the window updates when it ends. */
+  ran: boolean;
+  report: DevicesReport | null;
+  status: DevicesStatus;
+}
+
+export const devicesStatus = (): Promise<DevicesStatus> => call<DevicesStatus>('devices_status');
+
+/** Tries the target and passphrase with a sync at once; they are kept only if it works. */
+export const devicesSetUp = (input: { url: string; passphrase: string }): Promise<DevicesSynced> =>
+  call<DevicesSynced>('devices_set_up', { input });
+
+export const devicesSyncNow = (): Promise<DevicesSynced> => call<DevicesSynced>('devices_sync_now');
+
+/** Stops syncing on this device; the garage and the other devices keep everything. */
+export const devicesForget = (): Promise<DevicesStatus> => call<DevicesStatus>('devices_forget');
+
+export const devicesSetName = (input: { name: string }): Promise<DevicesStatus> =>
+  call<DevicesStatus>('devices_set_name', { input });
+
+/** Chooses the one device that sends email and SMS reminders. */
+export const devicesSetForwarding = (input: { device_id: string }): Promise<DevicesStatus> =>
+  call<DevicesStatus>('devices_set_forwarding', { input });
+
+export const devicesDismissNotice = (input: { id: number }): Promise<DevicesStatus> =>
+  call<DevicesStatus>('devices_dismiss_notice', { input });
+
 /**
- * Calls `onChange` when the back end says the garage may have changed (a Strava sync ended) or
- * only the Strava status did. Returns the function that stops listening.
+ * Calls `onChange` when the back end says the garage may have changed (a sync ended) or only the
+ * Strava or device-sync status did. Returns the function that stops listening.
  */
-export async function onBackendChange(onChange: (what: 'garage' | 'strava') => void): Promise<() => void> {
+export async function onBackendChange(
+  onChange: (what: 'garage' | 'strava' | 'devices') => void,
+): Promise<() => void> {
   if (!hasBridge()) return () => {};
   const stops: UnlistenFn[] = await Promise.all([
     listen('garage-changed', () => onChange('garage')),
     listen('strava-changed', () => onChange('strava')),
+    listen('devices-changed', () => onChange('devices')),
   ]);
   return () => stops.forEach((stop) => stop());
 }

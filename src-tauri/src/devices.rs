@@ -1,0 +1,193 @@
+//! Syncing with the rider's other devices, from the window: set up (a first pass with the given
+//! target and passphrase, kept only when it works), status, stop, this device's name, which device
+//! forwards email and SMS, and the notices. The passes themselves run in the scheduler, one at a
+//! time with Strava's (see `scheduler.rs`).
+
+use pedalwrencher_core::secrets::SecretStore;
+use pedalwrencher_core::settings::Settings;
+use pedalwrencher_core::sync::config::{self, SyncConfig};
+use pedalwrencher_core::sync::status::{self, Status};
+use pedalwrencher_core::sync::transport::{OpendalTransport, SyncTarget};
+use pedalwrencher_core::sync::{self, notices, settings as synced, Report};
+use pedalwrencher_core::{Error, ErrorKind, Result};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::scheduler::{self, Scheduler, DEVICES_CHANGED};
+use crate::settings_file;
+use crate::state::{with_secrets, AppState, CommandError};
+
+/// The Devices section's view: the core's status and what is set up here.
+#[derive(Debug, Clone, Serialize)]
+pub struct DevicesStatus {
+    #[serde(flatten)]
+    pub status: Status,
+    /// This device syncs (a target and passphrase are kept, or come from the environment).
+    pub set_up: bool,
+    /// Where to, without any password or secret key.
+    pub target: Option<String>,
+    /// Set up through PEDALWRENCHER_SYNC_URL: the window cannot change or stop it.
+    pub from_environment: bool,
+    /// A device pass is running in this process.
+    pub syncing: bool,
+    /// The name the rider chose ("" = the host name, shown as `device_name`).
+    pub chosen_name: String,
+    /// The name the other devices see.
+    pub device_name: String,
+    pub devices_sync_minutes: u32,
+}
+
+/// What "Sync now" (or set-up) did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DevicesSynced {
+    /// False when a pass was already running here; its end updates the window anyway.
+    pub ran: bool,
+    pub report: Option<Report>,
+    pub status: DevicesStatus,
+}
+
+fn remote(e: sync::transport::TransportError) -> Error {
+    Error::Remote {
+        kind: ErrorKind::Remote,
+        message: e.message,
+    }
+}
+
+fn read_settings(state: &AppState) -> Settings {
+    pedalwrencher_core::settings::load(state.data_dir()).unwrap_or_else(|e| {
+        tracing::warn!("using the default settings: {e}");
+        Settings::default()
+    })
+}
+
+/// One pass against `config`. The caller holds the scheduler's flight; the database is held only
+/// between network calls (`AppState` is the core's `StoreAccess`).
+pub async fn run_pass(state: &AppState, config: &SyncConfig) -> Result<Report> {
+    let name = config::device_name(&read_settings(state).device_name);
+    let transport = OpendalTransport::new(&config.target).map_err(remote)?;
+    sync::pass(state, &transport, config.passphrase.expose(), &name).await
+}
+
+fn build_status(
+    state: &AppState,
+    secrets: &dyn SecretStore,
+    syncing: bool,
+) -> Result<DevicesStatus> {
+    let status = state.with_core(|s| status::status(s))?;
+    // A malformed URL from the environment reads as "not set up", with the reason as the error.
+    let (target, load_error) = match config::load(secrets) {
+        Ok(c) => (c.map(|c| c.target.redacted()), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let settings = read_settings(state);
+    let mut status = DevicesStatus {
+        set_up: target.is_some(),
+        target,
+        from_environment: std::env::var(config::URL_ENV).is_ok_and(|v| !v.is_empty()),
+        syncing,
+        device_name: config::device_name(&settings.device_name),
+        chosen_name: settings.device_name,
+        devices_sync_minutes: settings.devices_sync_minutes,
+        status,
+    };
+    if let Some(e) = load_error {
+        status.status.last_error = Some(e);
+    }
+    Ok(status)
+}
+
+/// The status the Devices section shows.
+pub async fn status(app: &AppHandle) -> Result<DevicesStatus, CommandError> {
+    let syncing = app.state::<Scheduler>().devices_syncing();
+    with_secrets(app, move |state, secrets| {
+        build_status(state, secrets, syncing)
+    })
+    .await
+}
+
+/// Tries `url` and `passphrase` with a pass right away and keeps them only if it works: a wrong
+/// passphrase or a target out of reach comes back as the error, and nothing is saved.
+pub async fn set_up(
+    app: &AppHandle,
+    url: String,
+    passphrase: String,
+) -> Result<DevicesSynced, CommandError> {
+    let target = SyncTarget::parse(url.trim())?;
+    if passphrase.is_empty() {
+        return Err(Error::Invalid("choose a passphrase".into()).into());
+    }
+    tracing::info!(target = %target, "setting up device sync");
+    let trial = scheduler::Trial {
+        config: SyncConfig {
+            target,
+            passphrase: pedalwrencher_core::secrets::Secret::new(passphrase.clone()),
+        },
+        url: url.trim().to_owned(),
+        passphrase,
+    };
+    let report = scheduler::devices_set_up(app, trial).await?;
+    let status = status(app).await?;
+    Ok(DevicesSynced {
+        ran: true,
+        report: Some(report),
+        status,
+    })
+}
+
+/// "Sync now": a pass at once (after the one running, if any), its report or why it failed.
+pub async fn sync_now(app: &AppHandle) -> Result<DevicesSynced, CommandError> {
+    let report = scheduler::devices_sync_now(app).await?;
+    let status = status(app).await?;
+    Ok(DevicesSynced {
+        ran: report.is_some(),
+        report,
+        status,
+    })
+}
+
+/// This device stops syncing: the target and passphrase are forgotten here; the garage, and
+/// what is on the target, stay as they are.
+pub async fn forget(app: &AppHandle) -> Result<DevicesStatus, CommandError> {
+    if std::env::var(config::URL_ENV).is_ok_and(|v| !v.is_empty()) {
+        return Err(Error::Invalid(format!(
+            "sync is set up through {}; unset it to stop syncing",
+            config::URL_ENV
+        ))
+        .into());
+    }
+    let worker = app.clone();
+    scheduler::exclusive(app, async move {
+        with_secrets(&worker, |_, secrets| config::forget(secrets)).await
+    })
+    .await?;
+    app.state::<Scheduler>().devices_configured(false);
+    tracing::info!("device sync stopped on this device");
+    let _ = app.emit(DEVICES_CHANGED, ());
+    status(app).await
+}
+
+/// Renames this device (blank = the host name); the others see it after the next pass.
+pub async fn set_name(app: &AppHandle, name: String) -> Result<DevicesStatus, CommandError> {
+    let state = app.state::<AppState>();
+    settings_file::update(app, state.data_dir(), |s| {
+        s.device_name = name.trim().to_owned()
+    })?;
+    app.state::<Scheduler>().local_change();
+    status(app).await
+}
+
+/// Chooses the one device that sends email and SMS reminders (a setting every device shares).
+pub async fn set_forwarding(
+    app: &AppHandle,
+    device_id: String,
+) -> Result<DevicesStatus, CommandError> {
+    app.state::<AppState>()
+        .with(|s| synced::set_forwarding_device(s, &device_id))?;
+    status(app).await
+}
+
+pub async fn dismiss_notice(app: &AppHandle, id: i64) -> Result<DevicesStatus, CommandError> {
+    app.state::<AppState>()
+        .with(|s| notices::dismiss(s.connection(), id, s.now().millis()))?;
+    status(app).await
+}
