@@ -173,6 +173,10 @@ impl Store {
             return Ok(false);
         }
         self.conn.execute_batch("ROLLBACK")?;
+        // A sync merge that panicked left checks off for its transaction: turn them back on.
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn
+            .pragma_update(None, "ignore_check_constraints", "OFF")?;
         Ok(true)
     }
 

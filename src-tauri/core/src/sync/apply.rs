@@ -37,6 +37,19 @@ pub struct Applied {
 /// A field's stamp: the hybrid logical clock, then the device id to break ties.
 type Stamp = (i64, String);
 
+/// What merging one row wrote.
+#[derive(Debug, Default)]
+struct Written {
+    created: bool,
+    cols: Vec<String>,
+}
+
+impl Written {
+    fn touches(&self, cols: &[&str]) -> bool {
+        self.created || self.cols.iter().any(|c| cols.contains(&c.as_str()))
+    }
+}
+
 struct TableInfo {
     cols: Vec<String>,
     required: Vec<String>,
@@ -91,6 +104,7 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
     let mut touched_components = BTreeSet::new();
     let mut newest_seen = 0_i64;
     let mut late_devices: BTreeMap<String, i64> = BTreeMap::new();
+    let mut refused = Vec::new();
     // Changes held back for a clock far ahead are merged once they are no longer far ahead
     // (time caught up, or this device's clock was the wrong one).
     let released = released_from_quarantine(conn, now_ms)?;
@@ -148,24 +162,67 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
                 if incoming.is_empty() {
                     continue;
                 }
-                apply_row(conn, &t.table, &row.0, info, incoming, &mut applied)?;
-                match t.table.as_str() {
-                    "services" => {
-                        if let Some(rule) = column_of(conn, "services", &row.0, "rule_id")? {
-                            touched_rules.insert(rule);
-                        }
-                    }
-                    "installations" => {
-                        if let Some(c) = column_of(conn, "installations", &row.0, "component_id")? {
-                            touched_components.insert(c);
-                        }
-                    }
-                    _ => {}
-                }
+                let written = merge_row(
+                    conn,
+                    &t.table,
+                    &row.0,
+                    info,
+                    incoming,
+                    &mut applied,
+                    &mut refused,
+                )?;
+                touched(
+                    conn,
+                    &t.table,
+                    &row.0,
+                    &written,
+                    &mut touched_rules,
+                    &mut touched_components,
+                )?;
             }
         }
         // Inside the transaction, some rows applied: a crash here must leave none of them.
         faults::point("sync.mid_apply");
+    }
+    for (table, _) in SYNCED {
+        if !tables.contains_key(*table) {
+            tables.insert((*table).to_owned(), table_info(conn, table)?);
+        }
+    }
+    for (table, id) in held_rows_ready(conn, &tables)? {
+        let info = &tables[&table];
+        let fields: Vec<(String, Value, i64, String, i64)> = conn
+            .prepare_cached(
+                "SELECT i.col, i.value, i.hlc, d.device_id, i.dev FROM sync_inbox i
+                 JOIN sync_devices d ON d.idx = i.dev WHERE i.tbl = ?1 AND i.id = ?2",
+            )?
+            .query_map([&table, &id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        conn.prepare_cached("DELETE FROM sync_inbox WHERE tbl = ?1 AND id = ?2")?
+            .execute([&table, &id])?;
+        let incoming: BTreeMap<&str, (Value, Stamp, i64)> = fields
+            .iter()
+            .map(|(c, v, h, d, idx)| (c.as_str(), (v.clone(), (*h, d.clone()), *idx)))
+            .collect();
+        let written = merge_row(
+            conn,
+            &table,
+            &id,
+            info,
+            incoming,
+            &mut applied,
+            &mut refused,
+        )?;
+        touched(
+            conn,
+            &table,
+            &id,
+            &written,
+            &mut touched_rules,
+            &mut touched_components,
+        )?;
     }
     if newest_seen > 0 {
         hlc::observe(conn, newest_seen, now_ms)?;
@@ -184,6 +241,9 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
     // From here on writes are this device's own: the repair is captured and sent like any edit.
     applied.repairs = repair::installations(conn, &touched_components)?;
     for message in &applied.repairs {
+        notices::add(conn, notices::Kind::Repair, message, now_ms)?;
+    }
+    for message in &refused {
         notices::add(conn, notices::Kind::Repair, message, now_ms)?;
     }
     for (device, stamp) in late_devices {
@@ -260,10 +320,36 @@ fn released_from_quarantine(conn: &Connection, now_ms: i64) -> Result<Option<Bat
     Ok(Some(builder.finish("", super::batch::Kind::Seg, 0)))
 }
 
+/// Notes what a merged row means beyond itself: a service done, undone or moved changes its
+/// rule's epoch here; a changed installation needs the repair.
+fn touched(
+    conn: &Connection,
+    table: &str,
+    id: &str,
+    written: &Written,
+    rules: &mut BTreeSet<String>,
+    components: &mut BTreeSet<String>,
+) -> Result<()> {
+    match table {
+        "services" if written.touches(&["done_at", "deleted_at", "rule_id"]) => {
+            if let Some(rule) = column_of(conn, "services", id, "rule_id")? {
+                rules.insert(rule);
+            }
+        }
+        "installations" if written.created || !written.cols.is_empty() => {
+            if let Some(c) = column_of(conn, "installations", id, "component_id")? {
+                components.insert(c);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 fn table_info(conn: &Connection, table: &str) -> Result<TableInfo> {
     let cols = capture::columns(conn, table)?;
     let mut stmt = conn.prepare(&format!(
-        "SELECT name FROM pragma_table_info('{table}') WHERE \"notnull\" = 1 AND name != 'id'"
+        "SELECT name FROM pragma_table_info('{table}') WHERE \"notnull\" = 1 AND dflt_value IS NULL AND name != 'id'"
     ))?;
     let required = stmt
         .query_map([], |r| r.get::<_, String>(0))?
@@ -274,6 +360,84 @@ fn table_info(conn: &Connection, table: &str) -> Result<TableInfo> {
     Ok(TableInfo { cols, required })
 }
 
+/// Merges one row, or keeps its fields aside when the garage refuses them (a unique key another
+/// row here already has: the same file imported on two devices, one Strava bike linked twice).
+/// One refused row never stops the others, and is tried again on every later merge.
+fn merge_row(
+    conn: &Connection,
+    table: &str,
+    id: &str,
+    info: &TableInfo,
+    incoming: BTreeMap<&str, (Value, Stamp, i64)>,
+    applied: &mut Applied,
+    refused: &mut Vec<String>,
+) -> Result<Written> {
+    let fields: Vec<(&str, Value, i64, i64)> = incoming
+        .iter()
+        .map(|(c, (v, s, d))| (*c, v.clone(), s.0, *d))
+        .collect();
+    conn.execute_batch("SAVEPOINT merge_row")?;
+    match apply_row(conn, table, id, info, incoming, applied) {
+        Ok(written) => {
+            conn.execute_batch("RELEASE merge_row")?;
+            Ok(written)
+        }
+        Err(Error::Storage(rusqlite::Error::SqliteFailure(e, detail)))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            conn.execute_batch("ROLLBACK TO merge_row; RELEASE merge_row")?;
+            hold(conn, table, id, &fields)?;
+            refused.push(format!(
+                "A {} from another device could not be merged here ({}): it duplicates one this \
+                 device has. It is kept aside and merged as soon as one of the two is deleted or \
+                 changed",
+                singular(table),
+                detail.unwrap_or_else(|| e.to_string())
+            ));
+            Ok(Written::default())
+        }
+        Err(other) => {
+            conn.execute_batch("ROLLBACK TO merge_row; RELEASE merge_row")?;
+            Err(other)
+        }
+    }
+}
+
+fn singular(table: &str) -> &str {
+    table.strip_suffix('s').unwrap_or(table)
+}
+
+/// Fields held for rows that exist here now (created locally meanwhile, or refused before) or
+/// that are complete: merged like fresh ones, so nothing waits for ever.
+fn held_rows_ready(
+    conn: &Connection,
+    tables: &HashMap<String, TableInfo>,
+) -> Result<Vec<(String, String)>> {
+    let held: Vec<(String, String)> = conn
+        .prepare_cached("SELECT DISTINCT tbl, id FROM sync_inbox")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut ready = Vec::new();
+    for (table, id) in held {
+        let exists: bool = conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM \"{table}\" WHERE id = ?1)"
+            ))?
+            .query_row([&id], |r| r.get(0))?;
+        let complete = tables.get(&table).is_some_and(|info| {
+            let cols: Vec<String> = conn
+                .prepare_cached("SELECT col FROM sync_inbox WHERE tbl = ?1 AND id = ?2")
+                .and_then(|mut s| s.query_map([&table, &id], |r| r.get(0))?.collect())
+                .unwrap_or_default();
+            covers(&info.required, cols.iter().map(String::as_str))
+        });
+        if exists || complete {
+            ready.push((table, id));
+        }
+    }
+    Ok(ready)
+}
+
 fn apply_row(
     conn: &Connection,
     table: &str,
@@ -281,7 +445,7 @@ fn apply_row(
     info: &TableInfo,
     incoming: BTreeMap<&str, (Value, Stamp, i64)>,
     applied: &mut Applied,
-) -> Result<()> {
+) -> Result<Written> {
     let local = local_stamps(conn, "sync_clock", table, id)?;
     // Fields without an entry of their own carry the row's creation stamp, unless NULL.
     let created = match local.get(ROW) {
@@ -302,7 +466,7 @@ fn apply_row(
         .map(|(col, (value, stamp, idx))| (col, value, stamp.0, idx))
         .collect();
     if winners.is_empty() {
-        return Ok(());
+        return Ok(Written::default());
     }
     let exists: bool = conn
         .prepare_cached(&format!(
@@ -324,7 +488,10 @@ fn apply_row(
             set_clock(conn, table, id, col, *hlc, *dev)?;
         }
         applied.fields += winners.len();
-        return Ok(());
+        return Ok(Written {
+            created: false,
+            cols: winners.iter().map(|w| w.0.to_owned()).collect(),
+        });
     }
     let has_held: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_inbox WHERE tbl = ?1 AND id = ?2)")?
@@ -333,11 +500,46 @@ fn apply_row(
         insert_row(conn, table, id, &winners)?;
         applied.fields += winners.len();
         applied.rows_created += 1;
-        return Ok(());
+        return Ok(Written {
+            created: true,
+            cols: winners.iter().map(|w| w.0.to_owned()).collect(),
+        });
     }
     // Not creatable yet, or more of it is waiting: merge into what is held, then try again.
+    hold(conn, table, id, &winners)?;
+    let all: Vec<(String, Value, i64, i64)> = conn
+        .prepare_cached("SELECT col, value, hlc, dev FROM sync_inbox WHERE tbl = ?1 AND id = ?2")?
+        .query_map([table, id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if !covers(&info.required, all.iter().map(|a| a.0.as_str())) {
+        return Ok(Written::default());
+    }
+    let fields: Vec<(&str, Value, i64, i64)> = all
+        .iter()
+        .map(|(c, v, h, d)| (c.as_str(), v.clone(), *h, *d))
+        .collect();
+    insert_row(conn, table, id, &fields)?;
+    conn.prepare_cached("DELETE FROM sync_inbox WHERE tbl = ?1 AND id = ?2")?
+        .execute([table, id])?;
+    applied.fields += fields.len();
+    applied.rows_created += 1;
+    Ok(Written {
+        created: true,
+        cols: fields.iter().map(|f| f.0.to_owned()).collect(),
+    })
+}
+
+/// Keeps fields aside in `sync_inbox` (the greatest stamp per field), to be merged later.
+fn hold(
+    conn: &Connection,
+    table: &str,
+    id: &str,
+    fields: &[(&str, Value, i64, i64)],
+) -> Result<()> {
     let held = local_stamps(conn, "sync_inbox", table, id)?;
-    for (col, value, hlc, dev) in &winners {
+    for (col, value, hlc, dev) in fields {
         let stamp = (*hlc, device_id(conn, *dev)?);
         if held.get(*col).is_none_or(|h| stamp > *h) {
             conn.prepare_cached(
@@ -346,23 +548,6 @@ fn apply_row(
             )?
             .execute((table, id, col, value, hlc, dev))?;
         }
-    }
-    let all: Vec<(String, Value, i64, i64)> = conn
-        .prepare_cached("SELECT col, value, hlc, dev FROM sync_inbox WHERE tbl = ?1 AND id = ?2")?
-        .query_map([table, id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    if covers(&info.required, all.iter().map(|a| a.0.as_str())) {
-        let fields: Vec<(&str, Value, i64, i64)> = all
-            .iter()
-            .map(|(c, v, h, d)| (c.as_str(), v.clone(), *h, *d))
-            .collect();
-        insert_row(conn, table, id, &fields)?;
-        conn.prepare_cached("DELETE FROM sync_inbox WHERE tbl = ?1 AND id = ?2")?
-            .execute([table, id])?;
-        applied.fields += fields.len();
-        applied.rows_created += 1;
     }
     Ok(())
 }

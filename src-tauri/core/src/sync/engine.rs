@@ -96,6 +96,7 @@ async fn run<A: StoreAccess, T: Transport>(
     let (info, key) = open_vault(access, transport, passphrase, &mut report).await?;
 
     // Push.
+    adopt_own_files(access, transport, &info, &key, &me, &mut report).await?;
     let files = access.with(outgoing::prepare)?;
     faults::point("sync.after_local_commit");
     for (n, file) in files.iter().enumerate() {
@@ -180,6 +181,18 @@ async fn run<A: StoreAccess, T: Transport>(
     }
     apply_chunk(access, &mut batches, &mut read, &mut report)?;
 
+    // A device alone on the target forwards email and SMS unless the rider chose otherwise
+    // (the vault's creator sets this; a creator cut short before it could must still do it).
+    if others.is_empty() {
+        access.with(|s| {
+            if settings::forwarding_device(s)?.is_none() {
+                let me = s.device_id().to_owned();
+                settings::set_forwarding_device(s, &me)?;
+            }
+            Ok(())
+        })?;
+    }
+
     // Tell the other devices who this is and that it is alive.
     faults::point("sync.mid_upload");
     let now = access.with(|s| Ok(s.now()))?;
@@ -194,6 +207,52 @@ async fn run<A: StoreAccess, T: Transport>(
         .await
         .map_err(remote)?;
     Ok(report)
+}
+
+/// A database rolled back on this device (an older copy put back over it) knows fewer of its own
+/// files than the target holds. Those files carry edits made here since that copy: they are read
+/// back, and numbering goes on after them, instead of writing new files over ones the other
+/// devices may have read already.
+async fn adopt_own_files<A: StoreAccess, T: Transport>(
+    access: &A,
+    transport: &T,
+    info: &VaultInfo,
+    key: &VaultKey,
+    me: &str,
+    report: &mut Report,
+) -> Result<()> {
+    let mut on_target: Vec<(Kind, i64)> = transport
+        .list(&names::device_dir(me))
+        .await
+        .map_err(remote)?
+        .iter()
+        .filter_map(|n| names::parse_file(n))
+        .collect();
+    on_target.sort_by_key(|f| f.1);
+    let known = access.with(|s| outgoing::last_seq(s))?;
+    let Some(&(_, newest)) = on_target.last() else {
+        return Ok(());
+    };
+    if newest <= known {
+        return Ok(());
+    }
+    tracing::warn!("this device's garage is older than its own files on the target (file {known} here, {newest} there): reading them back");
+    let mut batches = Vec::new();
+    for &(kind, seq) in on_target.iter().filter(|f| f.1 > known) {
+        let name = format!("{}-{seq}", kind.prefix());
+        let batch = fetch(transport, info, key, me, &name)
+            .await
+            .map_err(|why| {
+                refused(&format!(
+                    "this device's own file {name} on the sync target cannot be read ({why}); \
+                 nothing was changed. Check the target, then sync again"
+                ))
+            })?;
+        batches.push(batch);
+    }
+    let applied = access.with(|s| apply::apply(s, &batches, &[]))?;
+    merge(&mut report.applied, applied);
+    access.with(|s| outgoing::adopt(s, newest))
 }
 
 fn apply_chunk<A: StoreAccess>(
@@ -239,14 +298,20 @@ async fn open_vault<A: StoreAccess, T: Transport>(
                 ));
             }
             let root = transport.list("").await.map_err(remote)?;
-            if root.iter().any(|n| n == DEVICES_DIR || n == KEY_FILE) {
+            if root
+                .iter()
+                .any(|n| n == DEVICES_DIR || n.starts_with(KEY_FILE))
+            {
                 return Err(refused(
                     "the sync target has device folders but no vault.json: another device may be \
                      setting it up right now. Try again in a minute",
                 ));
             }
             let (info, key_file, key) = vault::create(passphrase).map_err(vault_error)?;
-            transport.put(KEY_FILE, key_file).await.map_err(remote)?;
+            transport
+                .put(&key_name(&info.vault_id), key_file)
+                .await
+                .map_err(remote)?;
             let text = serde_json::to_vec_pretty(&info).expect("vault info encodes");
             transport.put(VAULT_FILE, text).await.map_err(remote)?;
             // Two devices making a vault at once: whichever vault.json stands is the vault.
@@ -288,6 +353,12 @@ async fn open_vault<A: StoreAccess, T: Transport>(
     Ok((info, key))
 }
 
+/// The vault key's file is named after its vault: two devices creating a vault at the same moment
+/// each write their own, so whichever `vault.json` stands always has its key beside it.
+fn key_name(vault_id: &str) -> String {
+    format!("{KEY_FILE}-{vault_id}")
+}
+
 async fn unlock<T: Transport>(
     transport: &T,
     vault_json: &[u8],
@@ -299,7 +370,7 @@ async fn unlock<T: Transport>(
         ))
     })?;
     let key_file = transport
-        .get(KEY_FILE)
+        .get(&key_name(&info.vault_id))
         .await
         .map_err(remote)?
         .ok_or_else(|| {

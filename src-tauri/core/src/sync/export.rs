@@ -177,9 +177,15 @@ pub(crate) fn whole_garage(conn: &Connection) -> Result<(Builder, usize)> {
             }
         }
         // Fields held for rows this device could not create yet travel on as they are.
+        // So are the ones held back for a clock far ahead: the snapshot says it covers their
+        // files, so a device joining from it must get them too (and hold them back itself).
         let mut held_stmt = conn.prepare(
             "SELECT i.id, i.col, i.value, i.hlc, d.device_id FROM sync_inbox i
-             JOIN sync_devices d ON d.idx = i.dev WHERE i.tbl = ?1 ORDER BY i.id",
+             JOIN sync_devices d ON d.idx = i.dev WHERE i.tbl = ?1
+             UNION ALL
+             SELECT q.id, q.col, q.value, q.hlc, d.device_id FROM sync_quarantine q
+             JOIN sync_devices d ON d.idx = q.dev WHERE q.tbl = ?1
+             ORDER BY 1",
         )?;
         let mut held: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
         let mut q = held_stmt.query([table])?;

@@ -3,7 +3,7 @@
 //! folder on storage the rider already has, and merged field by field (last writer wins, deletes
 //! win) on the others. See `shared/SYNC.md` for the design and the evidence behind it.
 //!
-//! Layout on the target: `vault.json` (format, vault id), `key` (the vault key wrapped under the
+//! Layout on the target: `vault.json` (format, vault id), `key-<vault id>` (the vault key wrapped under the
 //! passphrase), `devices/<id>/seg-<n>` and `snap-<n>` (immutable, encrypted), `devices/<id>/info`.
 
 pub mod apply;

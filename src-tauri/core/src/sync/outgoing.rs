@@ -134,6 +134,39 @@ fn unsent(conn: &rusqlite::Connection) -> Result<Vec<Outgoing>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The number of the last file this device recorded (0 before its first).
+pub fn last_seq(store: &Store) -> Result<i64> {
+    Ok(store.connection().query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Records files up to `upto_seq` as sent without a body: this device's own files found on the
+/// target (read back by the engine), so numbering goes on after them.
+pub fn adopt(store: &mut Store, upto_seq: i64) -> Result<()> {
+    let now = store.now().millis();
+    store.atomically(|store| {
+        let conn = store.connection();
+        let (last, upto_lseq): (i64, i64) = conn.query_row(
+            "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(upto_lseq), 0) FROM sync_outgoing",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        for seq in last + 1..=upto_seq {
+            conn.execute(
+                "INSERT INTO sync_outgoing (seq, kind, upto_lseq, cells, body, created_at, sent_at)
+                 VALUES (?1, 'seg', ?2, 0, NULL, ?3, ?3)",
+                (seq, upto_lseq, now),
+            )?;
+        }
+        // Recorded under this identity: a restored copy keeps numbering on from here.
+        store::set_meta(conn, DEVICE_KEY, store.device_id())?;
+        Ok(())
+    })
+}
+
 /// The file `seq` is on the target: its plaintext is no longer needed.
 pub fn mark_sent(store: &mut Store, seq: i64) -> Result<()> {
     let now = store.now().millis();
