@@ -742,3 +742,132 @@ fn a_target_holding_another_garage_is_refused() {
     assert!(stderr.contains("another garage"), "{stderr}");
     assert_eq!((a.dump(), theirs.files().len()), before);
 }
+
+/// Two devices link the same Strava gear to two different bikes while apart: the garage refuses
+/// the second (a unique key), but the merge goes on for everything else, the refused bike waits
+/// aside, and the rider is told.
+#[test]
+fn a_row_the_garage_refuses_is_held_and_the_rest_still_merges() {
+    let target = Target::folder();
+    let (a, b) = (Device::new(), Device::new());
+    a.sync(&target);
+    b.sync(&target);
+    a.run(
+        &target,
+        &["bike", "add", "Road bike", "--strava-gear-id", "b123"],
+    );
+    b.run(
+        &target,
+        &["bike", "add", "Same gear on B", "--strava-gear-id", "b123"],
+    );
+    b.run(&target, &["bike", "add", "Only on B"]);
+    a.sync(&target);
+    b.sync(&target);
+    let report = a.sync(&target);
+    assert_eq!(
+        a.one("SELECT COUNT(*) || '' FROM bikes WHERE name = 'Only on B'"),
+        "1",
+        "{report}"
+    );
+    assert_eq!(
+        a.one("SELECT COUNT(*) || '' FROM bikes WHERE strava_gear_id = 'b123'"),
+        "1"
+    );
+    let status = a.run(&target, &["devices", "status"]);
+    assert!(
+        status["notices"]
+            .to_string()
+            .contains("could not be merged"),
+        "{status}"
+    );
+    assert!(status["held_rows"].as_i64().unwrap() >= 1, "{status}");
+    // Once one of the two lets go of the gear, the held bike merges.
+    let b_bike = b.one("SELECT id FROM bikes WHERE name = 'Same gear on B'");
+    b.db()
+        .execute(
+            &format!("UPDATE bikes SET strava_gear_id = NULL WHERE id = '{b_bike}'"),
+            [],
+        )
+        .unwrap();
+    b.sync(&target);
+    a.sync(&target);
+    assert_eq!(
+        a.one("SELECT COUNT(*) || '' FROM bikes WHERE name = 'Same gear on B'"),
+        "1"
+    );
+    assert_eq!(a.run(&target, &["devices", "status"])["held_rows"], 0);
+}
+
+/// A service's notes edited on one device do not move the rule's epoch on another (that would
+/// send the reminder of a due part again); a service done there does.
+#[test]
+fn only_a_service_done_elsewhere_moves_the_epoch_here() {
+    let target = Target::folder();
+    let (a, b) = (Device::new(), Device::new());
+    a.run(&target, &["demo"]);
+    a.sync(&target);
+    b.sync(&target);
+    let service = b.one("SELECT id FROM services WHERE deleted_at IS NULL ORDER BY id LIMIT 1");
+    let rule = b.one(&format!(
+        "SELECT rule_id FROM services WHERE id = '{service}'"
+    ));
+    let epoch = |d: &Device| {
+        d.one(&format!(
+            "SELECT epoch || '' FROM rules WHERE id = '{rule}'"
+        ))
+    };
+    let before = epoch(&b);
+    a.db()
+        .execute(
+            &format!("UPDATE services SET notes = 'new chain, KMC' WHERE id = '{service}'"),
+            [],
+        )
+        .unwrap();
+    a.sync(&target);
+    b.sync(&target);
+    assert_eq!(
+        b.one(&format!(
+            "SELECT notes FROM services WHERE id = '{service}'"
+        )),
+        "new chain, KMC"
+    );
+    assert_eq!(epoch(&b), before, "a note is not a service");
+    a.run(&target, &["done", &rule]);
+    a.sync(&target);
+    b.sync(&target);
+    assert_eq!(
+        epoch(&b).parse::<i64>().unwrap(),
+        before.parse::<i64>().unwrap() + 1
+    );
+}
+
+/// An older copy of the database put back on the same device (same device-id): its own newer
+/// files on the target are read back, and its next files are numbered after them, so nothing it
+/// sent is lost or overwritten.
+#[test]
+fn a_database_rolled_back_on_the_same_device_reads_its_own_newer_files_back() {
+    let target = Target::folder();
+    let (a, b) = (Device::new(), Device::new());
+    a.run(&target, &["bike", "add", "Before the copy"]);
+    a.sync(&target);
+    a.db()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let copy = a.dir.path().join("copy.sqlite3");
+    std::fs::copy(a.dir.path().join(DB_FILE), &copy).unwrap();
+    a.run(&target, &["bike", "add", "After the copy"]);
+    a.sync(&target);
+    // The rider puts the old copy back.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(a.dir.path().join(format!("{DB_FILE}{suffix}")));
+    }
+    std::fs::copy(&copy, a.dir.path().join(DB_FILE)).unwrap();
+    a.run(&target, &["bike", "add", "After the rollback"]);
+    a.sync(&target);
+    b.sync(&target);
+    for d in [&a, &b] {
+        let names =
+            d.one("SELECT group_concat(name, ',') FROM (SELECT name FROM bikes ORDER BY name)");
+        assert_eq!(names, "After the copy,After the rollback,Before the copy");
+    }
+}
