@@ -6,7 +6,6 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Mutex;
 
-use pedalwrencher_core::secrets::{self, SecretStore};
 use pedalwrencher_core::sync::config::{self, PASSPHRASE_ENV};
 use pedalwrencher_core::sync::status::{self, Status};
 use pedalwrencher_core::sync::transport::{OpendalTransport, SyncTarget};
@@ -15,18 +14,7 @@ use pedalwrencher_core::{settings, Error, Result, Store};
 
 use crate::args::DevicesCmd;
 use crate::run::Out;
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Invalid(format!("could not start the network runtime: {e}")))
-}
-
-fn secret_store(store: &mut Store, dir: &Path) -> Result<Box<dyn SecretStore>> {
-    let garage = store.garage_id()?;
-    secrets::open(dir, &garage)
-}
+use crate::strava::{runtime, secret_store};
 
 pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<()> {
     match cmd {

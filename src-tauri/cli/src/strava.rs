@@ -17,14 +17,14 @@ use pedalwrencher_core::{Error, Result, Store};
 use crate::args::StravaCmd;
 use crate::run::{print_out, Out};
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Invalid(format!("could not start the network runtime: {e}")))
 }
 
-fn secret_store(store: &mut Store, dir: &Path) -> Result<Box<dyn SecretStore>> {
+pub(crate) fn secret_store(store: &mut Store, dir: &Path) -> Result<Box<dyn SecretStore>> {
     let garage = store.garage_id()?;
     secrets::open(dir, &garage)
 }
