@@ -1891,6 +1891,7 @@ async fn a_bike_added_on_one_device_reaches_the_other_through_a_webdav_server() 
             "a wrong passphrase says so: {refused}"
         );
         wait_for(&b, "[data-testid='devices-setup']").await?;
+        save_screenshot(&b, "e2e-devices-refused.png").await?;
         let kept = std::fs::read_to_string(b_dir.path().join("secrets.json")).unwrap_or_default();
         assert!(
             !kept.contains("sync_url"),

@@ -53,7 +53,9 @@ class DevicesStore {
     try {
       return await run();
     } catch (e) {
-      this.error = api.errorMessage(e);
+      // The core's messages start in lower case (the CLI puts "error: " before them).
+      const message = api.errorMessage(e);
+      this.error = message.charAt(0).toUpperCase() + message.slice(1);
       return null;
     } finally {
       this.busy = null;
