@@ -8,6 +8,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP := target/debug/pedalwrencher
+# A clean CI checkout builds once: incremental caches would only cost disk (gigabytes) and time.
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL := 0
+endif
 
 # Build: what Tauri 2 needs on Linux (see https://v2.tauri.app/start/prerequisites/).
 APT_BUILD := build-essential pkg-config curl wget file libssl-dev libxdo-dev \
