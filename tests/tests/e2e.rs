@@ -448,6 +448,110 @@ async fn fresh_app_loads_the_demo_and_shows_a_due_component_on_the_dashboard() {
     assert!(data.path().join("pedalwrencher.sqlite3").exists());
 }
 
+/// Everything the header shows: the brand, the due pills, the sync chips and the buttons.
+const HEADER_ITEMS: &str =
+    "header .brand, header .summary .pill, header [data-testid$='-chip'], header nav button";
+
+/// Resizes the window and reports what in the header overlaps, leaves the window, wraps onto a
+/// second line or clips its words (a sync chip may ellipsise its words, but keeps its mark).
+/// Returns the page's width and the problems found.
+async fn header_problems(
+    client: &Client,
+    width: u32,
+) -> Result<(u64, Vec<String>), fantoccini::error::CmdError> {
+    client.set_window_size(width, 800).await?;
+    // The page learns its new size a moment after the window: wait (bounded) for it.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let inner = client.execute("return window.innerWidth;", vec![]).await?;
+        if inner.as_u64() == Some(u64::from(width)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page is {inner} px wide, not {width}, after {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    settle(client).await?;
+    let found = client
+        .execute(
+            "const vw = document.documentElement.clientWidth;\n\
+             const items = [...document.querySelectorAll(arguments[0])].map((e) => ({\n\
+               e, r: e.getBoundingClientRect(),\n\
+               n: e.dataset.testid || e.getAttribute('aria-label') || e.textContent.trim() || e.className,\n\
+             }));\n\
+             const out = [];\n\
+             for (const { e, r, n } of items) {\n\
+               if (r.left < 0 || r.right > vw) out.push(`${n} spans ${Math.round(r.left)}..${Math.round(r.right)} of ${vw} px`);\n\
+               if (r.height > 40) out.push(`${n} wraps (${Math.round(r.height)} px tall)`);\n\
+               const chip = (e.dataset.testid || '').endsWith('-chip');\n\
+               if (chip && r.width < 30) out.push(`${n} is squeezed to ${Math.round(r.width)} px`);\n\
+               if (!chip && e.scrollWidth > e.clientWidth + 1) out.push(`${n} clips its words`);\n\
+             }\n\
+             for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {\n\
+               const a = items[i].r, b = items[j].r;\n\
+               if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)\n\
+                 out.push(`${items[i].n} overlaps ${items[j].n}`);\n\
+             }\n\
+             if (items.length < 9) out.push(`only ${items.length} header items found`);\n\
+             return [vw, out];",
+            vec![Value::from(HEADER_ITEMS)],
+        )
+        .await?;
+    let vw = found[0].as_u64().unwrap_or_default();
+    let problems = found[1]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((vw, problems))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_header_fits_from_the_default_window_down_to_the_narrowest() {
+    let data = tempfile::tempdir().expect("temp data dir");
+    cli(data.path(), &["demo"]);
+    let (_driver, port) = start_driver(data.path());
+    let client = connect(port).await;
+
+    let result = async {
+        wait_for(&client, "[data-testid='bike-card']").await?;
+        // tauri.conf.json: 1280 px by default, 880 px at the narrowest; each breakpoint between.
+        for width in [1280, 1180, 1060, 980, 880] {
+            let (vw, problems) = header_problems(&client, width).await?;
+            assert!(
+                vw <= u64::from(width) && vw + 30 > u64::from(width),
+                "the page is {vw} px wide in a {width} px window"
+            );
+            assert!(problems.is_empty(), "at {width} px: {problems:#?}");
+            if width == 880 {
+                save_screenshot(&client, "e2e-header-880.png").await?;
+            }
+        }
+        // The narrowest header still says what each control is.
+        let names = client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])]\n\
+                   .filter((e) => e.tagName === 'BUTTON').map((e) => e.getAttribute('aria-label'));",
+                vec![Value::from(HEADER_ITEMS)],
+            )
+            .await?;
+        let names = names.to_string();
+        for name in ["Strava", "Devices", "Notifications", "Add component", "Add bike"] {
+            assert!(names.contains(name), "no control is named {name:?}: {names}");
+        }
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let closed = client.close().await;
+    result.expect("header at every width");
+    closed.expect("close the session");
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_garage_that_cannot_be_opened_is_explained_and_try_again_recovers() {
     let data = tempfile::tempdir().expect("temp data dir");
