@@ -24,7 +24,8 @@ pub fn load_or_create(dir: &Path) -> Result<String> {
         path: path.clone(),
         source,
     };
-    let tmp = dir.join(format!("{DEVICE_FILE}.{}.tmp", std::process::id()));
+    // Named after the new id, so two threads of one process never share it either.
+    let tmp = dir.join(format!("{DEVICE_FILE}.{id}.tmp"));
     std::fs::write(&tmp, format!("{id}\n")).map_err(io)?;
     // A hard link creates the name only if it does not exist yet: of two processes starting at
     // once, the first wins and both read its id back.
@@ -37,4 +38,33 @@ pub fn load_or_create(dir: &Path) -> Result<String> {
     }
     let text = std::fs::read_to_string(&path).map_err(io)?;
     Ok(text.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_starting_at_once_agree_on_one_id() {
+        // Bounded: 50 fresh folders, 8 threads each racing to make the id.
+        for _ in 0..50 {
+            let dir = tempfile::tempdir().unwrap();
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let ids: Vec<String> = (0..8)
+                .map(|_| {
+                    let (dir, barrier) = (dir.path().to_owned(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        load_or_create(&dir).unwrap()
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect();
+            assert!(ids.iter().all(|id| id == &ids[0]), "{ids:?}");
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert_eq!(left.len(), 1, "only device-id is left: {left:?}");
+        }
+    }
 }

@@ -10,7 +10,7 @@ mod migrate;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, Savepoint, Transaction, TransactionBehavior};
 
@@ -267,12 +267,34 @@ impl std::ops::Deref for Write<'_> {
 /// transactions take the write lock before reading, so a transaction never has to upgrade a
 /// stale read snapshot (which SQLite refuses at once, without waiting).
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_transaction_behavior(TransactionBehavior::Immediate);
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    enable_wal(conn)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Switching a file to WAL takes it whole for a moment. When two connections switch it at once,
+/// SQLite refuses one of them at once, without the busy timeout (waiting could deadlock), so it
+/// is tried again, backing off, for as long as the busy timeout. Seen when processes open a
+/// garage that is not yet in WAL mode together (a new file, one restored from a copy).
+fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// Defines `ToSql`/`FromSql` for an enum stored as text, through its `as_str` and `FromStr`.
@@ -316,6 +338,35 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn stores_opening_a_file_not_yet_in_wal_mode_at_once_all_open() {
+        // Bounded: 100 rounds of 6 threads switching one rollback-journal file to WAL together.
+        // Without the retry in enable_wal about half of such runs saw "database is locked".
+        for _ in 0..100 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("g.sqlite3");
+            Store::open_in_memory()
+                .unwrap()
+                .conn
+                .execute("VACUUM INTO ?1", [path.to_str().unwrap()])
+                .unwrap();
+            let barrier = Arc::new(std::sync::Barrier::new(6));
+            let opened: Vec<_> = (0..6)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Store::open(&path).map(|_| ()).map_err(|e| e.to_string())
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect();
+            assert!(opened.iter().all(Result::is_ok), "{opened:?}");
+        }
     }
 
     #[test]
