@@ -32,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "devices_sync_now",
     "devices_forget",
     "devices_set_name",
+    "devices_set_interval",
     "devices_set_forwarding",
     "devices_dismiss_notice",
 ];

@@ -176,6 +176,15 @@ pub async fn set_name(app: &AppHandle, name: String) -> Result<DevicesStatus, Co
     status(app).await
 }
 
+/// How often this device syncs in the background (besides soon after every change).
+pub async fn set_interval(app: &AppHandle, minutes: u32) -> Result<DevicesStatus, CommandError> {
+    let state = app.state::<AppState>();
+    settings_file::update(app, state.data_dir(), |s| s.devices_sync_minutes = minutes)?;
+    tracing::info!(devices_sync_minutes = minutes, "settings saved");
+    app.state::<Scheduler>().devices_interval_changed();
+    status(app).await
+}
+
 /// Chooses the one device that sends email and SMS reminders (a setting every device shares).
 pub async fn set_forwarding(
     app: &AppHandle,

@@ -116,6 +116,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::devices::devices_sync_now,
             commands::devices::devices_forget,
             commands::devices::devices_set_name,
+            commands::devices::devices_set_interval,
             commands::devices::devices_set_forwarding,
             commands::devices::devices_dismiss_notice,
         ])

@@ -181,6 +181,11 @@ impl Scheduler {
         self.devices_wake.notify_one();
     }
 
+    /// How often devices sync changed: the loop looks again at when the next pass is due.
+    pub fn devices_interval_changed(&self) {
+        self.devices_wake.notify_one();
+    }
+
     /// The name this app holds the sync lease under (disconnecting holds it too).
     pub fn holder(&self) -> &str {
         &self.holder

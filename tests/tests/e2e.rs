@@ -1981,6 +1981,37 @@ async fn a_bike_added_on_one_device_reaches_the_other_through_a_webdav_server() 
             |t| t == "Workshop laptop",
         )
         .await?;
+        // How often A syncs in the background: saved in its settings and shown as chosen.
+        wait_for(&a, "[data-testid='devices-interval']")
+            .await?
+            .select_by_value("60")
+            .await?;
+        let settings = a_dir.path().join("settings.json");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let saved: Value = std::fs::read_to_string(&settings)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            if saved["devices_sync_minutes"] == 60 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "devices_sync_minutes not saved as 60: {saved}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        wait_for(&a, "[data-testid='devices-interval']:not(:disabled)").await?;
+        let shown = wait_for(&a, "[data-testid='devices-interval']")
+            .await?
+            .prop("value")
+            .await?;
+        assert_eq!(
+            shown.as_deref(),
+            Some("60"),
+            "the select shows the saved interval"
+        );
 
         // B: a wrong passphrase is refused and nothing is kept; the right one joins.
         wait_for(&b, "[data-testid='load-demo']").await?;

@@ -55,6 +55,20 @@ pub async fn devices_set_name(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct SetInterval {
+    minutes: u32,
+}
+
+/// How often this device syncs in the background (1 minute to 24 hours).
+#[tauri::command]
+pub async fn devices_set_interval(
+    app: AppHandle,
+    input: SetInterval,
+) -> Result<DevicesStatus, CommandError> {
+    devices::set_interval(&app, input.minutes).await
+}
+
+#[derive(Debug, Deserialize)]
 pub struct SetForwarding {
     device_id: String,
 }

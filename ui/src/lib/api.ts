@@ -494,6 +494,10 @@ export const devicesForget = (): Promise<DevicesStatus> => call<DevicesStatus>('
 export const devicesSetName = (input: { name: string }): Promise<DevicesStatus> =>
   call<DevicesStatus>('devices_set_name', { input });
 
+/** How often this device syncs in the background, in minutes (1 to 1440). */
+export const devicesSetInterval = (input: { minutes: number }): Promise<DevicesStatus> =>
+  call<DevicesStatus>('devices_set_interval', { input });
+
 /** Chooses the one device that sends email and SMS reminders. */
 export const devicesSetForwarding = (input: { device_id: string }): Promise<DevicesStatus> =>
   call<DevicesStatus>('devices_set_forwarding', { input });

@@ -27,12 +27,29 @@ export function describeSync(r: api.DevicesReport): string {
   return parts.length ? `Synced: ${parts.join(', ')}.` : 'Synced: nothing new.';
 }
 
+/** How often devices sync in the background: cheap (a listing when nothing changed), so often. */
+export const DEVICE_INTERVALS: { minutes: number; label: string }[] = [
+  { minutes: 5, label: 'Every 5 minutes' },
+  { minutes: 15, label: 'Every 15 minutes' },
+  { minutes: 30, label: 'Every 30 minutes' },
+  { minutes: 60, label: 'Every hour' },
+  { minutes: 360, label: 'Every 6 hours' },
+  { minutes: 1440, label: 'Once a day' },
+];
+
+/** The choices, with the current value added when it was set elsewhere (settings.json). */
+export function intervalChoices(current: number): { minutes: number; label: string }[] {
+  if (DEVICE_INTERVALS.some((o) => o.minutes === current)) return DEVICE_INTERVALS;
+  const label = current === 1 ? 'Every minute' : `Every ${current} minutes`;
+  return [...DEVICE_INTERVALS, { minutes: current, label }].sort((a, b) => a.minutes - b.minutes);
+}
+
 class DevicesStore {
   status = $state<DevicesStatus | null>(null);
   /** What the last action in the section failed with; shown there. */
   error = $state<string | null>(null);
   note = $state<string | null>(null);
-  busy = $state<'setup' | 'sync' | 'forget' | 'name' | 'forwarding' | 'dismiss' | null>(null);
+  busy = $state<'setup' | 'sync' | 'forget' | 'name' | 'interval' | 'forwarding' | 'dismiss' | null>(null);
 
   health = $derived(healthOf(this.status));
 
@@ -86,6 +103,10 @@ class DevicesStore {
 
   async setName(name: string): Promise<boolean> {
     return (await this.act('name', () => api.devicesSetName({ name }))) !== null;
+  }
+
+  async setInterval(minutes: number): Promise<void> {
+    await this.act('interval', () => api.devicesSetInterval({ minutes }));
   }
 
   async setForwarding(deviceId: string): Promise<void> {
