@@ -151,9 +151,23 @@ impl S3 {
 
     /// Starts the server, waits (at most 20 s) until it listens, and creates the bucket.
     pub fn start() -> S3 {
+        Self::start_checking(false)
+    }
+
+    /// A server that checks every login after the bucket is made, as AWS does: moto then knows
+    /// no access key at all, so every request of ours is refused (`InvalidAccessKeyId`, 403).
+    pub fn start_refusing_logins() -> S3 {
+        Self::start_checking(true)
+    }
+
+    fn start_checking(logins: bool) -> S3 {
         let work = tempfile::tempdir().expect("a folder for the server's log");
         let port = free_port();
         let mut cmd = Command::new(venv_bin("moto_server"));
+        if logins {
+            // moto's switch for authentication: the first N requests go unchecked (the bucket's).
+            cmd.env("INITIAL_NO_AUTH_ACTION_COUNT", "1");
+        }
         cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .current_dir(work.path())
             .env("AWS_ACCESS_KEY_ID", Self::ACCESS_KEY_ID)

@@ -493,6 +493,17 @@ fn bad_targets_exit_with_what_to_do() {
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
+    let s3 = S3::start_refusing_logins();
+    let refused = d
+        .cmd(&target)
+        .env("PEDALWRENCHER_SYNC_URL", s3.url_with_keys())
+        .args(["devices", "sync"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(said.contains("access key"), "{said}");
+    assert!(!said.contains(S3::SECRET_ACCESS_KEY), "{said}");
     let status = d.run(&target, &["devices", "status"]);
     assert!(
         status["last_error"].is_string(),

@@ -182,6 +182,31 @@ fn a_wrong_webdav_password_is_refused_and_never_echoed() {
 }
 
 #[test]
+fn a_refused_s3_login_is_refused_and_never_echoed() {
+    let server = S3::start_refusing_logins();
+    let url = format!(
+        "s3://{}:wrong-s3cret-e1@{}/garage?endpoint=http://127.0.0.1:{}&region=us-east-1",
+        S3::ACCESS_KEY_ID,
+        S3::BUCKET,
+        server.port
+    );
+    let t = transport(&url);
+    let errors = block_on(async {
+        vec![
+            err(t.list("devices/").await),
+            err(t.get("vault.json").await),
+            err(t.put("devices/a/seg-1", b"x".to_vec()).await),
+        ]
+    });
+    for e in errors {
+        assert_eq!(e.kind, TransportErrorKind::Refused, "{e}");
+        assert!(e.message.contains("access key"), "{e}");
+        assert!(!e.message.contains("wrong-s3cret-e1"), "{e}");
+        assert!(!format!("{e:?}").contains("wrong-s3cret-e1"), "{e:?}");
+    }
+}
+
+#[test]
 fn a_closed_port_is_unreachable_for_webdav_and_s3() {
     let port = free_port();
     let dav = transport(&format!("dav://rider:closed-pa55word@127.0.0.1:{port}/"));
