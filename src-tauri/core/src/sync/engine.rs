@@ -21,6 +21,8 @@ use super::vault::{self, VaultError, VaultInfo, VaultKey, KEY_FILE, VAULT_FILE};
 
 pub(crate) const VAULT_ID_KEY: &str = "sync_vault_id";
 const JOINED_KEY: &str = "sync_joined";
+/// This device's files below this number are already deleted from the target.
+const PRUNED_KEY: &str = "sync_pruned_below";
 pub(crate) const LAST_OK_KEY: &str = "sync_last_ok_at";
 pub(crate) const LAST_ERROR_KEY: &str = "sync_last_error";
 pub(crate) const LAST_ATTEMPT_KEY: &str = "sync_last_attempt_at";
@@ -114,6 +116,7 @@ async fn run<A: StoreAccess, T: Transport>(
         access.with(|s| outgoing::mark_sent(s, file.seq))?;
         report.pushed_files += 1;
     }
+    prune_own_files(access, transport, &me).await?;
 
     // Pull.
     let others: Vec<String> = transport
@@ -152,7 +155,35 @@ async fn run<A: StoreAccess, T: Transport>(
     let mut read = Vec::new();
     let mut cells = 0;
     for (device, files) in &listings {
-        let first = positions.get(device).copied().unwrap_or(0) + 1;
+        let mut first = positions.get(device).copied().unwrap_or(0) + 1;
+        // A gap before a snapshot: the files in it were pruned by their device (this one fell
+        // far behind, or joined from a snapshot that knew little of that device) or are still on
+        // their way. The device's newest snapshot holds everything it had written by then, so
+        // it is read whole, and reading goes on after it.
+        let gap = files
+            .iter()
+            .find(|f| f.1 >= first)
+            .is_some_and(|f| f.1 != first);
+        let newest_snapshot = files
+            .iter()
+            .rev()
+            .find(|f| f.0 == Kind::Snap && f.1 > first);
+        if let (true, Some(&(_, seq))) = (gap, newest_snapshot) {
+            let name = format!("snap-{seq}");
+            match fetch(transport, &info, &key, device, &name).await {
+                Ok(batch) => {
+                    report.pulled_files += 1;
+                    read.push((device.clone(), seq));
+                    cells += batch.cells();
+                    batches.push(batch);
+                    first = seq + 1;
+                }
+                Err(why) => {
+                    report.skipped.push(format!("{device}/{name}: {why}"));
+                    continue;
+                }
+            }
+        }
         for (next, &(kind, seq)) in (first..).zip(files.iter().filter(|f| f.1 >= first)) {
             if seq != next {
                 break; // a file not uploaded yet: wait for it rather than skip it
@@ -207,6 +238,41 @@ async fn run<A: StoreAccess, T: Transport>(
         .await
         .map_err(remote)?;
     Ok(report)
+}
+
+/// Deletes this device's files that its second-newest snapshot holds (see
+/// [`outgoing::prunable_below`]), once per new snapshot. Only ever this device's own folder.
+/// Housekeeping: a delete that fails is tried again next pass, and the sync goes on.
+async fn prune_own_files<A: StoreAccess, T: Transport>(
+    access: &A,
+    transport: &T,
+    me: &str,
+) -> Result<()> {
+    let Some(below) = access.with(|s| outgoing::prunable_below(s))? else {
+        return Ok(());
+    };
+    let done: i64 = access
+        .with(|s| s.meta(PRUNED_KEY))?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if below <= done {
+        return Ok(());
+    }
+    let dir = names::device_dir(me);
+    let listed = transport.list(&dir).await.map_err(remote)?;
+    for (kind, seq) in listed.iter().filter_map(|n| names::parse_file(n)) {
+        if seq >= below {
+            continue;
+        }
+        let name = format!("{dir}{}-{seq}", kind.prefix());
+        if let Err(e) = transport.delete(&name).await {
+            tracing::warn!(
+                "could not delete {name} from the sync target ({e}); trying again next sync"
+            );
+            return Ok(());
+        }
+    }
+    access.with(|s| store::set_meta(s.connection(), PRUNED_KEY, &below.to_string()))
 }
 
 /// A database rolled back on this device (an older copy put back over it) knows fewer of its own

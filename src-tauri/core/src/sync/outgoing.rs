@@ -16,6 +16,13 @@ pub const MAX_CELLS: usize = 50_000;
 /// After this many fields sent in segments since this device's last snapshot, it writes a new
 /// one, so a device joining later reads one file instead of every segment.
 pub const SNAPSHOT_EVERY: i64 = 200_000;
+/// Or after this many segments (a few small edits a day make many small files): with the files
+/// before the second-newest snapshot pruned, a device's folder keeps at most about twice this
+/// many, and listing it stays cheap for years. Small in this crate's tests, to exercise it.
+#[cfg(not(test))]
+pub const SNAPSHOT_EVERY_FILES: i64 = 1_000;
+#[cfg(test)]
+pub const SNAPSHOT_EVERY_FILES: i64 = 3;
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -78,13 +85,13 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
                     record(seq, Kind::Seg, upto, cells, &builder.finish(&device_id, Kind::Seg, seq))?;
                     after = upto;
                 }
-                let since_snapshot: i64 = conn.query_row(
-                    "SELECT COALESCE(SUM(cells), 0) FROM sync_outgoing WHERE kind = 'seg'
+                let (since_cells, since_files): (i64, i64) = conn.query_row(
+                    "SELECT COALESCE(SUM(cells), 0), COUNT(*) FROM sync_outgoing WHERE kind = 'seg'
                      AND seq > (SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing WHERE kind = 'snap')",
                     [],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;
-                if since_snapshot >= SNAPSHOT_EVERY {
+                if since_cells >= SNAPSHOT_EVERY || since_files >= SNAPSHOT_EVERY_FILES {
                     seq += 1;
                     let (builder, cells) = export::whole_garage(conn)?;
                     let mut batch = builder.finish(&device_id, Kind::Snap, seq);
@@ -175,6 +182,23 @@ pub fn mark_sent(store: &mut Store, seq: i64) -> Result<()> {
         (seq, now),
     )?;
     Ok(())
+}
+
+/// This device's files below this number may be deleted from the target: its second-newest
+/// snapshot (both uploaded) holds all of them. Keeping the files since the second-newest, not
+/// the newest, lets a device that fell a little behind read segments instead of a snapshot.
+/// A reader further behind finds a gap and reads the newest snapshot (the engine's pull).
+pub fn prunable_below(store: &Store) -> Result<Option<i64>> {
+    Ok(store
+        .connection()
+        .query_row(
+            "SELECT seq FROM sync_outgoing WHERE kind = 'snap' AND sent_at IS NOT NULL
+             ORDER BY seq DESC LIMIT 1 OFFSET 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .filter(|&seq: &i64| seq > 1))
 }
 
 /// How far this device has read each other device's files.

@@ -99,3 +99,86 @@ fn concurrent_edits_merge_per_field_and_a_delete_wins() {
         );
     }
 }
+
+fn add_bike(store: &Mutex<Store>, name: &str) {
+    bikes::add(
+        &mut store.lock().unwrap(),
+        NewBike {
+            name: name.into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}
+
+/// The numbers of `device`'s files on the target.
+fn file_numbers(target: &MemoryTransport, device: &Mutex<Store>) -> Vec<i64> {
+    let dir = super::names::device_dir(device.lock().unwrap().device_id());
+    let mut seqs: Vec<i64> = target
+        .paths()
+        .iter()
+        .filter_map(|p| p.strip_prefix(&dir))
+        .filter_map(|n| super::names::parse_file(n).map(|f| f.1))
+        .collect();
+    seqs.sort();
+    seqs
+}
+
+/// In this crate's tests a device writes a snapshot after every 3 segments
+/// (`SNAPSHOT_EVERY_FILES`), so a dozen passes make several snapshots and prune.
+#[test]
+fn old_files_are_pruned_and_a_device_that_fell_behind_catches_up_from_a_snapshot() {
+    let target = MemoryTransport::new();
+    let (a, b, c) = (device(), device(), device());
+    add_bike(&a, "Bike 0");
+    for d in [&a, &b, &c] {
+        sync(d, &target);
+    }
+    // A edits and syncs a dozen times; B keeps up now and then; C is away all along.
+    for i in 1..=12 {
+        add_bike(&a, &format!("Bike {i}"));
+        sync(&a, &target);
+        if i % 4 == 0 {
+            sync(&b, &target);
+        }
+    }
+    let kept = file_numbers(&target, &a);
+    let newest = *kept.last().unwrap();
+    assert!(
+        !kept.contains(&1) && !kept.contains(&2),
+        "the first files are gone: {kept:?}"
+    );
+    assert!(
+        kept.len() <= 2 * 4,
+        "at most two snapshots' worth of files are kept: {kept:?}"
+    );
+    assert_eq!(
+        kept,
+        (kept[0]..=newest).collect::<Vec<_>>(),
+        "what is kept has no hole: {kept:?}"
+    );
+
+    // C's next file from A is long gone: it reads A's newest snapshot and goes on from there.
+    let caught_up = sync(&c, &target);
+    assert!(caught_up.skipped.is_empty(), "{caught_up:?}");
+    let want = bike_names(&a);
+    assert_eq!(want.len(), 13);
+    assert_eq!(bike_names(&c), want);
+    // B, which kept up, and a device joining now see the same garage.
+    sync(&b, &target);
+    assert_eq!(bike_names(&b), want);
+    let d = device();
+    sync(&d, &target);
+    assert_eq!(bike_names(&d), want);
+
+    // And C's own edits still reach everyone.
+    add_bike(&c, "From C");
+    sync(&c, &target);
+    for s in [&a, &b, &d] {
+        sync(s, &target);
+        assert!(bike_names(s).contains(&"From C".to_owned()));
+    }
+    // Nothing is re-read: a pass with nothing new applies nothing.
+    let again = sync(&c, &target);
+    assert_eq!(again.applied.fields, 0, "{again:?}");
+}
