@@ -21,8 +21,6 @@ use super::vault::{self, VaultError, VaultInfo, VaultKey, KEY_FILE, VAULT_FILE};
 
 pub(crate) const VAULT_ID_KEY: &str = "sync_vault_id";
 const JOINED_KEY: &str = "sync_joined";
-/// This device's files below this number are already deleted from the target.
-const PRUNED_KEY: &str = "sync_pruned_below";
 pub(crate) const LAST_OK_KEY: &str = "sync_last_ok_at";
 pub(crate) const LAST_ERROR_KEY: &str = "sync_last_error";
 pub(crate) const LAST_ATTEMPT_KEY: &str = "sync_last_attempt_at";
@@ -158,30 +156,36 @@ async fn run<A: StoreAccess, T: Transport>(
         let mut first = positions.get(device).copied().unwrap_or(0) + 1;
         // A gap before a snapshot: the files in it were pruned by their device (this one fell
         // far behind, or joined from a snapshot that knew little of that device) or are still on
-        // their way. The device's newest snapshot holds everything it had written by then, so
-        // it is read whole, and reading goes on after it.
+        // their way. A snapshot after the gap holds everything its device had written by then,
+        // so it is read whole, and reading goes on after it (still at the gap if none can be
+        // read: it waits, as for a file on its way).
         let gap = files
             .iter()
             .find(|f| f.1 >= first)
             .is_some_and(|f| f.1 != first);
-        let newest_snapshot = files
-            .iter()
-            .rev()
-            .find(|f| f.0 == Kind::Snap && f.1 > first);
-        if let (true, Some(&(_, seq))) = (gap, newest_snapshot) {
-            let name = format!("snap-{seq}");
-            match fetch(transport, &info, &key, device, &name).await {
-                Ok(batch) => {
-                    report.pulled_files += 1;
-                    read.push((device.clone(), seq));
-                    cells += batch.cells();
-                    batches.push(batch);
-                    first = seq + 1;
+        if gap {
+            // Newest first; an older one still covers the gap if the newest cannot be read.
+            let snapshots = files
+                .iter()
+                .rev()
+                .filter(|f| f.0 == Kind::Snap && f.1 > first);
+            for &(_, seq) in snapshots {
+                let name = format!("snap-{seq}");
+                match fetch(transport, &info, &key, device, &name).await {
+                    Ok(batch) => {
+                        report.pulled_files += 1;
+                        read.push((device.clone(), seq));
+                        cells += batch.cells();
+                        batches.push(batch);
+                        first = seq + 1;
+                        break;
+                    }
+                    Err(why) => report.skipped.push(format!("{device}/{name}: {why}")),
                 }
-                Err(why) => {
-                    report.skipped.push(format!("{device}/{name}: {why}"));
-                    continue;
-                }
+            }
+            if cells >= APPLY_CHUNK_CELLS {
+                apply_chunk(access, &mut batches, &mut read, &mut report)?;
+                cells = 0;
             }
         }
         for (next, &(kind, seq)) in (first..).zip(files.iter().filter(|f| f.1 >= first)) {
@@ -241,29 +245,42 @@ async fn run<A: StoreAccess, T: Transport>(
 }
 
 /// Deletes this device's files that its second-newest snapshot holds (see
-/// [`outgoing::prunable_below`]), once per new snapshot. Only ever this device's own folder.
-/// Housekeeping: a delete that fails is tried again next pass, and the sync goes on.
+/// [`outgoing::prunable_below`]), once per new snapshot, oldest first. Only ever this device's
+/// own folder. Housekeeping: if the target will not list or delete, it is tried again next pass
+/// and the sync goes on.
 async fn prune_own_files<A: StoreAccess, T: Transport>(
     access: &A,
     transport: &T,
     me: &str,
 ) -> Result<()> {
-    let Some(below) = access.with(|s| outgoing::prunable_below(s))? else {
+    let Some(below) = access.with(|s| outgoing::prunable_below(s, outgoing::PRUNE_GRACE_MS))?
+    else {
         return Ok(());
     };
     let done: i64 = access
-        .with(|s| s.meta(PRUNED_KEY))?
+        .with(|s| s.meta(outgoing::PRUNED_KEY))?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     if below <= done {
         return Ok(());
     }
     let dir = names::device_dir(me);
-    let listed = transport.list(&dir).await.map_err(remote)?;
-    for (kind, seq) in listed.iter().filter_map(|n| names::parse_file(n)) {
-        if seq >= below {
-            continue;
+    let listed = match transport.list(&dir).await {
+        Ok(listed) => listed,
+        Err(e) => {
+            tracing::warn!(
+                "could not list {dir} on the sync target to tidy it ({e}); trying again next sync"
+            );
+            return Ok(());
         }
+    };
+    let mut old: Vec<(Kind, i64)> = listed
+        .iter()
+        .filter_map(|n| names::parse_file(n))
+        .filter(|f| f.1 < below)
+        .collect();
+    old.sort_by_key(|f| f.1);
+    for (kind, seq) in old {
         let name = format!("{dir}{}-{seq}", kind.prefix());
         if let Err(e) = transport.delete(&name).await {
             tracing::warn!(
@@ -272,7 +289,7 @@ async fn prune_own_files<A: StoreAccess, T: Transport>(
             return Ok(());
         }
     }
-    access.with(|s| store::set_meta(s.connection(), PRUNED_KEY, &below.to_string()))
+    access.with(|s| store::set_meta(s.connection(), outgoing::PRUNED_KEY, &below.to_string()))
 }
 
 /// A database rolled back on this device (an older copy put back over it) knows fewer of its own

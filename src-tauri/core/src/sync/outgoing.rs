@@ -23,6 +23,12 @@ pub const SNAPSHOT_EVERY: i64 = 200_000;
 pub const SNAPSHOT_EVERY_FILES: i64 = 1_000;
 #[cfg(test)]
 pub const SNAPSHOT_EVERY_FILES: i64 = 3;
+/// Old files are deleted only this long after the snapshot that replaces them was uploaded: on a
+/// folder target "uploaded" means written to the local folder, and a sync client (Syncthing,
+/// Dropbox) could deliver the deletions to another device before the snapshots.
+pub const PRUNE_GRACE_MS: i64 = 7 * 24 * 3_600_000;
+/// Which of this device's files are already deleted from the target (all below this number).
+pub(crate) const PRUNED_KEY: &str = "sync_pruned_below";
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -115,6 +121,7 @@ fn forget_other_identity(conn: &rusqlite::Connection, device_id: &str) -> Result
             tracing::info!("this garage was restored from another device: numbering files anew");
         }
         conn.execute("DELETE FROM sync_outgoing", [])?;
+        conn.execute("DELETE FROM meta WHERE key = ?1", [PRUNED_KEY])?;
         store::set_meta(conn, DEVICE_KEY, device_id)?;
     }
     Ok(())
@@ -185,20 +192,26 @@ pub fn mark_sent(store: &mut Store, seq: i64) -> Result<()> {
 }
 
 /// This device's files below this number may be deleted from the target: its second-newest
-/// snapshot (both uploaded) holds all of them. Keeping the files since the second-newest, not
-/// the newest, lets a device that fell a little behind read segments instead of a snapshot.
-/// A reader further behind finds a gap and reads the newest snapshot (the engine's pull).
-pub fn prunable_below(store: &Store) -> Result<Option<i64>> {
-    Ok(store
-        .connection()
-        .query_row(
-            "SELECT seq FROM sync_outgoing WHERE kind = 'snap' AND sent_at IS NOT NULL
-             ORDER BY seq DESC LIMIT 1 OFFSET 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?
-        .filter(|&seq: &i64| seq > 1))
+/// snapshot holds all of them, and the newest was uploaded at least `grace_ms` ago (see
+/// [`PRUNE_GRACE_MS`]). Keeping the files since the second-newest, not the newest, lets a device
+/// that fell a little behind read segments instead of a snapshot. A reader further behind finds
+/// a gap and reads a snapshot after it (the engine's pull).
+pub fn prunable_below(store: &Store, grace_ms: i64) -> Result<Option<i64>> {
+    let newest_two: Vec<(i64, i64)> = {
+        let mut stmt = store.connection().prepare_cached(
+            "SELECT seq, sent_at FROM sync_outgoing WHERE kind = 'snap' AND sent_at IS NOT NULL
+             ORDER BY seq DESC LIMIT 2",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let now = store.now().millis();
+    Ok(match newest_two.as_slice() {
+        [(_, newest_sent_at), (second, _)] if *second > 1 && now - newest_sent_at >= grace_ms => {
+            Some(*second)
+        }
+        _ => None,
+    })
 }
 
 /// How far this device has read each other device's files.

@@ -1,11 +1,12 @@
 //! Two and three devices in one process, over the in-memory transport: the engine end to end.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::garage::bikes::{self, BikePatch, NewBike};
-use crate::store::Store;
+use crate::store::{ManualClock, Store};
+use crate::time::Timestamp;
 
-use super::transport::MemoryTransport;
+use super::transport::{MemoryTransport, Transport};
 
 const PASS: &str = "correct horse battery";
 
@@ -20,6 +21,14 @@ fn sync(store: &Mutex<Store>, target: &MemoryTransport) -> super::Report {
         .unwrap()
         .block_on(super::pass(store, target, PASS, "test"))
         .unwrap()
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 fn bike_names(store: &Mutex<Store>) -> Vec<String> {
@@ -124,33 +133,57 @@ fn file_numbers(target: &MemoryTransport, device: &Mutex<Store>) -> Vec<i64> {
     seqs
 }
 
-/// In this crate's tests a device writes a snapshot after every 3 segments
-/// (`SNAPSHOT_EVERY_FILES`), so a dozen passes make several snapshots and prune.
-#[test]
-fn old_files_are_pruned_and_a_device_that_fell_behind_catches_up_from_a_snapshot() {
-    let target = MemoryTransport::new();
-    let (a, b, c) = (device(), device(), device());
-    add_bike(&a, "Bike 0");
-    for d in [&a, &b, &c] {
-        sync(d, &target);
+const DAY: i64 = 24 * 3_600_000;
+
+fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(Timestamp(1_800_000_000_000)))
+}
+
+/// A device on a shared manual clock, so a test can let days pass (old files are pruned only a
+/// while after the snapshot that replaces them is uploaded).
+fn device_at(clock: &Arc<ManualClock>) -> Mutex<Store> {
+    Mutex::new(Store::open_in_memory().unwrap().with_clock(clock.clone()))
+}
+
+/// Bike 0 on A, and A, B and C synced; then A adds and syncs a bike a dozen times, with `days`
+/// passing before each; B syncs every fourth time, C never. In this crate's tests a device
+/// writes a snapshot after every 3 segments (`SNAPSHOT_EVERY_FILES`).
+fn a_dozen_passes_while_c_is_away(
+    clock: &ManualClock,
+    target: &MemoryTransport,
+    (a, b, c): (&Mutex<Store>, &Mutex<Store>, &Mutex<Store>),
+    days: i64,
+) {
+    add_bike(a, "Bike 0");
+    for d in [a, b, c] {
+        sync(d, target);
     }
-    // A edits and syncs a dozen times; B keeps up now and then; C is away all along.
     for i in 1..=12 {
-        add_bike(&a, &format!("Bike {i}"));
-        sync(&a, &target);
+        clock.advance_ms(days * DAY);
+        add_bike(a, &format!("Bike {i}"));
+        sync(a, target);
         if i % 4 == 0 {
-            sync(&b, &target);
+            sync(b, target);
         }
     }
+}
+
+#[test]
+fn old_files_are_pruned_and_a_device_that_fell_behind_catches_up_from_a_snapshot() {
+    let (clock, target) = (clock(), MemoryTransport::new());
+    let (a, b, c) = (device_at(&clock), device_at(&clock), device_at(&clock));
+    a_dozen_passes_while_c_is_away(&clock, &target, (&a, &b, &c), 8);
     let kept = file_numbers(&target, &a);
     let newest = *kept.last().unwrap();
     assert!(
         !kept.contains(&1) && !kept.contains(&2),
         "the first files are gone: {kept:?}"
     );
+    // Two snapshots' worth (3 segments and a snapshot each), and a third for the week after
+    // each new snapshot.
     assert!(
-        kept.len() <= 2 * 4,
-        "at most two snapshots' worth of files are kept: {kept:?}"
+        kept.len() <= 3 * 4,
+        "at most three snapshots' worth of files are kept: {kept:?}"
     );
     assert_eq!(
         kept,
@@ -167,7 +200,7 @@ fn old_files_are_pruned_and_a_device_that_fell_behind_catches_up_from_a_snapshot
     // B, which kept up, and a device joining now see the same garage.
     sync(&b, &target);
     assert_eq!(bike_names(&b), want);
-    let d = device();
+    let d = device_at(&clock);
     sync(&d, &target);
     assert_eq!(bike_names(&d), want);
 
@@ -181,4 +214,59 @@ fn old_files_are_pruned_and_a_device_that_fell_behind_catches_up_from_a_snapshot
     // Nothing is re-read: a pass with nothing new applies nothing.
     let again = sync(&c, &target);
     assert_eq!(again.applied.fields, 0, "{again:?}");
+}
+
+#[test]
+fn files_are_pruned_only_a_week_after_the_snapshot_that_replaces_them() {
+    let (clock, target) = (clock(), MemoryTransport::new());
+    let (a, b, c) = (device_at(&clock), device_at(&clock), device_at(&clock));
+    a_dozen_passes_while_c_is_away(&clock, &target, (&a, &b, &c), 0);
+    let all = file_numbers(&target, &a);
+    assert_eq!(
+        all,
+        (1..=all.len() as i64).collect::<Vec<_>>(),
+        "nothing pruned yet"
+    );
+    clock.advance_ms(7 * DAY - 1);
+    sync(&a, &target);
+    assert_eq!(file_numbers(&target, &a), all, "not a moment early");
+    clock.advance_ms(1);
+    sync(&a, &target);
+    let kept = file_numbers(&target, &a);
+    assert!(kept.len() < all.len() && !kept.contains(&1), "{kept:?}");
+    sync(&c, &target);
+    assert_eq!(bike_names(&c), bike_names(&a));
+}
+
+#[test]
+fn an_unreadable_newest_snapshot_is_passed_over_for_an_older_one() {
+    let (clock, target) = (clock(), MemoryTransport::new());
+    let (a, b, c) = (device_at(&clock), device_at(&clock), device_at(&clock));
+    a_dozen_passes_while_c_is_away(&clock, &target, (&a, &b, &c), 8);
+    // A's newest snapshot is damaged on the target (a sync client's half-written copy, say).
+    let dir = super::names::device_dir(a.lock().unwrap().device_id());
+    let newest_snapshot = target
+        .paths()
+        .into_iter()
+        .filter(|p| p.starts_with(&format!("{dir}snap-")))
+        .max_by_key(|p| super::names::parse_file(&p[dir.len()..]).unwrap().1)
+        .unwrap();
+    let good = target.paths().len();
+    let original = block_on(target.get(&newest_snapshot)).unwrap().unwrap();
+    block_on(target.put(&newest_snapshot, b"not a snapshot".to_vec())).unwrap();
+    assert_eq!(target.paths().len(), good);
+
+    let partly = sync(&c, &target);
+    assert!(
+        partly.skipped.iter().any(|s| s.contains("snap-")),
+        "the damaged snapshot is reported: {partly:?}"
+    );
+    assert!(
+        bike_names(&c).len() > 1,
+        "the older snapshot brought C most of the way"
+    );
+    // Repaired, it is read, and C has everything.
+    block_on(target.put(&newest_snapshot, original)).unwrap();
+    sync(&c, &target);
+    assert_eq!(bike_names(&c), bike_names(&a));
 }
