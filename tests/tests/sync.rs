@@ -736,6 +736,60 @@ fn a_garage_restored_onto_another_device_does_not_pose_as_the_original() {
     assert_eq!(laptop.one("SELECT COUNT(*) || '' FROM bikes"), "3");
 }
 
+/// The same, onto a device that had synced itself: its files already on the target (which the
+/// others have read) are read back and never written over; its next file comes after them, so
+/// what it does from then on reaches the others.
+#[test]
+fn a_garage_restored_onto_a_device_that_synced_before_numbers_after_its_files() {
+    let target = Target::folder();
+    let (laptop, phone, tablet) = (Device::new(), Device::new(), Device::new());
+    laptop.run(&target, &["bike", "add", "Tarmac"]);
+    laptop.sync(&target);
+    phone.sync(&target);
+    phone.run(&target, &["bike", "add", "Phone's bike"]);
+    phone.sync(&target);
+    // The laptop writes more files than the phone has.
+    for i in 1..=4 {
+        laptop.run(&target, &["bike", "add", &format!("Laptop {i}")]);
+        laptop.sync(&target);
+    }
+    tablet.sync(&target);
+    let phone_files = |t: &Target| -> Vec<String> {
+        let dir = format!("devices/{}/", device_id(&phone));
+        let mut names: Vec<String> = t
+            .files()
+            .into_iter()
+            .filter_map(|(path, _)| path.split_once(&dir).map(|(_, n)| n.to_owned()))
+            .filter(|n| n != "info")
+            .collect();
+        names.sort();
+        names
+    };
+    let before = phone_files(&target);
+    assert_eq!(before, ["seg-2", "snap-1"], "{before:?}");
+
+    // The laptop's database (with its WAL checkpointed) put over the phone's.
+    laptop
+        .db()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    std::fs::copy(
+        laptop.dir.path().join(DB_FILE),
+        phone.dir.path().join(DB_FILE),
+    )
+    .unwrap();
+    phone.run(&target, &["bike", "add", "After the restore"]);
+    phone.sync(&target);
+    let after = phone_files(&target);
+    assert_eq!(after, ["seg-2", "snap-1", "snap-3"], "{after:?}");
+
+    tablet.sync(&target);
+    laptop.sync(&target);
+    phone.sync(&target);
+    assert_same(&[&laptop, &phone, &tablet]);
+    assert_eq!(tablet.one("SELECT COUNT(*) || '' FROM bikes"), "7");
+}
+
 /// A device that syncs with one garage's target refuses a target holding another garage, and
 /// changes nothing on either side.
 #[test]

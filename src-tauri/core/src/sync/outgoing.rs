@@ -76,12 +76,19 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
                     [me],
                     |r| r.get(0),
                 )?;
+                // After this device's files already on the target, if a restored garage found
+                // some (see `adopt`): never over them, which readers have passed.
+                let seq = store::meta(conn, NUMBER_AFTER_KEY)?
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0)
+                    + 1;
                 let (builder, cells) = export::whole_garage(conn)?;
-                let mut batch = builder.finish(&device_id, Kind::Snap, 1);
+                let mut batch = builder.finish(&device_id, Kind::Snap, seq);
                 batch.fresh = true;
                 batch.covers = read_positions(conn)?;
-                batch.covers.insert(device_id.clone(), 1);
-                record(1, Kind::Snap, upto, cells, &batch)?;
+                batch.covers.insert(device_id.clone(), seq);
+                record(seq, Kind::Snap, upto, cells, &batch)?;
+                conn.execute("DELETE FROM meta WHERE key = ?1", [NUMBER_AFTER_KEY])?;
             }
             Some((mut seq, mut after)) => {
                 while let Some((builder, upto, cells)) =
@@ -112,22 +119,27 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
 }
 
 /// A database restored from another device's backup carries that device's numbered files: this
-/// device starts its own numbering (its first file a snapshot of the whole garage) instead of
-/// continuing the other's, which readers would wait on forever.
-fn forget_other_identity(conn: &rusqlite::Connection, device_id: &str) -> Result<()> {
+/// device starts its own numbering (its first file a fresh snapshot of the whole garage, which
+/// also carries the other device's changes it never sent) instead of continuing the other's,
+/// which readers would wait on forever. Returns whether it did.
+fn forget_other_identity(conn: &rusqlite::Connection, device_id: &str) -> Result<bool> {
     let recorded = store::meta(conn, DEVICE_KEY)?;
-    if recorded.as_deref() != Some(device_id) {
-        if recorded.is_some() {
-            tracing::info!("this garage was restored from another device: numbering files anew");
-        }
-        conn.execute("DELETE FROM sync_outgoing", [])?;
-        conn.execute("DELETE FROM meta WHERE key = ?1", [PRUNED_KEY])?;
-        store::set_meta(conn, DEVICE_KEY, device_id)?;
+    if recorded.as_deref() == Some(device_id) {
+        return Ok(false);
     }
-    Ok(())
+    if recorded.is_some() {
+        tracing::info!("this garage was restored from another device: numbering files anew");
+    }
+    conn.execute("DELETE FROM sync_outgoing", [])?;
+    conn.execute("DELETE FROM meta WHERE key = ?1", [PRUNED_KEY])?;
+    store::set_meta(conn, DEVICE_KEY, device_id)?;
+    Ok(true)
 }
 
 const DEVICE_KEY: &str = "sync_device_id";
+/// A garage restored here from another device found this device's own files on the target, up
+/// to this number: its first file is numbered after them.
+const NUMBER_AFTER_KEY: &str = "sync_number_after";
 
 fn unsent(conn: &rusqlite::Connection) -> Result<Vec<Outgoing>> {
     let mut stmt = conn.prepare_cached(
@@ -148,21 +160,33 @@ fn unsent(conn: &rusqlite::Connection) -> Result<Vec<Outgoing>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The number of the last file this device recorded (0 before its first).
+/// The number of the last file this device recorded (0 before its first, and 0 in a garage
+/// restored from another device, whose records are that device's).
 pub fn last_seq(store: &Store) -> Result<i64> {
-    Ok(store.connection().query_row(
-        "SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing",
-        [],
-        |r| r.get(0),
-    )?)
+    let conn = store.connection();
+    if store::meta(conn, DEVICE_KEY)?.is_some_and(|d| d != store.device_id()) {
+        return Ok(0);
+    }
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Records files up to `upto_seq` as sent without a body: this device's own files found on the
-/// target (read back by the engine), so numbering goes on after them.
+/// target (read back by the engine), so numbering goes on after them. In a garage restored from
+/// another device, that device's records go first, and the next file is a fresh snapshot
+/// numbered after `upto_seq`.
 pub fn adopt(store: &mut Store, upto_seq: i64) -> Result<()> {
     let now = store.now().millis();
+    let device_id = store.device_id().to_owned();
     store.atomically(|store| {
         let conn = store.connection();
+        if forget_other_identity(conn, &device_id)? {
+            store::set_meta(conn, NUMBER_AFTER_KEY, &upto_seq.to_string())?;
+            return Ok(());
+        }
         let (last, upto_lseq): (i64, i64) = conn.query_row(
             "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(upto_lseq), 0) FROM sync_outgoing",
             [],
