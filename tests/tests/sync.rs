@@ -452,56 +452,30 @@ fn a_wrong_passphrase_is_refused_and_changes_nothing_here() {
 fn bad_targets_exit_with_what_to_do() {
     let target = Target::folder();
     let d = Device::new();
-    let malformed = d
-        .cmd(&target)
-        .env("PEDALWRENCHER_SYNC_URL", "ftp://example")
-        .args(["devices", "sync"])
-        .output()
-        .unwrap();
-    assert_eq!(malformed.status.code(), Some(2));
-    let closed = d
-        .cmd(&target)
-        .env(
-            "PEDALWRENCHER_SYNC_URL",
-            format!(
-                "dav://u:p@127.0.0.1:{}/",
-                pedalwrencher_tests::smtp_server::free_port()
-            ),
+    // `devices sync` against `url`: its exit code and what it said.
+    let sync_with = |url: String| {
+        let out = d
+            .cmd(&target)
+            .env("PEDALWRENCHER_SYNC_URL", url)
+            .args(["devices", "sync"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
         )
-        .args(["devices", "sync"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        closed.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&closed.stderr)
-    );
+    };
+    let (code, said) = sync_with("ftp://example".into());
+    assert_eq!(code, Some(2), "{said}");
+    let closed_port = pedalwrencher_tests::smtp_server::free_port();
+    let (code, said) = sync_with(format!("dav://u:p@127.0.0.1:{closed_port}/"));
+    assert_eq!(code, Some(1), "{said}");
     let dav = WebDav::start();
-    let refused = d
-        .cmd(&target)
-        .env(
-            "PEDALWRENCHER_SYNC_URL",
-            dav.url_with_login(WebDav::USER, "wrong"),
-        )
-        .args(["devices", "sync"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        refused.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&refused.stderr)
-    );
+    let (code, said) = sync_with(dav.url_with_login(WebDav::USER, "wrong"));
+    assert_eq!(code, Some(1), "{said}");
     let s3 = S3::start_refusing_logins();
-    let refused = d
-        .cmd(&target)
-        .env("PEDALWRENCHER_SYNC_URL", s3.url_with_keys())
-        .args(["devices", "sync"])
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(refused.status.code(), Some(1), "{said}");
+    let (code, said) = sync_with(s3.url_with_keys());
+    assert_eq!(code, Some(1), "{said}");
     assert!(said.contains("access key"), "{said}");
     assert!(!said.contains(S3::SECRET_ACCESS_KEY), "{said}");
     let status = d.run(&target, &["devices", "status"]);

@@ -123,6 +123,20 @@ fn invalid(what: impl std::fmt::Display) -> Error {
     Error::Invalid(format!("sync target: {what}; {FORMS}"))
 }
 
+/// The user name (WebDAV) or access key (S3) and the password or secret in a URL, decoded.
+fn login(url: &url::Url) -> Result<(Option<String>, Option<Secret>)> {
+    let user = match url.username() {
+        "" => None,
+        u => Some(percent_decode(u)?),
+    };
+    let password = url
+        .password()
+        .map(percent_decode)
+        .transpose()?
+        .map(Secret::new);
+    Ok((user, password))
+}
+
 /// `%XX` decoded, for user names and passwords in URLs (`p%40ss` is `p@ss`).
 fn percent_decode(s: &str) -> Result<String> {
     let bytes = s.as_bytes();
@@ -209,15 +223,7 @@ impl SyncTarget {
                     .filter(|h| !h.is_empty())
                     .ok_or_else(|| invalid("the WebDAV URL has no server name"))?
                     .to_owned();
-                let user = match url.username() {
-                    "" => None,
-                    u => Some(percent_decode(u)?),
-                };
-                let password = url
-                    .password()
-                    .map(percent_decode)
-                    .transpose()?
-                    .map(Secret::new);
+                let (user, password) = login(&url)?;
                 if password.is_some() && user.is_none() {
                     return Err(invalid("the WebDAV URL has a password but no user name"));
                 }
@@ -244,15 +250,7 @@ impl SyncTarget {
                         "an S3 URL names a bucket, not a server: put the server in ?endpoint=",
                     ));
                 }
-                let access_key_id = match url.username() {
-                    "" => None,
-                    u => Some(percent_decode(u)?),
-                };
-                let secret_access_key = url
-                    .password()
-                    .map(percent_decode)
-                    .transpose()?
-                    .map(Secret::new);
+                let (access_key_id, secret_access_key) = login(&url)?;
                 if secret_access_key.is_some() && access_key_id.is_none() {
                     return Err(invalid(
                         "the S3 URL has a secret but no access key (s3://KEY:SECRET@bucket/…)",
