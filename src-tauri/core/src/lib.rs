@@ -9,6 +9,8 @@
 //!   notifications), on top of `wear` and `garage`;
 //! - `watchdog` — episodes of what could silently stop reminders (stale sync, revoked token,
 //!   exhausted rate limit, failed channel, a loop that stopped), heartbeats, the dead-man's switch;
+//! - `runner` — the background engine both hosts (the app, `serve`) run: when each job runs, one
+//!   pass at a time;
 //! - `wear` — usage since each rule's anchor, rule state and evaluation;
 //! - `store` — the SQLite file, migrations, write transactions and the clock;
 //! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `paths`, `faults`.
@@ -19,6 +21,7 @@ pub mod faults;
 pub mod garage;
 pub mod ids;
 pub mod paths;
+pub mod runner;
 pub mod secrets;
 pub mod settings;
 pub mod store;

@@ -1,5 +1,6 @@
 //! A channel is a way a reminder reaches the rider: a notification, email or SMS. Senders
-//! (`sender`) deliver on one.
+//! (`sender`) deliver on one; `channels` is the list that turns the settings into this device's
+//! senders. A channel's words (its names, what a good test says) live here, once.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,12 +26,30 @@ impl Channel {
         }
     }
 
-    /// For the rider: "email", "SMS", "notification".
+    /// For the rider, inside a sentence: "email", "SMS", "notification".
     pub fn label(self) -> &'static str {
         match self {
             Channel::Notification => "notification",
             Channel::Email => "email",
             Channel::Sms => "SMS",
+        }
+    }
+
+    /// For the rider, as a heading or at the start of a sentence: "Desktop", "Email", "SMS".
+    pub fn title(self) -> &'static str {
+        match self {
+            Channel::Notification => "Desktop",
+            Channel::Email => "Email",
+            Channel::Sms => "SMS",
+        }
+    }
+
+    /// What a test that went through says.
+    pub fn tested(self) -> &'static str {
+        match self {
+            Channel::Notification => "Test notification shown.",
+            Channel::Email => "Test email accepted by the mail server.",
+            Channel::Sms => "Test text accepted by Twilio.",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Which channels are on for this device and how each is reached: the device settings, the
+//! How each forwarding channel is reached: the device settings, the
 //! secrets in the keyring, and environment overrides for headless use and tests. Setting a
 //! channel's variables turns that channel on (a server configured by its environment alone).
 //!
@@ -16,9 +16,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::delivery::channel::Channel;
 use crate::delivery::email::EmailConfig;
-use crate::delivery::reminders::FanOut;
 use crate::delivery::sms::{self, SmsConfig};
 use crate::error::SendError;
 pub use crate::secrets::Secret;
@@ -37,67 +35,25 @@ pub const SMS_TO_ENV: &str = "PEDALWRENCHER_SMS_TO";
 /// How long one send may take before it counts as failed (well inside an outbox claim).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// This device's channels: which are on, and each forwarding channel's configuration (or why it
-/// cannot be used, which every delivery on it then reports).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Channels {
-    /// Native notifications are on (the app shows them; the CLI cannot).
-    pub native: bool,
-    /// None: off.
-    pub email: Option<Result<EmailConfig, SendError>>,
-    /// None: off.
-    pub sms: Option<Result<SmsConfig, SendError>>,
-    pub nag_days: u32,
-}
-
-impl Channels {
-    /// Where new reminders go.
-    pub fn fan_out(&self) -> FanOut {
-        let mut channels = Vec::new();
-        if self.native {
-            channels.push(Channel::Notification);
-        }
-        if self.email.is_some() {
-            channels.push(Channel::Email);
-        }
-        if self.sms.is_some() {
-            channels.push(Channel::Sms);
-        }
-        FanOut {
-            channels,
-            nag_days: self.nag_days,
-            email_digest_hour: match &self.email {
-                Some(Ok(c)) => c.digest_hour,
-                _ => None,
-            },
-        }
-    }
-}
-
 /// The process environment, blank values counting as unset.
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Reads the channels from `settings`, `secrets` (None: no secret store could be opened) and
-/// `env` (usually [`process_env`]).
-pub fn resolve(
-    settings: &Settings,
-    secrets: Option<&dyn SecretStore>,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Channels {
-    let email_env = [SMTP_URL_ENV, EMAIL_TO_ENV]
-        .iter()
-        .any(|k| env(k).is_some());
-    let sms_env = [TWILIO_ACCOUNT_SID_ENV, SMS_TO_ENV]
-        .iter()
-        .any(|k| env(k).is_some());
-    Channels {
-        native: settings.notify_native,
-        email: (settings.notify_email || email_env).then(|| email(settings, secrets, env)),
-        sms: (settings.notify_sms || sms_env).then(|| sms(settings, secrets, env)),
-        nag_days: settings.nag_days,
-    }
+/// Email is on: switched on in the settings, or configured by the environment alone.
+pub fn email_on(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> bool {
+    settings.notify_email
+        || [SMTP_URL_ENV, EMAIL_TO_ENV]
+            .iter()
+            .any(|k| env(k).is_some())
+}
+
+/// SMS is on: switched on in the settings, or configured by the environment alone.
+pub fn sms_on(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> bool {
+    settings.notify_sms
+        || [TWILIO_ACCOUNT_SID_ENV, SMS_TO_ENV]
+            .iter()
+            .any(|k| env(k).is_some())
 }
 
 /// A text setting, blank meaning unset (settings are read as the app wrote them, unvalidated: a
@@ -119,7 +75,9 @@ fn secret(secrets: Option<&dyn SecretStore>, key: &str) -> Result<Option<Secret>
     }
 }
 
-fn email(
+/// How email reaches the rider, from the environment first, then the settings and the keyring; or
+/// why it cannot (every delivery on the channel then reports that).
+pub fn email(
     settings: &Settings,
     secrets: Option<&dyn SecretStore>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -236,7 +194,9 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn sms(
+/// How texts reach the rider, from the environment first, then the settings and the keyring; or
+/// why they cannot.
+pub fn sms(
     settings: &Settings,
     secrets: Option<&dyn SecretStore>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -307,38 +267,28 @@ mod tests {
     #[test]
     fn variables_turn_channels_on_and_override_settings() {
         let settings = Settings::default();
-        let none = resolve(&settings, None, &env(&[]));
-        assert_eq!(
-            (none.native, none.email.is_some(), none.sms.is_some()),
-            (true, false, false)
-        );
+        let none = env(&[]);
+        assert!(!email_on(&settings, &none) && !sms_on(&settings, &none));
 
-        let c = resolve(
-            &settings,
-            None,
-            &env(&[
-                (SMTP_URL_ENV, "smtp://u:pw@127.0.0.1:2525"),
-                (EMAIL_TO_ENV, "rider@example.org"),
-                (TWILIO_ACCOUNT_SID_ENV, "AC1"),
-                (TWILIO_AUTH_TOKEN_ENV, "s3cr3t-t0ken"),
-                (SMS_FROM_ENV, "+15005550006"),
-                (SMS_TO_ENV, "+447700900123"),
-            ]),
-        );
-        let email = c.email.clone().unwrap().unwrap();
+        let vars = env(&[
+            (SMTP_URL_ENV, "smtp://u:pw@127.0.0.1:2525"),
+            (EMAIL_TO_ENV, "rider@example.org"),
+            (TWILIO_ACCOUNT_SID_ENV, "AC1"),
+            (TWILIO_AUTH_TOKEN_ENV, "s3cr3t-t0ken"),
+            (SMS_FROM_ENV, "+15005550006"),
+            (SMS_TO_ENV, "+447700900123"),
+        ]);
+        assert!(email_on(&settings, &vars) && sms_on(&settings, &vars));
+        let email = email(&settings, None, &vars).unwrap();
         assert_eq!(email.password.as_ref().unwrap().expose(), "pw");
         assert_eq!(
             email.from, "rider@example.org",
             "the recipient when nothing else says"
         );
-        let sms = c.sms.clone().unwrap().unwrap();
+        let sms = sms(&settings, None, &vars).unwrap();
         assert_eq!(sms.base_url, sms::DEFAULT_URL);
-        assert_eq!(
-            c.fan_out().channels,
-            [Channel::Notification, Channel::Email, Channel::Sms]
-        );
         assert!(
-            !format!("{c:?}").contains("s3cr3t"),
+            !format!("{email:?} {sms:?}").contains("s3cr3t"),
             "secrets stay out of Debug"
         );
     }
@@ -355,10 +305,7 @@ mod tests {
             email_digest: true,
             ..Settings::default()
         };
-        let c = resolve(&settings, Some(&secrets), &env(&[]))
-            .email
-            .unwrap()
-            .unwrap();
+        let c = email(&settings, Some(&secrets), &env(&[])).unwrap();
         assert_eq!((c.port, c.security), (587, SmtpSecurity::Starttls));
         assert_eq!(c.password.unwrap().expose(), "from-keyring");
         assert_eq!(c.from, "rider@example.org");
@@ -368,10 +315,8 @@ mod tests {
             notify_sms: true,
             ..Settings::default()
         };
-        let e = resolve(&sms_on, Some(&secrets), &env(&[]))
-            .sms
-            .unwrap()
-            .unwrap_err();
+        assert!(super::sms_on(&sms_on, &env(&[])));
+        let e = sms(&sms_on, Some(&secrets), &env(&[])).unwrap_err();
         assert!(e.to_string().contains("Account SID"), "{e}");
     }
 }

@@ -248,6 +248,18 @@ impl Sender for EmailSender {
         self.config.digest_hour.is_some()
     }
 
+    fn digest_hour(&self) -> Option<u8> {
+        self.config.digest_hour
+    }
+
+    fn send_test(&self) -> SendFuture<'_> {
+        Box::pin(EmailSender::send_test(self))
+    }
+
+    fn recipient(&self) -> String {
+        format!("{} via {}", self.config.to, self.config.server())
+    }
+
     fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a> {
         Box::pin(async move {
             let msg = match items {

@@ -4,13 +4,15 @@
 //!   transaction that observes the rule in that state, and fans it out to this device's channels;
 //! - `outbox` claims each delivery with a lease before any network call, marks it sent after,
 //!   retries failures with backoff and ends in `failed` after a limit (the caller warns);
-//! - `channel` is what a sender is (the app plugs the native notification in here), `message`
+//! - `channels` is the list of channels, built the same way for every host; `channel` names one
+//!   and `sender` is what delivers on it (the app plugs the native notification in here), `message`
 //!   what the rider reads, `email` (SMTP) and `sms` (Twilio) the senders the core has, and
 //!   `config` reads the channels' settings, secrets and environment overrides.
 //!
 //! Reminders and the outbox are device-local: they record what this device told the rider.
 
 pub mod channel;
+pub mod channels;
 pub mod config;
 pub mod email;
 pub mod message;

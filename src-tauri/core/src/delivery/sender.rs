@@ -37,6 +37,27 @@ pub trait Sender: Send + Sync {
     /// Sends `items` (one, unless [`Sender::batches`]). Ok means the channel accepted it: the
     /// outbox marks it sent and never sends it again.
     fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a>;
+
+    /// A test message now (the rider's "Send test"). Ok means the channel accepted it.
+    fn send_test(&self) -> SendFuture<'_> {
+        let channel = self.channel();
+        Box::pin(async move {
+            Err(SendError::NotConfigured(format!(
+                "{} cannot send a test from here",
+                channel.label()
+            )))
+        })
+    }
+
+    /// Where this sender delivers, for the rider ("rider@example.org via mail.example.org:587").
+    fn recipient(&self) -> String {
+        String::new()
+    }
+
+    /// With a daily digest: the local hour it goes out (new deliveries wait for it).
+    fn digest_hour(&self) -> Option<u8> {
+        None
+    }
 }
 
 /// A channel that is on but cannot be used (not set up, a bad number): every delivery on it fails
@@ -55,5 +76,9 @@ impl Sender for Unusable {
     fn send<'a>(&'a self, _items: &'a [Outgoing]) -> SendFuture<'a> {
         let error = self.error.clone();
         Box::pin(async move { Err(error) })
+    }
+
+    fn send_test(&self) -> SendFuture<'_> {
+        self.send(&[])
     }
 }

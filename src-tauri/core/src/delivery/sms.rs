@@ -126,6 +126,14 @@ impl Sender for SmsSender {
         Channel::Sms
     }
 
+    fn send_test(&self) -> SendFuture<'_> {
+        Box::pin(SmsSender::send_test(self))
+    }
+
+    fn recipient(&self) -> String {
+        self.config.to.clone()
+    }
+
     fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a> {
         Box::pin(async move {
             for item in items {
