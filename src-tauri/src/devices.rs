@@ -1,19 +1,21 @@
 //! Syncing with the rider's other devices, from the window: set up (a first pass with the given
 //! target and passphrase, kept only when it works), status, stop, this device's name, which device
-//! forwards email and SMS, and the notices. The passes themselves run in the scheduler, one at a
-//! time with Strava's (see `scheduler.rs`).
+//! forwards email and SMS, and the notices. The passes themselves run in the core's runner, one at
+//! a time with every other background job (see `background.rs`).
 
+use pedalwrencher_core::runner::{DevicesOutcome, Job, JobReport, Trial, Wake};
+use pedalwrencher_core::secrets::Secret;
 use pedalwrencher_core::secrets::SecretStore;
 use pedalwrencher_core::settings::Settings;
 use pedalwrencher_core::sync::config::{self, SyncConfig};
 use pedalwrencher_core::sync::status::{self, Status};
-use pedalwrencher_core::sync::transport::{OpendalTransport, SyncTarget};
-use pedalwrencher_core::sync::{self, notices, settings as synced, Report};
+use pedalwrencher_core::sync::transport::SyncTarget;
+use pedalwrencher_core::sync::{notices, settings as synced, Report};
 use pedalwrencher_core::{Error, ErrorKind, Result};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::scheduler::{self, Scheduler, DEVICES_CHANGED};
+use crate::background::{self, DEVICES_CHANGED};
 use crate::settings_file;
 use crate::state::{with_secrets, AppState, CommandError};
 
@@ -46,13 +48,6 @@ pub struct DevicesSynced {
     pub status: DevicesStatus,
 }
 
-fn remote(e: sync::transport::TransportError) -> Error {
-    Error::Remote {
-        kind: ErrorKind::Remote,
-        message: e.message,
-    }
-}
-
 fn read_settings(state: &AppState) -> Settings {
     pedalwrencher_core::settings::load(state.data_dir()).unwrap_or_else(|e| {
         tracing::warn!("using the default settings: {e}");
@@ -60,12 +55,24 @@ fn read_settings(state: &AppState) -> Settings {
     })
 }
 
-/// One pass against `config`. The caller holds the scheduler's flight; the database is held only
-/// between network calls (`AppState` is the core's `StoreAccess`).
-pub async fn run_pass(state: &AppState, config: &SyncConfig) -> Result<Report> {
-    let name = config::device_name(&read_settings(state).device_name);
-    let transport = OpendalTransport::new(&config.target).map_err(remote)?;
-    sync::pass(state, &transport, config.passphrase.expose(), &name).await
+/// A pass that did not run through, as the window's error.
+fn failed(outcome: DevicesOutcome) -> CommandError {
+    match outcome {
+        DevicesOutcome::Failed { failure } | DevicesOutcome::NoSecrets { failure } => {
+            CommandError {
+                kind: failure.kind,
+                message: failure.message,
+            }
+        }
+        DevicesOutcome::NotSetUp => Error::Invalid(
+            "this device does not sync yet: set it up in the Devices section first".into(),
+        )
+        .into(),
+        DevicesOutcome::Ran { .. } | DevicesOutcome::Stopped => CommandError {
+            kind: ErrorKind::Conflict,
+            message: "setting up was interrupted; try again".into(),
+        },
+    }
 }
 
 fn build_status(
@@ -98,7 +105,7 @@ fn build_status(
 
 /// The status the Devices section shows.
 pub async fn status(app: &AppHandle) -> Result<DevicesStatus, CommandError> {
-    let syncing = app.state::<Scheduler>().devices_syncing();
+    let syncing = background::runner(app).running(Job::Devices);
     with_secrets(app, move |state, secrets| {
         build_status(state, secrets, syncing)
     })
@@ -117,15 +124,18 @@ pub async fn set_up(
         return Err(Error::Invalid("choose a passphrase".into()).into());
     }
     tracing::info!(target = %target, "setting up device sync");
-    let trial = scheduler::Trial {
+    let trial = Trial {
         config: SyncConfig {
             target,
-            passphrase: pedalwrencher_core::secrets::Secret::new(passphrase.clone()),
+            passphrase: Secret::new(passphrase.clone()),
         },
         url: url.trim().to_owned(),
-        passphrase,
+        passphrase: Secret::new(passphrase),
     };
-    let report = scheduler::devices_set_up(app, trial).await?;
+    let report = match background::runner(app).devices_trial(trial).await? {
+        DevicesOutcome::Ran { report } => report,
+        other => return Err(failed(other)),
+    };
     let status = status(app).await?;
     Ok(DevicesSynced {
         ran: true,
@@ -136,7 +146,13 @@ pub async fn set_up(
 
 /// "Sync now": a pass at once (after the one running, if any), its report or why it failed.
 pub async fn sync_now(app: &AppHandle) -> Result<DevicesSynced, CommandError> {
-    let report = scheduler::devices_sync_now(app).await?;
+    let report = match background::runner(app).run_now(Job::Devices).await {
+        // One was running here already: a device pass follows it.
+        None | Some(JobReport::Devices(DevicesOutcome::Stopped)) => None,
+        Some(JobReport::Devices(DevicesOutcome::Ran { report })) => Some(report),
+        Some(JobReport::Devices(other)) => return Err(failed(other)),
+        Some(_) => None,
+    };
     let status = status(app).await?;
     Ok(DevicesSynced {
         ran: report.is_some(),
@@ -155,12 +171,11 @@ pub async fn forget(app: &AppHandle) -> Result<DevicesStatus, CommandError> {
         ))
         .into());
     }
-    let worker = app.clone();
-    scheduler::exclusive(app, async move {
-        with_secrets(&worker, |_, secrets| config::forget(secrets)).await
-    })
-    .await?;
-    app.state::<Scheduler>().devices_configured(false);
+    let runner = background::runner(app);
+    runner
+        .exclusive(with_secrets(app, |_, secrets| config::forget(secrets)))
+        .await??;
+    runner.wake(Wake::DevicesConfigured(false));
     tracing::info!("device sync stopped on this device");
     let _ = app.emit(DEVICES_CHANGED, ());
     status(app).await
@@ -172,7 +187,7 @@ pub async fn set_name(app: &AppHandle, name: String) -> Result<DevicesStatus, Co
     settings_file::update(app, state.data_dir(), |s| {
         s.device_name = name.trim().to_owned()
     })?;
-    app.state::<Scheduler>().local_change();
+    background::wake(app, Wake::LocalChange);
     status(app).await
 }
 
@@ -181,7 +196,7 @@ pub async fn set_interval(app: &AppHandle, minutes: u32) -> Result<DevicesStatus
     let state = app.state::<AppState>();
     settings_file::update(app, state.data_dir(), |s| s.devices_sync_minutes = minutes)?;
     tracing::info!(devices_sync_minutes = minutes, "settings saved");
-    app.state::<Scheduler>().devices_interval_changed();
+    background::wake(app, Wake::IntervalChanged);
     status(app).await
 }
 

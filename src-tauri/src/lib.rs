@@ -1,18 +1,18 @@
 //! The Tauri shell: window, app state and thin commands over `pedalwrencher-core`.
 
+mod background;
 mod commands;
-mod cycle;
 mod devices;
+mod health;
 mod mobile;
 mod native;
-mod scheduler;
 mod settings_file;
 mod state;
 mod strava;
 
+use pedalwrencher_core::runner::Wake;
 use tauri::Manager;
 
-use crate::scheduler::Scheduler;
 use crate::state::AppState;
 use crate::strava::Connector;
 
@@ -53,15 +53,14 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             tracing::info!(data_dir = %dir.display(), "opening garage");
             app.manage(AppState::open(&dir));
             app.manage(Connector::default());
-            app.manage(Scheduler::new());
             // Every write from the window asks for a device sync a few seconds later.
             let handle = app.handle().clone();
             app.state::<AppState>()
-                .on_write(move || handle.state::<Scheduler>().local_change());
+                .on_write(move || background::wake(&handle, Wake::LocalChange));
             #[cfg(mobile)]
-            mobile::listen(app.handle());
-            scheduler::start(app.handle());
-            app.manage(cycle::Cycle::new());
+            strava::listen_for_deep_links(app.handle());
+            // Syncs, reminders and the watchdog, in the background from now on.
+            background::start(app.handle());
             // Before anything is shown: notifications shown earlier report no clicks.
             native::listen_for_clicks(app.handle());
             // Tauri opens windows from the config before this hook runs, so a page could call a
@@ -70,18 +69,16 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             for window in &app.config().app.windows {
                 tauri::WebviewWindowBuilder::from_config(app.handle(), window)?.build()?;
             }
-            // Asks for the notification permission where the OS wants the rider asked (mobile),
-            // then evaluates and delivers now and on a timer.
+            // Asks for the notification permission where the OS wants the rider asked (mobile).
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 native::ensure_permission(&handle);
-                cycle::start(handle);
             });
             Ok(())
         })
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::Focused(focused) = event {
-                window.state::<Scheduler>().focus_changed(*focused);
+                background::wake(window.app_handle(), Wake::Focus(*focused));
             }
         })
         .invoke_handler(tauri::generate_handler![
@@ -123,18 +120,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         .build(tauri::generate_context!())?
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {
-                // Quitting on purpose: the watchdog must not report the app's loop as stopped.
-                let holder = pedalwrencher_core::store::lease::holder_id();
-                let state = app.state::<AppState>();
-                if let Err(e) = state.with_core(|s| {
-                    pedalwrencher_core::watchdog::heartbeat::stopped(
-                        s,
-                        pedalwrencher_core::watchdog::heartbeat::APP,
-                        &holder,
-                    )
-                }) {
-                    tracing::warn!("could not record that the app stopped: {e}");
-                }
+                background::quitting(app);
             }
         });
     Ok(())

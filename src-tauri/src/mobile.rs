@@ -3,8 +3,8 @@
 //! to the Strava app when it is installed) sends the rider back through the deep link
 //! `pedalwrencher://localhost/strava?state=…&code=…&scope=…` ("localhost" is the host Strava
 //! checks against the application's Authorization Callback Domain). tauri-plugin-deep-link
-//! delivers it to `on_open_url`, which hands its query to the attempt waiting in
-//! [`crate::strava::Connector`]; the core's `Pending::complete` checks the `state` and exchanges
+//! delivers it to `on_open_url` (registered in `strava.rs`), which hands its query to the attempt
+//! waiting there; the core's `Pending::complete` checks the `state` and exchanges
 //! the code exactly as for the loopback flow.
 //!
 //! NOT BUILT OR TESTED HERE: this workspace builds the desktop app only (no Android NDK or Xcode).
@@ -70,22 +70,6 @@ pub async fn finish(
         .map_err(|_| StravaError::TimedOut(timeout.as_secs() / 60))?
         .map_err(|_| StravaError::Listener("the connection attempt ended".into()))?;
     pending.complete(&query).await
-}
-
-/// Hands Strava's answer, when it arrives as a deep link, to the attempt waiting for it.
-#[cfg(mobile)]
-pub fn listen(app: &tauri::AppHandle) {
-    use tauri::Manager;
-    use tauri_plugin_deep_link::DeepLinkExt;
-    let handle = app.clone();
-    app.deep_link().on_open_url(move |event| {
-        for url in event.urls() {
-            if let Some(query) = answer_query(&url) {
-                let delivered = handle.state::<crate::strava::Connector>().deliver(&query);
-                tracing::info!(delivered, "Strava's answer arrived by deep link");
-            }
-        }
-    });
 }
 
 #[cfg(test)]

@@ -81,6 +81,17 @@ pub fn show<R: Runtime>(
         .map_err(|e| SendError::Rejected(format!("the desktop did not take the notification: {e}")))
 }
 
+fn allowed<R: Runtime>(app: &AppHandle<R>) -> Result<(), SendError> {
+    if ensure_permission(app) {
+        Ok(())
+    } else {
+        Err(SendError::NotConfigured(
+            "notifications are not allowed for Pedalwrencher; allow them in the system settings"
+                .to_owned(),
+        ))
+    }
+}
+
 /// Sends reminders as native notifications.
 pub struct NativeSender<R: Runtime> {
     pub app: AppHandle<R>,
@@ -92,13 +103,21 @@ impl<R: Runtime> Sender for NativeSender<R> {
         Channel::Notification
     }
 
+    fn send_test(&self) -> SendFuture<'_> {
+        Box::pin(async move {
+            allowed(&self.app)?;
+            show(
+                &self.app,
+                "Pedalwrencher test",
+                "Reminders will appear like this.",
+                None,
+            )
+        })
+    }
+
     fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a> {
         Box::pin(async move {
-            if !ensure_permission(&self.app) {
-                return Err(SendError::NotConfigured(
-                    "notifications are not allowed for Pedalwrencher; allow them in the system settings".to_owned(),
-                ));
-            }
+            allowed(&self.app)?;
             for item in items {
                 let m = message::render(self.units, &item.reminder);
                 show(

@@ -21,7 +21,9 @@ use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_opener::OpenerExt;
 use tokio::sync::oneshot;
 
-use crate::scheduler::{Scheduler, STRAVA_CHANGED};
+use pedalwrencher_core::runner::{Job, Wake};
+
+use crate::background::{self, STRAVA_CHANGED};
 use crate::state::{with_secrets, AppState, CommandError};
 
 /// How long Strava's page may stay open before the attempt gives up.
@@ -229,7 +231,7 @@ async fn finish(app: AppHandle, pending: Pending, begun: Begun) {
         .end(id, saved.err().map(|e| e.message));
     let _ = app.emit(STRAVA_CHANGED, ());
     if ok {
-        app.state::<Scheduler>().wake();
+        background::wake(&app, Wake::StravaConnected);
     }
 }
 
@@ -250,10 +252,25 @@ async fn approved(
     crate::mobile::finish(pending, redirect, CONNECT_TIMEOUT).await
 }
 
+/// Hands Strava's answer, when it arrives as a deep link, to the attempt waiting for it.
+#[cfg(mobile)]
+pub fn listen_for_deep_links(app: &AppHandle) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            if let Some(query) = crate::mobile::answer_query(&url) {
+                let delivered = handle.state::<Connector>().deliver(&query);
+                tracing::info!(delivered, "Strava's answer arrived by deep link");
+            }
+        }
+    });
+}
+
 /// The status the Strava section shows.
 pub fn status(app: &AppHandle) -> Result<StravaStatus, CommandError> {
     let overview = app.state::<AppState>().with(|s| connection::overview(s))?;
-    let syncing = app.state::<Scheduler>().syncing();
+    let syncing = background::runner(app).running(Job::Strava);
     Ok(app.state::<Connector>().status(overview, syncing))
 }
 

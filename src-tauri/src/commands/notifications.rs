@@ -1,17 +1,18 @@
 //! Notifications settings, secrets, "Send test", delivery health and "Check now".
 
-use pedalwrencher_core::delivery::email::EmailSender;
+use pedalwrencher_core::delivery::channels;
+use pedalwrencher_core::delivery::config::process_env;
 use pedalwrencher_core::delivery::outbox;
-use pedalwrencher_core::delivery::sms::SmsSender;
 use pedalwrencher_core::delivery::{Channel, SendError};
+use pedalwrencher_core::runner::{DeliverReport, Job, JobReport, Wake};
 use pedalwrencher_core::secrets;
 use pedalwrencher_core::settings::{self, Settings};
 use pedalwrencher_core::Error;
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, State};
 
-use crate::cycle::{self, Cycle, CycleSummary, Health};
-use crate::native;
+use crate::background::{self, AppHost};
+use crate::health::{self, Health};
 use crate::state::{AppState, CommandError};
 
 /// The settings as the screen shows them: the file's values, whether each secret is stored
@@ -42,7 +43,10 @@ pub fn notification_settings(
     state: State<'_, AppState>,
 ) -> Result<NotificationSettings, CommandError> {
     let settings = settings::load(state.data_dir()).map_err(CommandError::from)?;
-    let store = cycle::secret_store(&state);
+    let store = state
+        .secrets()
+        .map_err(|e| tracing::warn!("{e}; only secrets given in the environment are used"))
+        .ok();
     let is_set = |key: &str| {
         store
             .as_ref()
@@ -68,7 +72,6 @@ pub fn notification_settings(
 pub fn save_notification_settings(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
-    cycle: State<'_, Cycle>,
     input: Settings,
 ) -> Result<Settings, CommandError> {
     let old = settings::load(state.data_dir()).unwrap_or_default();
@@ -101,7 +104,7 @@ pub fn save_notification_settings(
             state.with(|s| outbox::cancel_pending(s, channel))?;
         }
     }
-    cycle.wake();
+    background::wake(&app, Wake::SettingsChanged);
     Ok(new)
 }
 
@@ -156,11 +159,7 @@ impl TestOutcome {
             Ok(()) => TestOutcome {
                 ok: true,
                 kind: None,
-                message: match channel {
-                    Channel::Notification => "Test notification shown.".to_owned(),
-                    Channel::Email => "Test email accepted by the mail server.".to_owned(),
-                    Channel::Sms => "Test text accepted by Twilio.".to_owned(),
-                },
+                message: channel.tested().to_owned(),
             },
             Err(e) => TestOutcome {
                 ok: false,
@@ -181,73 +180,59 @@ fn upper_first(s: &str) -> String {
 
 /// Sends a test on one channel with the saved settings (the channel need not be on yet).
 #[tauri::command]
-pub async fn send_test<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn send_test(
+    app: AppHandle,
     state: State<'_, AppState>,
     input: ChannelInput,
 ) -> Result<TestOutcome, CommandError> {
-    let mut settings = settings::load(state.data_dir()).map_err(CommandError::from)?;
+    let settings = settings::load(state.data_dir()).map_err(CommandError::from)?;
+    let host = background::runner(&app);
     let units = settings.units;
-    let result = match input.channel {
-        Channel::Notification => {
-            if native::ensure_permission(&app) {
-                native::show(
-                    &app,
-                    "Pedalwrencher test",
-                    "Reminders will appear like this.",
-                    None,
-                )
-            } else {
-                Err(SendError::NotConfigured(
-                    "notifications are not allowed for Pedalwrencher; allow them in the system settings".to_owned(),
-                ))
-            }
-        }
-        Channel::Email => {
-            settings.notify_email = true;
-            let channels = cycle::channels(&state, &settings);
-            match channels.email.expect("email is on") {
-                Ok(config) => match EmailSender::new(config, units) {
-                    Ok(sender) => sender.send_test().await,
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            }
-        }
-        Channel::Sms => {
-            settings.notify_sms = true;
-            let channels = cycle::channels(&state, &settings);
-            match channels.sms.expect("sms is on") {
-                Ok(config) => match SmsSender::new(config, units) {
-                    Ok(sender) => sender.send_test().await,
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            }
-        }
+    let secrets = || state.secrets().ok();
+    let sender = channels::test_sender(
+        input.channel,
+        &channels::Context {
+            settings: &settings,
+            units,
+            env: &process_env,
+            secrets: &secrets,
+            native: <AppHost as pedalwrencher_core::runner::Host>::native(host.host(), units),
+        },
+    );
+    let result = match sender {
+        Ok(sender) => sender.send_test().await,
+        Err(e) => Err(e),
     };
     Ok(TestOutcome::of(input.channel, result))
 }
 
 #[tauri::command(async)]
 pub fn delivery_health(state: State<'_, AppState>) -> Result<Health, CommandError> {
-    cycle::health(&state).map_err(CommandError::from)
+    health::health(&state).map_err(CommandError::from)
 }
 
 /// Gives a failed channel's deliveries another full set of attempts, and tries now.
 #[tauri::command(async)]
 pub fn retry_failed(
+    app: AppHandle,
     state: State<'_, AppState>,
-    cycle: State<'_, Cycle>,
     input: ChannelInput,
 ) -> Result<u32, CommandError> {
     let n = state.with(|s| outbox::retry_failed(s, input.channel))?;
-    cycle.wake();
+    background::wake(&app, Wake::Now(Job::Deliver));
     Ok(n)
 }
 
-/// Runs a cycle now and says what it did.
+/// Evaluates and delivers now (after the pass running, if any) and says what it did.
 #[tauri::command]
-pub async fn check_now<R: Runtime>(app: AppHandle<R>) -> Result<CycleSummary, CommandError> {
-    cycle::run(&app).await.map_err(CommandError::from)
+pub async fn check_now(app: AppHandle) -> Result<DeliverReport, CommandError> {
+    match background::runner(&app)
+        .run_after_current(Job::Deliver)
+        .await
+    {
+        JobReport::Deliver(report) => Ok(report),
+        _ => Err(CommandError::app(
+            "the delivery job reported something else",
+        )),
+    }
 }

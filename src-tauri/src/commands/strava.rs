@@ -8,7 +8,7 @@ use pedalwrencher_core::{BikeId, RideId};
 use serde::Deserialize;
 use tauri::{AppHandle, Manager, State};
 
-use crate::scheduler::{self, Scheduler, SyncNow};
+use crate::background::{self, SyncNow};
 use crate::settings_file;
 use crate::state::{with_secrets, AppState, CommandError};
 use crate::strava::{self, Connector, Started, StravaStatus};
@@ -45,7 +45,7 @@ pub fn strava_cancel_connect(app: AppHandle) -> bool {
 
 #[tauri::command]
 pub async fn strava_sync_now(app: AppHandle) -> Result<SyncNow, CommandError> {
-    scheduler::sync_now(&app).await
+    background::strava_sync_now(&app).await
 }
 
 /// Revokes at Strava, forgets the tokens and deletes Strava's rides, keeping their wear. A pass
@@ -53,17 +53,15 @@ pub async fn strava_sync_now(app: AppHandle) -> Result<SyncNow, CommandError> {
 #[tauri::command]
 pub async fn strava_disconnect(app: AppHandle) -> Result<Disconnected, CommandError> {
     app.state::<Connector>().cancel();
-    let worker = app.clone();
-    let holder = app.state::<Scheduler>().holder().to_owned();
-    scheduler::exclusive(&app, async move {
-        with_secrets(&worker, move |state, secrets| {
+    let runner = background::runner(&app);
+    let holder = runner.holder().to_owned();
+    runner
+        .exclusive(with_secrets(&app, move |state, secrets| {
             let config = Config::from_env();
             tokio::runtime::Handle::current()
                 .block_on(disconnect::disconnect(state, secrets, &config, &holder))
-        })
-        .await
-    })
-    .await
+        }))
+        .await?
 }
 
 /// Rides no bike counts them (gear-less Strava rides, rides logged as unassigned), newest first.
@@ -111,6 +109,6 @@ pub fn settings_set(
         sync_interval_minutes = settings.sync_interval_minutes,
         "settings saved"
     );
-    app.state::<Scheduler>().interval_changed(&settings);
+    background::wake(&app, pedalwrencher_core::runner::Wake::IntervalChanged);
     Ok(settings)
 }

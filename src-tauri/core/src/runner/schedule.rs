@@ -58,6 +58,8 @@ pub enum Wake {
     SettingsChanged,
     /// Device sync was set up (true) or stopped (false) here.
     DevicesConfigured(bool),
+    /// An interval changed: only the timers are looked at again.
+    IntervalChanged,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,6 +196,7 @@ impl Schedule {
                     self.asked.remove(&Job::Devices);
                 }
             }
+            Wake::IntervalChanged => {}
             Wake::Focus(false) => {
                 self.blurred_at.get_or_insert(now);
             }

@@ -1,0 +1,278 @@
+//! The app as a host of the core's background runner: the garage and secrets from [`AppState`],
+//! native notifications, events for the window, and a native warning for each new problem. When
+//! each job runs is the runner's business (`pedalwrencher_core::runner`), not this file's.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pedalwrencher_core::delivery::Sender;
+use pedalwrencher_core::runner::{
+    DevicesOutcome, Event, Host, Identity, Job, JobReport, Policy, Runner, StravaOutcome, Wake, Why,
+};
+use pedalwrencher_core::secrets::SecretStore;
+use pedalwrencher_core::settings::{self, Settings};
+use pedalwrencher_core::store::{Clock, SystemClock};
+use pedalwrencher_core::units::Units;
+use pedalwrencher_core::watchdog::{self, heartbeat, Episode, Kind};
+use pedalwrencher_core::{ErrorKind, Result};
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::health;
+use crate::native::{self, NativeSender};
+use crate::state::AppState;
+
+/// The app's runner, kept in Tauri's state.
+pub type AppRunner = Arc<Runner<AppHost>>;
+
+/// Test-only: the reminder period in milliseconds instead of the sync interval setting.
+pub const TICK_ENV: &str = "PEDALWRENCHER_CYCLE_MS";
+/// The window reloads the garage on this event.
+pub const GARAGE_CHANGED: &str = "garage-changed";
+/// Only the Strava status changed (a pass started, a connection attempt moved on).
+pub const STRAVA_CHANGED: &str = "strava-changed";
+/// The device-sync status changed (a pass started or ended, sync set up or stopped).
+pub const DEVICES_CHANGED: &str = "devices-changed";
+/// The window updates its failed-channel banner on this event.
+pub const HEALTH_CHANGED: &str = "delivery-health";
+
+pub struct AppHost {
+    app: AppHandle,
+}
+
+/// Makes the runner and starts its loop.
+pub fn start(app: &AppHandle) {
+    let runner = Runner::new(AppHost { app: app.clone() }, Policy::WhenDue);
+    app.manage(runner.clone());
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = runner.run().await {
+            tracing::warn!("the background loop stopped: {e}");
+        }
+    });
+}
+
+/// The runner, for commands.
+pub fn runner(app: &AppHandle) -> AppRunner {
+    app.state::<AppRunner>().inner().clone()
+}
+
+/// Asks the runner to look again (a command changed what it depends on).
+pub fn wake(app: &AppHandle, wake: Wake) {
+    if let Some(runner) = app.try_state::<AppRunner>() {
+        runner.wake(wake);
+    }
+}
+
+impl Host for AppHost {
+    type Store = AppState;
+
+    fn store(&self) -> &AppState {
+        self.app.state::<AppState>().inner()
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::new(SystemClock)
+    }
+
+    fn identity(&self) -> Identity {
+        Identity {
+            heartbeat: heartbeat::APP,
+            audience: watchdog::AUDIENCE_APP,
+        }
+    }
+
+    fn settings(&self) -> Result<Settings> {
+        settings::load(self.store().data_dir())
+    }
+
+    fn secrets(&self) -> Result<Arc<dyn SecretStore>> {
+        self.store().secrets()
+    }
+
+    fn native(&self, units: Units) -> Option<Arc<dyn Sender>> {
+        Some(Arc::new(NativeSender {
+            app: self.app.clone(),
+            units,
+        }))
+    }
+
+    fn period(&self, settings: &Settings) -> Duration {
+        std::env::var(TICK_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|ms| Duration::from_millis(ms.max(100)))
+            .unwrap_or_else(|| settings.sync_interval())
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = match event {
+            Event::GarageChanged => self.app.emit(GARAGE_CHANGED, ()),
+            Event::StravaChanged => self.app.emit(STRAVA_CHANGED, ()),
+            Event::DevicesChanged => self.app.emit(DEVICES_CHANGED, ()),
+            Event::HealthChanged => match health::health(self.store()) {
+                Ok(h) => self.app.emit(HEALTH_CHANGED, &h),
+                Err(e) => {
+                    tracing::warn!("could not read delivery health: {e}");
+                    Ok(())
+                }
+            },
+        };
+    }
+
+    fn finished(&self, job: Job, why: Why, report: &JobReport) {
+        log(job, why, report);
+        if let JobReport::Watchdog(w) = report {
+            if let Some(h) = &w.health {
+                for e in &h.newly_opened {
+                    self.warn(e);
+                }
+            }
+        }
+    }
+}
+
+impl AppHost {
+    /// One native warning per new problem (the watchdog records that the app was told).
+    fn warn(&self, e: &Episode) {
+        let (title, body) = if e.kind == Kind::ChannelFailed {
+            // A failing desktop channel cannot warn through itself: the banner says it.
+            if e.subject == pedalwrencher_core::delivery::Channel::Notification.as_str() {
+                return;
+            }
+            match health::health(self.store()).ok().and_then(|h| {
+                h.failing
+                    .into_iter()
+                    .find(|f| f.channel.as_str() == e.subject)
+            }) {
+                Some(f) => (
+                    format!("{} reminders are failing", f.channel.title()),
+                    f.message,
+                ),
+                None => (e.title.clone(), format!("{} {}", e.banner, e.what_to_do)),
+            }
+        } else {
+            (e.title.clone(), format!("{} {}", e.banner, e.what_to_do))
+        };
+        tracing::warn!("{body}");
+        if let Err(err) = native::show(&self.app, &title, &body, None) {
+            tracing::warn!("could not show the warning: {err}");
+        }
+    }
+}
+
+/// One log line per pass; the core's messages never contain a token or a password.
+fn log(job: Job, why: Why, report: &JobReport) {
+    match report {
+        JobReport::Strava(StravaOutcome::Ran { report: r }) => {
+            let c = &r.changes;
+            tracing::info!(
+                why,
+                rides_added = c.rides_added,
+                rides_updated = c.rides_updated,
+                rides_deleted = c.rides_deleted,
+                bikes_added = c.bikes_added,
+                requests = r.requests,
+                history_complete = r.history_complete,
+                "Strava sync done"
+            );
+        }
+        JobReport::Strava(StravaOutcome::NotConnected) => {
+            tracing::debug!(why, "not connected to Strava; no sync")
+        }
+        JobReport::Devices(DevicesOutcome::Ran { report: r }) => {
+            let a = &r.applied;
+            tracing::info!(
+                why,
+                pushed_files = r.pushed_files,
+                pulled_files = r.pulled_files,
+                fields = a.fields,
+                rows_created = a.rows_created,
+                devices = r.devices,
+                "device sync done"
+            );
+        }
+        JobReport::Devices(DevicesOutcome::NotSetUp) => {
+            tracing::debug!(why, "this device does not sync with others")
+        }
+        JobReport::Strava(StravaOutcome::Stopped) | JobReport::Devices(DevicesOutcome::Stopped) => {
+            tracing::info!(job = job.as_str(), "sync stopped")
+        }
+        // Another process (the CLI, `serve`) is syncing this garage: nothing to do here.
+        JobReport::Strava(StravaOutcome::Failed { failure })
+            if failure.kind == ErrorKind::Conflict =>
+        {
+            tracing::info!("{failure}")
+        }
+        JobReport::Strava(
+            StravaOutcome::Failed { failure } | StravaOutcome::NoSecrets { failure },
+        )
+        | JobReport::Devices(
+            DevicesOutcome::Failed { failure } | DevicesOutcome::NoSecrets { failure },
+        ) => tracing::warn!(
+            job = job.as_str(),
+            kind = failure.kind.as_str(),
+            "sync failed: {failure}"
+        ),
+        JobReport::Deliver(d) => {
+            if d.new_reminders + d.sent + d.retrying + d.failed > 0 || !d.problems.is_empty() {
+                tracing::info!(
+                    new = d.new_reminders,
+                    sent = d.sent,
+                    retrying = d.retrying,
+                    failed = d.failed,
+                    problems = ?d.problems,
+                    "delivery cycle"
+                );
+            }
+        }
+        JobReport::Watchdog(w) => {
+            for p in &w.problems {
+                tracing::warn!("watchdog: {p}");
+            }
+            if let Some(pedalwrencher_core::runner::Ping::Failed { message }) = &w.ping {
+                tracing::warn!("healthcheck ping failed: {message}");
+            }
+        }
+    }
+}
+
+/// What "Sync now" did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SyncNow {
+    /// False when a pass was already running here; its end reloads the window anyway.
+    pub ran: bool,
+    pub report: Option<pedalwrencher_core::strava::sync::Report>,
+}
+
+/// The Strava section's "Sync now": a pass at once, its report or why it failed.
+pub async fn strava_sync_now(app: &AppHandle) -> Result<SyncNow, crate::state::CommandError> {
+    let report = match runner(app).run_now(Job::Strava).await {
+        Some(JobReport::Strava(StravaOutcome::Ran { report })) => Some(report),
+        Some(JobReport::Strava(StravaOutcome::NotConnected)) => {
+            return Err(pedalwrencher_core::strava::StravaError::NotConnected.into())
+        }
+        Some(JobReport::Strava(
+            StravaOutcome::Failed { failure } | StravaOutcome::NoSecrets { failure },
+        )) => {
+            return Err(crate::state::CommandError {
+                kind: failure.kind,
+                message: failure.message,
+            })
+        }
+        _ => None,
+    };
+    Ok(SyncNow {
+        ran: report.is_some(),
+        report,
+    })
+}
+
+/// Quitting on purpose: the watchdog must not report the app's loop as stopped, and deliveries
+/// claimed but not sent go back to the outbox.
+pub fn quitting(app: &AppHandle) {
+    if let Some(runner) = app.try_state::<AppRunner>() {
+        runner.stop();
+        if let Err(e) = runner.stopped() {
+            tracing::warn!("could not record that the app stopped: {e}");
+        }
+    }
+}
