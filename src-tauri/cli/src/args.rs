@@ -54,29 +54,14 @@ pub enum Command {
     #[command(subcommand)]
     Bike(BikeCmd),
     /// List components and where they are mounted.
-    Components {
-        /// Only those mounted on this bike now.
-        #[arg(long)]
-        bike: Option<String>,
-        /// Include retired components.
-        #[arg(long)]
-        all: bool,
-    },
+    Components(ComponentsArgs),
     /// Add, mount, move, remove, retire or replace a component.
     #[command(subcommand)]
     Component(ComponentCmd),
     /// The component kinds you can add, with their default service intervals.
     Presets,
     /// List rides, newest first.
-    Rides {
-        #[arg(long)]
-        bike: Option<String>,
-        /// Only rides not assigned to any bike.
-        #[arg(long)]
-        unassigned: bool,
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
+    Rides(RidesArgs),
     /// Log, assign or delete a ride.
     #[command(subcommand)]
     Ride(RideCmd),
@@ -84,29 +69,11 @@ pub enum Command {
     #[command(subcommand)]
     Rule(RuleCmd),
     /// Every active service interval with its wear and state (ok, due_soon, due).
-    Due {
-        /// Only rules that are due or due soon.
-        #[arg(long)]
-        attention: bool,
-    },
+    Due(DueArgs),
     /// Mark a rule's task as done: its counter starts again.
-    Done {
-        rule: String,
-        /// When it was done (default: now).
-        #[arg(long)]
-        date: Option<String>,
-        /// What it cost, e.g. 24.90.
-        #[arg(long)]
-        cost: Option<String>,
-        #[arg(long, default_value = "")]
-        notes: String,
-    },
+    Done(DoneArgs),
     /// Sync rides and bikes from Strava once and print what changed.
-    Sync {
-        /// Re-list the whole history, catching older edits and deletions too.
-        #[arg(long)]
-        full: bool,
-    },
+    Sync(SyncArgs),
     /// Connect to Strava, see how the connection stands, or disconnect.
     #[command(subcommand)]
     Strava(StravaCmd),
@@ -116,7 +83,7 @@ pub enum Command {
     #[command(subcommand)]
     Devices(DevicesCmd),
     /// The services done on a rule, newest first (their ids are for `service delete`).
-    Services { rule: String },
+    Services(ServicesArgs),
     /// Undo a service marked done by mistake.
     #[command(subcommand)]
     Service(ServiceCmd),
@@ -124,52 +91,115 @@ pub enum Command {
     /// what was sent and what failed (exit 1 if a delivery failed). Native notifications are the
     /// app's. Email and SMS come from the app's settings or the PEDALWRENCHER_SMTP_* /
     /// PEDALWRENCHER_EMAIL_* / PEDALWRENCHER_TWILIO_* / PEDALWRENCHER_SMS_* variables.
-    Notify {
-        /// Send a test message on one channel instead, and say what went wrong if it fails.
-        #[arg(long, value_name = "email|sms")]
-        test: Option<String>,
-        /// First give the deliveries that failed for good (after fixing the settings) another
-        /// full set of attempts.
-        #[arg(long, conflicts_with = "test")]
-        retry_failed: bool,
-    },
+    Notify(NotifyArgs),
     /// Run the background loop headless (a home server): every sync interval, sync with Strava
     /// (when connected or configured by PEDALWRENCHER_STRAVA_*), evaluate the rules, send the
     /// reminders by email and SMS, check health (see `status`), record a heartbeat and ping
     /// PEDALWRENCHER_HEALTHCHECK_URL (or the healthcheck_url setting; `/fail` appended when
     /// unhealthy). One log line per cycle on stderr. SIGTERM or Ctrl-C: the delivery in hand is
     /// finished (or given back after a grace period) and it exits 0, losing nothing.
-    Serve {
-        /// Seconds between cycles (default: the sync interval setting, 60 minutes).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-        interval_seconds: Option<u64>,
-        /// Stop after this many cycles (default: run until stopped).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        cycles: Option<u32>,
-        /// On SIGTERM, how long to let a delivery in hand finish before giving it back.
-        #[arg(long, default_value_t = 10)]
-        grace_seconds: u64,
-    },
+    Serve(ServeArgs),
     /// Quiet a rule's reminders for a while.
-    Snooze {
-        rule: String,
-        /// At most 36500 (a hundred years).
-        #[arg(long, conflicts_with_all = ["until", "clear", "further"], value_parser = clap::value_parser!(u32).range(1..=36_500))]
-        days: Option<u32>,
-        #[arg(long, conflicts_with_all = ["clear", "further"])]
-        until: Option<String>,
-        /// For this much further use, in the rule's units (km/mi, hours, rides, m/ft, kJ).
-        #[arg(
-            long = "use",
-            id = "further",
-            value_name = "AMOUNT",
-            conflicts_with = "clear"
-        )]
-        further: Option<String>,
-        /// Remove the snooze.
-        #[arg(long)]
-        clear: bool,
-    },
+    Snooze(SnoozeArgs),
+}
+
+// The options of `components` (its help is the variant's line above).
+#[derive(Debug, Args)]
+pub struct ComponentsArgs {
+    /// Only those mounted on this bike now.
+    #[arg(long)]
+    pub bike: Option<String>,
+    /// Include retired components.
+    #[arg(long)]
+    pub all: bool,
+}
+
+// The options of `rides`.
+#[derive(Debug, Args)]
+pub struct RidesArgs {
+    #[arg(long)]
+    pub bike: Option<String>,
+    /// Only rides not assigned to any bike.
+    #[arg(long)]
+    pub unassigned: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+// The options of `due`.
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// Only rules that are due or due soon.
+    #[arg(long)]
+    pub attention: bool,
+}
+
+// The options of `done`.
+#[derive(Debug, Args)]
+pub struct DoneArgs {
+    pub rule: String,
+    /// When it was done (default: now).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// What it cost, e.g. 24.90.
+    #[arg(long)]
+    pub cost: Option<String>,
+    #[arg(long, default_value = "")]
+    pub notes: String,
+}
+
+// The options of `services`.
+#[derive(Debug, Args)]
+pub struct ServicesArgs {
+    pub rule: String,
+}
+
+// The options of `notify`.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Send a test message on one channel instead, and say what went wrong if it fails.
+    #[arg(long, value_name = "email|sms")]
+    pub test: Option<String>,
+    /// First give the deliveries that failed for good (after fixing the settings) another
+    /// full set of attempts.
+    #[arg(long, conflicts_with = "test")]
+    pub retry_failed: bool,
+}
+
+// The options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Seconds between cycles (default: the sync interval setting, 60 minutes).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub interval_seconds: Option<u64>,
+    /// Stop after this many cycles (default: run until stopped).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cycles: Option<u32>,
+    /// On SIGTERM, how long to let a delivery in hand finish before giving it back.
+    #[arg(long, default_value_t = 10)]
+    pub grace_seconds: u64,
+}
+
+// The options of `snooze`.
+#[derive(Debug, Args)]
+pub struct SnoozeArgs {
+    pub rule: String,
+    /// At most 36500 (a hundred years).
+    #[arg(long, conflicts_with_all = ["until", "clear", "further"], value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub days: Option<u32>,
+    #[arg(long, conflicts_with_all = ["clear", "further"])]
+    pub until: Option<String>,
+    /// For this much further use, in the rule's units (km/mi, hours, rides, m/ft, kJ).
+    #[arg(
+        long = "use",
+        id = "further",
+        value_name = "AMOUNT",
+        conflicts_with = "clear"
+    )]
+    pub further: Option<String>,
+    /// Remove the snooze.
+    #[arg(long)]
+    pub clear: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +230,7 @@ pub enum BikeCmd {
     Retire { id: String },
 }
 
+// What a second-hand part had already done, for `component add`.
 #[derive(Debug, Args)]
 pub struct Used {
     /// Distance it already had (second-hand parts).
@@ -394,6 +425,14 @@ pub enum RuleCmd {
     Delete {
         id: String,
     },
+}
+
+// The options of `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Re-list the whole history, catching older edits and deletions too.
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,76 +7,18 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use pedalwrencher_core::delivery::config::{self, Channels};
+use pedalwrencher_core::delivery::config::Channels;
 use pedalwrencher_core::delivery::email::EmailSender;
 use pedalwrencher_core::delivery::outbox::{self, DrainOptions, DrainReport, Failure};
 use pedalwrencher_core::delivery::reminders::{self, Reminder};
-use pedalwrencher_core::delivery::sender::Unusable;
 use pedalwrencher_core::delivery::sms::SmsSender;
 use pedalwrencher_core::delivery::{message, Channel, SendError, Sender};
-use pedalwrencher_core::secrets::{self, SecretStore};
 use pedalwrencher_core::units::Units;
-use pedalwrencher_core::{settings, Error, Result, Store};
+use pedalwrencher_core::{Error, Result, Store};
 
-use crate::run::Out;
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Invalid(format!("could not start the network runtime: {e}")))
-}
-
-/// The secret store, if one opens: a server configured by its environment alone needs none.
-pub(crate) fn secret_store(store: &mut Store, dir: &Path) -> Option<Box<dyn SecretStore>> {
-    let garage = store.garage_id().ok()?;
-    match secrets::open(dir, &garage) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            eprintln!("warning: {e}; only secrets given in the environment are used");
-            None
-        }
-    }
-}
-
-pub(crate) fn channels(store: &mut Store, dir: &Path) -> Result<Channels> {
-    // Not `validated()`: a bad address or number fails its own channel, with the reason, on
-    // every delivery; it must not stop the reminders of the other channels.
-    let settings = settings::load(dir)?;
-    let secrets = secret_store(store, dir);
-    Ok(config::resolve(
-        &settings,
-        secrets.as_deref(),
-        &config::process_env,
-    ))
-}
-
-/// The senders this process has: email and SMS when on (a channel that is on but not usable
-/// fails each delivery with the reason).
-pub(crate) fn senders(channels: &Channels, units: Units) -> Vec<Box<dyn Sender>> {
-    let mut out: Vec<Box<dyn Sender>> = Vec::new();
-    if let Some(email) = &channels.email {
-        out.push(
-            match email.clone().and_then(|c| EmailSender::new(c, units)) {
-                Ok(s) => Box::new(s),
-                Err(error) => Box::new(Unusable {
-                    channel: Channel::Email,
-                    error,
-                }),
-            },
-        );
-    }
-    if let Some(sms) = &channels.sms {
-        out.push(match sms.clone().and_then(|c| SmsSender::new(c, units)) {
-            Ok(s) => Box::new(s),
-            Err(error) => Box::new(Unusable {
-                channel: Channel::Sms,
-                error,
-            }),
-        });
-    }
-    out
-}
+use crate::delivery::{channels, senders};
+use crate::output::Out;
+use crate::runtime::runtime;
 
 #[derive(Serialize)]
 struct Notified {

@@ -35,8 +35,10 @@ use pedalwrencher_core::watchdog::healthcheck::{self, Pinger};
 use pedalwrencher_core::watchdog::{self, heartbeat};
 use pedalwrencher_core::{settings, Error, Result, Store, Timestamp};
 
+use crate::delivery::{channels, senders};
 use crate::health::{problem_lines, watchdog_config};
-use crate::notify::{channels, runtime, secret_store, senders};
+use crate::runtime::runtime;
+use crate::secrets::secret_store;
 
 pub struct Options {
     pub interval_seconds: Option<u64>,
