@@ -1,26 +1,10 @@
-//! `status`: how the garage stands and the watchdog's view of this device — each problem that
-//! could silently stop reminders, in words, with what to do. Exit 1 when unhealthy, so cron or an
-//! uptime monitor alerts; `--json` lists the problems and those not reported by `status` before
-//! (`newly_opened`, once per episode).
+//! The watchdog as the CLI shows it, shared by `status` (on demand) and `serve` (each cycle).
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use serde::Serialize;
 
 use pedalwrencher_core::delivery::config;
-use pedalwrencher_core::watchdog::heartbeat::{self, Heartbeat};
-use pedalwrencher_core::watchdog::{self, Episode, Health};
-use pedalwrencher_core::{settings, Result, Store};
-
-use crate::run::{garage_status, Out, Status};
-
-/// Set when the command succeeded but must exit 1 (an unhealthy `status`).
-static UNHEALTHY: AtomicBool = AtomicBool::new(false);
-
-pub fn unhealthy() -> bool {
-    UNHEALTHY.load(Ordering::SeqCst)
-}
+use pedalwrencher_core::watchdog::{self, Episode};
+use pedalwrencher_core::{settings, Result};
 
 /// The watchdog's thresholds from the settings file and the environment.
 pub(crate) fn watchdog_config(dir: &Path) -> Result<watchdog::Config> {
@@ -29,36 +13,6 @@ pub(crate) fn watchdog_config(dir: &Path) -> Result<watchdog::Config> {
         &settings,
         &config::process_env,
     ))
-}
-
-#[derive(Serialize)]
-struct Report {
-    #[serde(flatten)]
-    garage: Status,
-    #[serde(flatten)]
-    health: Health,
-    /// The background loops that have run here.
-    loops: Vec<Heartbeat>,
-}
-
-pub fn status(mut store: Store, dir: &Path, out: &Out) -> Result<()> {
-    let garage = garage_status(&mut store)?;
-    let health = watchdog::check(
-        &mut store,
-        &watchdog_config(dir)?,
-        Some(watchdog::AUDIENCE_CLI),
-    )?;
-    let loops = heartbeat::list(&store)?;
-    let report = Report {
-        garage,
-        health,
-        loops,
-    };
-    out.emit(&report, describe)?;
-    if !report.health.healthy {
-        UNHEALTHY.store(true, Ordering::SeqCst);
-    }
-    Ok(())
 }
 
 /// A problem in two lines: what, then what to do.
@@ -70,35 +24,4 @@ pub(crate) fn problem_lines(e: &Episode, new: bool) -> String {
         e.banner,
         e.what_to_do
     )
-}
-
-fn describe(r: &Report) -> String {
-    let mut lines = vec![r.garage.describe()];
-    for l in &r.loops {
-        lines.push(format!(
-            "loop:       {} last ran {}{} ({} cycles)",
-            l.name,
-            l.beat_at.local_date_time(),
-            if l.stopped_at.is_some() {
-                ", stopped"
-            } else {
-                ""
-            },
-            l.cycles
-        ));
-    }
-    if r.health.healthy {
-        lines.push("health:     ok".to_owned());
-    } else {
-        let n = r.health.problems.len();
-        lines.push(format!(
-            "health:     {n} problem{}",
-            if n == 1 { "" } else { "s" }
-        ));
-        for e in &r.health.problems {
-            let new = r.health.newly_opened.iter().any(|x| x.id == e.id);
-            lines.push(problem_lines(e, new));
-        }
-    }
-    lines.join("\n")
 }

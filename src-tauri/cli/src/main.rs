@@ -1,12 +1,14 @@
 //! `pedalwrencher-cli`: the garage without a window. Same database as the desktop app.
 
 mod args;
-mod devices;
+mod commands;
+mod delivery;
+mod exit;
 mod health;
-mod notify;
-mod run;
-mod serve;
-mod strava;
+mod input;
+mod output;
+mod runtime;
+mod secrets;
 mod table;
 
 use std::process::ExitCode;
@@ -16,10 +18,9 @@ use pedalwrencher_core::{Error, ErrorKind};
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse(); // exits 2 with clap's own message on bad usage
-    match run::run(cli) {
-        // `status` printed its report; an unhealthy device still exits 1 for cron and monitors.
-        Ok(()) if health::unhealthy() => ExitCode::FAILURE,
-        Ok(()) => ExitCode::SUCCESS,
+    match commands::run(cli) {
+        // An unhealthy `status` printed its report and still exits 1, for cron and monitors.
+        Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("error: {}", explain(&e));
             // Input the rider can fix is "bad usage" (2); everything else is a failure (1).

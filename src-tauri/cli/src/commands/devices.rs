@@ -13,13 +13,14 @@ use pedalwrencher_core::sync::{self, settings as synced, Report};
 use pedalwrencher_core::{settings, Error, Result, Store};
 
 use crate::args::DevicesCmd;
-use crate::run::Out;
-use crate::strava::{runtime, secret_store};
+use crate::output::Out;
+use crate::runtime::runtime;
+use crate::secrets;
 
 pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<()> {
     match cmd {
         DevicesCmd::Sync => {
-            let secrets = secret_store(&mut store, dir)?;
+            let secrets = secrets::required(&mut store, dir)?;
             let config = config::load(secrets.as_ref())?.ok_or_else(|| {
                 Error::Invalid(format!(
                     "device sync is not set up: run `pedalwrencher-cli devices setup URL`, or set \
@@ -40,7 +41,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
                 Some(p) => p,
                 None => read_passphrase()?,
             };
-            let secrets = secret_store(&mut store, dir)?;
+            let secrets = secrets::required(&mut store, dir)?;
             let report = pass(store, dir, &target, &passphrase)?;
             config::save(secrets.as_ref(), &url, &passphrase)?;
             out.emit(&report, |r| {
@@ -52,7 +53,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
             })
         }
         DevicesCmd::Forget => {
-            let secrets = secret_store(&mut store, dir)?;
+            let secrets = secrets::required(&mut store, dir)?;
             config::forget(secrets.as_ref())?;
             status::forget(&store)?;
             out.emit(&serde_json::json!({ "forgotten": true }), |_| {

@@ -1,89 +1,20 @@
-//! The Strava commands: `sync`, `strava connect`, `strava status`, `strava disconnect`. They run
-//! on a small async runtime; the garage is shared with the sync through a mutex so the database
-//! is held only for each write, never across a network call.
+//! `strava connect`, `strava status`, `strava disconnect`: the connection to Strava. Network
+//! calls run on a small async runtime; the garage is behind a mutex so the database is held only
+//! for each write, never across a network call.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use pedalwrencher_core::secrets::{self, SecretStore};
-use pedalwrencher_core::store::SystemClock;
 use pedalwrencher_core::strava::api::Config;
-use pedalwrencher_core::strava::sync::{self as strava_sync, Options, Report};
 use pedalwrencher_core::strava::{auth, connection, disconnect, tokens, StravaError};
 use pedalwrencher_core::{Error, Result, Store};
 
 use crate::args::StravaCmd;
-use crate::run::{print_out, Out};
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Invalid(format!("could not start the network runtime: {e}")))
-}
-
-pub(crate) fn secret_store(store: &mut Store, dir: &Path) -> Result<Box<dyn SecretStore>> {
-    let garage = store.garage_id()?;
-    secrets::open(dir, &garage)
-}
-
-pub fn sync(mut store: Store, dir: &Path, out: &Out, full: bool) -> Result<()> {
-    let secrets = secret_store(&mut store, dir)?;
-    let access = Mutex::new(store);
-    let options = Options {
-        full,
-        ..Options::default()
-    };
-    let report = runtime()?.block_on(strava_sync::sync(
-        &access,
-        secrets.as_ref(),
-        &Config::from_env(),
-        Arc::new(SystemClock),
-        &options,
-    ))?;
-    out.emit(&report, describe)
-}
-
-fn describe(r: &Report) -> String {
-    let c = &r.changes;
-    let mut lines = vec![format!(
-        "Strava: {} rides added, {} updated, {} deleted{}; {} bikes added{}.",
-        c.rides_added,
-        c.rides_updated,
-        c.rides_deleted,
-        if c.rides_restored > 0 {
-            format!(", {} back from deletion", c.rides_restored)
-        } else {
-            String::new()
-        },
-        c.bikes_added,
-        if c.bikes_renamed > 0 {
-            format!(", {} renamed", c.bikes_renamed)
-        } else {
-            String::new()
-        }
-    )];
-    lines.push(format!(
-        "{} requests to Strava ({} activity pages, {} gear lookups){}.",
-        r.requests,
-        r.list_requests,
-        r.gear_requests,
-        if r.paused_ms > 0 {
-            format!("; waited {} s for the rate limit", r.paused_ms / 1000)
-        } else {
-            String::new()
-        }
-    ));
-    if c.unreadable > 0 {
-        lines.push(format!(
-            "{} activities could not be read and were skipped; they are retried on the next sync.",
-            c.unreadable
-        ));
-    }
-    lines.join("\n")
-}
+use crate::output::Out;
+use crate::runtime::runtime;
+use crate::secrets;
 
 pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: StravaCmd) -> Result<()> {
     match cmd {
@@ -121,7 +52,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: StravaCmd) -> Result<()
             })
         }
         StravaCmd::Connect { client_id, timeout } => {
-            let secrets = secret_store(&mut store, dir)?;
+            let secrets = secrets::required(&mut store, dir)?;
             let client_secret = match std::env::var(tokens::CLIENT_SECRET_ENV) {
                 Ok(s) if !s.trim().is_empty() => s,
                 _ => ask_secret()?,
@@ -154,7 +85,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: StravaCmd) -> Result<()
             )
         }
         StravaCmd::Disconnect => {
-            let secrets = secret_store(&mut store, dir)?;
+            let secrets = secrets::required(&mut store, dir)?;
             let access = Mutex::new(store);
             let done = runtime()?.block_on(disconnect::disconnect(
                 &access,
@@ -195,6 +126,5 @@ fn ask_secret() -> Result<String> {
         ))
         .into());
     }
-    let _ = print_out;
     Ok(secret)
 }

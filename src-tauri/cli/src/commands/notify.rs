@@ -7,76 +7,16 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use pedalwrencher_core::delivery::config::{self, Channels};
-use pedalwrencher_core::delivery::email::EmailSender;
+use pedalwrencher_core::delivery::channels::Channels;
 use pedalwrencher_core::delivery::outbox::{self, DrainOptions, DrainReport, Failure};
 use pedalwrencher_core::delivery::reminders::{self, Reminder};
-use pedalwrencher_core::delivery::sender::Unusable;
-use pedalwrencher_core::delivery::sms::SmsSender;
-use pedalwrencher_core::delivery::{message, Channel, SendError, Sender};
-use pedalwrencher_core::secrets::{self, SecretStore};
+use pedalwrencher_core::delivery::{message, Channel, SendError};
 use pedalwrencher_core::units::Units;
-use pedalwrencher_core::{settings, Error, Result, Store};
+use pedalwrencher_core::{Error, Result, Store};
 
-use crate::run::Out;
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Invalid(format!("could not start the network runtime: {e}")))
-}
-
-/// The secret store, if one opens: a server configured by its environment alone needs none.
-pub(crate) fn secret_store(store: &mut Store, dir: &Path) -> Option<Box<dyn SecretStore>> {
-    let garage = store.garage_id().ok()?;
-    match secrets::open(dir, &garage) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            eprintln!("warning: {e}; only secrets given in the environment are used");
-            None
-        }
-    }
-}
-
-pub(crate) fn channels(store: &mut Store, dir: &Path) -> Result<Channels> {
-    // Not `validated()`: a bad address or number fails its own channel, with the reason, on
-    // every delivery; it must not stop the reminders of the other channels.
-    let settings = settings::load(dir)?;
-    let secrets = secret_store(store, dir);
-    Ok(config::resolve(
-        &settings,
-        secrets.as_deref(),
-        &config::process_env,
-    ))
-}
-
-/// The senders this process has: email and SMS when on (a channel that is on but not usable
-/// fails each delivery with the reason).
-pub(crate) fn senders(channels: &Channels, units: Units) -> Vec<Box<dyn Sender>> {
-    let mut out: Vec<Box<dyn Sender>> = Vec::new();
-    if let Some(email) = &channels.email {
-        out.push(
-            match email.clone().and_then(|c| EmailSender::new(c, units)) {
-                Ok(s) => Box::new(s),
-                Err(error) => Box::new(Unusable {
-                    channel: Channel::Email,
-                    error,
-                }),
-            },
-        );
-    }
-    if let Some(sms) = &channels.sms {
-        out.push(match sms.clone().and_then(|c| SmsSender::new(c, units)) {
-            Ok(s) => Box::new(s),
-            Err(error) => Box::new(Unusable {
-                channel: Channel::Sms,
-                error,
-            }),
-        });
-    }
-    out
-}
+use crate::delivery::channels;
+use crate::output::Out;
+use crate::runtime::runtime;
 
 #[derive(Serialize)]
 struct Notified {
@@ -96,7 +36,7 @@ pub fn notify(
     test: Option<String>,
     retry_failed: bool,
 ) -> Result<()> {
-    let channels = channels(&mut store, dir)?;
+    let channels = channels(&mut store, dir, out.units)?;
     if let Some(which) = test {
         return send_test(&channels, out, &which);
     }
@@ -110,8 +50,7 @@ pub fn notify(
     }
     let fan = channels.fan_out();
     let new_reminders = reminders::evaluate(&mut store, &fan)?;
-    let senders = senders(&channels, out.units);
-    let refs: Vec<&dyn Sender> = senders.iter().map(|s| s.as_ref()).collect();
+    let refs = channels.senders();
     let access = Mutex::new(store);
     let report = runtime()?.block_on(outbox::drain(&access, &refs, &DrainOptions::from_env()))?;
     let result = Notified {
@@ -240,37 +179,21 @@ struct Tested {
 
 fn send_test(channels: &Channels, out: &Out, which: &str) -> Result<()> {
     let channel: Channel = which.parse()?;
-    let rt = runtime()?;
-    let to = match channel {
+    let off = match channel {
         Channel::Notification => {
             return Err(Error::Invalid(
                 "this command cannot show native notifications; use the app's Send test, or test email or sms here"
                     .to_owned(),
             ))
         }
-        Channel::Email => {
-            let config = channels.email.clone().ok_or_else(|| {
-                SendError::NotConfigured(
-                    "email is off: turn it on in Notifications settings or set PEDALWRENCHER_SMTP_URL and PEDALWRENCHER_EMAIL_TO"
-                        .to_owned(),
-                )
-            })??;
-            let sender = EmailSender::new(config, out.units)?;
-            rt.block_on(sender.send_test())?;
-            format!("{} via {}", sender.config().to, sender.config().server())
-        }
-        Channel::Sms => {
-            let config = channels.sms.clone().ok_or_else(|| {
-                SendError::NotConfigured(
-                    "SMS is off: turn it on in Notifications settings or set the PEDALWRENCHER_TWILIO_* and PEDALWRENCHER_SMS_* variables"
-                        .to_owned(),
-                )
-            })??;
-            let sender = SmsSender::new(config, out.units)?;
-            rt.block_on(sender.send_test())?;
-            sender.config().to.clone()
-        }
+        Channel::Email => "email is off: turn it on in Notifications settings or set PEDALWRENCHER_SMTP_URL and PEDALWRENCHER_EMAIL_TO",
+        Channel::Sms => "SMS is off: turn it on in Notifications settings or set the PEDALWRENCHER_TWILIO_* and PEDALWRENCHER_SMS_* variables",
     };
+    let sender = channels
+        .sender(channel)
+        .ok_or_else(|| SendError::NotConfigured(off.to_owned()))?;
+    runtime()?.block_on(sender.send_test())?;
+    let to = sender.recipient();
     out.emit(
         &Tested {
             channel,

@@ -22,7 +22,7 @@ use pedalwrencher_core::runner::{
     CycleReport, DevicesOutcome, Event, Host, Identity, Job, JobReport, Ping, Policy, Runner,
     StravaOutcome, Why,
 };
-use pedalwrencher_core::secrets::{self, SecretStore};
+use pedalwrencher_core::secrets::SecretStore;
 use pedalwrencher_core::settings::{self, Settings};
 use pedalwrencher_core::store::{Clock, SystemClock};
 use pedalwrencher_core::units::Units;
@@ -30,7 +30,7 @@ use pedalwrencher_core::watchdog::{self, heartbeat};
 use pedalwrencher_core::{Error, Result, Store, Timestamp};
 
 use crate::health::problem_lines;
-use crate::notify::runtime;
+use crate::runtime::runtime;
 
 pub struct Options {
     pub interval_seconds: Option<u64>,
@@ -73,12 +73,8 @@ impl Host for ServeHost {
 
     /// A server configured by its environment alone needs none.
     fn secrets(&self) -> Result<Arc<dyn SecretStore>> {
-        let garage = self
-            .store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .garage_id()?;
-        secrets::open(&self.dir, &garage)
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        crate::secrets::required(&mut store, &self.dir)
             .map(Arc::from)
             .inspect_err(|e| {
                 eprintln!("warning: {e}; only secrets given in the environment are used")

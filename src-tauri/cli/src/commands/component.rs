@@ -1,0 +1,143 @@
+//! `component add`, `edit`, `install`, `remove`, `move`, `retire`, `replace`.
+
+use pedalwrencher_core::garage::components::{self, ComponentPatch, InitialUsage, NewComponent};
+use pedalwrencher_core::garage::{installations, rules, workshop};
+use pedalwrencher_core::units::parse_duration_s;
+use pedalwrencher_core::{BikeId, ComponentId, Metric, Result, Store, When};
+
+use crate::args::ComponentCmd;
+use crate::input::{money, si, when};
+use crate::output::Out;
+
+pub fn run(s: &mut Store, out: &Out, cmd: ComponentCmd) -> Result<()> {
+    let now = s.now();
+    match cmd {
+        ComponentCmd::Add {
+            kind,
+            name,
+            bike,
+            installed,
+            brand,
+            model,
+            cost,
+            used,
+            no_rules,
+        } => {
+            let initial = InitialUsage {
+                distance_m: si(
+                    out.units,
+                    "starting distance",
+                    Metric::DistanceM,
+                    used.used_distance.unwrap_or(0.0),
+                )?,
+                moving_time_s: used
+                    .used_hours
+                    .as_deref()
+                    .map(parse_duration_s)
+                    .transpose()?
+                    .unwrap_or(0.0),
+                days: used.used_days.unwrap_or(0.0),
+                ..Default::default()
+            };
+            let new = NewComponent {
+                kind,
+                name,
+                brand,
+                model,
+                purchase_cost_cents: money(cost.as_deref())?,
+                initial,
+                installed_at: installed.map(When::Typed),
+                bike_id: bike.map(BikeId::from),
+                without_rules: no_rules,
+                ..Default::default()
+            };
+            let c = workshop::add_component(s, new)?;
+            let rules = rules::list(s, &c.id)?;
+            out.emit(
+                &serde_json::json!({ "component": c, "rules": rules }),
+                |_| {
+                    let mut text =
+                        format!("Component \"{}\" ({}) added. id: {}", c.name, c.kind, c.id);
+                    for r in &rules {
+                        text.push_str(&format!(
+                            "\n  rule {}: {} every {}",
+                            r.id,
+                            r.task,
+                            out.units.format(r.metric, r.interval)
+                        ));
+                    }
+                    text
+                },
+            )
+        }
+        ComponentCmd::Edit {
+            id,
+            name,
+            brand,
+            model,
+            notes,
+            cost,
+        } => {
+            let purchase_cost_cents = match cost.as_deref() {
+                None => None,
+                Some("none") => Some(None),
+                Some(text) => Some(money(Some(text))?),
+            };
+            let patch = ComponentPatch {
+                name,
+                brand,
+                model,
+                notes,
+                purchase_cost_cents,
+                initial: None,
+            };
+            let c = components::edit(s, &ComponentId::from(id), patch)?;
+            out.emit(&c, |c| {
+                format!("Component \"{}\" saved. id: {}", c.name, c.id)
+            })
+        }
+        ComponentCmd::Install {
+            id,
+            bike,
+            at,
+            until,
+        } => {
+            let until = until.map(When::Typed);
+            let i = installations::install(
+                s,
+                &ComponentId::from(id),
+                &BikeId::from(bike),
+                &when(at, now),
+                until.as_ref(),
+            )?;
+            out.emit(&i, |i| {
+                format!("Installed from {}.", i.installed_at.local_date())
+            })
+        }
+        ComponentCmd::Remove { id, at } => {
+            let bike = installations::remove(s, &ComponentId::from(id), &when(at, now))?;
+            out.emit(&serde_json::json!({ "removed_from": bike }), |_| {
+                "Removed; it is now on the shelf.".to_owned()
+            })
+        }
+        ComponentCmd::Move { id, bike, at } => {
+            let i = installations::move_to(
+                s,
+                &ComponentId::from(id),
+                &BikeId::from(bike),
+                &when(at, now),
+            )?;
+            out.emit(&i, |i| format!("Moved on {}.", i.installed_at.local_date()))
+        }
+        ComponentCmd::Retire { id, at } => {
+            let c = workshop::retire(s, &ComponentId::from(id), &when(at, now))?;
+            out.emit(&c, |c| format!("\"{}\" retired.", c.name))
+        }
+        ComponentCmd::Replace { id, at } => {
+            let c = workshop::replace(s, &ComponentId::from(id), &when(at, now))?;
+            out.emit(&c, |c| {
+                format!("Replaced. The new \"{}\" has id {}.", c.name, c.id)
+            })
+        }
+    }
+}
