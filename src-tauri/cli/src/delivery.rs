@@ -1,12 +1,12 @@
 //! The reminder channels this process delivers on (email and SMS; native notifications are the
-//! app's), as the core's channel list builds them, for `notify`.
+//! app's), as the core's channel list builds them, for `notify` (`serve` is a host of the core's runner,
+//! which builds them the same way).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use pedalwrencher_core::delivery::channels::{self, Channels, Context};
+use pedalwrencher_core::delivery::channels::{Channels, Context};
 use pedalwrencher_core::delivery::config::process_env;
-use pedalwrencher_core::delivery::{Channel, SendError, Sender};
 use pedalwrencher_core::secrets::SecretStore;
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::{settings, Result, Store};
@@ -26,27 +26,6 @@ pub(crate) fn channels(store: &mut Store, dir: &Path, units: Units) -> Result<Ch
         secrets: &|| secrets.clone(),
         native: None,
     }))
-}
-
-/// The sender a test on `channel` uses, as its settings describe it, switched on or not.
-pub(crate) fn test_sender(
-    store: &mut Store,
-    dir: &Path,
-    units: Units,
-    channel: Channel,
-) -> Result<std::result::Result<Arc<dyn Sender>, SendError>> {
-    let settings = settings::load(dir)?;
-    let secrets = secrets(store, dir);
-    Ok(channels::test_sender(
-        channel,
-        &Context {
-            settings: &settings,
-            units,
-            env: &process_env,
-            secrets: &|| secrets.clone(),
-            native: None,
-        },
-    ))
 }
 
 fn secrets(store: &mut Store, dir: &Path) -> Option<Arc<dyn SecretStore>> {

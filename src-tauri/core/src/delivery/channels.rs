@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(senders, [Channel::Email, Channel::Sms]);
         assert_eq!(
             all.sender(Channel::Email).unwrap().recipient(),
-            "rider@example.org via 127.0.0.1:2525"
+            "rider@example.org via 127.0.0.1:2525 (no encryption)"
         );
     }
 

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
-use crate::runner::schedule::Job;
+use crate::runner::job::Job;
 
 /// What holds the flight: a job, or an exclusive action (disconnecting, stopping sync) that must
 /// not race a pass.

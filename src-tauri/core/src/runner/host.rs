@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::delivery::Sender;
+use crate::runner::job::Job;
 use crate::runner::report::{CycleReport, JobReport};
-use crate::runner::schedule::{Job, Why};
+use crate::runner::schedule::Why;
 use crate::secrets::SecretStore;
 use crate::settings::Settings;
 use crate::store::{Clock, StoreAccess};

@@ -20,6 +20,7 @@
 
 mod flight;
 mod host;
+mod job;
 mod jobs;
 mod report;
 mod schedule;

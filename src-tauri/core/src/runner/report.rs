@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::runner::schedule::Job;
+use crate::runner::job::Job;
 use crate::strava::sync::Report as StravaReport;
 use crate::sync::Report as DevicesReport;
 use crate::watchdog::Health;
