@@ -24,6 +24,8 @@ pub fn export(path: &Path) -> Result<(), specta_typescript::Error> {
         // The 64-bit integers that cross are UTC milliseconds (about 2^41 today), counts, cents
         // and SQLite row ids: all far below 2^53, so a JS number holds them exactly.
         .dangerously_cast_bigints_to_number()
+        // Floats as `number`, not `number | null` (serde_json writes NaN and infinities as null):
+        // the core refuses non-finite input, and its ratios divide by intervals it keeps positive.
         .semantic_types(semantic::Configuration::empty().enable_lossless_floats())
         .export(Typescript::default().header(HEADER), path)
 }
