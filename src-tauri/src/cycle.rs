@@ -22,17 +22,15 @@ use pedalwrencher_core::units::Units;
 use pedalwrencher_core::watchdog::{self, heartbeat, Episode, Kind};
 use pedalwrencher_core::Result;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
 
+use crate::events::{DeliveryHealth, GarageChanged};
 use crate::native::{self, NativeSender};
 use crate::state::AppState;
 
 /// Test-only: the timer's period in milliseconds instead of the sync interval setting.
 pub const TICK_ENV: &str = "PEDALWRENCHER_CYCLE_MS";
-/// The window reloads the garage on this event.
-pub const GARAGE_CHANGED: &str = "garage-changed";
-/// The window updates its failed-channel banner on this event.
-pub const HEALTH_CHANGED: &str = "delivery-health";
 
 /// The cycle's shared state: one cycle at a time (the watchdog remembers who was told what).
 pub struct Cycle {
@@ -55,7 +53,7 @@ impl Cycle {
 }
 
 /// A channel whose deliveries failed for good: what the banner says.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Failing {
     pub channel: Channel,
     pub failed: u32,
@@ -64,7 +62,7 @@ pub struct Failing {
 }
 
 /// How delivery stands on this device.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Health {
     pub channels: Vec<ChannelHealth>,
     pub failing: Vec<Failing>,
@@ -74,7 +72,7 @@ pub struct Health {
 }
 
 /// What one cycle did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, specta::Type)]
 pub struct CycleSummary {
     pub new_reminders: u32,
     pub sent: u32,
@@ -277,8 +275,8 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>) -> Result<CycleSummary> {
         }
     }
 
-    let _ = app.emit(HEALTH_CHANGED, &health);
-    let _ = app.emit(GARAGE_CHANGED, ());
+    let _ = DeliveryHealth(health).emit(app);
+    let _ = GarageChanged.emit(app);
     Ok(summary)
 }
 

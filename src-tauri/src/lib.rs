@@ -1,8 +1,10 @@
 //! The Tauri shell: window, app state and thin commands over `pedalwrencher-core`.
 
+pub mod bindings;
 mod commands;
 mod cycle;
 mod devices;
+mod events;
 mod mobile;
 mod native;
 mod scheduler;
@@ -15,6 +17,56 @@ use tauri::Manager;
 use crate::scheduler::Scheduler;
 use crate::state::AppState;
 use crate::strava::Connector;
+
+/// Every command the window may invoke and every event it may hear: the app's invoke handler
+/// comes from it, and so do the window's TypeScript bindings (see `bindings`).
+pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        // Generic commands name their runtime here (`generate_handler!` inferred it).
+        .commands(tauri_specta::collect_commands![
+            commands::garage::garage,
+            commands::garage::due_list,
+            commands::garage::presets,
+            commands::garage::load_demo,
+            commands::garage::add_bike,
+            commands::garage::add_component,
+            commands::garage::add_ride,
+            commands::garage::mark_done,
+            commands::garage::delete_service,
+            commands::garage::mount_component,
+            commands::strava::strava_status,
+            commands::strava::strava_connect,
+            commands::strava::strava_cancel_connect,
+            commands::strava::strava_sync_now,
+            commands::strava::strava_disconnect,
+            commands::strava::unassigned_rides,
+            commands::strava::assign_ride,
+            commands::strava::settings_get,
+            commands::strava::settings_set,
+            commands::notifications::notification_settings,
+            commands::notifications::save_notification_settings,
+            commands::notifications::set_secret,
+            commands::notifications::send_test::<tauri::Wry>,
+            commands::notifications::delivery_health,
+            commands::notifications::retry_failed,
+            commands::notifications::check_now::<tauri::Wry>,
+            commands::devices::devices_status,
+            commands::devices::devices_set_up,
+            commands::devices::devices_sync_now,
+            commands::devices::devices_forget,
+            commands::devices::devices_set_name,
+            commands::devices::devices_set_interval,
+            commands::devices::devices_set_forwarding,
+            commands::devices::devices_dismiss_notice,
+        ])
+        .events(tauri_specta::collect_events![
+            events::GarageChanged,
+            events::StravaChanged,
+            events::DevicesChanged,
+            events::DeliveryHealth,
+            events::OpenComponent,
+        ])
+}
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn mobile_main() {
@@ -44,8 +96,12 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         .plugin(tauri_plugin_notification::init());
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_deep_link::init());
+    let bridge = bridge();
+    let invoke = bridge.invoke_handler();
     builder
-        .setup(|app| {
+        .setup(move |app| {
+            // First: the background work below emits the typed events, which must be mounted.
+            bridge.mount_events(app);
             let dir = match pedalwrencher_core::paths::data_dir_override() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
@@ -84,42 +140,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 window.state::<Scheduler>().focus_changed(*focused);
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::garage::garage,
-            commands::garage::due_list,
-            commands::garage::presets,
-            commands::garage::load_demo,
-            commands::garage::add_bike,
-            commands::garage::add_component,
-            commands::garage::add_ride,
-            commands::garage::mark_done,
-            commands::garage::delete_service,
-            commands::garage::mount_component,
-            commands::strava::strava_status,
-            commands::strava::strava_connect,
-            commands::strava::strava_cancel_connect,
-            commands::strava::strava_sync_now,
-            commands::strava::strava_disconnect,
-            commands::strava::unassigned_rides,
-            commands::strava::assign_ride,
-            commands::strava::settings_get,
-            commands::strava::settings_set,
-            commands::notifications::notification_settings,
-            commands::notifications::save_notification_settings,
-            commands::notifications::set_secret,
-            commands::notifications::send_test,
-            commands::notifications::delivery_health,
-            commands::notifications::retry_failed,
-            commands::notifications::check_now,
-            commands::devices::devices_status,
-            commands::devices::devices_set_up,
-            commands::devices::devices_sync_now,
-            commands::devices::devices_forget,
-            commands::devices::devices_set_name,
-            commands::devices::devices_set_interval,
-            commands::devices::devices_set_forwarding,
-            commands::devices::devices_dismiss_notice,
-        ])
+        .invoke_handler(invoke)
         .build(tauri::generate_context!())?
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {

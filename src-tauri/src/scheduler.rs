@@ -33,17 +33,12 @@ use pedalwrencher_core::sync::status as sync_status;
 use pedalwrencher_core::sync::Report as DevicesReport;
 use pedalwrencher_core::ErrorKind;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event;
 use tokio::sync::Notify;
 
+use crate::events::{DevicesChanged, GarageChanged, StravaChanged};
 use crate::state::{AppState, CommandError};
-
-/// The garage may have changed (a sync pass ended): reload it and the Strava status.
-pub const GARAGE_CHANGED: &str = "garage-changed";
-/// Only the Strava status changed (a pass started, a connection attempt moved on).
-pub const STRAVA_CHANGED: &str = "strava-changed";
-/// The device-sync status changed (a pass started or ended, sync set up or stopped).
-pub const DEVICES_CHANGED: &str = "devices-changed";
 
 /// The longest the loop sleeps before looking again: the wall clock may jump (a laptop that slept
 /// does not advance tokio's monotonic timers), and another process may have synced meanwhile.
@@ -85,7 +80,7 @@ pub struct Scheduler {
 }
 
 /// What "Sync now" did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SyncNow {
     /// False when a pass was already running here; its end reloads the window anyway.
     pub ran: bool,
@@ -403,7 +398,7 @@ async fn pass(app: &AppHandle, why: &'static str) -> Result<Outcome, CommandErro
         }
         Err(e) => return Err(e.into()),
     }
-    let _ = app.emit(STRAVA_CHANGED, ());
+    let _ = StravaChanged.emit(app);
     tracing::info!(why, "Strava sync starting");
     let settings = read_settings(&state);
     sched
@@ -461,7 +456,7 @@ async fn pass(app: &AppHandle, why: &'static str) -> Result<Outcome, CommandErro
         // The core's messages never contain a token.
         Err(e) => tracing::warn!(kind = e.kind().as_str(), "Strava sync failed: {e}"),
     }
-    let _ = app.emit(GARAGE_CHANGED, ());
+    let _ = GarageChanged.emit(app);
     // New rides may have made parts due: evaluate and deliver now, not at the next tick.
     app.state::<crate::cycle::Cycle>().wake();
     outcome.map_err(|e| CommandError {
@@ -524,7 +519,7 @@ async fn run_devices(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take();
-    let _ = app.emit(DEVICES_CHANGED, ());
+    let _ = DevicesChanged.emit(app);
     tracing::info!(why, "device sync starting");
     let worker = app.clone();
     // On a blocking thread: the secret store may block on D-Bus.
@@ -578,7 +573,7 @@ async fn run_devices(
             );
             *sched.devices_on.lock().unwrap_or_else(|p| p.into_inner()) = Some(true);
             if a.fields > 0 || a.rows_created > 0 || !a.repairs.is_empty() {
-                let _ = app.emit(GARAGE_CHANGED, ());
+                let _ = GarageChanged.emit(app);
                 // Changes from another device may have made parts due.
                 app.state::<crate::cycle::Cycle>().wake();
             }
@@ -591,7 +586,7 @@ async fn run_devices(
         // The core's messages never contain a password or the passphrase.
         Err(e) => tracing::warn!(kind = e.kind().as_str(), "device sync failed: {e}"),
     }
-    let _ = app.emit(DEVICES_CHANGED, ());
+    let _ = DevicesChanged.emit(app);
     outcome.map_err(CommandError::from)
 }
 

@@ -17,11 +17,13 @@ use pedalwrencher_core::strava::auth::{self, Connected, Pending};
 use pedalwrencher_core::strava::connection::{self, Overview};
 use pedalwrencher_core::strava::StravaError;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_opener::OpenerExt;
+use tauri_specta::Event;
 use tokio::sync::oneshot;
 
-use crate::scheduler::{Scheduler, STRAVA_CHANGED};
+use crate::events::StravaChanged;
+use crate::scheduler::Scheduler;
 use crate::state::{with_secrets, AppState, CommandError};
 
 /// How long Strava's page may stay open before the attempt gives up.
@@ -50,7 +52,7 @@ struct Active {
 }
 
 /// The Strava section's view of the connection: the core's overview and what is going on here.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct StravaStatus {
     #[serde(flatten)]
     pub overview: Overview,
@@ -65,7 +67,7 @@ pub struct StravaStatus {
 }
 
 /// What Connect started.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Started {
     pub authorize_url: String,
     /// False when no browser could be started; the rider copies the address instead.
@@ -190,7 +192,7 @@ pub async fn connect(
             false
         }
     };
-    let _ = app.emit(STRAVA_CHANGED, ());
+    let _ = StravaChanged.emit(app);
     Ok(Started {
         authorize_url,
         opened,
@@ -227,7 +229,7 @@ async fn finish(app: AppHandle, pending: Pending, begun: Begun) {
     let ok = saved.is_ok();
     app.state::<Connector>()
         .end(id, saved.err().map(|e| e.message));
-    let _ = app.emit(STRAVA_CHANGED, ());
+    let _ = StravaChanged.emit(&app);
     if ok {
         app.state::<Scheduler>().wake();
     }

@@ -39,6 +39,7 @@ pub fn save(data_dir: &Path, settings: &Settings) -> Result<()> {
 
 /// Every device setting, with its default when the file or the key is missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default)]
 pub struct Settings {
     /// Minutes between background Strava syncs (the app and `serve`).
@@ -91,6 +92,7 @@ pub struct Settings {
 
 /// How the connection to the mail server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum SmtpSecurity {
     /// Plain connection upgraded with STARTTLS, which must succeed (port 587).

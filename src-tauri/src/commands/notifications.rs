@@ -16,7 +16,7 @@ use crate::state::{AppState, CommandError};
 
 /// The settings as the screen shows them: the file's values, whether each secret is stored
 /// (never the secret itself), and which environment variables override what is typed here.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct NotificationSettings {
     pub settings: Settings,
     pub smtp_password_set: bool,
@@ -38,6 +38,7 @@ const ENV: [&str; 9] = [
 ];
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn notification_settings(
     state: State<'_, AppState>,
 ) -> Result<NotificationSettings, CommandError> {
@@ -65,6 +66,7 @@ pub fn notification_settings(
 /// channel turned off drops its pending deliveries, so turning it on later does not flood the
 /// rider with old reminders.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn save_notification_settings(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
@@ -105,7 +107,7 @@ pub fn save_notification_settings(
     Ok(new)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct SecretInput {
     /// "smtp_password" or "twilio_auth_token".
     pub key: String,
@@ -116,6 +118,7 @@ pub struct SecretInput {
 /// Stores the SMTP password or the Twilio auth token in the keyring (or the private secrets
 /// file when there is none): never in settings.json.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn set_secret(state: State<'_, AppState>, input: SecretInput) -> Result<(), CommandError> {
     let key = match input.key.as_str() {
         secrets::SMTP_PASSWORD => secrets::SMTP_PASSWORD,
@@ -136,14 +139,14 @@ pub fn set_secret(state: State<'_, AppState>, input: SecretInput) -> Result<(), 
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct ChannelInput {
     pub channel: Channel,
 }
 
 /// What "Send test" says: ok, or the kind of failure (auth_failed, connection_refused,
 /// certificate_not_trusted, bad_number, not_configured, …) and the words for it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct TestOutcome {
     pub ok: bool,
     pub kind: Option<&'static str>,
@@ -181,6 +184,7 @@ fn upper_first(s: &str) -> String {
 
 /// Sends a test on one channel with the saved settings (the channel need not be on yet).
 #[tauri::command]
+#[specta::specta]
 pub async fn send_test<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
@@ -230,12 +234,14 @@ pub async fn send_test<R: Runtime>(
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn delivery_health(state: State<'_, AppState>) -> Result<Health, CommandError> {
     cycle::health(&state).map_err(CommandError::from)
 }
 
 /// Gives a failed channel's deliveries another full set of attempts, and tries now.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn retry_failed(
     state: State<'_, AppState>,
     cycle: State<'_, Cycle>,
@@ -248,6 +254,7 @@ pub fn retry_failed(
 
 /// Runs a cycle now and says what it did.
 #[tauri::command]
+#[specta::specta]
 pub async fn check_now<R: Runtime>(app: AppHandle<R>) -> Result<CycleSummary, CommandError> {
     cycle::run(&app).await.map_err(CommandError::from)
 }

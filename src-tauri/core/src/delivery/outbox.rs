@@ -524,6 +524,7 @@ pub fn waiting(store: &Store) -> Result<Vec<Waiting>> {
 
 /// How one channel stands on this device: for the settings screen and the watchdog.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct ChannelHealth {
     pub channel: Channel,
     pub pending: u32,

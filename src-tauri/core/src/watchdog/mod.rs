@@ -50,6 +50,7 @@ pub const AUDIENCE_CLI: &str = "cli";
 pub const AUDIENCE_SERVE: &str = "serve";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     StaleSync,
@@ -124,6 +125,7 @@ struct Finding {
 
 /// An episode of a problem, as the rider reads it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Episode {
     pub id: String,
     pub kind: Kind,
