@@ -37,7 +37,7 @@ use crate::store::Store;
 use crate::strava::state::{self as strava_state, Status};
 use crate::time::Timestamp;
 
-pub const STALE_SYNC_ENV: &str = "PEDALWRENCHER_STALE_SYNC_HOURS";
+pub use crate::env::STALE_SYNC_HOURS as STALE_SYNC_ENV;
 /// A rate-limit pause ending sooner than this is routine (the next 15-minute window, with a
 /// minute's margin for clocks).
 pub const RATE_LIMIT_ROUTINE: Duration = Duration::from_secs(16 * 60);
