@@ -28,13 +28,14 @@ PY_VENV := tests/.venv
 PY_TEST_PACKAGES := aiosmtpd==1.4.6 wsgidav==4.4.0 cheroot==11.1.2 moto[server]==5.2.5
 PY_VENV_STAMP := $(PY_VENV)/.stamp-$(shell echo '$(PY_TEST_PACKAGES)' | cksum | cut -d' ' -f1)
 
-.PHONY: help deps deps-test py-venv ui app run test test-unit test-e2e bench lint screenshot clean
+.PHONY: help deps deps-test py-venv ui app bindings bindings-check run test test-unit test-e2e bench lint screenshot clean
 
 help:
 	@echo "make run         build and open the app (installs what is missing)"
 	@echo "make test        lint, then every test: unit, property, migration, CLI and end-to-end"
 	@echo "make bench       evaluation and insert timings for a large garage"
 	@echo "make lint        rustfmt and clippy"
+	@echo "make bindings    regenerate ui/src/lib/bindings.ts from the Rust commands and events"
 	@echo "make screenshot  demo garage screenshot under Xvfb -> ui/screenshots/dashboard.png"
 
 # Installs only the packages that are missing, so a second run costs a second.
@@ -81,6 +82,24 @@ ui: deps ui/node_modules/.package-lock.json
 app: ui
 	$(CARGO) build -p pedalwrencher -p pedalwrencher-cli --features pedalwrencher/custom-protocol
 
+# The window's TypeScript bindings (commands, events and their types) are generated from the Rust
+# side (src-tauri/src/bindings.rs) by a small example program, built with `make app`'s features so
+# it reuses that build (they embed ui/dist, hence `ui` first).
+BINDINGS := ui/src/lib/bindings.ts
+WRITE_BINDINGS := $(CARGO) run --quiet -p pedalwrencher --features custom-protocol --example bindings --
+
+bindings: ui
+	$(WRITE_BINDINGS) $(BINDINGS)
+
+# Fails while the checked-in bindings differ from what the Rust side generates now.
+bindings-check: ui
+	@tmp=$$(mktemp --suffix=.ts); trap 'rm -f "$$tmp"' EXIT; \
+	$(WRITE_BINDINGS) "$$tmp"; \
+	if ! diff -u $(BINDINGS) "$$tmp"; then \
+	  echo "$(BINDINGS) is stale: the Rust commands or events changed. Run 'make bindings' and commit it." >&2; \
+	  exit 1; \
+	fi
+
 run: app
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "No display here. On a desktop, run 'make run' there; headless, 'make screenshot' shows the app."; exit 1; fi
@@ -88,7 +107,7 @@ run: app
 
 test: deps-test app lint test-unit test-e2e
 
-test-unit: py-venv
+test-unit: py-venv bindings-check
 	cd ui && npm run check
 	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-cli -p pedalwrencher-tests
 

@@ -15,8 +15,10 @@ use pedalwrencher_core::store::{Clock, SystemClock};
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::watchdog::{self, heartbeat, Episode, Kind};
 use pedalwrencher_core::{ErrorKind, Result};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event as _;
 
+use crate::events::{DeliveryHealth, DevicesChanged, GarageChanged, StravaChanged};
 use crate::health;
 use crate::native::{self, NativeSender};
 use crate::state::AppState;
@@ -26,14 +28,6 @@ pub type AppRunner = Arc<Runner<AppHost>>;
 
 /// Test-only: the reminder period in milliseconds instead of the sync interval setting.
 pub const TICK_ENV: &str = "PEDALWRENCHER_CYCLE_MS";
-/// The window reloads the garage on this event.
-pub const GARAGE_CHANGED: &str = "garage-changed";
-/// Only the Strava status changed (a pass started, a connection attempt moved on).
-pub const STRAVA_CHANGED: &str = "strava-changed";
-/// The device-sync status changed (a pass started or ended, sync set up or stopped).
-pub const DEVICES_CHANGED: &str = "devices-changed";
-/// The window updates its failed-channel banner on this event.
-pub const HEALTH_CHANGED: &str = "delivery-health";
 
 pub struct AppHost {
     app: AppHandle,
@@ -104,12 +98,13 @@ impl Host for AppHost {
     }
 
     fn emit(&self, event: Event) {
+        let app = &self.app;
         let _ = match event {
-            Event::GarageChanged => self.app.emit(GARAGE_CHANGED, ()),
-            Event::StravaChanged => self.app.emit(STRAVA_CHANGED, ()),
-            Event::DevicesChanged => self.app.emit(DEVICES_CHANGED, ()),
+            Event::GarageChanged => GarageChanged.emit(app),
+            Event::StravaChanged => StravaChanged.emit(app),
+            Event::DevicesChanged => DevicesChanged.emit(app),
             Event::HealthChanged => match health::health(self.store()) {
-                Ok(h) => self.app.emit(HEALTH_CHANGED, &h),
+                Ok(h) => DeliveryHealth(h).emit(app),
                 Err(e) => {
                     tracing::warn!("could not read delivery health: {e}");
                     Ok(())
@@ -236,7 +231,7 @@ fn log(job: Job, why: Why, report: &JobReport) {
 }
 
 /// What "Sync now" did.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct SyncNow {
     /// False when a pass was already running here; its end reloads the window anyway.
     pub ran: bool,

@@ -13,14 +13,16 @@ use pedalwrencher_core::sync::transport::SyncTarget;
 use pedalwrencher_core::sync::{notices, settings as synced, Report};
 use pedalwrencher_core::{Error, ErrorKind, Result};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event;
 
-use crate::background::{self, DEVICES_CHANGED};
+use crate::background;
+use crate::events::DevicesChanged;
 use crate::settings_file;
 use crate::state::{with_secrets, AppState, CommandError};
 
 /// The Devices section's view: the core's status and what is set up here.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct DevicesStatus {
     #[serde(flatten)]
     pub status: Status,
@@ -40,7 +42,7 @@ pub struct DevicesStatus {
 }
 
 /// What "Sync now" (or set-up) did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct DevicesSynced {
     /// False when a pass was already running here; its end updates the window anyway.
     pub ran: bool,
@@ -177,7 +179,7 @@ pub async fn forget(app: &AppHandle) -> Result<DevicesStatus, CommandError> {
         .await??;
     runner.wake(Wake::DevicesConfigured(false));
     tracing::info!("device sync stopped on this device");
-    let _ = app.emit(DEVICES_CHANGED, ());
+    let _ = DevicesChanged.emit(app);
     status(app).await
 }
 

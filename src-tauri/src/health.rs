@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::state::AppState;
 
 /// A channel whose deliveries failed for good: what the banner says.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Failing {
     pub channel: Channel,
     pub failed: u32,
@@ -19,7 +19,7 @@ pub struct Failing {
 }
 
 /// How delivery stands on this device.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Health {
     pub channels: Vec<ChannelHealth>,
     pub failing: Vec<Failing>,

@@ -1,8 +1,10 @@
 //! The Tauri shell: window, app state and thin commands over `pedalwrencher-core`.
 
 mod background;
+pub mod bindings;
 mod commands;
 mod devices;
+mod events;
 mod health;
 mod mobile;
 mod native;
@@ -16,72 +18,12 @@ use tauri::Manager;
 use crate::state::AppState;
 use crate::strava::Connector;
 
-#[cfg_attr(mobile, tauri::mobile_entry_point)]
-pub fn mobile_main() {
-    if let Err(e) = run() {
-        tracing::error!("Pedalwrencher could not start: {e}");
-    }
-}
-
-pub fn run() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PEDALWRENCHER_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .try_init()
-        .ok();
-
-    let builder = tauri::Builder::default()
-        // The authorize page opens from Rust; links in the page open nothing (no JS hook).
-        .plugin(
-            tauri_plugin_opener::Builder::new()
-                .open_js_links_on_click(false)
-                .build(),
-        )
-        .plugin(tauri_plugin_store::Builder::new().build())
-        .plugin(tauri_plugin_notification::init());
-    #[cfg(mobile)]
-    let builder = builder.plugin(tauri_plugin_deep_link::init());
-    builder
-        .setup(|app| {
-            let dir = match pedalwrencher_core::paths::data_dir_override() {
-                Some(dir) => dir,
-                None => app.path().app_data_dir()?,
-            };
-            tracing::info!(data_dir = %dir.display(), "opening garage");
-            app.manage(AppState::open(&dir));
-            app.manage(Connector::default());
-            // Every write from the window asks for a device sync a few seconds later.
-            let handle = app.handle().clone();
-            app.state::<AppState>()
-                .on_write(move || background::wake(&handle, Wake::LocalChange));
-            #[cfg(mobile)]
-            strava::listen_for_deep_links(app.handle());
-            // Syncs, reminders and the watchdog, in the background from now on.
-            background::start(app.handle());
-            // Before anything is shown: notifications shown earlier report no clicks.
-            native::listen_for_clicks(app.handle());
-            // Tauri opens windows from the config before this hook runs, so a page could call a
-            // command before the state above exists. The window is declared with
-            // `"create": false` and opened only now.
-            for window in &app.config().app.windows {
-                tauri::WebviewWindowBuilder::from_config(app.handle(), window)?.build()?;
-            }
-            // Asks for the notification permission where the OS wants the rider asked (mobile).
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                native::ensure_permission(&handle);
-            });
-            Ok(())
-        })
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::Focused(focused) = event {
-                background::wake(window.app_handle(), Wake::Focus(*focused));
-            }
-        })
-        .invoke_handler(tauri::generate_handler![
+/// Every command the window may invoke and every event it may hear: the app's invoke handler
+/// comes from it, and so do the window's TypeScript bindings (see `bindings`).
+pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        // Generic commands name their runtime here (`generate_handler!` inferred it).
+        .commands(tauri_specta::collect_commands![
             commands::garage::garage,
             commands::garage::due_list,
             commands::garage::presets,
@@ -117,6 +59,85 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::devices::devices_set_forwarding,
             commands::devices::devices_dismiss_notice,
         ])
+        .events(tauri_specta::collect_events![
+            events::GarageChanged,
+            events::StravaChanged,
+            events::DevicesChanged,
+            events::DeliveryHealth,
+            events::OpenComponent,
+        ])
+}
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn mobile_main() {
+    if let Err(e) = run() {
+        tracing::error!("Pedalwrencher could not start: {e}");
+    }
+}
+
+pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PEDALWRENCHER_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init()
+        .ok();
+
+    let builder = tauri::Builder::default()
+        // The authorize page opens from Rust; links in the page open nothing (no JS hook).
+        .plugin(
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_notification::init());
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_deep_link::init());
+    let bridge = bridge();
+    let invoke = bridge.invoke_handler();
+    builder
+        .setup(move |app| {
+            // First: the background work below emits the typed events, which must be mounted.
+            bridge.mount_events(app);
+            let dir = match pedalwrencher_core::paths::data_dir_override() {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            tracing::info!(data_dir = %dir.display(), "opening garage");
+            app.manage(AppState::open(&dir));
+            app.manage(Connector::default());
+            // Every write from the window asks for a device sync a few seconds later.
+            let handle = app.handle().clone();
+            app.state::<AppState>()
+                .on_write(move || background::wake(&handle, Wake::LocalChange));
+            #[cfg(mobile)]
+            strava::listen_for_deep_links(app.handle());
+            // Syncs, reminders and the watchdog, in the background from now on.
+            background::start(app.handle());
+            // Before anything is shown: notifications shown earlier report no clicks.
+            native::listen_for_clicks(app.handle());
+            // Tauri opens windows from the config before this hook runs, so a page could call a
+            // command before the state above exists. The window is declared with
+            // `"create": false` and opened only now.
+            for window in &app.config().app.windows {
+                tauri::WebviewWindowBuilder::from_config(app.handle(), window)?.build()?;
+            }
+            // Asks for the notification permission where the OS wants the rider asked (mobile).
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                native::ensure_permission(&handle);
+            });
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Focused(focused) = event {
+                background::wake(window.app_handle(), Wake::Focus(*focused));
+            }
+        })
+        .invoke_handler(invoke)
         .build(tauri::generate_context!())?
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {

@@ -5,19 +5,14 @@
 use pedalwrencher_core::delivery::sender::{Outgoing, SendFuture};
 use pedalwrencher_core::delivery::{message, Channel, SendError, Sender};
 use pedalwrencher_core::units::Units;
-use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::{NotificationExt, PermissionState};
+use tauri_specta::Event;
 
-/// The event the window receives when a reminder is clicked: which part to show.
-pub const OPEN_COMPONENT_EVENT: &str = "open-component";
+use crate::events::OpenComponent;
+
 /// The key of the notification's extra data holding the component id.
 const COMPONENT_ID: &str = "component_id";
-
-#[derive(Debug, Clone, Serialize)]
-pub struct OpenComponent {
-    pub component_id: String,
-}
 
 /// Registers the click handler. Must run before the first notification is shown: notifications
 /// shown before a handler exists report no clicks.
@@ -38,7 +33,7 @@ pub fn listen_for_clicks<R: Runtime>(app: &AppHandle<R>) {
             .and_then(|v| v.as_str())
             .map(str::to_owned);
         if let Some(component_id) = component_id {
-            if let Err(e) = handle.emit(OPEN_COMPONENT_EVENT, OpenComponent { component_id }) {
+            if let Err(e) = (OpenComponent { component_id }).emit(&handle) {
                 tracing::warn!("could not tell the window which part to open: {e}");
             }
         }

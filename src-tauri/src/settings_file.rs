@@ -1,43 +1,31 @@
-//! The app's one way to write `settings.json`: through tauri-plugin-store, at the absolute path
-//! `<data dir>/settings.json` (so PEDALWRENCHER_DATA_DIR applies), re-reading the file first and
-//! keeping keys it does not know. Every panel goes through here, and each changes only its own
-//! fields, so one panel's save never puts back another's stale values (the plugin also saves its
-//! copy when the app quits: it must always hold the latest).
+//! The app writes `settings.json` (at `<data dir>/settings.json`, so PEDALWRENCHER_DATA_DIR
+//! applies) only through the core's one writer, `pedalwrencher_core::settings::update`: under the
+//! file's lock, re-read, only the patch's fields changed, validated, renamed into place, keys it
+//! does not know kept. The CLI and `serve` write through the same code, so two programs writing
+//! at once both land. (Not through tauri-plugin-store any more: the plugin kept a copy and saved
+//! it again when the app quit, which could put back values another program had changed since.)
 
-use pedalwrencher_core::settings::{self, Settings};
+use std::path::Path;
+
+use pedalwrencher_core::settings::{self, Settings, SettingsPatch};
 use tauri::{AppHandle, Runtime};
-use tauri_plugin_store::StoreExt;
 
 use crate::state::CommandError;
 
+/// Changes the fields `patch` names and returns the settings written.
+// Unused until the commands send patches instead of closures (switched at the merge).
+#[allow(dead_code)]
+pub fn apply(data_dir: &Path, patch: impl Into<SettingsPatch>) -> Result<Settings, CommandError> {
+    Ok(settings::update(data_dir, patch)?)
+}
+
 /// Loads the settings, lets `change` edit them, checks and writes them; returns what was written.
+/// Transitional: the same locked writer as [`apply`], for the commands that still pass a closure
+/// (`app` is no longer needed); they switch to [`apply`] with a section's patch.
 pub fn update<R: Runtime>(
-    app: &AppHandle<R>,
-    data_dir: &std::path::Path,
+    _app: &AppHandle<R>,
+    data_dir: &Path,
     change: impl FnOnce(&mut Settings),
 ) -> Result<Settings, CommandError> {
-    let path = settings::path(data_dir);
-    let failed = |e: tauri_plugin_store::Error| {
-        CommandError::app(format!(
-            "could not save the settings in {}: {e}",
-            path.display()
-        ))
-    };
-    let store = app.store(&path).map_err(failed)?;
-    // Another program (the CLI, an editor) may have changed the file since it was read.
-    if path.exists() {
-        store.reload().map_err(failed)?;
-    }
-    let mut current = settings::load(data_dir)?;
-    change(&mut current);
-    let new = current.validated()?;
-    if let serde_json::Value::Object(values) = serde_json::to_value(&new)
-        .map_err(|e| CommandError::app(format!("could not encode the settings: {e}")))?
-    {
-        for (key, value) in values {
-            store.set(key, value);
-        }
-    }
-    store.save().map_err(failed)?;
-    Ok(new)
+    Ok(settings::update_with(data_dir, change)?)
 }

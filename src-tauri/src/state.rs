@@ -128,7 +128,7 @@ impl StoreAccess for AppState {
 }
 
 /// What the UI receives when a command fails: a kind to branch on and a message to show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct CommandError {
     pub kind: pedalwrencher_core::ErrorKind,
     pub message: String,

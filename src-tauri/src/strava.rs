@@ -17,13 +17,15 @@ use pedalwrencher_core::strava::auth::{self, Connected, Pending};
 use pedalwrencher_core::strava::connection::{self, Overview};
 use pedalwrencher_core::strava::StravaError;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_opener::OpenerExt;
+use tauri_specta::Event;
 use tokio::sync::oneshot;
 
 use pedalwrencher_core::runner::{Job, Wake};
 
-use crate::background::{self, STRAVA_CHANGED};
+use crate::background;
+use crate::events::StravaChanged;
 use crate::state::{with_secrets, AppState, CommandError};
 
 /// How long Strava's page may stay open before the attempt gives up.
@@ -52,7 +54,7 @@ struct Active {
 }
 
 /// The Strava section's view of the connection: the core's overview and what is going on here.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct StravaStatus {
     #[serde(flatten)]
     pub overview: Overview,
@@ -67,7 +69,7 @@ pub struct StravaStatus {
 }
 
 /// What Connect started.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Started {
     pub authorize_url: String,
     /// False when no browser could be started; the rider copies the address instead.
@@ -192,7 +194,7 @@ pub async fn connect(
             false
         }
     };
-    let _ = app.emit(STRAVA_CHANGED, ());
+    let _ = StravaChanged.emit(app);
     Ok(Started {
         authorize_url,
         opened,
@@ -229,7 +231,7 @@ async fn finish(app: AppHandle, pending: Pending, begun: Begun) {
     let ok = saved.is_ok();
     app.state::<Connector>()
         .end(id, saved.err().map(|e| e.message));
-    let _ = app.emit(STRAVA_CHANGED, ());
+    let _ = StravaChanged.emit(&app);
     if ok {
         background::wake(&app, Wake::StravaConnected);
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// What kind of failure an error is, for front ends to branch on (exit codes, UI handling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// Input the rider can correct and try again.

@@ -14,7 +14,7 @@
 //!   place a crash can cause a duplicate);
 //! - `delivery.mid_batch` — a delivery is done and marked; the next is not claimed yet.
 
-pub const ENV: &str = "PEDALWRENCHER_ABORT_AT";
+pub use crate::env::ABORT_AT as ENV;
 
 /// Marks a point a crash test may stop the process at.
 #[inline]

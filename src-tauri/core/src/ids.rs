@@ -7,6 +7,7 @@ use std::fmt;
 macro_rules! id_type {
     ($name:ident) => {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "bindings", derive(specta::Type))]
         #[serde(transparent)]
         pub struct $name(pub String);
 

@@ -13,9 +13,12 @@
 //!   pass at a time;
 //! - `wear` — usage since each rule's anchor, rule state and evaluation;
 //! - `store` — the SQLite file, migrations, write transactions and the clock;
-//! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `paths`, `faults`.
+//! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `paths`, `faults`;
+//! - `settings` — this device's preferences (`settings.json`, one writer), and `env` — every
+//!   environment variable read, named once and read once.
 
 pub mod delivery;
+pub mod env;
 pub mod error;
 pub mod faults;
 pub mod garage;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// The app's bundle identifier; Tauri's app-data directory is `<data dir>/<identifier>`.
 pub const APP_IDENTIFIER: &str = "app.pedalwrencher";
-pub const DATA_DIR_ENV: &str = "PEDALWRENCHER_DATA_DIR";
+pub use crate::env::DATA_DIR as DATA_DIR_ENV;
 
 /// `PEDALWRENCHER_DATA_DIR` if set, else the platform's data directory for the app
 /// (`~/.local/share/app.pedalwrencher` on Linux), the same one Tauri's `app_data_dir()` returns.

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 pub const MS_PER_DAY: i64 = 86_400_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 
@@ -78,6 +79,7 @@ pub enum DateMeaning {
 /// the window give the same instant for the same input. In JSON: a number of UTC milliseconds, or
 /// a string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(untagged)]
 pub enum When {
     At(Timestamp),

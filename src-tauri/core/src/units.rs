@@ -10,6 +10,7 @@ const M_PER_MI: f64 = 1_609.344;
 const M_PER_FT: f64 = 0.3048;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Units {
     #[default]

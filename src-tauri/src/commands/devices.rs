@@ -7,11 +7,12 @@ use crate::devices::{self, DevicesStatus, DevicesSynced};
 use crate::state::CommandError;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn devices_status(app: AppHandle) -> Result<DevicesStatus, CommandError> {
     devices::status(&app).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct SetUp {
     url: String,
     passphrase: String,
@@ -26,27 +27,31 @@ impl std::fmt::Debug for SetUp {
 
 /// Tries the target and passphrase with a pass at once; keeps them only if it works.
 #[tauri::command]
+#[specta::specta]
 pub async fn devices_set_up(app: AppHandle, input: SetUp) -> Result<DevicesSynced, CommandError> {
     devices::set_up(&app, input.url, input.passphrase).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn devices_sync_now(app: AppHandle) -> Result<DevicesSynced, CommandError> {
     devices::sync_now(&app).await
 }
 
 /// Stops syncing on this device; the garage and the target stay as they are.
 #[tauri::command]
+#[specta::specta]
 pub async fn devices_forget(app: AppHandle) -> Result<DevicesStatus, CommandError> {
     devices::forget(&app).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct SetName {
     name: String,
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn devices_set_name(
     app: AppHandle,
     input: SetName,
@@ -54,13 +59,14 @@ pub async fn devices_set_name(
     devices::set_name(&app, input.name).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct SetInterval {
     minutes: u32,
 }
 
 /// How often this device syncs in the background (1 minute to 24 hours).
 #[tauri::command]
+#[specta::specta]
 pub async fn devices_set_interval(
     app: AppHandle,
     input: SetInterval,
@@ -68,13 +74,14 @@ pub async fn devices_set_interval(
     devices::set_interval(&app, input.minutes).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct SetForwarding {
     device_id: String,
 }
 
 /// Chooses the one device that sends email and SMS reminders.
 #[tauri::command]
+#[specta::specta]
 pub async fn devices_set_forwarding(
     app: AppHandle,
     input: SetForwarding,
@@ -82,12 +89,13 @@ pub async fn devices_set_forwarding(
     devices::set_forwarding(&app, input.device_id).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct Dismiss {
     id: i64,
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn devices_dismiss_notice(
     app: AppHandle,
     input: Dismiss,

@@ -17,31 +17,37 @@ use tauri::State;
 use crate::state::{AppState, CommandError};
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn garage(state: State<'_, AppState>) -> Result<Garage, CommandError> {
     state.with(overview::overview)
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn due_list(state: State<'_, AppState>) -> Result<Vec<RuleStatus>, CommandError> {
     state.with(wear::statuses)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn presets() -> Vec<Preset> {
     presets::all().to_vec()
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn load_demo(state: State<'_, AppState>) -> Result<DemoOutcome, CommandError> {
     state.with(demo::load)
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn add_bike(state: State<'_, AppState>, input: NewBike) -> Result<Bike, CommandError> {
     state.with(|s| bikes::add(s, input))
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn add_component(
     state: State<'_, AppState>,
     input: NewComponent,
@@ -49,7 +55,7 @@ pub fn add_component(
     state.with(|s| workshop::add_component(s, input))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct Mount {
     component_id: ComponentId,
     bike_id: BikeId,
@@ -59,6 +65,7 @@ pub struct Mount {
 
 /// Mounts a part from the shelf on a bike.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn mount_component(
     state: State<'_, AppState>,
     input: Mount,
@@ -67,11 +74,12 @@ pub fn mount_component(
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn add_ride(state: State<'_, AppState>, input: NewRide) -> Result<Ride, CommandError> {
     state.with(|s| rides::add(s, input))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct MarkDone {
     rule_id: RuleId,
     #[serde(flatten)]
@@ -79,17 +87,19 @@ pub struct MarkDone {
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn mark_done(state: State<'_, AppState>, input: MarkDone) -> Result<Service, CommandError> {
     state.with(|s| services::mark_done(s, &input.rule_id, input.service))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct DeleteService {
     service_id: ServiceId,
 }
 
 /// The "Undo" after Done: deletes the service, and the rule's wear is back where it was.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn delete_service(
     state: State<'_, AppState>,
     input: DeleteService,

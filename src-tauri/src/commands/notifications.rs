@@ -17,7 +17,7 @@ use crate::state::{AppState, CommandError};
 
 /// The settings as the screen shows them: the file's values, whether each secret is stored
 /// (never the secret itself), and which environment variables override what is typed here.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct NotificationSettings {
     pub settings: Settings,
     pub smtp_password_set: bool,
@@ -39,6 +39,7 @@ const ENV: [&str; 9] = [
 ];
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn notification_settings(
     state: State<'_, AppState>,
 ) -> Result<NotificationSettings, CommandError> {
@@ -69,6 +70,7 @@ pub fn notification_settings(
 /// channel turned off drops its pending deliveries, so turning it on later does not flood the
 /// rider with old reminders.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn save_notification_settings(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
@@ -108,7 +110,7 @@ pub fn save_notification_settings(
     Ok(new)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct SecretInput {
     /// "smtp_password" or "twilio_auth_token".
     pub key: String,
@@ -119,6 +121,7 @@ pub struct SecretInput {
 /// Stores the SMTP password or the Twilio auth token in the keyring (or the private secrets
 /// file when there is none): never in settings.json.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn set_secret(state: State<'_, AppState>, input: SecretInput) -> Result<(), CommandError> {
     let key = match input.key.as_str() {
         secrets::SMTP_PASSWORD => secrets::SMTP_PASSWORD,
@@ -139,14 +142,14 @@ pub fn set_secret(state: State<'_, AppState>, input: SecretInput) -> Result<(), 
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct ChannelInput {
     pub channel: Channel,
 }
 
 /// What "Send test" says: ok, or the kind of failure (auth_failed, connection_refused,
 /// certificate_not_trusted, bad_number, not_configured, …) and the words for it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct TestOutcome {
     pub ok: bool,
     pub kind: Option<&'static str>,
@@ -180,6 +183,7 @@ fn upper_first(s: &str) -> String {
 
 /// Sends a test on one channel with the saved settings (the channel need not be on yet).
 #[tauri::command]
+#[specta::specta]
 pub async fn send_test(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -207,12 +211,14 @@ pub async fn send_test(
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn delivery_health(state: State<'_, AppState>) -> Result<Health, CommandError> {
     health::health(&state).map_err(CommandError::from)
 }
 
 /// Gives a failed channel's deliveries another full set of attempts, and tries now.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn retry_failed(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -225,6 +231,7 @@ pub fn retry_failed(
 
 /// Evaluates and delivers now (after the pass running, if any) and says what it did.
 #[tauri::command]
+#[specta::specta]
 pub async fn check_now(app: AppHandle) -> Result<DeliverReport, CommandError> {
     match background::runner(&app)
         .run_after_current(Job::Deliver)

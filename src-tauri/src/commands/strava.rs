@@ -14,11 +14,12 @@ use crate::state::{with_secrets, AppState, CommandError};
 use crate::strava::{self, Connector, Started, StravaStatus};
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn strava_status(app: AppHandle) -> Result<StravaStatus, CommandError> {
     strava::status(&app)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct Connect {
     client_id: String,
     client_secret: String,
@@ -34,16 +35,19 @@ impl std::fmt::Debug for Connect {
 /// Opens Strava's page in the browser and waits for the rider in the background (see
 /// `strava.rs`); returns at once with the page's address, for the rider to copy.
 #[tauri::command]
+#[specta::specta]
 pub async fn strava_connect(app: AppHandle, input: Connect) -> Result<Started, CommandError> {
     strava::connect(&app, &input.client_id, &input.client_secret).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn strava_cancel_connect(app: AppHandle) -> bool {
     app.state::<Connector>().cancel()
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn strava_sync_now(app: AppHandle) -> Result<SyncNow, CommandError> {
     background::strava_sync_now(&app).await
 }
@@ -51,6 +55,7 @@ pub async fn strava_sync_now(app: AppHandle) -> Result<SyncNow, CommandError> {
 /// Revokes at Strava, forgets the tokens and deletes Strava's rides, keeping their wear. A pass
 /// in flight is stopped first.
 #[tauri::command]
+#[specta::specta]
 pub async fn strava_disconnect(app: AppHandle) -> Result<Disconnected, CommandError> {
     app.state::<Connector>().cancel();
     let runner = background::runner(&app);
@@ -66,6 +71,7 @@ pub async fn strava_disconnect(app: AppHandle) -> Result<Disconnected, CommandEr
 
 /// Rides no bike counts them (gear-less Strava rides, rides logged as unassigned), newest first.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn unassigned_rides(state: State<'_, AppState>) -> Result<Vec<Ride>, CommandError> {
     let query = RideQuery {
         unassigned_only: true,
@@ -74,29 +80,32 @@ pub fn unassigned_rides(state: State<'_, AppState>) -> Result<Vec<Ride>, Command
     state.with(|s| rides::list(s, &query))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct AssignRide {
     ride_id: RideId,
     bike_id: BikeId,
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn assign_ride(state: State<'_, AppState>, input: AssignRide) -> Result<Ride, CommandError> {
     state.with(|s| rides::assign(s, &input.ride_id, Some(input.bike_id)))
 }
 
 #[tauri::command(async)]
+#[specta::specta]
 pub fn settings_get(state: State<'_, AppState>) -> Result<Settings, CommandError> {
     Ok(settings::load(state.data_dir())?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct SyncInterval {
     sync_interval_minutes: u32,
 }
 
 /// Changes how often Strava is synced (and nothing else in the settings).
 #[tauri::command(async)]
+#[specta::specta]
 pub fn settings_set(
     app: AppHandle,
     state: State<'_, AppState>,

@@ -1,8 +1,12 @@
 // The Devices section's state: device sync as the back end last reported it, and what the
 // rider's last action there said.
 
-import * as api from './api';
-import type { DevicesStatus } from './api';
+import { errorMessage } from './api';
+import {
+  commands,
+  type DevicesReport_Serialize as DevicesReport,
+  type DevicesStatus_Serialize as DevicesStatus,
+} from './bindings';
 import { store } from './garage.svelte';
 import type { Health } from './strava.svelte';
 
@@ -18,7 +22,7 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /** "Synced: 12 changes received, 3 files sent." for a Sync now. */
-export function describeSync(r: api.DevicesReport): string {
+export function describeSync(r: DevicesReport): string {
   const parts: string[] = [];
   if (r.vault_created) parts.push('sync set up on the target');
   if (r.applied.fields) parts.push(`${plural(r.applied.fields, 'change', 'changes')} received`);
@@ -56,7 +60,7 @@ class DevicesStore {
   /** Re-reads the status. Quiet on failure: the garage says why. */
   async refresh(): Promise<void> {
     try {
-      this.status = await api.devicesStatus();
+      this.status = await commands.devicesStatus();
     } catch {
       // The garage could not be read; the main view explains it.
     }
@@ -71,7 +75,7 @@ class DevicesStore {
       return await run();
     } catch (e) {
       // The core's messages start in lower case (the CLI puts "error: " before them).
-      const message = api.errorMessage(e);
+      const message = errorMessage(e);
       this.error = message.charAt(0).toUpperCase() + message.slice(1);
       return null;
     } finally {
@@ -81,7 +85,7 @@ class DevicesStore {
   }
 
   async setUp(url: string, passphrase: string): Promise<boolean> {
-    const done = await this.act('setup', () => api.devicesSetUp({ url: url.trim(), passphrase }));
+    const done = await this.act('setup', () => commands.devicesSetUp({ url: url.trim(), passphrase }));
     if (done?.report) {
       this.note = done.report.vault_created
         ? 'Sync is set up. Use the same target and passphrase on your other devices.'
@@ -91,30 +95,30 @@ class DevicesStore {
   }
 
   async syncNow(): Promise<void> {
-    const done = await this.act('sync', () => api.devicesSyncNow());
+    const done = await this.act('sync', () => commands.devicesSyncNow());
     if (done) this.note = done.report ? describeSync(done.report) : 'A sync is running; this updates when it ends.';
   }
 
   async forget(): Promise<boolean> {
-    const done = await this.act('forget', () => api.devicesForget());
+    const done = await this.act('forget', () => commands.devicesForget());
     if (done) this.note = 'This device no longer syncs. Its garage stays here, and the other devices keep theirs.';
     return done !== null;
   }
 
   async setName(name: string): Promise<boolean> {
-    return (await this.act('name', () => api.devicesSetName({ name }))) !== null;
+    return (await this.act('name', () => commands.devicesSetName({ name }))) !== null;
   }
 
   async setInterval(minutes: number): Promise<void> {
-    await this.act('interval', () => api.devicesSetInterval({ minutes }));
+    await this.act('interval', () => commands.devicesSetInterval({ minutes }));
   }
 
   async setForwarding(deviceId: string): Promise<void> {
-    await this.act('forwarding', () => api.devicesSetForwarding({ device_id: deviceId }));
+    await this.act('forwarding', () => commands.devicesSetForwarding({ device_id: deviceId }));
   }
 
   async dismiss(id: number): Promise<void> {
-    await this.act('dismiss', () => api.devicesDismissNotice({ id }));
+    await this.act('dismiss', () => commands.devicesDismissNotice({ id }));
   }
 }
 

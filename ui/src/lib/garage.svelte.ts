@@ -1,8 +1,13 @@
 // The app's one piece of shared state: the garage as last read from the back
 // end, the due list, the presets, the error banner and the Undo offer after Done.
 
-import * as api from './api';
-import type { Garage, Preset, RuleStatus } from './api';
+import { errorMessage } from './api';
+import {
+  commands,
+  type Garage_Serialize as Garage,
+  type Preset_Serialize as Preset,
+  type RuleStatus_Serialize as RuleStatus,
+} from './bindings';
 import { needsAttention } from './state';
 
 /** A service just recorded, which the rider can still take back. */
@@ -42,17 +47,17 @@ class GarageStore {
   async reload(): Promise<void> {
     try {
       const [g, d, p] = await Promise.all([
-        api.garage(),
-        api.dueList(),
-        this.presets.length ? Promise.resolve(this.presets) : api.presets(),
+        commands.garage(),
+        commands.dueList(),
+        this.presets.length ? Promise.resolve(this.presets) : commands.presets(),
       ]);
       this.garage = g;
       this.due = needsAttention(d);
       this.presets = p;
       this.openError = null;
     } catch (e) {
-      if (this.garage === null) this.openError = api.errorMessage(e);
-      else this.error = api.errorMessage(e);
+      if (this.garage === null) this.openError = errorMessage(e);
+      else this.error = errorMessage(e);
     } finally {
       this.loading = false;
     }
@@ -60,10 +65,10 @@ class GarageStore {
 
   async loadDemo(): Promise<void> {
     try {
-      const { loaded } = await api.loadDemo();
+      const { loaded } = await commands.loadDemo();
       this.notice = loaded ? null : 'The demo garage is already loaded.';
     } catch (e) {
-      this.error = api.errorMessage(e);
+      this.error = errorMessage(e);
     }
     await this.reload();
   }
@@ -74,10 +79,10 @@ class GarageStore {
    */
   async markDone(rule: RuleStatus): Promise<boolean> {
     try {
-      const service = await api.markDone({ rule_id: rule.rule_id, done_at: null, notes: '' });
+      const service = await commands.markDone({ rule_id: rule.rule_id, done_at: null, notes: '' });
       this.undo = { serviceId: service.id, task: rule.task, component: rule.component };
     } catch (e) {
-      this.error = api.errorMessage(e);
+      this.error = errorMessage(e);
       // Show the garage as it is now (the rule may have been deleted from the CLI).
       await this.reload();
       return false;
@@ -92,10 +97,10 @@ class GarageStore {
     if (!offer || this.undoing) return;
     this.undoing = true;
     try {
-      await api.deleteService({ service_id: offer.serviceId });
+      await commands.deleteService({ service_id: offer.serviceId });
       this.notice = `Undone: “${offer.task}” on ${offer.component} is no longer marked done.`;
     } catch (e) {
-      this.error = api.errorMessage(e);
+      this.error = errorMessage(e);
     } finally {
       if (this.undo === offer) this.undo = null;
       this.undoing = false;

@@ -1,4 +1,8 @@
-import { BIKE_KINDS, type BikeKind, type RideFilter } from './api';
+import type { ActivityFilter } from './bindings';
+
+/** Bike kinds accepted by `add_bike`, in the order the form offers them. */
+export const BIKE_KINDS = ['road', 'gravel', 'mtb', 'cx', 'tt', 'touring', 'city', 'ebike', 'other'] as const;
+export type BikeKind = (typeof BIKE_KINDS)[number];
 
 export const BIKE_KIND_LABEL: Record<BikeKind, string> = {
   road: 'Road',
@@ -17,7 +21,7 @@ export function bikeKindLabel(kind: string): string {
   return (BIKE_KINDS as readonly string[]).includes(kind) ? BIKE_KIND_LABEL[kind as BikeKind] : kind;
 }
 
-export const FILTER_NOTE: Record<RideFilter, string> = {
+export const FILTER_NOTE: Record<ActivityFilter, string> = {
   all: '',
   outdoor: 'outdoor rides only',
   indoor: 'indoor rides only',

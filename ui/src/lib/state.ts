@@ -1,4 +1,4 @@
-import type { RuleStatus, State } from './api';
+import type { RuleStatus_Serialize as RuleStatus, State } from './bindings';
 
 const RANK: Record<State, number> = { ok: 0, due_soon: 1, due: 2 };
 

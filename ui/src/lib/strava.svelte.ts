@@ -1,8 +1,14 @@
 // The Strava section's state: the connection as the back end last reported it, the rides
 // without a bike, the sync interval, and what the rider's last action there said.
 
-import * as api from './api';
-import type { Ride, Settings, StravaStatus } from './api';
+import { errorMessage } from './api';
+import {
+  commands,
+  type Ride_Serialize as Ride,
+  type Settings_Serialize as Settings,
+  type StravaStatus_Serialize as StravaStatus,
+  type SyncReport,
+} from './bindings';
 import { kilometres } from './units';
 import { store } from './garage.svelte';
 
@@ -42,7 +48,7 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /** "3 rides added, 1 updated" for a Sync now that found something; "Nothing new" otherwise. */
-export function describeSync(r: api.SyncReport): string {
+export function describeSync(r: SyncReport): string {
   const parts: string[] = [];
   if (r.rides_added) parts.push(`${plural(r.rides_added, 'ride', 'rides')} added`);
   if (r.rides_updated) parts.push(`${r.rides_updated.toLocaleString('en-GB')} updated`);
@@ -69,7 +75,7 @@ class StravaStore {
   /** Re-reads the status and the rides without a bike. Quiet on failure: the garage says why. */
   async refresh(): Promise<void> {
     try {
-      const [status, unassigned] = await Promise.all([api.stravaStatus(), api.unassignedRides()]);
+      const [status, unassigned] = await Promise.all([commands.stravaStatus(), commands.unassignedRides()]);
       this.status = status;
       this.unassigned = unassigned;
     } catch {
@@ -79,9 +85,9 @@ class StravaStore {
 
   async loadSettings(): Promise<void> {
     try {
-      this.settings = await api.settingsGet();
+      this.settings = await commands.settingsGet();
     } catch (e) {
-      this.error = api.errorMessage(e);
+      this.error = errorMessage(e);
     }
   }
 
@@ -93,7 +99,7 @@ class StravaStore {
     try {
       return await run();
     } catch (e) {
-      this.error = api.errorMessage(e);
+      this.error = errorMessage(e);
       return null;
     } finally {
       this.busy = null;
@@ -104,7 +110,7 @@ class StravaStore {
 
   async connect(clientId: string, clientSecret: string): Promise<boolean> {
     const started = await this.act('connect', () =>
-      api.stravaConnect({ client_id: clientId.trim(), client_secret: clientSecret.trim() }),
+      commands.stravaConnect({ client_id: clientId.trim(), client_secret: clientSecret.trim() }),
     );
     if (started && !started.opened) {
       this.note = 'No browser could be opened here: copy the address below into one.';
@@ -113,11 +119,11 @@ class StravaStore {
   }
 
   async cancel(): Promise<void> {
-    await this.act('cancel', () => api.stravaCancelConnect());
+    await this.act('cancel', () => commands.stravaCancelConnect());
   }
 
   async syncNow(): Promise<boolean> {
-    const done = await this.act('sync', () => api.stravaSyncNow());
+    const done = await this.act('sync', () => commands.stravaSyncNow());
     if (done) {
       this.note = done.report ? describeSync(done.report) : 'A sync is already running; the garage updates when it ends.';
     }
@@ -125,7 +131,7 @@ class StravaStore {
   }
 
   async disconnect(): Promise<boolean> {
-    const done = await this.act('disconnect', () => api.stravaDisconnect());
+    const done = await this.act('disconnect', () => commands.stravaDisconnect());
     if (done) {
       const kept = done.rules_carried
         ? ` The wear they caused stays on ${plural(done.rules_carried, 'rule', 'rules')}.`
@@ -139,7 +145,7 @@ class StravaStore {
   }
 
   async setInterval(minutes: number): Promise<void> {
-    const saved = await this.act('settings', () => api.settingsSet({ sync_interval_minutes: minutes }));
+    const saved = await this.act('settings', () => commands.settingsSet({ sync_interval_minutes: minutes }));
     if (saved) this.settings = saved;
     else await this.loadSettings();
   }
@@ -150,11 +156,11 @@ class StravaStore {
     this.assigning[ride.id] = true;
     this.error = null;
     try {
-      await api.assignRide({ ride_id: ride.id, bike_id: bikeId });
+      await commands.assignRide({ ride_id: ride.id, bike_id: bikeId });
       this.note = `${ride.name || 'Ride'} (${kilometres(ride.distance_m)}) now counts on ${bikeName}.`;
       return true;
     } catch (e) {
-      this.error = api.errorMessage(e);
+      this.error = errorMessage(e);
       return false;
     } finally {
       delete this.assigning[ride.id];

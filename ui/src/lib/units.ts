@@ -5,7 +5,7 @@
 // without touching the callers (they pass the system they want, or rely on the
 // default).
 
-import type { Metric } from './api';
+import type { Metric } from './bindings';
 
 export type UnitSystem = 'metric';
 export type Formatter = (value: number) => string;

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[cfg_attr(feature = "bindings", serde(rename = "DeliveryChannel"))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// A desktop or mobile notification, shown by the app.

@@ -23,14 +23,14 @@ pub use crate::secrets::Secret;
 use crate::secrets::{self, SecretStore};
 use crate::settings::{Settings, SmtpSecurity};
 
-pub const SMTP_URL_ENV: &str = "PEDALWRENCHER_SMTP_URL";
-pub const SMTP_CA_FILE_ENV: &str = "PEDALWRENCHER_SMTP_CA_FILE";
-pub const EMAIL_FROM_ENV: &str = "PEDALWRENCHER_EMAIL_FROM";
-pub const EMAIL_TO_ENV: &str = "PEDALWRENCHER_EMAIL_TO";
-pub const TWILIO_ACCOUNT_SID_ENV: &str = "PEDALWRENCHER_TWILIO_ACCOUNT_SID";
-pub const TWILIO_AUTH_TOKEN_ENV: &str = "PEDALWRENCHER_TWILIO_AUTH_TOKEN";
-pub const SMS_FROM_ENV: &str = "PEDALWRENCHER_SMS_FROM";
-pub const SMS_TO_ENV: &str = "PEDALWRENCHER_SMS_TO";
+pub use crate::env::EMAIL_FROM as EMAIL_FROM_ENV;
+pub use crate::env::EMAIL_TO as EMAIL_TO_ENV;
+pub use crate::env::SMS_FROM as SMS_FROM_ENV;
+pub use crate::env::SMS_TO as SMS_TO_ENV;
+pub use crate::env::SMTP_CA_FILE as SMTP_CA_FILE_ENV;
+pub use crate::env::SMTP_URL as SMTP_URL_ENV;
+pub use crate::env::TWILIO_ACCOUNT_SID as TWILIO_ACCOUNT_SID_ENV;
+pub use crate::env::TWILIO_AUTH_TOKEN as TWILIO_AUTH_TOKEN_ENV;
 
 /// How long one send may take before it counts as failed (well inside an outbox claim).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);

@@ -33,9 +33,9 @@ use crate::store::{self as store_mod, Store, StoreAccess};
 use crate::time::Timestamp;
 
 /// Test-only: the first retry delay in milliseconds (default one minute).
-pub const BACKOFF_ENV: &str = "PEDALWRENCHER_DELIVERY_BACKOFF_MS";
+pub use crate::env::DELIVERY_BACKOFF_MS as BACKOFF_ENV;
 /// Test-only: how long a claim lasts in milliseconds (default five minutes).
-pub const CLAIM_ENV: &str = "PEDALWRENCHER_DELIVERY_CLAIM_MS";
+pub use crate::env::DELIVERY_CLAIM_MS as CLAIM_ENV;
 
 /// How a drain behaves.
 #[derive(Debug, Clone)]
@@ -524,6 +524,7 @@ pub fn waiting(store: &Store) -> Result<Vec<Waiting>> {
 
 /// How one channel stands on this device: for the settings screen and the watchdog.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct ChannelHealth {
     pub channel: Channel,
     pub pending: u32,

@@ -16,7 +16,7 @@ use crate::units::Units;
 use crate::validate;
 
 pub const DEFAULT_URL: &str = "https://api.twilio.com";
-pub const URL_ENV: &str = "PEDALWRENCHER_TWILIO_URL";
+pub use crate::env::TWILIO_URL as URL_ENV;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmsConfig {

@@ -13,6 +13,7 @@ pub const KINDS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Bike {
     pub id: BikeId,
     pub name: String,
@@ -23,6 +24,7 @@ pub struct Bike {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct NewBike {
     pub name: String,
     #[serde(default)]
@@ -45,6 +47,7 @@ pub struct BikePatch {
 
 /// A bike with the totals of the rides assigned to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct BikeSummary {
     pub id: BikeId,
     pub name: String,

@@ -14,6 +14,7 @@ use crate::wear::usage;
 
 /// Usage a second-hand part already had when it joined the garage, in SI units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default)]
 pub struct InitialUsage {
     pub distance_m: f64,
@@ -25,6 +26,7 @@ pub struct InitialUsage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Component {
     pub id: ComponentId,
     pub kind: String,
@@ -39,6 +41,7 @@ pub struct Component {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct NewComponent {
     /// A preset kind (`chain`, `fork`, …) or `custom`.
     pub kind: String,

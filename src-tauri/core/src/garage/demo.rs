@@ -19,6 +19,7 @@ use crate::time::{Timestamp, MS_PER_DAY};
 const LOADED_KEY: &str = "demo_loaded_at";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct DemoOutcome {
     /// False when the demo was already in this database (nothing was added).
     pub loaded: bool,

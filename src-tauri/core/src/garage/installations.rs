@@ -13,6 +13,7 @@ use crate::validate;
 use crate::wear::usage;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Installation {
     pub id: InstallationId,
     pub component_id: ComponentId,

@@ -14,6 +14,7 @@ use crate::time::Timestamp;
 use crate::wear::{self, RuleStatus, State};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct ComponentView {
     pub id: ComponentId,
     pub kind: String,
@@ -29,6 +30,7 @@ pub struct ComponentView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct BikeView {
     #[serde(flatten)]
     pub bike: BikeSummary,
@@ -36,6 +38,7 @@ pub struct BikeView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Garage {
     pub bikes: Vec<BikeView>,
     /// Components in service but not mounted on any bike.

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::wear::metric::{ActivityFilter, Metric};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct PresetRule {
     pub task: String,
     pub metric: Metric,
@@ -21,6 +22,7 @@ pub struct PresetRule {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Preset {
     pub kind: String,
     pub label: String,

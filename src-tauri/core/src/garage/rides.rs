@@ -17,6 +17,7 @@ use crate::validate;
 use crate::wear::usage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum RideSource {
     Strava,
@@ -51,6 +52,7 @@ impl FromStr for RideSource {
 sql_text_enum!(RideSource);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct NewRide {
     #[serde(default)]
     pub source: RideSource,
@@ -85,6 +87,7 @@ fn default_sport() -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Ride {
     pub id: RideId,
     pub source: RideSource,

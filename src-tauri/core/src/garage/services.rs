@@ -17,6 +17,7 @@ use crate::validate;
 use crate::wear::usage;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Service {
     pub id: ServiceId,
     pub rule_id: RuleId,
@@ -26,6 +27,7 @@ pub struct Service {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct NewService {
     /// Defaults to now. A date typed without a time means the end of that day, after its rides
     /// (see [`DateMeaning::Service`]).
@@ -83,6 +85,7 @@ pub fn mark_done(store: &mut Store, id: &RuleId, new: NewService) -> Result<Serv
 
 /// What deleting a service changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Undone {
     pub service: Service,
     /// The rule's epoch afterwards; it moved when the deleted service was the latest one.

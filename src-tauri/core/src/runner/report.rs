@@ -69,6 +69,7 @@ pub enum DevicesOutcome {
 
 /// What one evaluation and delivery did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct DeliverReport {
     pub new_reminders: u32,
     pub sent: u32,

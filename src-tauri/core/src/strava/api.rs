@@ -15,13 +15,13 @@ use crate::strava::ratelimit::{Budget, Pair, Windows};
 use crate::time::Timestamp;
 
 pub const DEFAULT_URL: &str = "https://www.strava.com";
-pub const URL_ENV: &str = "PEDALWRENCHER_STRAVA_URL";
-/// Test-only: the length of the short rate-limit window, to match a fake's.
-pub const WINDOW_ENV: &str = "PEDALWRENCHER_STRAVA_RATE_WINDOW_MS";
 /// Test-only: the first backoff delay.
-pub const BACKOFF_ENV: &str = "PEDALWRENCHER_STRAVA_BACKOFF_MS";
+pub use crate::env::STRAVA_BACKOFF_MS as BACKOFF_ENV;
+/// Test-only: the length of the short rate-limit window, to match a fake's.
+pub use crate::env::STRAVA_RATE_WINDOW_MS as WINDOW_ENV;
 /// Test-only: how long a request may take.
-pub const TIMEOUT_ENV: &str = "PEDALWRENCHER_STRAVA_TIMEOUT_MS";
+pub use crate::env::STRAVA_TIMEOUT_MS as TIMEOUT_ENV;
+pub use crate::env::STRAVA_URL as URL_ENV;
 
 /// How the client talks to Strava.
 #[derive(Debug, Clone)]

@@ -21,6 +21,7 @@ use crate::time::{Timestamp, When};
 
 /// What a sync changed, for the rider and for scripts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Changes {
     pub bikes_added: u32,
     pub bikes_renamed: u32,

@@ -32,6 +32,7 @@ pub fn save(access: &impl StoreAccess, secrets: &dyn SecretStore, c: &Connected)
 
 /// The connection as the rider should see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Overview {
     #[serde(flatten)]
     pub state: StravaState,

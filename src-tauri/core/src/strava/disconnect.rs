@@ -20,6 +20,7 @@ use crate::wear::metric::Metric;
 use crate::wear::usage::{self, Scope};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Disconnected {
     /// False when Strava could not be told (offline, or the tokens were already refused); the
     /// rider can revoke on strava.com/settings/apps.

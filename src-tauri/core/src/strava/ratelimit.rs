@@ -10,6 +10,7 @@ use crate::time::{Timestamp, MS_PER_DAY};
 
 /// Usage or limit in the short window and the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Pair {
     pub short: u32,
     pub daily: u32,
@@ -32,6 +33,7 @@ impl Pair {
 
 /// What the last response said, and when it was seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Budget {
     pub read_usage: Pair,
     pub read_limit: Pair,

@@ -10,6 +10,8 @@ use crate::time::Timestamp;
 
 /// How the connection stands, as the rider should read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[cfg_attr(feature = "bindings", serde(rename = "StravaHealth"))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Disconnected,
@@ -53,6 +55,7 @@ impl Status {
 /// the cursor is the start time the next page lists before (a keyset, so activities deleted in
 /// Strava meanwhile cannot shift a later one out of sight, as page offsets would).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Listing {
     /// The listing's number: it marks the activities it saw.
     pub id: i64,
@@ -67,6 +70,7 @@ pub struct Listing {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct StravaState {
     pub client_id: Option<String>,
     pub athlete_id: Option<i64>,

@@ -59,6 +59,8 @@ impl Default for Options {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[cfg_attr(feature = "bindings", serde(rename = "SyncReport"))]
 pub struct Report {
     #[serde(flatten)]
     pub changes: Changes,

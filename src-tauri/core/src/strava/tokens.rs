@@ -12,9 +12,9 @@ use crate::strava::api::Config;
 use crate::strava::auth::{self, Issued};
 use crate::strava::StravaError;
 
-pub const CLIENT_ID_ENV: &str = "PEDALWRENCHER_STRAVA_CLIENT_ID";
-pub const CLIENT_SECRET_ENV: &str = "PEDALWRENCHER_STRAVA_CLIENT_SECRET";
-pub const REFRESH_TOKEN_ENV: &str = "PEDALWRENCHER_STRAVA_REFRESH_TOKEN";
+pub use crate::env::STRAVA_CLIENT_ID as CLIENT_ID_ENV;
+pub use crate::env::STRAVA_CLIENT_SECRET as CLIENT_SECRET_ENV;
+pub use crate::env::STRAVA_REFRESH_TOKEN as REFRESH_TOKEN_ENV;
 
 const CLIENT_SECRET: &str = "strava.client_secret";
 const REFRESH_TOKEN: &str = "strava.refresh_token";

@@ -21,6 +21,7 @@ use super::{notices, repair};
 
 /// What applying some files did.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Applied {
     /// Fields that took a remote value.
     pub fields: usize,

@@ -8,8 +8,8 @@ use crate::secrets::{Secret, SecretStore};
 
 use super::transport::SyncTarget;
 
-pub const URL_ENV: &str = "PEDALWRENCHER_SYNC_URL";
-pub const PASSPHRASE_ENV: &str = "PEDALWRENCHER_SYNC_PASSPHRASE";
+pub use crate::env::SYNC_PASSPHRASE as PASSPHRASE_ENV;
+pub use crate::env::SYNC_URL as URL_ENV;
 const URL_SECRET: &str = "sync_url";
 const PASSPHRASE_SECRET: &str = "sync_passphrase";
 

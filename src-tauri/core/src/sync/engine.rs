@@ -29,6 +29,8 @@ const APPLY_CHUNK_CELLS: usize = 200_000;
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[cfg_attr(feature = "bindings", serde(rename = "DevicesReport"))]
 pub struct Report {
     /// This device made the vault (the target was empty).
     pub vault_created: bool,

@@ -24,6 +24,7 @@ impl Kind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Notice {
     pub id: i64,
     pub kind: String,

@@ -13,6 +13,7 @@ use super::notices::{self, Notice};
 use super::{outgoing, settings};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct OtherDevice {
     pub device_id: String,
     pub name: Option<String>,
@@ -24,6 +25,8 @@ pub struct OtherDevice {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[cfg_attr(feature = "bindings", serde(rename = "DevicesSyncStatus"))]
 pub struct Status {
     pub device_id: String,
     pub vault_id: Option<String>,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::settings::Settings;
 
-pub const URL_ENV: &str = "PEDALWRENCHER_HEALTHCHECK_URL";
+pub use crate::env::HEALTHCHECK_URL as URL_ENV;
 
 /// The URL to ping: the environment's, else the setting's; `None` when neither is set.
 pub fn configured(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {

@@ -37,7 +37,7 @@ use crate::store::Store;
 use crate::strava::state::{self as strava_state, Status};
 use crate::time::Timestamp;
 
-pub const STALE_SYNC_ENV: &str = "PEDALWRENCHER_STALE_SYNC_HOURS";
+pub use crate::env::STALE_SYNC_HOURS as STALE_SYNC_ENV;
 /// A rate-limit pause ending sooner than this is routine (the next 15-minute window, with a
 /// minute's margin for clocks).
 pub const RATE_LIMIT_ROUTINE: Duration = Duration::from_secs(16 * 60);
@@ -50,6 +50,7 @@ pub const AUDIENCE_CLI: &str = "cli";
 pub const AUDIENCE_SERVE: &str = "serve";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     StaleSync,
@@ -124,6 +125,7 @@ struct Finding {
 
 /// An episode of a problem, as the rider reads it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Episode {
     pub id: String,
     pub kind: Kind,

@@ -14,6 +14,7 @@ use crate::wear::usage::{self, Scope, Usage};
 
 /// Where a rule stands now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct RuleStatus {
     pub rule_id: RuleId,
     pub component_id: ComponentId,

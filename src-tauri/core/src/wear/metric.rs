@@ -8,6 +8,7 @@ use crate::error::Error;
 
 /// Every value is stored in SI: metres, seconds, kilojoules, days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     DistanceM,
@@ -68,6 +69,7 @@ impl FromStr for Metric {
 
 /// Which rides a rule counts (e.g. tyres do not wear on the trainer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityFilter {
     #[default]

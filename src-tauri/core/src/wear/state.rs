@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::time::{Timestamp, MS_PER_DAY};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Ok,

@@ -1,0 +1,37 @@
+//! Every event the back end sends the window, one type each. The event's name is its type's name
+//! in kebab-case (`GarageChanged` is "garage-changed") and its payload is the type serialized;
+//! the window listens through the generated `events.garageChanged.listen(...)`
+//! (ui/src/lib/bindings.ts), so neither side spells a name by hand.
+//!
+//! Emit with `tauri_specta::Event::emit`, e.g. `let _ = GarageChanged.emit(app);` (the events
+//! are mounted first thing at start, see `lib.rs`).
+
+use serde::Serialize;
+use specta::Type;
+use tauri_specta::Event;
+
+use crate::health::Health;
+
+/// The garage may have changed (a Strava or device sync pass ended, a delivery cycle ran): the
+/// window reloads it and the Strava and device status. No payload (`null`).
+#[derive(Debug, Clone, Copy, Serialize, Type, Event)]
+pub struct GarageChanged;
+
+/// Only the Strava status changed (a pass started, a connection attempt moved on). No payload.
+#[derive(Debug, Clone, Copy, Serialize, Type, Event)]
+pub struct StravaChanged;
+
+/// The device-sync status changed (a pass started or ended, sync set up or stopped). No payload.
+#[derive(Debug, Clone, Copy, Serialize, Type, Event)]
+pub struct DevicesChanged;
+
+/// How delivery stands after a cycle: the window updates its failed-channel banner.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+#[serde(transparent)]
+pub struct DeliveryHealth(pub Health);
+
+/// A reminder was clicked: the window shows this part.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct OpenComponent {
+    pub component_id: String,
+}
