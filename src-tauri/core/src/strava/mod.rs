@@ -1,5 +1,6 @@
 //! Strava: connect once, import the whole history, keep rides in sync — resumable,
-//! rate-limit-safe and offline-safe. See STRAVA.md in the design notes for the API facts.
+//! rate-limit-safe and offline-safe, as Strava's public API documentation (developers.strava.com)
+//! describes it: OAuth with rotating refresh tokens, rate limits per 15 minutes and per day.
 //!
 //! - `model` parses the parts of Strava's payloads the sync uses; `mapping` turns them into rides
 //!   and bikes with ids derived from Strava's (the same on every device);
