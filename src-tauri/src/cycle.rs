@@ -20,7 +20,7 @@ use pedalwrencher_core::secrets::{self, SecretStore};
 use pedalwrencher_core::settings::{self, Settings};
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::watchdog::{self, heartbeat, Episode, Kind};
-use pedalwrencher_core::Result;
+use pedalwrencher_core::{Advice, Result};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
@@ -87,6 +87,27 @@ fn label(channel: Channel) -> &'static str {
         Channel::Notification => "Desktop",
         Channel::Email => "Email",
         Channel::Sms => "SMS",
+    }
+}
+
+/// What to do about a watchdog episode, in the app's words (its sections and buttons), for its
+/// native warnings. The window words the same advice in its banner (`ui/src/lib/advice.ts`).
+fn words(advice: &Advice) -> String {
+    match advice {
+        Advice::ConnectStrava => "Connect to Strava in the Strava section.".to_owned(),
+        Advice::ReconnectStrava => "Connect to Strava again in the Strava section.".to_owned(),
+        Advice::CheckStravaSync => "Check this device's internet connection and the Strava status, then choose Sync now in the Strava section.".to_owned(),
+        Advice::WaitForStravaLimit => "Nothing, if it is rare: syncing resumes on its own. If it happens every day, sync less often (Sync automatically, in the Strava section) or make sure no other tool shares your Strava API application.".to_owned(),
+        Advice::CheckChannel { channel } => format!(
+            "Fix the {} settings in Notifications settings and send a test, then retry the failed reminders (Retry).",
+            channel
+                .parse::<Channel>()
+                .map_or_else(|_| channel.clone(), |c| c.label().to_owned())
+        ),
+        Advice::CheckSyncTarget => "Check this device's connection and that the sync target (folder, WebDAV or S3) is reachable, then choose Sync now in the Devices section.".to_owned(),
+        Advice::SetUpSyncAgain => "Set up sync again in the Devices section.".to_owned(),
+        Advice::RestartServer => "Check that the reminder server (`pedalwrencher-cli serve`) is running and that its machine is up; restart it if not.".to_owned(),
+        Advice::StartTheApp => "Keep Pedalwrencher running: it keeps working from the tray when its window is closed.".to_owned(),
     }
 }
 
@@ -253,10 +274,16 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>) -> Result<CycleSummary> {
                     format!("{} reminders are failing", label(f.channel)),
                     f.message.clone(),
                 ),
-                None => (e.title.clone(), format!("{} {}", e.banner, e.what_to_do)),
+                None => (
+                    e.title.clone(),
+                    format!("{} {}", e.banner, words(&e.advice)),
+                ),
             }
         } else {
-            (e.title.clone(), format!("{} {}", e.banner, e.what_to_do))
+            (
+                e.title.clone(),
+                format!("{} {}", e.banner, words(&e.advice)),
+            )
         };
         tracing::warn!("{body}");
         if let Err(err) = native::show(app, &title, &body, None) {

@@ -11,8 +11,10 @@
 //!   exhausted rate limit, failed channel, a loop that stopped), heartbeats, the dead-man's switch;
 //! - `wear` — usage since each rule's anchor, rule state and evaluation;
 //! - `store` — the SQLite file, migrations, write transactions and the clock;
-//! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `paths`, `faults`.
+//! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `advice` (what the rider can
+//!   do, as data each front end words), `paths`, `faults`.
 
+pub mod advice;
 pub mod delivery;
 pub mod error;
 pub mod faults;
@@ -30,6 +32,7 @@ pub mod validate;
 pub mod watchdog;
 pub mod wear;
 
+pub use advice::Advice;
 pub use error::{Error, ErrorKind, Result};
 pub use ids::{BikeId, ComponentId, InstallationId, RideId, RuleId, ServiceId};
 pub use store::{Clock, ManualClock, Store, SystemClock};

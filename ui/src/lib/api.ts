@@ -573,6 +573,18 @@ export interface Failing {
   message: string;
 }
 
+/** What the rider can do about a problem, as the core says it; the window words it (`advice.ts`). */
+export type Advice =
+  | { kind: 'connect_strava' }
+  | { kind: 'reconnect_strava' }
+  | { kind: 'check_strava_sync' }
+  | { kind: 'wait_for_strava_limit' }
+  | { kind: 'check_channel'; channel: string }
+  | { kind: 'check_sync_target' }
+  | { kind: 'set_up_sync_again' }
+  | { kind: 'restart_server' }
+  | { kind: 'start_the_app' };
+
 /** A watchdog problem (stale Strava sync, reconnect needed, rate limit, a stopped loop). */
 export interface Episode {
   id: string;
@@ -580,7 +592,7 @@ export interface Episode {
   subject: string;
   title: string;
   banner: string;
-  what_to_do: string;
+  advice: Advice;
   opened_at: number;
 }
 
