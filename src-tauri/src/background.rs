@@ -18,6 +18,7 @@ use pedalwrencher_core::{ErrorKind, Result};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event as _;
 
+use crate::advice;
 use crate::events::{DeliveryHealth, DevicesChanged, GarageChanged, StravaChanged};
 use crate::health;
 use crate::native::{self, NativeSender};
@@ -142,10 +143,10 @@ impl AppHost {
                     format!("{} reminders are failing", f.channel.title()),
                     f.message,
                 ),
-                None => (e.title.clone(), format!("{} {}", e.banner, e.what_to_do)),
+                None => (e.title.clone(), format!("{} {}", e.banner, advice::words(&e.advice))),
             }
         } else {
-            (e.title.clone(), format!("{} {}", e.banner, e.what_to_do))
+            (e.title.clone(), format!("{} {}", e.banner, advice::words(&e.advice)))
         };
         tracing::warn!("{body}");
         if let Err(err) = native::show(&self.app, &title, &body, None) {

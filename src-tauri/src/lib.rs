@@ -1,5 +1,6 @@
 //! The Tauri shell: window, app state and thin commands over `pedalwrencher-core`.
 
+mod advice;
 mod background;
 pub mod bindings;
 mod commands;

@@ -1,5 +1,5 @@
-//! A fake of Strava's API v3 on 127.0.0.1, written from Strava's public documentation (see
-//! STRAVA.md in the design notes): OAuth authorize/token/deauthorize with expiring and rotating
+//! A fake of Strava's API v3 on 127.0.0.1, written from Strava's public documentation
+//! (developers.strava.com: authentication, rate limits, reference, swagger): OAuth authorize/token/deauthorize with expiring and rotating
 //! tokens, the athlete and gear endpoints, activity listing with `before`/`after`/`page`/
 //! `per_page` in Strava's orders, rate-limit headers with 429s, and faults on demand (5xx, slow
 //! answers, malformed or truncated JSON, 401). Payloads carry extra, null and oversized fields

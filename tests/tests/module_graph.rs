@@ -1,24 +1,49 @@
-//! The core's modules form layers with no cycles: `garage` uses `wear`, `wear` uses `store`,
-//! never the other way round, and within `garage` the table-level modules never call up into
-//! the `workshop`. Checked by reading every `crate::…` path in the core's sources, at two
-//! granularities: top-level modules (`store`, `garage`, `wear`, `time`, …) and files
-//! (`garage::rides`, `wear::usage`, …).
+//! The modules of each Rust crate in `src-tauri` form layers with no cycles, and no source file
+//! grows past 600 lines.
+//!
+//! Cycles: the core's `garage` uses `wear`, `wear` uses `store`, never the other way round, and
+//! within `garage` the table-level modules never call up into the `workshop`; the app
+//! (`src-tauri/src`) and the CLI (`src-tauri/cli/src`) are held to the same rule of no cycles.
+//! Checked by reading every `crate::…` path in a crate's sources, and every `super::…` and
+//! `self::…` path outside its test modules, at two granularities: top-level modules (`store`,
+//! `garage`, …) and files (`garage::rides`, `wear::usage`, …).
+//!
+//! Size: a file over 600 non-blank lines before its `#[cfg(test)]` module is doing more than one
+//! job; split it along its seams.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-fn core_src() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/core/src")
+/// A file may have at most this many non-blank lines before its test module.
+const MAX_LINES: usize = 600;
+
+fn src_tauri() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../src-tauri")
 }
 
-/// `src/garage/rides.rs` → `garage::rides`; `src/store/mod.rs` → `store`; `lib.rs` → ``.
+/// The source folders of the crates in `src-tauri`: the core, the app and the CLI.
+fn core_src() -> PathBuf {
+    src_tauri().join("core/src")
+}
+
+fn app_src() -> PathBuf {
+    src_tauri().join("src")
+}
+
+fn cli_src() -> PathBuf {
+    src_tauri().join("cli/src")
+}
+
+/// `src/garage/rides.rs` → `garage::rides`; `src/store/mod.rs` → `store`; `lib.rs` and `main.rs`
+/// (crate roots) → ``.
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).expect("file under src");
     let mut parts: Vec<String> = rel
         .iter()
         .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_owned())
         .collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib")) {
+    let is_root = parts.len() == 1 && matches!(parts[0].as_str(), "lib" | "main");
+    if is_root || parts.last().map(String::as_str) == Some("mod") {
         parts.pop();
     }
     parts.join("::")
@@ -27,12 +52,32 @@ fn module_of(src: &Path, file: &Path) -> String {
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read src dir") {
         let path = entry.expect("dir entry").path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        // Build output and Tauri's generated files are not ours to split.
+        if name
+            .as_deref()
+            .is_some_and(|n| n.starts_with('.') || n == "target" || n == "gen")
+        {
+            continue;
+        }
         if path.is_dir() {
             rust_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
             out.push(path);
         }
     }
+}
+
+/// A file's text before its first `#[cfg(test)]` item: what it ships.
+fn before_tests(text: &str) -> &str {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("#[cfg(test)]") {
+            break;
+        }
+        at += line.len();
+    }
+    &text[..at]
 }
 
 /// Drops `//` comments (doc comments mention paths that are not dependencies).
@@ -88,14 +133,21 @@ fn join(prefix: &str, rest: &str) -> String {
 
 /// Every path a file names under `crate::` (in `use` items and inline), without the prefix.
 fn crate_paths(text: &str) -> Vec<String> {
+    paths_after(text, "crate::")
+}
+
+/// Every path a file names after `prefix` (`crate::`, `super::`, `self::`), without it.
+fn paths_after(text: &str, prefix: &str) -> Vec<String> {
     let text = strip_comments(text);
     let mut out = Vec::new();
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("crate::") {
-        let before = rest[..i].chars().last();
-        rest = &rest[i + "crate::".len()..];
-        // `$crate::` in macros means this crate too; `foo_crate::` does not.
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+    let mut at = 0;
+    while let Some(i) = text[at..].find(prefix) {
+        let before = text[..at + i].chars().last();
+        at += i + prefix.len();
+        let rest = &text[at..];
+        // `$crate::` in macros means this crate too; `foo_crate::` and the second `super::` of
+        // `super::super::` (read from the first) do not start a path.
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
             continue;
         }
         let end = rest
@@ -163,67 +215,135 @@ fn resolve(path: &str, modules: &BTreeSet<String>, root: &BTreeMap<String, Strin
         .unwrap_or_default()
 }
 
-/// A cycle in `graph`, if any, as the modules along it.
-fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
-    fn visit(
-        node: &str,
-        graph: &BTreeMap<String, BTreeSet<String>>,
-        state: &mut BTreeMap<String, u8>,
-        stack: &mut Vec<String>,
-    ) -> Option<Vec<String>> {
-        state.insert(node.to_owned(), 1);
-        stack.push(node.to_owned());
-        for next in graph.get(node).into_iter().flatten() {
-            match state.get(next.as_str()).copied().unwrap_or(0) {
-                1 => {
-                    let from = stack.iter().position(|n| n == next).unwrap_or(0);
-                    let mut cycle = stack[from..].to_vec();
-                    cycle.push(next.clone());
-                    return Some(cycle);
-                }
-                0 => {
-                    if let Some(c) = visit(next, graph, state, stack) {
-                        return Some(c);
-                    }
-                }
-                _ => {}
+/// The paths of one file as modules of its crate: `crate::` paths anywhere (tests included), and
+/// `super::` and `self::` paths outside its test modules (where `super` is the file itself).
+fn named_modules(
+    module: &str,
+    text: &str,
+    modules: &BTreeSet<String>,
+    root: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut out: Vec<String> = crate_paths(text)
+        .iter()
+        .map(|p| resolve(p, modules, root))
+        .collect();
+    // In `a/b.rs` (module `a::b`) `self` is `a::b` and `super` is `a`; in `a/mod.rs` (module `a`)
+    // `self` is `a` and `super` the crate root.
+    let segments: Vec<&str> = module.split("::").filter(|s| !s.is_empty()).collect();
+    let shipped = before_tests(text);
+    for (prefix, up) in [("self::", 0), ("super::", 1)] {
+        for path in paths_after(shipped, prefix) {
+            let mut path = path.as_str();
+            let mut up = up;
+            while let Some(rest) = path.strip_prefix("super::") {
+                path = rest;
+                up += 1;
             }
-        }
-        stack.pop();
-        state.insert(node.to_owned(), 2);
-        None
-    }
-    let mut state = BTreeMap::new();
-    for node in graph.keys() {
-        if state.get(node).copied().unwrap_or(0) == 0 {
-            if let Some(c) = visit(node, graph, &mut state, &mut Vec::new()) {
-                return Some(c);
+            let Some(base) = segments.len().checked_sub(up) else {
+                continue;
+            };
+            let mut full = segments[..base].join("::");
+            if !path.is_empty() {
+                full = if full.is_empty() {
+                    path.to_owned()
+                } else {
+                    format!("{full}::{path}")
+                };
             }
+            // Up to the crate root, a name may be one the root re-exports.
+            let reexports = if base == 0 { root } else { &BTreeMap::new() };
+            out.push(resolve(&full, modules, reexports));
         }
     }
-    None
+    out
 }
 
-/// file module → the file modules it names, and the same folded to top-level modules.
-fn graphs() -> (
+/// Modules caught in cycles: each strongly connected group of two or more (Tarjan's algorithm),
+/// sorted, so a failure names every cycle at once.
+fn tangles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    struct Walk<'g> {
+        graph: &'g BTreeMap<String, BTreeSet<String>>,
+        index: BTreeMap<&'g str, usize>,
+        low: BTreeMap<&'g str, usize>,
+        stack: Vec<&'g str>,
+        on_stack: BTreeSet<&'g str>,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'g>(w: &mut Walk<'g>, node: &'g str) {
+        let i = w.index.len();
+        w.index.insert(node, i);
+        w.low.insert(node, i);
+        w.stack.push(node);
+        w.on_stack.insert(node);
+        for next in w.graph.get(node).into_iter().flatten() {
+            let next = next.as_str();
+            if !w.index.contains_key(next) {
+                visit(w, next);
+                let low = w.low[node].min(w.low[next]);
+                w.low.insert(node, low);
+            } else if w.on_stack.contains(next) {
+                let low = w.low[node].min(w.index[next]);
+                w.low.insert(node, low);
+            }
+        }
+        if w.low[node] == w.index[node] {
+            let mut group = Vec::new();
+            while let Some(n) = w.stack.pop() {
+                w.on_stack.remove(n);
+                group.push(n.to_owned());
+                if n == node {
+                    break;
+                }
+            }
+            if group.len() > 1 {
+                group.sort();
+                w.found.push(group);
+            }
+        }
+    }
+    let mut w = Walk {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        found: Vec::new(),
+    };
+    for node in graph.keys() {
+        if !w.index.contains_key(node.as_str()) {
+            visit(&mut w, node);
+        }
+    }
+    w.found.sort();
+    w.found
+}
+
+/// file module → the file modules it names, and the same folded to top-level modules, for the
+/// crate whose sources are in `src`.
+fn graphs(
+    src: &Path,
+) -> (
     BTreeMap<String, BTreeSet<String>>,
     BTreeMap<String, BTreeSet<String>>,
 ) {
-    let src = core_src();
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    let modules: BTreeSet<String> = files.iter().map(|f| module_of(&src, f)).collect();
-    let root = root_reexports(&std::fs::read_to_string(src.join("lib.rs")).expect("lib.rs"));
+    rust_files(src, &mut files);
+    let modules: BTreeSet<String> = files.iter().map(|f| module_of(src, f)).collect();
+    let root_file = ["lib.rs", "main.rs"]
+        .iter()
+        .map(|f| src.join(f))
+        .find(|f| f.exists())
+        .expect("a crate root");
+    let root = root_reexports(&std::fs::read_to_string(root_file).expect("crate root"));
     let mut by_file: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut by_top: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &files {
-        let from = module_of(&src, file);
+        let from = module_of(src, file);
         if from.is_empty() {
-            continue; // lib.rs only declares and re-exports
+            continue; // the crate root only declares, re-exports and starts
         }
         let text = std::fs::read_to_string(file).expect("read source");
-        for path in crate_paths(&text) {
-            let to = resolve(&path, &modules, &root);
+        for to in named_modules(&from, &text, &modules, &root) {
             // A folder's mod.rs declaring its children is not a dependency on them.
             if to.is_empty() || to == from || to.starts_with(&format!("{from}::")) {
                 continue;
@@ -238,20 +358,90 @@ fn graphs() -> (
     (by_file, by_top)
 }
 
+/// Asserts that the crate in `src` has no cycle between files or between top-level modules; the
+/// scan must have seen at least `min_modules` modules with dependencies to be trusted.
+fn assert_no_cycles(src: &Path, min_modules: usize) {
+    let (by_file, by_top) = graphs(src);
+    assert!(
+        by_file.len() >= min_modules,
+        "the scan of {} found too few modules to be trusted: {by_file:?}",
+        src.display()
+    );
+    let top = tangles(&by_top);
+    let files = tangles(&by_file);
+    assert!(
+        top.is_empty() && files.is_empty(),
+        "{}: modules that use each other in a circle\n  between top-level modules: {top:?}\n  between files: {files:?}",
+        src.display()
+    );
+}
+
+/// Non-blank lines before the first `#[cfg(test)]` item.
+fn shipped_lines(text: &str) -> usize {
+    before_tests(text)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
+}
+
+/// Asserts that no `.rs` file under `dir` is over [`MAX_LINES`] before its tests.
+fn assert_files_stay_small(dir: &Path) {
+    let mut files = Vec::new();
+    rust_files(dir, &mut files);
+    assert!(!files.is_empty(), "no Rust files under {}", dir.display());
+    let mut big: Vec<(usize, String)> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("read source");
+            let rel = f.strip_prefix(src_tauri()).unwrap_or(f);
+            (shipped_lines(&text), rel.display().to_string())
+        })
+        .filter(|(n, _)| *n > MAX_LINES)
+        .collect();
+    big.sort();
+    assert!(
+        big.is_empty(),
+        "files over {MAX_LINES} non-blank lines before their tests (split them along their seams): {big:?}"
+    );
+}
+
 #[test]
 fn core_modules_have_no_cycles_between_files_or_folders() {
-    let (by_file, by_top) = graphs();
-    assert!(
-        by_file.len() >= 20,
-        "the scan found too few modules to be trusted: {by_file:?}"
-    );
-    assert_eq!(find_cycle(&by_top), None, "cycle between top-level modules");
-    assert_eq!(find_cycle(&by_file), None, "cycle between files");
+    assert_no_cycles(&core_src(), 20);
+}
+
+#[test]
+fn app_modules_have_no_cycles_between_files_or_folders() {
+    assert_no_cycles(&app_src(), 5);
+}
+
+#[test]
+fn cli_modules_have_no_cycles_between_files_or_folders() {
+    assert_no_cycles(&cli_src(), 5);
+}
+
+#[test]
+fn core_files_stay_under_600_lines_before_their_tests() {
+    assert_files_stay_small(&core_src());
+}
+
+#[test]
+fn app_files_stay_under_600_lines_before_their_tests() {
+    // The app crate's own folder, without the core and the CLI (checked above and below).
+    assert_files_stay_small(&app_src());
+    let build = src_tauri().join("build.rs");
+    let text = std::fs::read_to_string(&build).expect("build.rs");
+    assert!(shipped_lines(&text) <= MAX_LINES, "build.rs is too long");
+}
+
+#[test]
+fn cli_files_stay_under_600_lines_before_their_tests() {
+    assert_files_stay_small(&cli_src());
 }
 
 #[test]
 fn layers_point_down_garage_to_wear_to_store() {
-    let (by_file, by_top) = graphs();
+    let (by_file, by_top) = graphs(&core_src());
     assert!(by_top["garage"].contains("wear"), "{by_top:?}");
     assert!(by_top["wear"].contains("store"), "{by_top:?}");
     for lower in ["wear", "store", "time", "error", "ids", "validate", "units"] {
@@ -304,6 +494,42 @@ fn the_scan_sees_grouped_and_inline_paths() {
     );
     let mut g = BTreeMap::new();
     g.insert("a".to_owned(), BTreeSet::from(["b".to_owned()]));
-    g.insert("b".to_owned(), BTreeSet::from(["a".to_owned()]));
-    assert!(find_cycle(&g).is_some(), "a cycle is detected");
+    g.insert(
+        "b".to_owned(),
+        BTreeSet::from(["a".to_owned(), "c".to_owned()]),
+    );
+    g.insert("c".to_owned(), BTreeSet::from(["d".to_owned()]));
+    g.insert("d".to_owned(), BTreeSet::from(["c".to_owned()]));
+    g.insert("e".to_owned(), BTreeSet::from(["a".to_owned()]));
+    assert_eq!(
+        tangles(&g),
+        [vec!["a", "b"], vec!["c", "d"]],
+        "every cycle is named"
+    );
+}
+
+#[test]
+fn relative_paths_resolve_from_the_file_and_skip_its_tests() {
+    let modules: BTreeSet<String> = [
+        "sync",
+        "sync::engine",
+        "sync::apply",
+        "sync::apply::merge",
+        "sync::apply::inbox",
+        "store",
+    ]
+    .iter()
+    .map(|m| m.to_string())
+    .collect();
+    let root = BTreeMap::new();
+    let text = "use super::inbox::{hold, TableInfo};\nuse super::super::batch;\nuse self::x::Y;\n\
+                #[cfg(test)]\nmod tests {\n    use super::*;\n    use super::super::engine;\n}\n";
+    let mut named = named_modules("sync::apply::merge", text, &modules, &root);
+    named.sort();
+    named.dedup();
+    // `batch` is no known module here, so it folds to `sync`; the tests' paths are not read.
+    assert_eq!(named, ["sync", "sync::apply::inbox", "sync::apply::merge"]);
+    let in_mod_rs = named_modules("sync::apply", "use super::engine;\n", &modules, &root);
+    assert_eq!(in_mod_rs, ["sync::engine"]);
+    assert_eq!(shipped_lines("a\n\n b\n#[cfg(test)]\nmod tests {}\n"), 2);
 }

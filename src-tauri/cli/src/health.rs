@@ -6,6 +6,8 @@ use pedalwrencher_core::delivery::config;
 use pedalwrencher_core::watchdog::{self, Episode};
 use pedalwrencher_core::{settings, Result};
 
+use crate::advice;
+
 /// The watchdog's thresholds from the settings file and the environment.
 pub(crate) fn watchdog_config(dir: &Path) -> Result<watchdog::Config> {
     let settings = settings::load(dir)?;
@@ -22,6 +24,6 @@ pub(crate) fn problem_lines(e: &Episode, new: bool) -> String {
         e.title,
         if new { " (new)" } else { "" },
         e.banner,
-        e.what_to_do
+        advice::words(&e.advice)
     )
 }

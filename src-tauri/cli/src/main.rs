@@ -1,5 +1,6 @@
 //! `pedalwrencher-cli`: the garage without a window. Same database as the desktop app.
 
+mod advice;
 mod args;
 mod commands;
 mod delivery;
@@ -39,6 +40,7 @@ fn explain(e: &Error) -> String {
         Error::NotFound { list, .. } => {
             format!("{e}; list them with `pedalwrencher-cli {list}` and copy an id from there")
         }
+        Error::NeedsAction { advice, .. } => format!("{e} {}", advice::words(advice)),
         e if e.is_about_the_data_folder() => {
             format!("{e} with --data-dir or PEDALWRENCHER_DATA_DIR")
         }

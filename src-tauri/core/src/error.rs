@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::advice::Advice;
+
 /// What kind of failure an error is, for front ends to branch on (exit codes, UI handling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "bindings", derive(specta::Type))]
@@ -93,6 +95,16 @@ pub enum Error {
     /// A reminder channel (email, SMS) could not deliver or is not set up.
     #[error(transparent)]
     Delivery(Box<SendError>),
+
+    /// Something the rider must do before this can work (connect to Strava, give the sync
+    /// passphrase again). The message says it plainly; `advice` says it as data, for each front
+    /// end to add where to do it with its own controls.
+    #[error("{message}")]
+    NeedsAction {
+        kind: ErrorKind,
+        message: String,
+        advice: Advice,
+    },
 }
 
 impl Error {
@@ -109,6 +121,15 @@ impl Error {
             | Error::Secrets(_) => ErrorKind::Storage,
             Error::Remote { kind, .. } => *kind,
             Error::Delivery(e) => e.error_kind(),
+            Error::NeedsAction { kind, .. } => *kind,
+        }
+    }
+
+    /// What the rider can do about it, when the core knows more than its message says.
+    pub fn advice(&self) -> Option<&Advice> {
+        match self {
+            Error::NeedsAction { advice, .. } => Some(advice),
+            _ => None,
         }
     }
 

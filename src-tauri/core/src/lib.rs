@@ -13,10 +13,12 @@
 //!   pass at a time;
 //! - `wear` — usage since each rule's anchor, rule state and evaluation;
 //! - `store` — the SQLite file, migrations, write transactions and the clock;
-//! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `paths`, `faults`;
+//! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `advice` (what the rider can
+//!   do, as data each front end words), `paths`, `faults`;
 //! - `settings` — this device's preferences (`settings.json`, one writer), and `env` — every
 //!   environment variable read, named once and read once.
 
+pub mod advice;
 pub mod delivery;
 pub mod env;
 pub mod error;
@@ -36,6 +38,7 @@ pub mod validate;
 pub mod watchdog;
 pub mod wear;
 
+pub use advice::Advice;
 pub use error::{Error, ErrorKind, Result};
 pub use ids::{BikeId, ComponentId, InstallationId, RideId, RuleId, ServiceId};
 pub use store::{Clock, ManualClock, Store, SystemClock};

@@ -9,9 +9,11 @@ use serde::Serialize;
 
 use pedalwrencher_core::garage::{bikes, rides};
 use pedalwrencher_core::watchdog::heartbeat::{self, Heartbeat};
-use pedalwrencher_core::watchdog::{self, Health};
+use pedalwrencher_core::watchdog::{self, Episode, Health};
 use pedalwrencher_core::wear::{self, State};
-use pedalwrencher_core::{store, Result, Store};
+use pedalwrencher_core::{store, Result, Store, Timestamp};
+
+use crate::advice;
 
 use crate::exit::Exit;
 use crate::health::{problem_lines, watchdog_config};
@@ -37,9 +39,48 @@ struct Report {
     #[serde(flatten)]
     garage: Garage,
     #[serde(flatten)]
-    health: Health,
+    health: Checked,
     /// The background loops that have run here.
     loops: Vec<Heartbeat>,
+}
+
+/// The watchdog's [`Health`] as `status` reports it: each episode with what to do in words.
+#[derive(Serialize)]
+struct Checked {
+    healthy: bool,
+    checked_at: Timestamp,
+    problems: Vec<Problem>,
+    newly_opened: Vec<Problem>,
+    cleared: Vec<Problem>,
+}
+
+/// An episode and what to do about it, in the CLI's words.
+#[derive(Serialize)]
+struct Problem {
+    #[serde(flatten)]
+    episode: Episode,
+    what_to_do: String,
+}
+
+impl From<Health> for Checked {
+    fn from(h: Health) -> Checked {
+        let worded = |episodes: Vec<Episode>| {
+            episodes
+                .into_iter()
+                .map(|episode| Problem {
+                    what_to_do: advice::words(&episode.advice),
+                    episode,
+                })
+                .collect()
+        };
+        Checked {
+            healthy: h.healthy,
+            checked_at: h.checked_at,
+            problems: worded(h.problems),
+            newly_opened: worded(h.newly_opened),
+            cleared: worded(h.cleared),
+        }
+    }
 }
 
 pub fn run(mut store: Store, dir: &Path, out: &Out) -> Result<Exit> {
@@ -52,7 +93,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out) -> Result<Exit> {
     let loops = heartbeat::list(&store)?;
     let report = Report {
         garage,
-        health,
+        health: health.into(),
         loops,
     };
     out.emit(&report, describe)?;
@@ -122,9 +163,13 @@ fn describe(r: &Report) -> String {
             "health:     {n} problem{}",
             if n == 1 { "" } else { "s" }
         ));
-        for e in &r.health.problems {
-            let new = r.health.newly_opened.iter().any(|x| x.id == e.id);
-            lines.push(problem_lines(e, new));
+        for p in &r.health.problems {
+            let new = r
+                .health
+                .newly_opened
+                .iter()
+                .any(|x| x.episode.id == p.episode.id);
+            lines.push(problem_lines(&p.episode, new));
         }
     }
     lines.join("\n")

@@ -1,5 +1,6 @@
 //! Strava: connect once, import the whole history, keep rides in sync — resumable,
-//! rate-limit-safe and offline-safe. See STRAVA.md in the design notes for the API facts.
+//! rate-limit-safe and offline-safe, as Strava's public API documentation (developers.strava.com)
+//! describes it: OAuth with rotating refresh tokens, rate limits per 15 minutes and per day.
 //!
 //! - `model` parses the parts of Strava's payloads the sync uses; `mapping` turns them into rides
 //!   and bikes with ids derived from Strava's (the same on every device);
@@ -20,6 +21,7 @@ pub mod state;
 pub mod sync;
 pub mod tokens;
 
+use crate::advice::Advice;
 use crate::error::{Error, ErrorKind};
 
 /// What can go wrong talking to Strava, in words a rider can act on.
@@ -43,7 +45,8 @@ pub enum StravaError {
     Exchange(String),
     #[error("{0}")]
     Listener(String),
-    #[error("not connected to Strava; connect first (Strava section, or `pedalwrencher-cli strava connect`)")]
+    /// Each front end adds where to connect ([`Advice::ConnectStrava`]).
+    #[error("not connected to Strava; connect first")]
     NotConnected,
     #[error(
         "another Pedalwrencher ({holder}) is syncing with Strava right now; this one stood aside"
@@ -76,6 +79,11 @@ impl From<StravaError> for Error {
     fn from(e: StravaError) -> Self {
         match e {
             StravaError::Garage(inner) => *inner,
+            StravaError::NotConnected => Error::NeedsAction {
+                kind: e.kind(),
+                message: e.to_string(),
+                advice: Advice::ConnectStrava,
+            },
             other => Error::Remote {
                 kind: other.kind(),
                 message: other.to_string(),

@@ -1,4 +1,4 @@
-//! The parts of Strava's payloads the sync uses (see STRAVA.md in the design notes). Real
+//! The parts of Strava's payloads the sync uses (Strava's API reference and swagger). Real
 //! payloads carry many more fields, nulls where numbers are expected and numbers wider than
 //! 64 bits; only the fields read here are parsed, every one of them optional but the id.
 

@@ -3,7 +3,8 @@
 //! settings files or the database. `PEDALWRENCHER_SYNC_URL` and `PEDALWRENCHER_SYNC_PASSPHRASE`
 //! override them, for headless use and tests.
 
-use crate::error::{Error, Result};
+use crate::advice::Advice;
+use crate::error::{Error, ErrorKind, Result};
 use crate::secrets::{Secret, SecretStore};
 
 use super::transport::SyncTarget;
@@ -35,12 +36,16 @@ pub fn load(secrets: &dyn SecretStore) -> Result<Option<SyncConfig>> {
     let target = SyncTarget::parse(&url)?;
     let passphrase = match env(PASSPHRASE_ENV) {
         Some(p) => p,
-        None => secrets.get(PASSPHRASE_SECRET)?.ok_or_else(|| {
-            Error::Invalid(format!(
-                "sync is set up without a passphrase: set {PASSPHRASE_ENV} or set up sync again \
-                 in the app's Devices section"
-            ))
-        })?,
+        // Each front end adds where to set it up again.
+        None => secrets
+            .get(PASSPHRASE_SECRET)?
+            .ok_or_else(|| Error::NeedsAction {
+                kind: ErrorKind::Invalid,
+                message: format!(
+                    "sync is set up without a passphrase: set {PASSPHRASE_ENV} or set up sync again"
+                ),
+                advice: Advice::SetUpSyncAgain,
+            })?,
     };
     Ok(Some(SyncConfig {
         target,

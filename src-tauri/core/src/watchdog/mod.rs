@@ -20,7 +20,8 @@
 //! log) is told about each episode exactly once: [`check`] returns the open episodes that
 //! audience has not been told about as `newly_opened`, and records that it has, in the same
 //! transaction, so two processes never both tell it. Every open episode carries a banner text
-//! and what to do, for the app's banner and `status`.
+//! and what to do as an [`Advice`], which each front end words with its own controls (the app's
+//! banner and notifications, `status`, `serve`'s log).
 
 pub mod healthcheck;
 pub mod heartbeat;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use rusqlite::params;
 use serde::Serialize;
 
+use crate::advice::Advice;
 use crate::error::Result;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -135,8 +137,8 @@ pub struct Episode {
     pub title: String,
     /// What is wrong, in a sentence or two (the app's banner).
     pub banner: String,
-    /// What the rider should do.
-    pub what_to_do: String,
+    /// What the rider should do, for the front end to word.
+    pub advice: Advice,
     pub opened_at: Timestamp,
     pub cleared_at: Option<Timestamp>,
     /// This audience has been told about it (by this check or an earlier one).
@@ -302,7 +304,7 @@ fn episodes(
         };
         out.push(Episode {
             title: title(kind, &subject),
-            what_to_do: what_to_do(kind, &subject),
+            advice: advice(kind, &subject),
             id,
             kind,
             subject,
@@ -341,18 +343,17 @@ fn title(kind: Kind, subject: &str) -> String {
     }
 }
 
-fn what_to_do(kind: Kind, subject: &str) -> String {
+fn advice(kind: Kind, subject: &str) -> Advice {
     match kind {
-        Kind::StaleSync if subject == DEVICES => "Check this device's connection and that the sync target (folder, WebDAV or S3) is reachable, then sync now (Devices → Sync now, or `pedalwrencher-cli devices sync`).".to_owned(),
-        Kind::StaleSync => "Check this device's internet connection and the Strava status, then sync now (Settings → Strava, or `pedalwrencher-cli sync`).".to_owned(),
-        Kind::ReconnectNeeded => "Connect to Strava again (Settings → Strava, or `pedalwrencher-cli strava connect`).".to_owned(),
-        Kind::RateLimited => "Nothing, if it is rare: syncing resumes on its own. If it happens every day, sync less often (the sync interval setting) or make sure no other tool shares your Strava API application.".to_owned(),
-        Kind::ChannelFailed => format!(
-            "Fix the {} settings (Settings → Notifications, then Send test), then retry the failed reminders (Retry in the app, or `pedalwrencher-cli notify --retry-failed`).",
-            label(subject).to_lowercase().replace("sms", "SMS")
-        ),
-        Kind::LoopMissed if subject == heartbeat::SERVE => "Check that `pedalwrencher-cli serve` is running (e.g. `systemctl status pedalwrencher`) and that its machine is up; restart it if not.".to_owned(),
-        Kind::LoopMissed => "Open Pedalwrencher and keep it running (it keeps working from the tray when its window is closed).".to_owned(),
+        Kind::StaleSync if subject == DEVICES => Advice::CheckSyncTarget,
+        Kind::StaleSync => Advice::CheckStravaSync,
+        Kind::ReconnectNeeded => Advice::ReconnectStrava,
+        Kind::RateLimited => Advice::WaitForStravaLimit,
+        Kind::ChannelFailed => Advice::CheckChannel {
+            channel: subject.to_owned(),
+        },
+        Kind::LoopMissed if subject == heartbeat::SERVE => Advice::RestartServer,
+        Kind::LoopMissed => Advice::StartTheApp,
     }
 }
 
@@ -574,6 +575,7 @@ mod tests {
         strava(&s, "reconnect_needed", T0 - 100 * HOUR, None);
         let h = check(&mut s, &Config::default(), Some(AUDIENCE_APP)).unwrap();
         assert_eq!(kinds(&h.problems), [(Kind::ReconnectNeeded, String::new())]);
+        assert_eq!(h.problems[0].advice, Advice::ReconnectStrava);
         strava(&s, "disconnected", T0, None);
         assert!(check(&mut s, &Config::default(), None).unwrap().healthy);
     }
@@ -602,6 +604,7 @@ mod tests {
             kinds(&h.newly_opened),
             [(Kind::LoopMissed, heartbeat::SERVE.to_owned())]
         );
+        assert_eq!(h.newly_opened[0].advice, Advice::RestartServer);
         heartbeat::beat(&mut s, heartbeat::SERVE, "b", every, true).unwrap();
         assert_eq!(check(&mut s, &c, None).unwrap().cleared.len(), 1);
         // A clean stop by another holder does nothing; by the runner, the loop is not expected.

@@ -1,4 +1,4 @@
--- Device-to-device sync (see sync/ and shared/SYNC.md). Everything here is device-local: none of
+-- Device-to-device sync (see sync/ and its README.md). Everything here is device-local: none of
 -- these tables is itself synced.
 
 -- Settings that follow the rider to every device (which device forwards email and SMS, …). A row
