@@ -6,7 +6,7 @@
 use pedalwrencher_core::runner::{DevicesOutcome, Job, JobReport, Trial, Wake};
 use pedalwrencher_core::secrets::Secret;
 use pedalwrencher_core::secrets::SecretStore;
-use pedalwrencher_core::settings::Settings;
+use pedalwrencher_core::settings::{DevicesPatch, Settings};
 use pedalwrencher_core::sync::config::{self, SyncConfig};
 use pedalwrencher_core::sync::status::{self, Status};
 use pedalwrencher_core::sync::transport::SyncTarget;
@@ -18,7 +18,6 @@ use tauri_specta::Event;
 
 use crate::background;
 use crate::events::DevicesChanged;
-use crate::settings_file;
 use crate::state::{with_secrets, AppState, CommandError};
 
 /// The Devices section's view: the core's status and what is set up here.
@@ -185,20 +184,25 @@ pub async fn forget(app: &AppHandle) -> Result<DevicesStatus, CommandError> {
 
 /// Renames this device (blank = the host name); the others see it after the next pass.
 pub async fn set_name(app: &AppHandle, name: String) -> Result<DevicesStatus, CommandError> {
-    let state = app.state::<AppState>();
-    settings_file::update(app, state.data_dir(), |s| {
-        s.device_name = name.trim().to_owned()
-    })?;
-    background::wake(app, Wake::LocalChange);
+    crate::settings::apply(
+        app,
+        DevicesPatch {
+            device_name: Some(name.trim().to_owned()),
+            ..DevicesPatch::default()
+        },
+    )?;
     status(app).await
 }
 
 /// How often this device syncs in the background (besides soon after every change).
 pub async fn set_interval(app: &AppHandle, minutes: u32) -> Result<DevicesStatus, CommandError> {
-    let state = app.state::<AppState>();
-    settings_file::update(app, state.data_dir(), |s| s.devices_sync_minutes = minutes)?;
-    tracing::info!(devices_sync_minutes = minutes, "settings saved");
-    background::wake(app, Wake::IntervalChanged);
+    crate::settings::apply(
+        app,
+        DevicesPatch {
+            devices_sync_minutes: Some(minutes),
+            ..DevicesPatch::default()
+        },
+    )?;
     status(app).await
 }
 

@@ -9,7 +9,7 @@ mod events;
 mod health;
 mod mobile;
 mod native;
-mod settings_file;
+mod settings;
 mod state;
 mod strava;
 
@@ -42,10 +42,10 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             commands::strava::strava_disconnect,
             commands::strava::unassigned_rides,
             commands::strava::assign_ride,
-            commands::strava::settings_get,
-            commands::strava::settings_set,
+            commands::settings::settings_get,
+            commands::settings::settings_set,
+            commands::settings::save_notification_settings,
             commands::notifications::notification_settings,
-            commands::notifications::save_notification_settings,
             commands::notifications::set_secret,
             commands::notifications::send_test,
             commands::notifications::delivery_health,

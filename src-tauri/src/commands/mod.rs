@@ -3,4 +3,5 @@
 pub mod devices;
 pub mod garage;
 pub mod notifications;
+pub mod settings;
 pub mod strava;

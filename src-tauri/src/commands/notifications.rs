@@ -66,50 +66,6 @@ pub fn notification_settings(
     })
 }
 
-/// Checks and saves the settings (keys this version does not know are kept). A forwarding
-/// channel turned off drops its pending deliveries, so turning it on later does not flood the
-/// rider with old reminders.
-#[tauri::command(async)]
-#[specta::specta]
-pub fn save_notification_settings(
-    app: tauri::AppHandle,
-    state: State<'_, AppState>,
-    input: Settings,
-) -> Result<Settings, CommandError> {
-    let old = settings::load(state.data_dir()).unwrap_or_default();
-    // Only this panel's fields: the sync interval and the watchdog's settings are the Strava
-    // panel's and the file's, and a stale copy of them must not be written back.
-    let new = crate::settings_file::update(&app, state.data_dir(), |s| {
-        s.units = input.units;
-        s.notify_native = input.notify_native;
-        s.notify_email = input.notify_email;
-        s.notify_sms = input.notify_sms;
-        s.nag_days = input.nag_days;
-        s.email_to = input.email_to.clone();
-        s.email_from = input.email_from.clone();
-        s.smtp_host = input.smtp_host.clone();
-        s.smtp_port = input.smtp_port;
-        s.smtp_security = input.smtp_security;
-        s.smtp_user = input.smtp_user.clone();
-        s.email_digest = input.email_digest;
-        s.digest_hour = input.digest_hour;
-        s.sms_to = input.sms_to.clone();
-        s.sms_from = input.sms_from.clone();
-        s.twilio_account_sid = input.twilio_account_sid.clone();
-    })?;
-    for (channel, was, is) in [
-        (Channel::Notification, old.notify_native, new.notify_native),
-        (Channel::Email, old.notify_email, new.notify_email),
-        (Channel::Sms, old.notify_sms, new.notify_sms),
-    ] {
-        if was && !is {
-            state.with(|s| outbox::cancel_pending(s, channel))?;
-        }
-    }
-    background::wake(&app, Wake::SettingsChanged);
-    Ok(new)
-}
-
 #[derive(Debug, Deserialize, specta::Type)]
 pub struct SecretInput {
     /// "smtp_password" or "twilio_auth_token".

@@ -1,7 +1,6 @@
-//! Strava: connect, status, sync, disconnect; rides without a bike; the device's settings.
+//! Strava: connect, status, sync, disconnect; rides without a bike.
 
 use pedalwrencher_core::garage::rides::{self, Ride, RideQuery};
-use pedalwrencher_core::settings::{self, Settings};
 use pedalwrencher_core::strava::api::Config;
 use pedalwrencher_core::strava::disconnect::{self, Disconnected};
 use pedalwrencher_core::{BikeId, RideId};
@@ -9,7 +8,6 @@ use serde::Deserialize;
 use tauri::{AppHandle, Manager, State};
 
 use crate::background::{self, SyncNow};
-use crate::settings_file;
 use crate::state::{with_secrets, AppState, CommandError};
 use crate::strava::{self, Connector, Started, StravaStatus};
 
@@ -90,34 +88,4 @@ pub struct AssignRide {
 #[specta::specta]
 pub fn assign_ride(state: State<'_, AppState>, input: AssignRide) -> Result<Ride, CommandError> {
     state.with(|s| rides::assign(s, &input.ride_id, Some(input.bike_id)))
-}
-
-#[tauri::command(async)]
-#[specta::specta]
-pub fn settings_get(state: State<'_, AppState>) -> Result<Settings, CommandError> {
-    Ok(settings::load(state.data_dir())?)
-}
-
-#[derive(Debug, Deserialize, specta::Type)]
-pub struct SyncInterval {
-    sync_interval_minutes: u32,
-}
-
-/// Changes how often Strava is synced (and nothing else in the settings).
-#[tauri::command(async)]
-#[specta::specta]
-pub fn settings_set(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    input: SyncInterval,
-) -> Result<Settings, CommandError> {
-    let settings = settings_file::update(&app, state.data_dir(), |s| {
-        s.sync_interval_minutes = input.sync_interval_minutes;
-    })?;
-    tracing::info!(
-        sync_interval_minutes = settings.sync_interval_minutes,
-        "settings saved"
-    );
-    background::wake(&app, pedalwrencher_core::runner::Wake::IntervalChanged);
-    Ok(settings)
 }

@@ -145,7 +145,7 @@ class StravaStore {
   }
 
   async setInterval(minutes: number): Promise<void> {
-    const saved = await this.act('settings', () => commands.settingsSet({ sync_interval_minutes: minutes }));
+    const saved = await this.act('settings', () => commands.settingsSet({ strava: { sync_interval_minutes: minutes } }));
     if (saved) this.settings = saved;
     else await this.loadSettings();
   }

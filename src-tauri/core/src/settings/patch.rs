@@ -20,6 +20,7 @@ use crate::units::Units;
 /// One or more sections to change at once (written together, under one lock).
 /// `{"strava": {"sync_interval_minutes": 30}}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct SettingsPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,6 +41,7 @@ pub struct SettingsPatch {
 
 /// The Strava panel: how often the background sync runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct StravaPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,6 +50,7 @@ pub struct StravaPatch {
 
 /// How distances are written (reminders, and the CLI's default).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct DisplayPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,6 +59,7 @@ pub struct DisplayPatch {
 
 /// Which channels reminders take from this device, and how often they repeat.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct RemindersPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,6 +74,7 @@ pub struct RemindersPatch {
 
 /// The mail server and addresses (the SMTP password is a secret, not a setting).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct EmailPatch {
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
@@ -92,6 +97,7 @@ pub struct EmailPatch {
 
 /// Twilio and the numbers (the auth token is a secret, not a setting).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct SmsPatch {
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
@@ -104,6 +110,7 @@ pub struct SmsPatch {
 
 /// When a stale sync is reported, and the dead-man's switch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct WatchdogPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +121,7 @@ pub struct WatchdogPatch {
 
 /// This device as the rider's other devices see it, and how often it syncs with them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct DevicesPatch {
     /// Blank: the machine's host name.

@@ -1,0 +1,38 @@
+//! This device's settings from the window: every change goes through the core's one writer
+//! (`pedalwrencher_core::settings::update`: under the file's lock, re-read, only the patch's
+//! fields changed, validated, renamed into place, keys it does not know kept), so the app, the CLI
+//! and `serve` writing at once all land. Then what depends on the settings hears of it.
+
+use pedalwrencher_core::delivery::{channels, outbox, Channel};
+use pedalwrencher_core::runner::Wake;
+use pedalwrencher_core::settings::{self, Settings, SettingsPatch};
+use tauri::{AppHandle, Manager};
+
+use crate::background;
+use crate::state::{AppState, CommandError};
+
+/// Changes the fields `patch` names and returns the settings written.
+pub fn apply(app: &AppHandle, patch: impl Into<SettingsPatch>) -> Result<Settings, CommandError> {
+    let state = app.state::<AppState>();
+    let old = settings::load(state.data_dir()).ok();
+    let new = settings::update(state.data_dir(), patch)?;
+    tracing::info!("settings saved");
+    // A channel switched off drops its pending deliveries, so switching it on later does not
+    // flood the rider with old reminders.
+    let no_env = |_: &str| None;
+    for channel in Channel::ALL {
+        let was = old
+            .as_ref()
+            .is_some_and(|s| channels::is_on(channel, s, &no_env));
+        if was && !channels::is_on(channel, &new, &no_env) {
+            state.with(|s| outbox::cancel_pending(s, channel))?;
+        }
+    }
+    // Intervals and channels: the runner looks again and evaluates the reminders.
+    background::wake(app, Wake::SettingsChanged);
+    if old.is_some_and(|o| o.device_name != new.device_name) {
+        // The other devices learn this device's new name at the next pass.
+        background::wake(app, Wake::LocalChange);
+    }
+    Ok(new)
+}
