@@ -143,10 +143,16 @@ impl AppHost {
                     format!("{} reminders are failing", f.channel.title()),
                     f.message,
                 ),
-                None => (e.title.clone(), format!("{} {}", e.banner, advice::words(&e.advice))),
+                None => (
+                    e.title.clone(),
+                    format!("{} {}", e.banner, advice::words(&e.advice)),
+                ),
             }
         } else {
-            (e.title.clone(), format!("{} {}", e.banner, advice::words(&e.advice)))
+            (
+                e.title.clone(),
+                format!("{} {}", e.banner, advice::words(&e.advice)),
+            )
         };
         tracing::warn!("{body}");
         if let Err(err) = native::show(&self.app, &title, &body, None) {

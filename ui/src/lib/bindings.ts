@@ -36,15 +36,18 @@ export const commands = {
 	unassignedRides: () => __TAURI_INVOKE<Ride_Serialize[]>("unassigned_rides"),
 	assignRide: (input: AssignRide) => __TAURI_INVOKE<Ride_Serialize>("assign_ride", { input }),
 	settingsGet: () => __TAURI_INVOKE<Settings_Serialize>("settings_get"),
-	/**  Changes how often Strava is synced (and nothing else in the settings). */
-	settingsSet: (input: SyncInterval) => __TAURI_INVOKE<Settings_Serialize>("settings_set", { input }),
-	notificationSettings: () => __TAURI_INVOKE<NotificationSettings_Serialize>("notification_settings"),
 	/**
-	 *  Checks and saves the settings (keys this version does not know are kept). A forwarding
-	 *  channel turned off drops its pending deliveries, so turning it on later does not flood the
-	 *  rider with old reminders.
+	 *  Changes the fields the patch names, section by section (`{"strava": {"sync_interval_minutes":
+	 *  30}}`); every other field keeps the value in the file.
+	 */
+	settingsSet: (input: SettingsPatch_Deserialize) => __TAURI_INVOKE<Settings_Serialize>("settings_set", { input }),
+	/**
+	 *  The Notifications panel's save: its sections (units, reminder channels, email, SMS) from the
+	 *  form; the Strava interval, the watchdog's and the devices' settings are not this panel's, and a
+	 *  stale copy of them is never written back.
 	 */
 	saveNotificationSettings: (input: Settings_Deserialize) => __TAURI_INVOKE<Settings_Serialize>("save_notification_settings", { input }),
+	notificationSettings: () => __TAURI_INVOKE<NotificationSettings_Serialize>("notification_settings"),
 	/**
 	 *  Stores the SMTP password or the Twilio auth token in the keyring (or the private secrets
 	 *  file when there is none): never in settings.json.
@@ -83,6 +86,35 @@ export const events = {
 /* Types */
 /**  Which rides a rule counts (e.g. tyres do not wear on the trainer). */
 export type ActivityFilter = "all" | "outdoor" | "indoor";
+
+export type Advice = 
+/**  This device is not connected to Strava: connect it. */
+{ kind: "connect_strava" } | 
+/**  Strava refused this device's tokens (revoked, or the app's secret changed): connect again. */
+{ kind: "reconnect_strava" } | 
+/**  Strava has not synced for too long: check the connection and Strava's status, then sync. */
+{ kind: "check_strava_sync" } | 
+/**
+ *  Strava's daily rate limit is used up: nothing to do if it is rare (syncing resumes by
+ *  itself); if daily, sync less often or stop sharing the Strava API application.
+ */
+{ kind: "wait_for_strava_limit" } | 
+/**
+ *  Reminders through `channel` (`email`, `sms`, `notification`) gave up: fix the channel's
+ *  settings, send a test, then retry the failed reminders.
+ */
+{ kind: "check_channel"; channel: string } | 
+/**
+ *  This device has not synced with the others for too long: check the connection and that the
+ *  sync target is reachable, then sync.
+ */
+{ kind: "check_sync_target" } | 
+/**  Sync is set up here but its passphrase is missing: give it again (or set up sync again). */
+{ kind: "set_up_sync_again" } | 
+/**  The reminder server (`serve`) stopped finishing its cycles: check that it runs; restart it. */
+{ kind: "restart_server" } | 
+/**  The app's background work stopped: open the app and keep it running. */
+{ kind: "start_the_app" };
 
 /**  What applying some files did. */
 export type Applied = {
@@ -326,6 +358,23 @@ export type DemoOutcome = {
 /**  The device-sync status changed (a pass started or ended, sync set up or stopped). No payload. */
 export type DevicesChanged = null;
 
+/**  This device as the rider's other devices see it, and how often it syncs with them. */
+export type DevicesPatch = DevicesPatch_Serialize | DevicesPatch_Deserialize;
+
+/**  This device as the rider's other devices see it, and how often it syncs with them. */
+export type DevicesPatch_Deserialize = {
+	/**  Blank: the machine's host name. */
+	device_name?: string | null,
+	devices_sync_minutes?: number | null,
+};
+
+/**  This device as the rider's other devices see it, and how often it syncs with them. */
+export type DevicesPatch_Serialize = {
+	/**  Blank: the machine's host name. */
+	device_name?: string,
+	devices_sync_minutes?: number,
+};
+
 /**  What one pass did. */
 export type DevicesReport = DevicesReport_Serialize | DevicesReport_Deserialize;
 
@@ -487,6 +536,46 @@ export type Dismiss = {
 	id: number,
 };
 
+/**  How distances are written (reminders, and the CLI's default). */
+export type DisplayPatch = DisplayPatch_Serialize | DisplayPatch_Deserialize;
+
+/**  How distances are written (reminders, and the CLI's default). */
+export type DisplayPatch_Deserialize = {
+	units?: Units | null,
+};
+
+/**  How distances are written (reminders, and the CLI's default). */
+export type DisplayPatch_Serialize = {
+	units?: Units,
+};
+
+/**  The mail server and addresses (the SMTP password is a secret, not a setting). */
+export type EmailPatch = EmailPatch_Serialize | EmailPatch_Deserialize;
+
+/**  The mail server and addresses (the SMTP password is a secret, not a setting). */
+export type EmailPatch_Deserialize = {
+	email_to?: string | null,
+	email_from?: string | null,
+	smtp_host?: string | null,
+	smtp_port?: number | null,
+	smtp_security?: SmtpSecurity | null,
+	smtp_user?: string | null,
+	email_digest?: boolean | null,
+	digest_hour?: number | null,
+};
+
+/**  The mail server and addresses (the SMTP password is a secret, not a setting). */
+export type EmailPatch_Serialize = {
+	email_to?: string,
+	email_from?: string,
+	smtp_host?: string,
+	smtp_port?: number,
+	smtp_security?: SmtpSecurity,
+	smtp_user?: string,
+	email_digest?: boolean,
+	digest_hour?: number,
+};
+
 /**  An episode of a problem, as the rider reads it. */
 export type Episode = Episode_Serialize | Episode_Deserialize;
 
@@ -500,8 +589,8 @@ export type Episode_Deserialize = {
 	title: string,
 	/**  What is wrong, in a sentence or two (the app's banner). */
 	banner: string,
-	/**  What the rider should do. */
-	what_to_do: string,
+	/**  What the rider should do, for the front end to word. */
+	advice: Advice,
 	opened_at: Timestamp,
 	cleared_at?: Timestamp | null,
 	/**  This audience has been told about it (by this check or an earlier one). */
@@ -518,8 +607,8 @@ export type Episode_Serialize = {
 	title: string,
 	/**  What is wrong, in a sentence or two (the app's banner). */
 	banner: string,
-	/**  What the rider should do. */
-	what_to_do: string,
+	/**  What the rider should do, for the front end to word. */
+	advice: Advice,
 	opened_at: Timestamp,
 	cleared_at: Timestamp | null,
 	/**  This audience has been told about it (by this check or an earlier one). */
@@ -932,6 +1021,25 @@ export type Preset_Serialize = {
 	rules: PresetRule_Serialize[],
 };
 
+/**  Which channels reminders take from this device, and how often they repeat. */
+export type RemindersPatch = RemindersPatch_Serialize | RemindersPatch_Deserialize;
+
+/**  Which channels reminders take from this device, and how often they repeat. */
+export type RemindersPatch_Deserialize = {
+	notify_native?: boolean | null,
+	notify_email?: boolean | null,
+	notify_sms?: boolean | null,
+	nag_days?: number | null,
+};
+
+/**  Which channels reminders take from this device, and how often they repeat. */
+export type RemindersPatch_Serialize = {
+	notify_native?: boolean,
+	notify_email?: boolean,
+	notify_sms?: boolean,
+	nag_days?: number,
+};
+
 export type Ride = Ride_Serialize | Ride_Deserialize;
 
 export type RideId = string;
@@ -1104,6 +1212,40 @@ export type SetUp = {
 /**  Every device setting, with its default when the file or the key is missing. */
 export type Settings = Settings_Serialize | Settings_Deserialize;
 
+/**
+ *  One or more sections to change at once (written together, under one lock).
+ *  `{"strava": {"sync_interval_minutes": 30}}`.
+ */
+export type SettingsPatch = SettingsPatch_Serialize | SettingsPatch_Deserialize;
+
+/**
+ *  One or more sections to change at once (written together, under one lock).
+ *  `{"strava": {"sync_interval_minutes": 30}}`.
+ */
+export type SettingsPatch_Deserialize = {
+	strava?: StravaPatch_Deserialize | null,
+	display?: DisplayPatch_Deserialize | null,
+	reminders?: RemindersPatch_Deserialize | null,
+	email?: EmailPatch_Deserialize | null,
+	sms?: SmsPatch_Deserialize | null,
+	watchdog?: WatchdogPatch_Deserialize | null,
+	devices?: DevicesPatch_Deserialize | null,
+};
+
+/**
+ *  One or more sections to change at once (written together, under one lock).
+ *  `{"strava": {"sync_interval_minutes": 30}}`.
+ */
+export type SettingsPatch_Serialize = {
+	strava?: StravaPatch_Serialize,
+	display?: DisplayPatch_Serialize,
+	reminders?: RemindersPatch_Serialize,
+	email?: EmailPatch_Serialize,
+	sms?: SmsPatch_Serialize,
+	watchdog?: WatchdogPatch_Serialize,
+	devices?: DevicesPatch_Serialize,
+};
+
 /**  Every device setting, with its default when the file or the key is missing. */
 export type Settings_Deserialize = {
 	/**  Minutes between background Strava syncs (the app and `serve`). */
@@ -1198,6 +1340,23 @@ export type Settings_Serialize = {
 	devices_sync_minutes: number,
 };
 
+/**  Twilio and the numbers (the auth token is a secret, not a setting). */
+export type SmsPatch = SmsPatch_Serialize | SmsPatch_Deserialize;
+
+/**  Twilio and the numbers (the auth token is a secret, not a setting). */
+export type SmsPatch_Deserialize = {
+	sms_to?: string | null,
+	sms_from?: string | null,
+	twilio_account_sid?: string | null,
+};
+
+/**  Twilio and the numbers (the auth token is a secret, not a setting). */
+export type SmsPatch_Serialize = {
+	sms_to?: string,
+	sms_from?: string,
+	twilio_account_sid?: string,
+};
+
 /**  How the connection to the mail server is protected. */
 export type SmtpSecurity = 
 /**  Plain connection upgraded with STARTTLS, which must succeed (port 587). */
@@ -1231,6 +1390,19 @@ export type StravaHealth = "disconnected" |
 "reconnect_needed" | 
 /**  Something else failed; the detail says what. */
 "error";
+
+/**  The Strava panel: how often the background sync runs. */
+export type StravaPatch = StravaPatch_Serialize | StravaPatch_Deserialize;
+
+/**  The Strava panel: how often the background sync runs. */
+export type StravaPatch_Deserialize = {
+	sync_interval_minutes?: number | null,
+};
+
+/**  The Strava panel: how often the background sync runs. */
+export type StravaPatch_Serialize = {
+	sync_interval_minutes?: number,
+};
 
 export type StravaState = StravaState_Serialize | StravaState_Deserialize;
 
@@ -1302,10 +1474,6 @@ export type StravaStatus_Serialize = {
 	/**  A sync pass is running in this window's process. */
 	syncing: boolean,
 } & Overview_Serialize;
-
-export type SyncInterval = {
-	sync_interval_minutes: number,
-};
 
 /**  What "Sync now" did. */
 export type SyncNow = SyncNow_Serialize | SyncNow_Deserialize;
@@ -1384,6 +1552,21 @@ export type Undone_Serialize = {
 };
 
 export type Units = "metric" | "imperial";
+
+/**  When a stale sync is reported, and the dead-man's switch. */
+export type WatchdogPatch = WatchdogPatch_Serialize | WatchdogPatch_Deserialize;
+
+/**  When a stale sync is reported, and the dead-man's switch. */
+export type WatchdogPatch_Deserialize = {
+	stale_sync_hours?: number | null,
+	healthcheck_url?: string | null,
+};
+
+/**  When a stale sync is reported, and the dead-man's switch. */
+export type WatchdogPatch_Serialize = {
+	stale_sync_hours?: number,
+	healthcheck_url?: string,
+};
 
 /**
  *  A date as it reaches the core: an exact instant (imports, sync, tests) or what the rider

@@ -78,16 +78,21 @@ pub struct RemindersPatch {
 #[serde(default, deny_unknown_fields)]
 pub struct EmailPatch {
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
     pub email_to: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
     pub email_from: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
     pub smtp_host: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<u16>, optional))]
     pub smtp_port: Option<Option<u16>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_security: Option<SmtpSecurity>,
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
     pub smtp_user: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_digest: Option<bool>,
@@ -101,10 +106,13 @@ pub struct EmailPatch {
 #[serde(default, deny_unknown_fields)]
 pub struct SmsPatch {
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
     pub sms_to: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
     pub sms_from: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
     pub twilio_account_sid: Option<Option<String>>,
 }
 
@@ -116,6 +124,7 @@ pub struct WatchdogPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale_sync_hours: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
     pub healthcheck_url: Option<Option<String>>,
 }
 
