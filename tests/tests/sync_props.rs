@@ -38,6 +38,7 @@ use pedalwrencher_core::{
     ActivityFilter, BikeId, ComponentId, ErrorKind, ManualClock, Metric, RideId, RuleId, ServiceId,
     Store, Timestamp, When,
 };
+use pedalwrencher_tests::tables;
 use proptest::prelude::*;
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -45,18 +46,6 @@ use rusqlite::Connection;
 const BASE: i64 = 1_700_000_000_000;
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
-
-/// The synced tables, and the columns of each that stay on one device.
-const TABLES: &[(&str, &[&str])] = &[
-    ("bikes", &[]),
-    ("components", &[]),
-    ("installations", &[]),
-    ("rides", &[]),
-    ("rules", &["epoch"]),
-    ("services", &[]),
-    ("carried_usage", &[]),
-    ("synced_settings", &[]),
-];
 
 // ---------------------------------------------------------------------------------------------
 // Replicas
@@ -941,7 +930,7 @@ fn synced_columns(conn: &Connection, table: &str, local: &[&str]) -> Vec<Column>
 /// Every row of every synced table, deleted ones included, without device-local columns.
 fn dump(conn: &Connection) -> Dump {
     let mut out = Dump::new();
-    for (table, local) in TABLES {
+    for (table, local) in tables::SYNCED {
         let cols = synced_columns(conn, table, local);
         let list = cols
             .iter()
@@ -1004,7 +993,7 @@ fn reference(
     for p in pool {
         let b = &p.batch;
         for t in &b.tables {
-            let Some((_, local)) = TABLES.iter().find(|(name, _)| *name == t.table) else {
+            let Some((_, local)) = tables::SYNCED.iter().find(|(name, _)| *name == t.table) else {
                 continue;
             };
             for row in &t.rows {
@@ -1023,7 +1012,7 @@ fn reference(
         }
     }
     let mut out = Dump::new();
-    for (table, local) in TABLES {
+    for (table, local) in tables::SYNCED {
         let cols = synced_columns(conn, table, local);
         let ids: BTreeSet<&String> = winners
             .keys()
