@@ -142,7 +142,7 @@ fn imperial_distances_are_stored_as_metres() {
         .success();
     assert!(text(&out.get_output().stdout).contains("10 mi"));
     assert!(
-        g.ok(&["bikes"]).contains("16 km"),
+        g.stdout(&["bikes"]).contains("16 km"),
         "metric is the default here"
     );
 
