@@ -1,5 +1,5 @@
 //! Strava sync end to end through the real CLI binary against a fake Strava on loopback (written
-//! from Strava's documentation: tests/src/fake_strava.rs). Each test is named after the behaviour
+//! from Strava's documentation: tests/src/fake_strava/). Each test is named after the behaviour
 //! it pins down.
 
 use std::collections::BTreeMap;
