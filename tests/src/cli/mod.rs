@@ -121,7 +121,8 @@ impl Garage {
         self
     }
 
-    /// The variables a run gets on top of the hermetic base (to start the app alike).
+    /// Every variable a run sets: the hermetic base and those set with [`Garage::set`] (to
+    /// start the app configured alike).
     pub fn env(&self) -> Vec<(String, String)> {
         let base = BASE_ENV.iter().map(|(k, v)| (k.to_string(), v.to_string()));
         base.chain(self.env.iter().cloned()).collect()

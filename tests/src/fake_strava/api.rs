@@ -200,22 +200,8 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 async fn gate(s: &Shared, headers: &HeaderMap) -> Result<HeaderMap, Response> {
     let fault = {
         let mut st = lock(s);
-        // Count the request (rejected ones count too, as Strava's do).
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let window = now_ms.div_euclid(st.limits.window_ms);
-        let day = now_ms.div_euclid(86_400_000);
-        if st.usage.short_window != window {
-            st.usage.short_window = window;
-            st.usage.short = 0;
-        }
-        if st.usage.day != day {
-            st.usage.day = day;
-            st.usage.daily = 0;
-        }
-        st.usage.short += 1;
-        st.usage.daily += 1;
+        let usage = st.count_request();
         let limits = st.limits;
-        let usage = st.usage.clone();
         let mut h = HeaderMap::new();
         let pair = |a: u32, b: u32| HeaderValue::from_str(&format!("{a},{b}")).expect("header");
         h.insert(

@@ -223,6 +223,7 @@ pub struct FakeState {
     pub access_ttl_s: i64,
     pub limits: Limits,
     usage: Usage,
+    use_up_on_arrival: bool,
     pub faults: VecDeque<Fault>,
     codes: HashMap<String, String>,
     /// Refresh tokens that work now.
@@ -252,6 +253,7 @@ impl Default for FakeState {
             access_ttl_s: 6 * 3600,
             limits: Limits::default(),
             usage: Usage::default(),
+            use_up_on_arrival: false,
             faults: VecDeque::new(),
             codes: HashMap::new(),
             refresh_tokens: Vec::new(),
@@ -276,13 +278,34 @@ impl FakeState {
         t
     }
 
-    /// Uses up the current short window, as if other syncs of this app had.
+    /// Uses up the short window the next API request arrives in, as if other syncs of this app
+    /// had. (Used up at its arrival, not now: a window a few hundred milliseconds long could end
+    /// before a slow machine's CLI asks anything.)
     pub fn use_up_window(&mut self) {
+        self.use_up_on_arrival = true;
+    }
+
+    /// Counts an API request arriving now in its window and day; returns the usage so far.
+    fn count_request(&mut self) -> Usage {
         let now_ms = chrono::Utc::now().timestamp_millis();
-        self.usage.short_window = now_ms.div_euclid(self.limits.window_ms);
-        self.usage.short = self.limits.read_short.min(self.limits.overall_short);
-        self.usage.day = now_ms.div_euclid(86_400_000);
-        self.usage.daily = self.usage.daily.max(self.usage.short);
+        let window = now_ms.div_euclid(self.limits.window_ms);
+        let day = now_ms.div_euclid(86_400_000);
+        if self.usage.short_window != window {
+            self.usage.short_window = window;
+            self.usage.short = 0;
+        }
+        if self.usage.day != day {
+            self.usage.day = day;
+            self.usage.daily = 0;
+        }
+        if std::mem::take(&mut self.use_up_on_arrival) {
+            self.usage.short = self.limits.read_short.min(self.limits.overall_short);
+            self.usage.daily = self.usage.daily.max(self.usage.short);
+        }
+        // Rejected requests count too, as Strava's do.
+        self.usage.short += 1;
+        self.usage.daily += 1;
+        self.usage.clone()
     }
 
     /// Issues a refresh token that works now, as if the rider had connected earlier.

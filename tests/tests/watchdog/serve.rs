@@ -1,7 +1,6 @@
 //! `serve`: the healthcheck pings of a healthy and an unhealthy cycle, and stopping it by a signal
 //! between cycles or in the middle of a delivery.
 
-use std::net::TcpListener;
 use std::process::ExitStatus;
 use std::time::Duration;
 
@@ -9,6 +8,7 @@ use pedalwrencher_tests::cli::Garage;
 use pedalwrencher_tests::fake_twilio::{FakeTwilio, Fault};
 use pedalwrencher_tests::garages;
 use pedalwrencher_tests::healthcheck::Healthcheck;
+use pedalwrencher_tests::loopback::free_port;
 use pedalwrencher_tests::process::wait_until;
 use pedalwrencher_tests::sql;
 
@@ -72,9 +72,7 @@ fn serve_pings_the_healthcheck_url_after_a_healthy_cycle_and_fail_after_an_unhea
     .unwrap();
     rig.ok(&["serve", "--cycles", "1", "--interval-seconds", "1"]);
     assert_eq!(server.pinged_paths()[4..], ["/ping/5f0c1d2e".to_owned()]);
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = format!("http://{}/ping/x", closed.local_addr().unwrap());
-    drop(closed);
+    let dead = format!("http://127.0.0.1:{}/ping/x", free_port());
     rig.set("PEDALWRENCHER_HEALTHCHECK_URL", &dead);
     let out = rig.ok(&["serve", "--cycles", "1", "--interval-seconds", "1"]);
     let log = String::from_utf8_lossy(&out.stderr);
