@@ -55,6 +55,12 @@ impl Desktop {
             "dunst to take org.freedesktop.Notifications",
             || bus_name_owned("org.freedesktop.Notifications"),
         );
+        // Notifications an earlier test's app left on screen would be the ones a click reaches.
+        let closed = Command::new("dunstctl")
+            .arg("close-all")
+            .status()
+            .expect("dunstctl");
+        assert!(closed.success(), "dunstctl close-all: {closed}");
         let log = dir.join("notify.log");
         let file = std::fs::File::create(&log).expect("monitor log");
         let monitor = Command::new("dbus-monitor")
