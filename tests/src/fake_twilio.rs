@@ -18,6 +18,8 @@ use axum::routing::post;
 use axum::{Form, Router};
 use serde_json::json;
 
+use crate::loopback::Server;
+
 pub const ACCOUNT_SID: &str = "AC7e5f0d2c1b4a39688796a5b4c3d2e1f0";
 pub const AUTH_TOKEN: &str = "fake-twilio-token-9a8b7c6d5e4f3a2b1c0d";
 /// A Twilio number of the fake account (one of Twilio's documented test numbers).
@@ -70,68 +72,30 @@ impl FakeState {
 }
 
 pub struct FakeTwilio {
-    pub addr: SocketAddr,
-    state: Arc<Mutex<FakeState>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Server,
+    state: Shared,
 }
 
 impl FakeTwilio {
     pub fn start() -> FakeTwilio {
         let state = Arc::new(Mutex::new(FakeState::default()));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let shared = state.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime for the fake");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind loopback");
-                addr_tx
-                    .send(listener.local_addr().expect("local addr"))
-                    .expect("report the address");
-                let app = Router::new()
-                    .route("/2010-04-01/Accounts/{sid}/Messages.json", post(messages))
-                    .with_state(shared);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .expect("serve");
-            });
-        });
-        let addr = addr_rx.recv().expect("the fake started");
-        FakeTwilio {
-            addr,
-            state,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
+        let app = Router::new()
+            .route("/2010-04-01/Accounts/{sid}/Messages.json", post(messages))
+            .with_state(state.clone());
+        let server = Server::axum(app, 2, "the fake Twilio");
+        FakeTwilio { server, state }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     pub fn state(&self) -> MutexGuard<'_, FakeState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl Drop for FakeTwilio {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        lock(&self.state)
     }
 }
 

@@ -6,16 +6,7 @@ use pedalwrencher_core::Store;
 use rusqlite::Connection;
 
 use crate::sql;
-
-/// The tables a garage has had since schema v1.
-pub const GARAGE_TABLES: &[&str] = &[
-    "bikes",
-    "components",
-    "installations",
-    "rides",
-    "rules",
-    "services",
-];
+use crate::tables;
 
 /// The data of `fixtures/schema_v1.sql`.
 pub const SCHEMA_V1_SQL: &str = include_str!("../fixtures/schema_v1.sql");
@@ -30,7 +21,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn of(conn: &Connection) -> Self {
-        let (columns, rows) = GARAGE_TABLES
+        let (columns, rows) = tables::GARAGE
             .iter()
             .map(|t| {
                 let cols = sql::columns(conn, t);
@@ -43,7 +34,7 @@ impl Snapshot {
 
     /// The rows of the same tables and columns as they are in `conn` now.
     pub fn rows_now(&self, conn: &Connection) -> Vec<Vec<String>> {
-        GARAGE_TABLES
+        tables::GARAGE
             .iter()
             .zip(&self.columns)
             .map(|(t, cols)| sql::rows_of(conn, t, cols))

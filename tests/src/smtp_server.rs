@@ -6,12 +6,14 @@
 //! aiosmtpd comes from PyPI into the git-ignored virtualenv `tests/.venv`, made by
 //! `make py-venv` (a prerequisite of `make test-unit`).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+
+use crate::loopback::Server;
+use crate::venv;
 
 /// How the server protects connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,29 +34,7 @@ impl Security {
     }
 }
 
-/// The Python of the tests' virtualenv, with aiosmtpd installed. `PEDALWRENCHER_TEST_PYTHON`
-/// points elsewhere.
-pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("PEDALWRENCHER_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    assert!(
-        venv.is_file(),
-        "the SMTP tests need aiosmtpd in a virtualenv at {}: run `make py-venv` \
-         (python3 -m venv tests/.venv && tests/.venv/bin/pip install aiosmtpd), then run the tests again",
-        venv.display()
-    );
-    venv
-}
-
-/// A free TCP port on 127.0.0.1 right now (nothing listens on it after this returns).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
+pub use crate::loopback::free_port;
 
 /// A certificate authority made for one test, and a server certificate it signed for 127.0.0.1
 /// and localhost.
@@ -245,7 +225,7 @@ impl Mail {
 }
 
 pub struct SmtpServer {
-    child: Child,
+    _server: Server,
     pub port: u16,
     mail_dir: TempDir,
 }
@@ -254,18 +234,18 @@ impl SmtpServer {
     /// Starts the server and waits (at most 20 s) until it listens.
     pub fn start(options: Options<'_>) -> SmtpServer {
         let mail_dir = tempfile::tempdir().expect("a folder for received mail");
+        let work = mail_dir.path().join("server");
+        std::fs::create_dir(&work).expect("a folder for the server's log");
+        let port = options.port.unwrap_or_else(free_port);
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/smtp_server.py");
-        let mut cmd = Command::new(python());
+        let mut cmd = Command::new(venv::python());
         cmd.arg(&script)
             .arg("--dir")
             .arg(mail_dir.path())
             .arg("--port")
-            .arg(options.port.unwrap_or(0).to_string())
+            .arg(port.to_string())
             .arg("--security")
-            .arg(options.security.arg())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .arg(options.security.arg());
         if options.security != Security::Plain {
             let ca = options.ca.expect("STARTTLS and TLS need the test CA");
             cmd.arg("--cert")
@@ -276,32 +256,9 @@ impl SmtpServer {
         if let Some((user, password)) = options.login {
             cmd.args(["--user", user, "--password", password]);
         }
-        let mut child = cmd.spawn().expect("start the SMTP server");
-        let stdout = child.stdout.take().expect("the server's stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("the SMTP server did not say READY within 20 s");
-            }
-        };
-        let port = line
-            .trim()
-            .strip_prefix("READY ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| {
-                let _ = child.kill();
-                let status = child.wait().ok();
-                panic!("the SMTP server did not start ({status:?}): {line:?}")
-            });
+        let server = Server::process(cmd, port, &work.join("server.log"), "the SMTP server");
         SmtpServer {
-            child,
+            _server: server,
             port,
             mail_dir,
         }
@@ -331,13 +288,5 @@ impl SmtpServer {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        // Our own child, by its handle.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -6,68 +6,20 @@
 //! (a prerequisite of `make test-unit`), like the SMTP server of the delivery tests.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 use tempfile::TempDir;
 
-pub use crate::smtp_server::free_port;
-
-/// How long a server may take to listen.
-const READY_WITHIN: Duration = Duration::from_secs(20);
-
-/// A program of the tests' virtualenv.
-fn venv_bin(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".venv/bin")
-        .join(name);
-    assert!(
-        path.is_file(),
-        "the sync tests need {name} in the virtualenv at {}: run `make py-venv` \
-         (it installs wsgidav, cheroot and moto[server] there), then run the tests again",
-        path.display()
-    );
-    path
-}
-
-/// Starts `cmd` with its output in `log`, and waits (bounded) until `port` accepts connections.
-/// Panics with the server's output when it exits or does not listen in time.
-fn spawn_and_wait(mut cmd: Command, port: u16, log: &Path, what: &str) -> Child {
-    let out = std::fs::File::create(log).expect("a log file for the server");
-    let err = out.try_clone().expect("a second handle on the log file");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {what}: {e}"));
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + READY_WITHIN;
-    loop {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return child;
-        }
-        let exited = child.try_wait().ok().flatten();
-        if exited.is_some() || Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            let output = std::fs::read_to_string(log).unwrap_or_default();
-            match exited {
-                Some(status) => panic!("{what} exited ({status}) before listening:\n{output}"),
-                None => panic!(
-                    "{what} did not listen on port {port} within {READY_WITHIN:?}:\n{output}"
-                ),
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+pub use crate::loopback::free_port;
+use crate::loopback::Server;
+use crate::venv;
 
 /// A WebDAV server over a temporary folder, with the login [`WebDav::USER`] / [`WebDav::PASSWORD`].
 pub struct WebDav {
-    child: Child,
+    _server: Server,
     pub port: u16,
     root: TempDir,
     _work: TempDir,
@@ -100,13 +52,13 @@ impl WebDav {
         });
         let config_path = work.path().join("wsgidav.json");
         std::fs::write(&config_path, config.to_string()).expect("write the wsgidav config");
-        let mut cmd = Command::new(venv_bin("wsgidav"));
+        let mut cmd = Command::new(venv::bin("wsgidav"));
         cmd.arg("--config")
             .arg(&config_path)
             .current_dir(work.path());
-        let child = spawn_and_wait(cmd, port, &work.path().join("server.log"), "wsgidav");
+        let server = Server::process(cmd, port, &work.path().join("server.log"), "wsgidav");
         WebDav {
-            child,
+            _server: server,
             port,
             root,
             _work: work,
@@ -129,17 +81,9 @@ impl WebDav {
     }
 }
 
-impl Drop for WebDav {
-    fn drop(&mut self) {
-        // Our own child, by its handle.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// An S3 server (moto) with one bucket, [`S3::BUCKET`].
 pub struct S3 {
-    child: Child,
+    server: Server,
     pub port: u16,
     _work: TempDir,
 }
@@ -163,7 +107,7 @@ impl S3 {
     fn start_checking(logins: bool) -> S3 {
         let work = tempfile::tempdir().expect("a folder for the server's log");
         let port = free_port();
-        let mut cmd = Command::new(venv_bin("moto_server"));
+        let mut cmd = Command::new(venv::bin("moto_server"));
         if logins {
             // moto's switch for authentication: the first N requests go unchecked (the bucket's).
             cmd.env("INITIAL_NO_AUTH_ACTION_COUNT", "1");
@@ -172,10 +116,9 @@ impl S3 {
             .current_dir(work.path())
             .env("AWS_ACCESS_KEY_ID", Self::ACCESS_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", Self::SECRET_ACCESS_KEY);
-        let log = work.path().join("server.log");
-        let child = spawn_and_wait(cmd, port, &log, "moto_server");
+        let server = Server::process(cmd, port, &work.path().join("server.log"), "moto_server");
         let s3 = S3 {
-            child,
+            server,
             port,
             _work: work,
         };
@@ -185,7 +128,7 @@ impl S3 {
             200,
             "create the bucket: {}\n{}",
             String::from_utf8_lossy(&body),
-            std::fs::read_to_string(&log).unwrap_or_default()
+            s3.server.log()
         );
         s3
     }
@@ -293,12 +236,4 @@ fn xml_unescape(s: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&apos;", "'")
         .replace("&amp;", "&")
-}
-
-impl Drop for S3 {
-    fn drop(&mut self) {
-        // Our own child, by its handle.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -6,67 +6,25 @@
 //! knows exactly where the process died (see `pedalwrencher_core::faults`). One test still kills
 //! at random moments, to cover the places no point marks.
 
+use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use pedalwrencher_core::faults;
 use pedalwrencher_core::store::{self, DB_FILE};
-use pedalwrencher_tests::cli_path;
+use pedalwrencher_tests::cli::Garage;
 use pedalwrencher_tests::fixtures::{self, Snapshot};
 use pedalwrencher_tests::sql::{count, integrity, tables};
+use pedalwrencher_tests::tables as garage_tables;
 use rusqlite::Connection;
 use serde_json::Value;
 
-/// Everything the demo writes, counted after a load.
-const DEMO_TABLES: [&str; 7] = [
-    "bikes",
-    "components",
-    "installations",
-    "rides",
-    "rules",
-    "services",
-    "rule_usage",
-];
-
 const SIGABRT: i32 = 6;
-
-fn cli(dir: &Path) -> Command {
-    let mut cmd = Command::new(cli_path());
-    cmd.env_remove("PEDALWRENCHER_DATA_DIR")
-        .env_remove(faults::ENV)
-        .env("PEDALWRENCHER_UNITS", "metric")
-        // An aborted process may leave a core file in its working folder: keep it in the garage's.
-        .current_dir(dir)
-        .arg("--data-dir")
-        .arg(dir);
-    cmd
-}
-
-fn run_json(dir: &Path, args: &[&str]) -> Value {
-    let out = cli(dir)
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("run the CLI");
-    assert!(
-        out.status.success(),
-        "`{}` failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
 
 /// Runs the CLI with `args`, armed to abort the `nth` time it passes `point`, and asserts that it
 /// died of exactly that.
-fn run_aborted_at(dir: &Path, point: &str, nth: usize, args: &[&str]) {
-    let out: Output = cli(dir)
-        .env(faults::ENV, format!("{point}:{nth}"))
-        .args(args)
-        .output()
-        .expect("run the CLI");
+fn run_aborted_at(g: &Garage, point: &str, nth: usize, args: &[&str]) {
+    let out = g.run_with(args, &[(faults::ENV, &format!("{point}:{nth}"))]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.signal(),
@@ -83,12 +41,22 @@ fn run_aborted_at(dir: &Path, point: &str, nth: usize, args: &[&str]) {
     );
 }
 
-fn db(dir: &Path) -> Connection {
-    Connection::open(dir.join(DB_FILE)).expect("open the garage")
+/// Everything the demo writes, counted after a load: the garage and its wear cache.
+fn demo_counts(conn: &Connection) -> BTreeMap<&'static str, i64> {
+    garage_tables::GARAGE
+        .iter()
+        .chain(&[garage_tables::USAGE_CACHE])
+        .map(|&t| (t, count(conn, t)))
+        .collect()
 }
 
-fn demo_counts(conn: &Connection) -> [i64; 7] {
-    DEMO_TABLES.map(|t| count(conn, t))
+/// The counts of a garage without the demo.
+fn no_demo() -> BTreeMap<&'static str, i64> {
+    garage_tables::GARAGE
+        .iter()
+        .chain(&[garage_tables::USAGE_CACHE])
+        .map(|&t| (t, 0))
+        .collect()
 }
 
 fn demo_flag(conn: &Connection) -> bool {
@@ -101,29 +69,25 @@ fn demo_flag(conn: &Connection) -> bool {
 }
 
 /// The counts of a demo loaded undisturbed, in a garage of its own.
-fn undisturbed_demo() -> [i64; 7] {
-    let reference = tempfile::tempdir().unwrap();
-    assert_eq!(run_json(reference.path(), &["demo"])["loaded"], true);
-    let conn = db(reference.path());
+fn undisturbed_demo() -> BTreeMap<&'static str, i64> {
+    let reference = Garage::new();
+    assert_eq!(reference.json(&["demo"])["loaded"], true);
+    let conn = reference.db();
     let full = demo_counts(&conn);
     assert!(
-        full.iter().all(|&n| n > 0),
-        "the demo fills {DEMO_TABLES:?}: {full:?}"
+        full.values().all(|&n| n > 0),
+        "the demo fills every table it writes: {full:?}"
     );
     assert!(demo_flag(&conn));
     full
 }
 
 /// Loading the demo again, twice, leaves exactly one demo.
-fn demo_completes_exactly_once(dir: &Path, full: [i64; 7], what: &str) {
-    assert_eq!(run_json(dir, &["demo"])["loaded"], true, "{what}: reload");
-    assert_eq!(
-        run_json(dir, &["demo"])["loaded"],
-        false,
-        "{what}: second reload"
-    );
-    let conn = db(dir);
-    assert_eq!(demo_counts(&conn), full, "{what}: after reloading");
+fn demo_completes_exactly_once(g: &Garage, full: &BTreeMap<&str, i64>, what: &str) {
+    assert_eq!(g.json(&["demo"])["loaded"], true, "{what}: reload");
+    assert_eq!(g.json(&["demo"])["loaded"], false, "{what}: second reload");
+    let conn = g.db();
+    assert_eq!(demo_counts(&conn), *full, "{what}: after reloading");
     assert_eq!(integrity(&conn), "ok", "{what}: after reloading");
 }
 
@@ -131,24 +95,21 @@ fn demo_completes_exactly_once(dir: &Path, full: [i64; 7], what: &str) {
 fn concurrent_writers_lose_no_ride_and_keep_wear_exact() {
     const WRITERS: usize = 4;
     const RIDES_EACH: usize = 8;
-    let dir = tempfile::tempdir().unwrap();
-    let bike = run_json(dir.path(), &["bike", "add", "Shared"])["id"]
+    let g = Garage::new();
+    let bike = g.json(&["bike", "add", "Shared"])["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let chain = run_json(
-        dir.path(),
-        &[
-            "component",
-            "add",
-            "--kind",
-            "chain",
-            "--bike",
-            &bike,
-            "--installed",
-            "2025-01-01",
-        ],
-    );
+    let chain = g.json(&[
+        "component",
+        "add",
+        "--kind",
+        "chain",
+        "--bike",
+        &bike,
+        "--installed",
+        "2025-01-01",
+    ]);
     let replace_rule = chain["rules"]
         .as_array()
         .unwrap()
@@ -160,44 +121,39 @@ fn concurrent_writers_lose_no_ride_and_keep_wear_exact() {
         .to_owned();
 
     // Each writer is its own process, as the app and the CLI would be.
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|w| {
-            let (dir, bike) = (dir.path().to_owned(), bike.clone());
-            std::thread::spawn(move || {
+    std::thread::scope(|writers| {
+        for w in 0..WRITERS {
+            let (g, bike) = (&g, &bike);
+            writers.spawn(move || {
                 for i in 0..RIDES_EACH {
                     let date = format!("2025-02-{:02}", 1 + i);
-                    let out = cli(&dir)
-                        .args([
-                            "ride",
-                            "add",
-                            "--bike",
-                            &bike,
-                            "--date",
-                            &date,
-                            "--distance",
-                            "10",
-                            "--name",
-                        ])
-                        .arg(format!("writer {w} ride {i}"))
-                        .output()
-                        .expect("run the CLI");
+                    let name = format!("writer {w} ride {i}");
+                    let out = g.run(&[
+                        "ride",
+                        "add",
+                        "--bike",
+                        bike,
+                        "--date",
+                        &date,
+                        "--distance",
+                        "10",
+                        "--name",
+                        &name,
+                    ]);
                     assert!(
                         out.status.success(),
                         "writer {w}: {}",
                         String::from_utf8_lossy(&out.stderr)
                     );
                 }
-            })
-        })
-        .collect();
-    for w in writers {
-        w.join().expect("writer thread");
-    }
+            });
+        }
+    });
 
     let total = (WRITERS * RIDES_EACH) as i64;
-    let conn = db(dir.path());
+    let conn = g.db();
     assert_eq!(count(&conn, "rides"), total);
-    let due = run_json(dir.path(), &["due"]);
+    let due = g.json(&["due"]);
     let replace = due
         .as_array()
         .unwrap()
@@ -211,7 +167,7 @@ fn concurrent_writers_lose_no_ride_and_keep_wear_exact() {
 #[test]
 fn a_demo_load_aborted_while_importing_or_before_its_commit_leaves_nothing_and_loads_again() {
     let full = undisturbed_demo();
-    let rides = full[DEMO_TABLES.iter().position(|&t| t == "rides").unwrap()] as usize;
+    let rides = full["rides"] as usize;
     assert!(rides > 50, "the demo imports more than 50 rides: {rides}");
 
     // After the first imported ride, one in the middle, the last-but-one and the last; then with
@@ -225,44 +181,41 @@ fn a_demo_load_aborted_while_importing_or_before_its_commit_leaves_nothing_and_l
 
     for (point, nth) in kills {
         let what = format!("demo aborted at {point}:{nth}");
-        let dir = tempfile::tempdir().unwrap();
+        let g = Garage::new();
         // The garage exists and is current, so the abort lands in the demo, not in its creation.
-        assert_eq!(run_json(dir.path(), &["bikes"]), Value::Array(vec![]));
-        run_aborted_at(dir.path(), point, nth, &["demo"]);
+        assert_eq!(g.json(&["bikes"]), Value::Array(vec![]));
+        run_aborted_at(&g, point, nth, &["demo"]);
 
-        let conn = db(dir.path());
+        let conn = g.db();
         assert_eq!(integrity(&conn), "ok", "{what}");
         assert_eq!(
             demo_counts(&conn),
-            [0; 7],
+            no_demo(),
             "{what}: something of it was kept"
         );
         assert!(!demo_flag(&conn), "{what}: marked as loaded");
         drop(conn);
-        demo_completes_exactly_once(dir.path(), full, &what);
+        demo_completes_exactly_once(&g, &full, &what);
     }
 }
 
 #[test]
 fn a_ride_add_aborted_before_its_commit_stores_no_ride() {
-    let dir = tempfile::tempdir().unwrap();
-    let bike = run_json(dir.path(), &["bike", "add", "Commuter"])["id"]
+    let g = Garage::new();
+    let bike = g.json(&["bike", "add", "Commuter"])["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    run_json(
-        dir.path(),
-        &[
-            "ride",
-            "add",
-            "--bike",
-            &bike,
-            "--distance",
-            "12",
-            "--name",
-            "kept",
-        ],
-    );
+    g.json(&[
+        "ride",
+        "add",
+        "--bike",
+        &bike,
+        "--distance",
+        "12",
+        "--name",
+        "kept",
+    ]);
     let add = |name: &'static str| {
         [
             "ride",
@@ -278,7 +231,7 @@ fn a_ride_add_aborted_before_its_commit_stores_no_ride() {
         ]
     };
 
-    run_aborted_at(dir.path(), "store.before_commit", 1, &add("lost"));
+    run_aborted_at(&g, "store.before_commit", 1, &add("lost"));
     let names = |conn: &Connection| -> Vec<String> {
         conn.prepare("SELECT name FROM rides ORDER BY rowid")
             .unwrap()
@@ -287,24 +240,20 @@ fn a_ride_add_aborted_before_its_commit_stores_no_ride() {
             .collect::<Result<_, _>>()
             .unwrap()
     };
-    let conn = db(dir.path());
+    let conn = g.db();
     assert_eq!(integrity(&conn), "ok");
     assert_eq!(names(&conn), ["kept"], "the aborted ride was stored");
     assert_eq!(count(&conn, "bikes"), 1);
     drop(conn);
 
     // That commit was the command's only one: armed for a second, the same command completes.
-    let out = cli(dir.path())
-        .env(faults::ENV, "store.before_commit:2")
-        .args(add("landed"))
-        .output()
-        .expect("run the CLI");
+    let out = g.run_with(&add("landed"), &[(faults::ENV, "store.before_commit:2")]);
     assert!(
         out.status.success(),
         "ride add passed store.before_commit more than once: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let conn = db(dir.path());
+    let conn = g.db();
     assert_eq!(names(&conn), ["kept", "landed"]);
     assert_eq!(integrity(&conn), "ok");
 }
@@ -316,12 +265,12 @@ fn an_upgrade_aborted_after_any_migration_step_leaves_the_v1_garage_as_it_was() 
     // Every step a v1 garage goes through: v1 → v2 is step 1, v2 → v3 step 2, …
     for step in 1..latest {
         let what = format!("upgrade aborted at migration.step_applied:{step}");
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(DB_FILE);
+        let g = Garage::new();
+        let path = g.file(DB_FILE);
         let before = fixtures::v1_garage(&path);
         let v1_tables = tables(&Connection::open(&path).unwrap());
 
-        run_aborted_at(dir.path(), "migration.step_applied", step, &["bikes"]);
+        run_aborted_at(&g, "migration.step_applied", step, &["bikes"]);
 
         let conn = Connection::open(&path).unwrap();
         assert_eq!(integrity(&conn), "ok", "{what}");
@@ -335,7 +284,7 @@ fn an_upgrade_aborted_after_any_migration_step_leaves_the_v1_garage_as_it_was() 
         drop(conn);
 
         // A normal open upgrades it, every row kept.
-        let bikes = run_json(dir.path(), &["bikes"]);
+        let bikes = g.json(&["bikes"]);
         assert_eq!(bikes.as_array().map(Vec::len), Some(2), "{what}: {bikes}");
         let conn = Connection::open(&path).unwrap();
         assert_eq!(fixtures::user_version(&conn), latest, "{what}: reopened");
@@ -348,20 +297,19 @@ fn an_upgrade_aborted_after_any_migration_step_leaves_the_v1_garage_as_it_was() 
     }
 
     // Those were all the steps: armed for one more, the upgrade completes.
-    let dir = tempfile::tempdir().unwrap();
-    fixtures::v1_garage(&dir.path().join(DB_FILE));
-    let out = cli(dir.path())
-        .env(faults::ENV, format!("migration.step_applied:{latest}"))
-        .args(["--json", "bikes"])
-        .output()
-        .expect("run the CLI");
+    let g = Garage::new();
+    fixtures::v1_garage(&g.file(DB_FILE));
+    let out = g.run_with(
+        &["--json", "bikes"],
+        &[(faults::ENV, &format!("migration.step_applied:{latest}"))],
+    );
     assert!(
         out.status.success(),
         "a v1 garage went through more than {} steps: {}",
         latest - 1,
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(fixtures::user_version(&db(dir.path())), latest);
+    assert_eq!(fixtures::user_version(&g.db()), latest);
 }
 
 /// What a demo load killed at an arbitrary moment may leave behind.
@@ -381,25 +329,19 @@ fn a_demo_load_killed_at_a_random_moment_leaves_all_or_nothing() {
     // Kill moments spread over the process's life (start, creating the file, migrating, loading,
     // exiting); timing decides where each lands, so every possible outcome is checked in full.
     let delays_ms: Vec<u64> = (0..=40).step_by(2).chain([50, 70, 100, 400]).collect();
-    let mut seen = std::collections::BTreeMap::<Left, usize>::new();
+    let mut seen = BTreeMap::<Left, usize>::new();
     for delay_ms in delays_ms {
         let what = format!("killed after {delay_ms} ms");
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = cli(dir.path())
-            .arg("demo")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let g = Garage::new();
+        let mut demo = g.spawn(&["demo"]);
         std::thread::sleep(Duration::from_millis(delay_ms)); // chooses the kill moment; not a synchronisation
-        let _ = child.kill(); // SIGKILL; it may already have finished
-        child.wait().unwrap();
+        demo.kill(); // SIGKILL; it may already have finished
 
-        let path = dir.path().join(DB_FILE);
+        let path = g.file(DB_FILE);
         let left = if !path.exists() {
             Left::NoFile
         } else {
-            let conn = db(dir.path());
+            let conn = g.db();
             assert_eq!(integrity(&conn), "ok", "{what}");
             let left = if tables(&conn).is_empty() {
                 // Killed before the first upgrade committed: nothing of the schema either.
@@ -417,14 +359,14 @@ fn a_demo_load_killed_at_a_random_moment_leaves_all_or_nothing() {
                     "{what}: half an upgrade"
                 );
                 let now = demo_counts(&conn);
-                if now == [0; 7] {
+                if now == no_demo() {
                     assert!(
                         !demo_flag(&conn),
                         "{what}: an empty garage marked as loaded"
                     );
                     Left::EmptyGarage
                 } else {
-                    assert_eq!(now, full, "{what}: half a demo {DEMO_TABLES:?}");
+                    assert_eq!(now, full, "{what}: half a demo");
                     assert!(demo_flag(&conn), "{what}: a full demo not marked as loaded");
                     Left::CompleteDemo
                 }
@@ -434,10 +376,10 @@ fn a_demo_load_killed_at_a_random_moment_leaves_all_or_nothing() {
         };
         *seen.entry(left).or_default() += 1;
         if left == Left::CompleteDemo {
-            assert_eq!(run_json(dir.path(), &["demo"])["loaded"], false, "{what}");
-            assert_eq!(demo_counts(&db(dir.path())), full, "{what}");
+            assert_eq!(g.json(&["demo"])["loaded"], false, "{what}");
+            assert_eq!(demo_counts(&g.db()), full, "{what}");
         } else {
-            demo_completes_exactly_once(dir.path(), full, &what);
+            demo_completes_exactly_once(&g, &full, &what);
         }
     }
     println!("outcomes of random kills: {seen:?}");
@@ -445,22 +387,13 @@ fn a_demo_load_killed_at_a_random_moment_leaves_all_or_nothing() {
 
 #[test]
 fn two_demo_loads_at_once_add_the_demo_once_and_both_succeed() {
-    let dir = tempfile::tempdir().unwrap();
+    let g = Garage::new();
     // Create the database first so both processes race on the demo, not on the first migration.
-    run_json(dir.path(), &["bikes"]);
-    let children: Vec<_> = (0..2)
-        .map(|_| {
-            cli(dir.path())
-                .args(["--json", "demo"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start the CLI")
-        })
-        .collect();
+    g.json(&["bikes"]);
+    let children: Vec<_> = (0..2).map(|_| g.spawn(&["--json", "demo"])).collect();
     let mut loaded = Vec::new();
     for child in children {
-        let out = child.wait_with_output().expect("wait for the CLI");
+        let out = child.output();
         assert!(
             out.status.success(),
             "a concurrent demo failed: {}",
@@ -471,7 +404,7 @@ fn two_demo_loads_at_once_add_the_demo_once_and_both_succeed() {
     }
     loaded.sort();
     assert_eq!(loaded, [false, true], "exactly one of them loads it");
-    let conn = db(dir.path());
+    let conn = g.db();
     assert_eq!(count(&conn, "bikes"), 3);
     assert_eq!(integrity(&conn), "ok");
 }
@@ -481,8 +414,8 @@ fn a_write_interrupted_by_a_panic_is_rolled_back_and_later_writes_land() {
     use pedalwrencher_core::garage::bikes::{self, NewBike};
     use pedalwrencher_core::Store;
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_dir(dir.path()).unwrap();
+    let g = Garage::new();
+    let mut store = Store::open_dir(g.path()).unwrap();
     let bike = |name: &str| NewBike {
         name: name.into(),
         ..Default::default()
@@ -506,7 +439,8 @@ fn a_write_interrupted_by_a_panic_is_rolled_back_and_later_writes_land() {
     bikes::add(&mut store, bike("After")).unwrap();
 
     // Another connection (the CLI) sees the later write and not the half-written one.
-    let names: Vec<String> = db(dir.path())
+    let names: Vec<String> = g
+        .db()
         .prepare("SELECT name FROM bikes")
         .unwrap()
         .query_map([], |r| r.get(0))

@@ -4,7 +4,7 @@
 use pedalwrencher_core::store::{self, Store, DB_FILE};
 use pedalwrencher_core::wear::{self, State};
 use pedalwrencher_core::{Error, ManualClock, RuleId, Timestamp};
-use pedalwrencher_tests::sql;
+use pedalwrencher_tests::{sql, tables};
 use rusqlite::Connection;
 
 /// Data written with each earlier schema version. A new migration must come with the fixture of
@@ -18,33 +18,29 @@ const FIXTURES: &[(usize, &str)] = &[
     (6, include_str!("../fixtures/schema_v6.sql")),
 ];
 
-const GARAGE_TABLES: &[&str] = &[
-    "bikes",
-    "components",
-    "installations",
-    "rides",
-    "rules",
-    "services",
-];
-
 #[test]
 fn empty_file_migrates_to_latest_with_every_table() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_dir(dir.path()).unwrap();
     assert_eq!(store.schema_version().unwrap(), store::latest_version());
     let names = sql::tables(store.connection());
-    for t in GARAGE_TABLES.iter().chain(&[
-        "rule_usage",
-        "meta",
-        "reminders",
-        "outbox",
-        "watchdog_episodes",
-        "watchdog_notices",
-        "heartbeats",
-    ]) {
+    let listed: Vec<&str> = tables::GARAGE
+        .iter()
+        .chain(tables::SYNCED.iter().map(|(t, _)| t))
+        .chain(&tables::DEVICE_LOCAL)
+        .copied()
+        .collect();
+    for t in &listed {
         assert!(
             names.iter().any(|n| n == t),
             "table {t} missing after migration: {names:?}"
+        );
+    }
+    // Each table is known to the tests as synced or device-local (tests/src/tables.rs).
+    for n in &names {
+        assert!(
+            listed.contains(&n.as_str()),
+            "table {n} is neither synced nor device-local in tests/src/tables.rs"
         );
     }
     assert_eq!(sql::integrity(store.connection()), "ok");
@@ -70,7 +66,7 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
             let old = Store::open_at_version(&path, version).unwrap();
             assert_eq!(old.schema_version().unwrap(), version);
             old.connection().execute_batch(sql).unwrap();
-            GARAGE_TABLES
+            tables::GARAGE
                 .iter()
                 .map(|t| {
                     let cols = sql::columns(old.connection(), t);
@@ -86,7 +82,7 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
 
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), store::latest_version());
-        let after: Vec<Vec<String>> = GARAGE_TABLES
+        let after: Vec<Vec<String>> = tables::GARAGE
             .iter()
             .zip(&columns)
             .map(|(t, cols)| sql::rows_of(store.connection(), t, cols))
@@ -106,18 +102,10 @@ fn every_earlier_version_with_data_migrates_to_latest_keeping_every_row() {
         // v7's sync marks every garage row as a local change to send (one entry for the fields
         // it has), unstamped until the first write or sync; nothing device-local is marked.
         let marked = sql::count(store.connection(), "sync_clock");
-        let rows: i64 = [
-            "bikes",
-            "components",
-            "installations",
-            "rides",
-            "rules",
-            "services",
-            "carried_usage",
-        ]
-        .iter()
-        .map(|t| sql::count(store.connection(), t))
-        .sum();
+        let rows: i64 = tables::SYNCED
+            .iter()
+            .map(|(t, _)| sql::count(store.connection(), t))
+            .sum();
         assert!(rows > 0);
         assert_eq!(marked, rows, "v{version}: one mark per garage row");
         if version >= 5 {

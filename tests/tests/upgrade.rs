@@ -7,12 +7,10 @@
 //! an older release, to measure how it fares.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use pedalwrencher_core::faults;
 use pedalwrencher_core::store::{self, DB_FILE};
-use pedalwrencher_tests::cli_path;
+use pedalwrencher_tests::cli::{cli_path, Garage};
 use pedalwrencher_tests::fixtures;
 use pedalwrencher_tests::sql::integrity;
 use rusqlite::Connection;
@@ -54,28 +52,16 @@ fn twenty_trials_of_concurrent_opens_of_a_v1_garage_all_succeed() {
     let mut bad_garages = Vec::new();
     for trial in 0..TRIALS {
         let processes = 2 + trial % 3;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(DB_FILE);
+        let g = Garage::new();
+        let path = g.file(DB_FILE);
         let before = fixtures::v1_garage(&path);
 
         // All started before any is waited for, so their opens overlap.
         let children: Vec<_> = (0..processes)
-            .map(|_| {
-                Command::new(&cli)
-                    .env_remove("PEDALWRENCHER_DATA_DIR")
-                    .env_remove(faults::ENV)
-                    .current_dir(dir.path())
-                    .arg("--data-dir")
-                    .arg(dir.path())
-                    .args(["--json", "bikes"])
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .expect("start the CLI")
-            })
+            .map(|_| g.spawn(&["--json", "bikes"]))
             .collect();
         for (p, child) in children.into_iter().enumerate() {
-            let out = child.wait_with_output().expect("wait for the CLI");
+            let out = child.output();
             opens += 1;
             let listed = serde_json::from_slice::<Value>(&out.stdout)
                 .ok()
