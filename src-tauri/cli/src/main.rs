@@ -18,6 +18,9 @@ use clap::Parser;
 use pedalwrencher_core::{env, Error, ErrorKind};
 
 fn main() -> ExitCode {
+    // The environment is read once, here, for the whole run (clap reads its `env =` options
+    // from the same process environment).
+    env::env();
     let cli = args::Cli::parse(); // exits 2 with clap's own message on bad usage
     match commands::run(cli) {
         // An unhealthy `status` printed its report and still exits 1, for cron and monitors.

@@ -202,7 +202,7 @@ fn send_test(channels: &Channels, out: &Out, which: &str) -> Result<()> {
     };
     let sender = channels
         .sender(channel)
-        .ok_or_else(|| SendError::NotConfigured(off))?;
+        .ok_or(SendError::NotConfigured(off))?;
     runtime()?.block_on(sender.send_test())?;
     let to = sender.recipient();
     out.emit(
