@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pedalwrencher_core::delivery::Sender;
+use pedalwrencher_core::env;
 use pedalwrencher_core::runner::{
     DevicesOutcome, Event, Host, Identity, Job, JobReport, Policy, Runner, StravaOutcome, Wake, Why,
 };
@@ -26,9 +27,6 @@ use crate::state::AppState;
 
 /// The app's runner, kept in Tauri's state.
 pub type AppRunner = Arc<Runner<AppHost>>;
-
-/// Test-only: the reminder period in milliseconds instead of the sync interval setting.
-pub const TICK_ENV: &str = "PEDALWRENCHER_CYCLE_MS";
 
 pub struct AppHost {
     app: AppHandle,
@@ -91,9 +89,9 @@ impl Host for AppHost {
     }
 
     fn period(&self, settings: &Settings) -> Duration {
-        std::env::var(TICK_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
+        // Test-only: the cycle period instead of the sync interval setting.
+        env::env()
+            .millis(env::CYCLE_MS)
             .map(|ms| Duration::from_millis(ms.max(100)))
             .unwrap_or_else(|| settings.sync_interval())
     }

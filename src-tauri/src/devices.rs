@@ -3,6 +3,7 @@
 //! forwards email and SMS, and the notices. The passes themselves run in the core's runner, one at
 //! a time with every other background job (see `background.rs`).
 
+use pedalwrencher_core::env;
 use pedalwrencher_core::runner::{DevicesOutcome, Job, JobReport, Trial, Wake};
 use pedalwrencher_core::secrets::Secret;
 use pedalwrencher_core::secrets::SecretStore;
@@ -91,7 +92,7 @@ fn build_status(
     let mut status = DevicesStatus {
         set_up: target.is_some(),
         target,
-        from_environment: std::env::var(config::URL_ENV).is_ok_and(|v| !v.is_empty()),
+        from_environment: env::env().is_set(env::SYNC_URL),
         syncing,
         device_name: config::device_name(&settings.device_name),
         chosen_name: settings.device_name,
@@ -165,10 +166,10 @@ pub async fn sync_now(app: &AppHandle) -> Result<DevicesSynced, CommandError> {
 /// This device stops syncing: the target and passphrase are forgotten here; the garage, and
 /// what is on the target, stay as they are.
 pub async fn forget(app: &AppHandle) -> Result<DevicesStatus, CommandError> {
-    if std::env::var(config::URL_ENV).is_ok_and(|v| !v.is_empty()) {
+    if env::env().is_set(env::SYNC_URL) {
         return Err(Error::Invalid(format!(
             "sync is set up through {}; unset it to stop syncing",
-            config::URL_ENV
+            env::SYNC_URL
         ))
         .into());
     }

@@ -79,8 +79,10 @@ pub fn mobile_main() {
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PEDALWRENCHER_LOG")
-                .unwrap_or_else(|_| "info".into()),
+            pedalwrencher_core::env::env()
+                .get(pedalwrencher_core::env::LOG)
+                .and_then(|filter| tracing_subscriber::EnvFilter::try_new(filter).ok())
+                .unwrap_or_else(|| "info".into()),
         )
         .with_writer(std::io::stderr)
         .try_init()

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use pedalwrencher_core::delivery::channels::{Channels, Context};
-use pedalwrencher_core::delivery::config::process_env;
+use pedalwrencher_core::env;
 use pedalwrencher_core::secrets::SecretStore;
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::{settings, Result, Store};
@@ -22,7 +22,7 @@ pub(crate) fn channels(store: &mut Store, dir: &Path, units: Units) -> Result<Ch
     Ok(Channels::resolve(&Context {
         settings: &settings,
         units,
-        env: &process_env,
+        env: env::env(),
         secrets: &|| secrets.clone(),
         native: None,
     }))

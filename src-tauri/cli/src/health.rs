@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use pedalwrencher_core::delivery::config;
+use pedalwrencher_core::env;
 use pedalwrencher_core::watchdog::{self, Episode};
 use pedalwrencher_core::{settings, Result};
 
@@ -11,10 +11,7 @@ use crate::advice;
 /// The watchdog's thresholds from the settings file and the environment.
 pub(crate) fn watchdog_config(dir: &Path) -> Result<watchdog::Config> {
     let settings = settings::load(dir)?;
-    Ok(watchdog::Config::from_settings(
-        &settings,
-        &config::process_env,
-    ))
+    Ok(watchdog::Config::from_settings(&settings, env::env()))
 }
 
 /// A problem in two lines: what, then what to do.

@@ -15,9 +15,12 @@ mod table;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pedalwrencher_core::{Error, ErrorKind};
+use pedalwrencher_core::{env, Error, ErrorKind};
 
 fn main() -> ExitCode {
+    // The environment is read once, here, for the whole run (clap reads its `env =` options
+    // from the same process environment).
+    env::env();
     let cli = args::Cli::parse(); // exits 2 with clap's own message on bad usage
     match commands::run(cli) {
         // An unhealthy `status` printed its report and still exits 1, for cron and monitors.
@@ -42,7 +45,7 @@ fn explain(e: &Error) -> String {
         }
         Error::NeedsAction { advice, .. } => format!("{e} {}", advice::words(advice)),
         e if e.is_about_the_data_folder() => {
-            format!("{e} with --data-dir or PEDALWRENCHER_DATA_DIR")
+            format!("{e} with --data-dir or {}", env::DATA_DIR)
         }
         _ => e.to_string(),
     }

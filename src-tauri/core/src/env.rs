@@ -224,8 +224,7 @@ impl Env {
             .filter(|v| !v.trim().is_empty())
     }
 
-    /// [`get`](Self::get), owned: fits where a lookup `&dyn Fn(&str) -> Option<String>` is
-    /// taken, as `&|name| env.var(name)`.
+    /// [`get`](Self::get), owned.
     pub fn var(&self, name: &str) -> Option<String> {
         self.get(name).map(str::to_owned)
     }

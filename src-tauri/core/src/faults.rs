@@ -1,4 +1,4 @@
-//! Deterministic fault injection for crash tests. A debug build reads `PEDALWRENCHER_ABORT_AT`
+//! Deterministic fault injection for crash tests. A debug build reads [`crate::env::ABORT_AT`]
 //! (`NAME` or `NAME:N`) and aborts the process the N-th time (default: the first time) it passes
 //! the point of that name, after printing `pedalwrencher: abort at NAME:N` to stderr so a test
 //! can assert that the kill landed exactly there. Release builds compile every point to nothing.
@@ -14,6 +14,7 @@
 //!   place a crash can cause a duplicate);
 //! - `delivery.mid_batch` — a delivery is done and marked; the next is not claimed yet.
 
+/// The variable's name, for the crash tests that set it on a child process.
 pub use crate::env::ABORT_AT as ENV;
 
 /// Marks a point a crash test may stop the process at.
@@ -40,10 +41,10 @@ mod armed {
         static TARGET: OnceLock<Option<Target>> = OnceLock::new();
         TARGET
             .get_or_init(|| {
-                let spec = std::env::var(super::ENV).ok()?;
+                let spec = crate::env::env().abort_at()?;
                 let (name, nth) = match spec.rsplit_once(':') {
                     Some((name, n)) => (name, n.trim().parse().ok()?),
-                    None => (spec.as_str(), 1),
+                    None => (spec, 1),
                 };
                 Some(Target {
                     name: name.trim().to_owned(),

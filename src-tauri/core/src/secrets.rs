@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::env::{self, SecretsBackend};
 use crate::error::{Error, Result};
 use crate::paths::APP_IDENTIFIER;
 
@@ -222,20 +223,20 @@ impl SecretStore for MemorySecrets {
     }
 }
 
-/// Which store to use: `PEDALWRENCHER_SECRETS=keyring|file` forces one; otherwise the OS keyring
-/// when it answers, else the private file.
+/// Which store to use: [`env::SECRETS`] (`keyring` or `file`) forces one; otherwise the OS
+/// keyring when it answers, else the private file.
 pub fn open(data_dir: &Path, garage: &str) -> Result<Box<dyn SecretStore>> {
-    match std::env::var("PEDALWRENCHER_SECRETS").ok().as_deref() {
-        Some("file") => Ok(Box::new(SecretsFile::new(data_dir))),
-        Some("keyring") => Keyring::open(garage)
+    match env::env().secrets_backend() {
+        Some(SecretsBackend::File) => Ok(Box::new(SecretsFile::new(data_dir))),
+        Some(SecretsBackend::Keyring) => Keyring::open(garage)
             .map(|k| Box::new(k) as Box<dyn SecretStore>)
             .ok_or_else(|| {
-                Error::Secrets(
-                    "PEDALWRENCHER_SECRETS=keyring, but the OS keyring does not answer; unlock it or unset the variable"
-                        .to_owned(),
-                )
+                Error::Secrets(format!(
+                    "{}=keyring, but the OS keyring does not answer; unlock it or unset the variable",
+                    env::SECRETS
+                ))
             }),
-        _ => Ok(match Keyring::open(garage) {
+        None => Ok(match Keyring::open(garage) {
             Some(k) => Box::new(k),
             None => Box::new(SecretsFile::new(data_dir)),
         }),

@@ -1,9 +1,9 @@
 //! Notifications settings, secrets, "Send test", delivery health and "Check now".
 
 use pedalwrencher_core::delivery::channels;
-use pedalwrencher_core::delivery::config::process_env;
 use pedalwrencher_core::delivery::outbox;
 use pedalwrencher_core::delivery::{Channel, SendError};
+use pedalwrencher_core::env;
 use pedalwrencher_core::runner::{DeliverReport, Job, JobReport, Wake};
 use pedalwrencher_core::secrets;
 use pedalwrencher_core::settings::{self, Settings};
@@ -26,18 +26,6 @@ pub struct NotificationSettings {
     pub env_overrides: Vec<&'static str>,
 }
 
-const ENV: [&str; 9] = [
-    pedalwrencher_core::delivery::config::SMTP_URL_ENV,
-    pedalwrencher_core::delivery::config::SMTP_CA_FILE_ENV,
-    pedalwrencher_core::delivery::config::EMAIL_FROM_ENV,
-    pedalwrencher_core::delivery::config::EMAIL_TO_ENV,
-    pedalwrencher_core::delivery::config::TWILIO_ACCOUNT_SID_ENV,
-    pedalwrencher_core::delivery::config::TWILIO_AUTH_TOKEN_ENV,
-    pedalwrencher_core::delivery::config::SMS_FROM_ENV,
-    pedalwrencher_core::delivery::config::SMS_TO_ENV,
-    "PEDALWRENCHER_TWILIO_URL",
-];
-
 #[tauri::command(async)]
 #[specta::specta]
 pub fn notification_settings(
@@ -58,10 +46,7 @@ pub fn notification_settings(
         smtp_password_set: is_set(secrets::SMTP_PASSWORD),
         twilio_token_set: is_set(secrets::TWILIO_AUTH_TOKEN),
         secrets_in: store.as_ref().map(|s| s.describe()),
-        env_overrides: ENV
-            .into_iter()
-            .filter(|k| pedalwrencher_core::delivery::config::process_env(k).is_some())
-            .collect(),
+        env_overrides: env::env().set_of(&env::DELIVERY),
         settings,
     })
 }
@@ -154,7 +139,7 @@ pub async fn send_test(
         &channels::Context {
             settings: &settings,
             units,
-            env: &process_env,
+            env: env::env(),
             secrets: &secrets,
             native: <AppHost as pedalwrencher_core::runner::Host>::native(host.host(), units),
         },

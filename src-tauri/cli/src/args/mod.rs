@@ -33,7 +33,7 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
-        env = "PEDALWRENCHER_UNITS",
+        env = pedalwrencher_core::env::UNITS,
         default_value = "metric",
         value_name = "metric|imperial"
     )]

@@ -43,7 +43,7 @@ pub enum StravaCmd {
     /// PEDALWRENCHER_STRAVA_CLIENT_SECRET, else asked for on standard input.
     Connect {
         /// Your application's Client ID (strava.com/settings/api).
-        #[arg(long, env = "PEDALWRENCHER_STRAVA_CLIENT_ID")]
+        #[arg(long, env = pedalwrencher_core::env::STRAVA_CLIENT_ID)]
         client_id: String,
         /// How long to wait for the browser, in minutes.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]

@@ -6,7 +6,8 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Mutex;
 
-use pedalwrencher_core::sync::config::{self, PASSPHRASE_ENV};
+use pedalwrencher_core::env;
+use pedalwrencher_core::sync::config;
 use pedalwrencher_core::sync::status::{self, Status};
 use pedalwrencher_core::sync::transport::{OpendalTransport, SyncTarget};
 use pedalwrencher_core::sync::{self, settings as synced, Report};
@@ -24,8 +25,9 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
             let config = config::load(secrets.as_ref())?.ok_or_else(|| {
                 Error::Invalid(format!(
                     "device sync is not set up: run `pedalwrencher-cli devices setup URL`, or set \
-                     {} and {PASSPHRASE_ENV}",
-                    config::URL_ENV
+                     {} and {}",
+                    env::SYNC_URL,
+                    env::SYNC_PASSPHRASE
                 ))
             })?;
             let report = pass(store, dir, &config.target, config.passphrase.expose())?;
@@ -37,7 +39,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
         }
         DevicesCmd::Setup { url } => {
             let target = SyncTarget::parse(&url)?;
-            let passphrase = match std::env::var(PASSPHRASE_ENV).ok().filter(|p| !p.is_empty()) {
+            let passphrase = match env::env().var(env::SYNC_PASSPHRASE) {
                 Some(p) => p,
                 None => read_passphrase()?,
             };
@@ -111,7 +113,8 @@ fn read_passphrase() -> Result<String> {
     let line = line.trim_end_matches(['\r', '\n']).to_owned();
     if line.is_empty() {
         return Err(Error::Invalid(format!(
-            "no passphrase given: type it on standard input or set {PASSPHRASE_ENV}"
+            "no passphrase given: type it on standard input or set {}",
+            env::SYNC_PASSPHRASE
         )));
     }
     Ok(line)

@@ -23,7 +23,7 @@ mod status;
 mod strava;
 mod sync;
 
-use pedalwrencher_core::{paths, Error, Result, Store};
+use pedalwrencher_core::{env, paths, Error, Result, Store};
 
 use crate::args::{Cli, Command};
 use crate::exit::Exit;
@@ -37,9 +37,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
     let dir = match cli.data_dir.or_else(paths::default_data_dir) {
         Some(dir) => dir,
         None => {
-            return Err(Error::Invalid(
-                "no data folder: pass --data-dir DIR or set PEDALWRENCHER_DATA_DIR".to_owned(),
-            ))
+            return Err(Error::Invalid(format!(
+                "no data folder: pass --data-dir DIR or set {}",
+                env::DATA_DIR
+            )))
         }
     };
     let mut store = Store::open_dir(&dir)?;

@@ -11,6 +11,7 @@ use pedalwrencher_core::delivery::channels::Channels;
 use pedalwrencher_core::delivery::outbox::{self, DrainOptions, DrainReport, Failure};
 use pedalwrencher_core::delivery::reminders::{self, Reminder};
 use pedalwrencher_core::delivery::{message, Channel, SendError};
+use pedalwrencher_core::env;
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::{Error, Result, Store};
 
@@ -97,9 +98,12 @@ fn describe(n: &Notified, units: Units) -> String {
     let r = &n.report;
     if n.channels.is_empty() {
         lines.push(
-            "No reminder channel is on for this device: turn on notifications, email or SMS in the app, \
-             or set PEDALWRENCHER_SMTP_URL / PEDALWRENCHER_TWILIO_ACCOUNT_SID."
-                .to_owned(),
+            format!(
+                "No reminder channel is on for this device: turn on notifications, email or SMS in the app, \
+                 or set {} / {}.",
+                env::SMTP_URL,
+                env::TWILIO_ACCOUNT_SID
+            ),
         );
     }
     lines.push(match n.new_reminders.len() {
@@ -162,9 +166,12 @@ fn describe(n: &Notified, units: Units) -> String {
     }
     if n.sent_on.is_empty() && n.channels.contains(&Channel::Notification) {
         lines.push(
-            "Only native notifications are on, and this command has no native notifications: the desktop app shows them. \
-             To forward reminders from here, turn on email or SMS (or set PEDALWRENCHER_SMTP_URL / PEDALWRENCHER_TWILIO_ACCOUNT_SID)."
-                .to_owned(),
+            format!(
+                "Only native notifications are on, and this command has no native notifications: the desktop app shows them. \
+                 To forward reminders from here, turn on email or SMS (or set {} / {}).",
+                env::SMTP_URL,
+                env::TWILIO_ACCOUNT_SID
+            ),
         );
     }
     lines.join("\n")
@@ -186,12 +193,16 @@ fn send_test(channels: &Channels, out: &Out, which: &str) -> Result<()> {
                     .to_owned(),
             ))
         }
-        Channel::Email => "email is off: turn it on in Notifications settings or set PEDALWRENCHER_SMTP_URL and PEDALWRENCHER_EMAIL_TO",
-        Channel::Sms => "SMS is off: turn it on in Notifications settings or set the PEDALWRENCHER_TWILIO_* and PEDALWRENCHER_SMS_* variables",
+        Channel::Email => format!(
+            "email is off: turn it on in Notifications settings or set {} and {}",
+            env::SMTP_URL,
+            env::EMAIL_TO
+        ),
+        Channel::Sms => "SMS is off: turn it on in Notifications settings or set the PEDALWRENCHER_TWILIO_* and PEDALWRENCHER_SMS_* variables".to_owned(),
     };
     let sender = channels
         .sender(channel)
-        .ok_or_else(|| SendError::NotConfigured(off.to_owned()))?;
+        .ok_or(SendError::NotConfigured(off))?;
     runtime()?.block_on(sender.send_test())?;
     let to = sender.recipient();
     out.emit(

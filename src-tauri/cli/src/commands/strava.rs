@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use pedalwrencher_core::env;
 use pedalwrencher_core::strava::api::Config;
-use pedalwrencher_core::strava::{auth, connection, disconnect, tokens, StravaError};
+use pedalwrencher_core::strava::{auth, connection, disconnect, StravaError};
 use pedalwrencher_core::{Error, Result, Store};
 
 use crate::args::StravaCmd;
@@ -53,9 +54,9 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: StravaCmd) -> Result<()
         }
         StravaCmd::Connect { client_id, timeout } => {
             let secrets = secrets::required(&mut store, dir)?;
-            let client_secret = match std::env::var(tokens::CLIENT_SECRET_ENV) {
-                Ok(s) if !s.trim().is_empty() => s,
-                _ => ask_secret()?,
+            let client_secret = match env::env().var(env::STRAVA_CLIENT_SECRET) {
+                Some(s) => s,
+                None => ask_secret()?,
             };
             let access = Mutex::new(store);
             let config = Config::from_env();
@@ -122,7 +123,7 @@ fn ask_secret() -> Result<String> {
     if secret.is_empty() {
         return Err(StravaError::Invalid(format!(
             "no client secret given; type it, or set {}",
-            tokens::CLIENT_SECRET_ENV
+            env::STRAVA_CLIENT_SECRET
         ))
         .into());
     }

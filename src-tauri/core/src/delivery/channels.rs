@@ -18,6 +18,7 @@ use crate::delivery::reminders::FanOut;
 use crate::delivery::sender::{Sender, Unusable};
 use crate::delivery::sms::SmsSender;
 use crate::delivery::{config, SendError};
+use crate::env::Env;
 use crate::secrets::SecretStore;
 use crate::settings::Settings;
 use crate::units::Units;
@@ -27,8 +28,8 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// The units reminders are written in.
     pub units: Units,
-    /// Environment overrides (usually [`config::process_env`]).
-    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Environment overrides (the snapshot, [`crate::env::env()`], outside tests).
+    pub env: &'a Env,
     /// The secret store, asked only when a channel that is on may need a secret (opening the
     /// keyring is a D-Bus round trip); `None` when none opens.
     pub secrets: &'a dyn Fn() -> Option<Arc<dyn SecretStore>>,
@@ -106,7 +107,7 @@ pub fn test_sender(channel: Channel, ctx: &Context) -> Result<Arc<dyn Sender>, S
 }
 
 /// Whether `channel` is on for this device.
-pub fn is_on(channel: Channel, settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> bool {
+pub fn is_on(channel: Channel, settings: &Settings, env: &Env) -> bool {
     match channel {
         Channel::Notification => settings.notify_native,
         Channel::Email => config::email_on(settings, env),
@@ -161,23 +162,10 @@ impl<'a> Secrets<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
-    use crate::delivery::config::{
-        EMAIL_TO_ENV, SMS_FROM_ENV, SMS_TO_ENV, SMTP_URL_ENV, TWILIO_ACCOUNT_SID_ENV,
-        TWILIO_AUTH_TOKEN_ENV,
-    };
+    use crate::env;
 
-    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
-
-    fn resolve(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> Channels {
+    fn resolve(settings: &Settings, env: &Env) -> Channels {
         let no_secrets = || None;
         Channels::resolve(&Context {
             settings,
@@ -191,7 +179,7 @@ mod tests {
     #[test]
     fn native_alone_by_default_and_every_channel_from_the_environment() {
         let settings = Settings::default();
-        let none = resolve(&settings, &env(&[]));
+        let none = resolve(&settings, &Env::default());
         assert_eq!(none.channels(), [Channel::Notification]);
         assert!(
             none.senders().is_empty(),
@@ -200,13 +188,13 @@ mod tests {
 
         let all = resolve(
             &settings,
-            &env(&[
-                (SMTP_URL_ENV, "smtp://u:pw@127.0.0.1:2525"),
-                (EMAIL_TO_ENV, "rider@example.org"),
-                (TWILIO_ACCOUNT_SID_ENV, "AC1"),
-                (TWILIO_AUTH_TOKEN_ENV, "s3cr3t-t0ken"),
-                (SMS_FROM_ENV, "+15005550006"),
-                (SMS_TO_ENV, "+447700900123"),
+            &Env::from_pairs([
+                (env::SMTP_URL, "smtp://u:pw@127.0.0.1:2525"),
+                (env::EMAIL_TO, "rider@example.org"),
+                (env::TWILIO_ACCOUNT_SID, "AC1"),
+                (env::TWILIO_AUTH_TOKEN, "s3cr3t-t0ken"),
+                (env::SMS_FROM, "+15005550006"),
+                (env::SMS_TO, "+447700900123"),
             ]),
         );
         assert_eq!(
@@ -229,7 +217,7 @@ mod tests {
             None
         };
         let off = Settings::default();
-        let vars = env(&[]);
+        let vars = Env::default();
         let ctx = |settings| Context {
             settings,
             units: Units::Metric,

@@ -1,15 +1,10 @@
 //! How each forwarding channel is reached: the device settings, the
 //! secrets in the keyring, and environment overrides for headless use and tests. Setting a
 //! channel's variables turns that channel on (a server configured by its environment alone).
-//!
-//! | variable | meaning |
-//! | --- | --- |
-//! | `PEDALWRENCHER_SMTP_URL` | `smtp://user:pass@host:port` (plain: this machine only), `smtp://…?tls=required` (STARTTLS), `smtps://…` (implicit TLS) |
-//! | `PEDALWRENCHER_SMTP_CA_FILE` | a PEM file of extra CAs to trust |
-//! | `PEDALWRENCHER_EMAIL_FROM`, `PEDALWRENCHER_EMAIL_TO` | sender and recipient |
-//! | `PEDALWRENCHER_TWILIO_URL` | Twilio's API root (default `https://api.twilio.com`) |
-//! | `PEDALWRENCHER_TWILIO_ACCOUNT_SID`, `PEDALWRENCHER_TWILIO_AUTH_TOKEN` | the Twilio login |
-//! | `PEDALWRENCHER_SMS_FROM`, `PEDALWRENCHER_SMS_TO` | sender and recipient numbers (E.164) |
+//! The variables are [`env::DELIVERY`], each documented in [`crate::env`]: the mail server
+//! ([`env::SMTP_URL`], [`env::SMTP_CA_FILE`]), sender and recipient ([`env::EMAIL_FROM`],
+//! [`env::EMAIL_TO`]), Twilio ([`env::TWILIO_URL`], [`env::TWILIO_ACCOUNT_SID`],
+//! [`env::TWILIO_AUTH_TOKEN`]) and the numbers ([`env::SMS_FROM`], [`env::SMS_TO`]).
 //!
 //! Secrets from the environment are held in memory only, never written anywhere.
 
@@ -18,42 +13,23 @@ use std::time::Duration;
 
 use crate::delivery::email::EmailConfig;
 use crate::delivery::sms::{self, SmsConfig};
+use crate::env::{self, Env};
 use crate::error::SendError;
 pub use crate::secrets::Secret;
 use crate::secrets::{self, SecretStore};
 use crate::settings::{Settings, SmtpSecurity};
 
-pub use crate::env::EMAIL_FROM as EMAIL_FROM_ENV;
-pub use crate::env::EMAIL_TO as EMAIL_TO_ENV;
-pub use crate::env::SMS_FROM as SMS_FROM_ENV;
-pub use crate::env::SMS_TO as SMS_TO_ENV;
-pub use crate::env::SMTP_CA_FILE as SMTP_CA_FILE_ENV;
-pub use crate::env::SMTP_URL as SMTP_URL_ENV;
-pub use crate::env::TWILIO_ACCOUNT_SID as TWILIO_ACCOUNT_SID_ENV;
-pub use crate::env::TWILIO_AUTH_TOKEN as TWILIO_AUTH_TOKEN_ENV;
-
 /// How long one send may take before it counts as failed (well inside an outbox claim).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The process environment, blank values counting as unset.
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// Email is on: switched on in the settings, or configured by the environment alone.
-pub fn email_on(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> bool {
-    settings.notify_email
-        || [SMTP_URL_ENV, EMAIL_TO_ENV]
-            .iter()
-            .any(|k| env(k).is_some())
+pub fn email_on(settings: &Settings, env: &Env) -> bool {
+    settings.notify_email || env.is_set(env::SMTP_URL) || env.is_set(env::EMAIL_TO)
 }
 
 /// SMS is on: switched on in the settings, or configured by the environment alone.
-pub fn sms_on(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> bool {
-    settings.notify_sms
-        || [TWILIO_ACCOUNT_SID_ENV, SMS_TO_ENV]
-            .iter()
-            .any(|k| env(k).is_some())
+pub fn sms_on(settings: &Settings, env: &Env) -> bool {
+    settings.notify_sms || env.is_set(env::TWILIO_ACCOUNT_SID) || env.is_set(env::SMS_TO)
 }
 
 /// A text setting, blank meaning unset (settings are read as the app wrote them, unvalidated: a
@@ -80,14 +56,15 @@ fn secret(secrets: Option<&dyn SecretStore>, key: &str) -> Result<Option<Secret>
 pub fn email(
     settings: &Settings,
     secrets: Option<&dyn SecretStore>,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &Env,
 ) -> Result<EmailConfig, SendError> {
-    let (host, port, security, mut user, mut password) = match env(SMTP_URL_ENV) {
+    let (host, port, security, mut user, mut password) = match env.var(env::SMTP_URL) {
         Some(url) => parse_smtp_url(&url)?,
         None => {
             let host = text(&settings.smtp_host).ok_or_else(|| {
                 SendError::NotConfigured(format!(
-                    "email is on but no mail server is set; enter it in Notifications settings or set {SMTP_URL_ENV}"
+                    "email is on but no mail server is set; enter it in Notifications settings or set {}",
+                    env::SMTP_URL
                 ))
             })?;
             let security = settings.smtp_security;
@@ -104,14 +81,17 @@ pub fn email(
     if user.is_some() && password.is_none() {
         password = secret(secrets, secrets::SMTP_PASSWORD)?;
     }
-    let to = env(EMAIL_TO_ENV)
+    let to = env
+        .var(env::EMAIL_TO)
         .or_else(|| text(&settings.email_to))
         .ok_or_else(|| {
             SendError::NotConfigured(format!(
-                "email is on but no address to send reminders to is set; enter it in Notifications settings or set {EMAIL_TO_ENV}"
+                "email is on but no address to send reminders to is set; enter it in Notifications settings or set {}",
+                env::EMAIL_TO
             ))
         })?;
-    let from = env(EMAIL_FROM_ENV)
+    let from = env
+        .var(env::EMAIL_FROM)
         .or_else(|| text(&settings.email_from))
         .or_else(|| user.clone().filter(|u| u.contains('@')))
         .unwrap_or_else(|| to.clone());
@@ -123,7 +103,7 @@ pub fn email(
         password,
         from,
         to,
-        ca_file: env(SMTP_CA_FILE_ENV).map(PathBuf::from),
+        ca_file: env.var(env::SMTP_CA_FILE).map(PathBuf::from),
         digest_hour: settings
             .email_digest
             .then_some(settings.digest_hour.min(23)),
@@ -138,7 +118,8 @@ type SmtpUrl = (String, u16, SmtpSecurity, Option<String>, Option<Secret>);
 pub fn parse_smtp_url(text: &str) -> Result<SmtpUrl, SendError> {
     let bad = |why: &str| {
         SendError::NotConfigured(format!(
-            "{SMTP_URL_ENV} is not usable: {why}; write it as smtp://user:password@host:587?tls=required, smtps://user:password@host:465, or smtp://127.0.0.1:25 for a server on this machine"
+            "{} is not usable: {why}; write it as smtp://user:password@host:587?tls=required, smtps://user:password@host:465, or smtp://127.0.0.1:25 for a server on this machine",
+            env::SMTP_URL
         ))
     };
     let url = url::Url::parse(text.trim()).map_err(|_| bad("it is not a URL"))?;
@@ -199,29 +180,34 @@ fn percent_decode(s: &str) -> Option<String> {
 pub fn sms(
     settings: &Settings,
     secrets: Option<&dyn SecretStore>,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &Env,
 ) -> Result<SmsConfig, SendError> {
     let missing = |what: &str, var: &str| {
         SendError::NotConfigured(format!(
             "SMS is on but {what} is not set; enter it in Notifications settings or set {var}"
         ))
     };
-    let account_sid = env(TWILIO_ACCOUNT_SID_ENV)
+    let account_sid = env
+        .var(env::TWILIO_ACCOUNT_SID)
         .or_else(|| text(&settings.twilio_account_sid))
-        .ok_or_else(|| missing("the Twilio Account SID", TWILIO_ACCOUNT_SID_ENV))?;
-    let auth_token = match env(TWILIO_AUTH_TOKEN_ENV) {
+        .ok_or_else(|| missing("the Twilio Account SID", env::TWILIO_ACCOUNT_SID))?;
+    let auth_token = match env.var(env::TWILIO_AUTH_TOKEN) {
         Some(t) => Secret::new(t),
         None => secret(secrets, secrets::TWILIO_AUTH_TOKEN)?
-            .ok_or_else(|| missing("the Twilio auth token", TWILIO_AUTH_TOKEN_ENV))?,
+            .ok_or_else(|| missing("the Twilio auth token", env::TWILIO_AUTH_TOKEN))?,
     };
-    let from = env(SMS_FROM_ENV)
+    let from = env
+        .var(env::SMS_FROM)
         .or_else(|| text(&settings.sms_from))
-        .ok_or_else(|| missing("the Twilio number texts come from", SMS_FROM_ENV))?;
-    let to = env(SMS_TO_ENV)
+        .ok_or_else(|| missing("the Twilio number texts come from", env::SMS_FROM))?;
+    let to = env
+        .var(env::SMS_TO)
         .or_else(|| text(&settings.sms_to))
-        .ok_or_else(|| missing("the phone number to text", SMS_TO_ENV))?;
+        .ok_or_else(|| missing("the phone number to text", env::SMS_TO))?;
     Ok(SmsConfig {
-        base_url: env(sms::URL_ENV).unwrap_or_else(|| sms::DEFAULT_URL.to_owned()),
+        base_url: env
+            .var(env::TWILIO_URL)
+            .unwrap_or_else(|| sms::DEFAULT_URL.to_owned()),
         account_sid: account_sid.trim().to_owned(),
         auth_token,
         from,
@@ -232,18 +218,8 @@ pub fn sms(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
     use crate::secrets::MemorySecrets;
-
-    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
 
     #[test]
     fn smtp_urls_give_security_port_and_login() {
@@ -267,16 +243,16 @@ mod tests {
     #[test]
     fn variables_turn_channels_on_and_override_settings() {
         let settings = Settings::default();
-        let none = env(&[]);
+        let none = Env::default();
         assert!(!email_on(&settings, &none) && !sms_on(&settings, &none));
 
-        let vars = env(&[
-            (SMTP_URL_ENV, "smtp://u:pw@127.0.0.1:2525"),
-            (EMAIL_TO_ENV, "rider@example.org"),
-            (TWILIO_ACCOUNT_SID_ENV, "AC1"),
-            (TWILIO_AUTH_TOKEN_ENV, "s3cr3t-t0ken"),
-            (SMS_FROM_ENV, "+15005550006"),
-            (SMS_TO_ENV, "+447700900123"),
+        let vars = Env::from_pairs([
+            (env::SMTP_URL, "smtp://u:pw@127.0.0.1:2525"),
+            (env::EMAIL_TO, "rider@example.org"),
+            (env::TWILIO_ACCOUNT_SID, "AC1"),
+            (env::TWILIO_AUTH_TOKEN, "s3cr3t-t0ken"),
+            (env::SMS_FROM, "+15005550006"),
+            (env::SMS_TO, "+447700900123"),
         ]);
         assert!(email_on(&settings, &vars) && sms_on(&settings, &vars));
         let email = email(&settings, None, &vars).unwrap();
@@ -305,7 +281,7 @@ mod tests {
             email_digest: true,
             ..Settings::default()
         };
-        let c = email(&settings, Some(&secrets), &env(&[])).unwrap();
+        let c = email(&settings, Some(&secrets), &Env::default()).unwrap();
         assert_eq!((c.port, c.security), (587, SmtpSecurity::Starttls));
         assert_eq!(c.password.unwrap().expose(), "from-keyring");
         assert_eq!(c.from, "rider@example.org");
@@ -315,8 +291,8 @@ mod tests {
             notify_sms: true,
             ..Settings::default()
         };
-        assert!(super::sms_on(&sms_on, &env(&[])));
-        let e = sms(&sms_on, Some(&secrets), &env(&[])).unwrap_err();
+        assert!(super::sms_on(&sms_on, &Env::default()));
+        let e = sms(&sms_on, Some(&secrets), &Env::default()).unwrap_err();
         assert!(e.to_string().contains("Account SID"), "{e}");
     }
 }

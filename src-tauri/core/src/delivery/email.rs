@@ -18,6 +18,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::delivery::channel::Channel;
 use crate::delivery::message::{self, html_escape};
 use crate::delivery::sender::{Outgoing, SendFuture, Sender};
+use crate::env;
 use crate::error::SendError;
 use crate::secrets::Secret;
 use crate::settings::SmtpSecurity;
@@ -110,7 +111,8 @@ impl EmailSender {
         if let Some(user) = &config.user {
             let password = config.password.as_ref().ok_or_else(|| {
                 SendError::NotConfigured(format!(
-                    "no SMTP password for {user}; enter it in Notifications settings (it is kept in the keyring) or put it in PEDALWRENCHER_SMTP_URL"
+                    "no SMTP password for {user}; enter it in Notifications settings (it is kept in the keyring) or put it in {}",
+                    env::SMTP_URL
                 ))
             })?;
             builder =
@@ -335,7 +337,8 @@ fn classify(e: &lettre::transport::smtp::Error, config: &EmailConfig) -> SendErr
                     "the certificate of {server} has expired"
                 )),
                 rustls::Error::InvalidCertificate(reason) => SendError::CertificateNotTrusted(format!(
-                    "{server} presented a certificate this device does not trust ({reason:?}); if it is your own server, set its CA file (PEDALWRENCHER_SMTP_CA_FILE)"
+                    "{server} presented a certificate this device does not trust ({reason:?}); if it is your own server, set its CA file ({})",
+                    env::SMTP_CA_FILE
                 )),
                 other => SendError::Unreachable(format!("{server}: TLS failed ({other})")),
             };

@@ -26,16 +26,12 @@ use crate::delivery::channel::Channel;
 use crate::delivery::reminders::{self, Reminder, LAST_DIGEST_KEY};
 use crate::delivery::sender::{Outgoing, Sender};
 use crate::delivery::DeliveryState;
+use crate::env;
 use crate::error::{Result, SendError};
 use crate::faults;
 use crate::store::lease;
 use crate::store::{self as store_mod, Store, StoreAccess};
 use crate::time::Timestamp;
-
-/// Test-only: the first retry delay in milliseconds (default one minute).
-pub use crate::env::DELIVERY_BACKOFF_MS as BACKOFF_ENV;
-/// Test-only: how long a claim lasts in milliseconds (default five minutes).
-pub use crate::env::DELIVERY_CLAIM_MS as CLAIM_ENV;
 
 /// How a drain behaves.
 #[derive(Debug, Clone)]
@@ -69,14 +65,15 @@ impl Default for DrainOptions {
 }
 
 impl DrainOptions {
-    /// The defaults with the test-only knobs applied.
+    /// The defaults with the test-only knobs ([`env::DELIVERY_BACKOFF_MS`],
+    /// [`env::DELIVERY_CLAIM_MS`]) applied.
     pub fn from_env() -> DrainOptions {
         let mut o = DrainOptions::default();
-        let ms = |name: &str| -> Option<u64> { std::env::var(name).ok()?.trim().parse().ok() };
-        if let Some(ms) = ms(BACKOFF_ENV) {
+        let env = env::env();
+        if let Some(ms) = env.millis(env::DELIVERY_BACKOFF_MS) {
             o.backoff = Duration::from_millis(ms);
         }
-        if let Some(ms) = ms(CLAIM_ENV) {
+        if let Some(ms) = env.millis(env::DELIVERY_CLAIM_MS) {
             o.claim = Duration::from_millis(ms.max(1));
         }
         o

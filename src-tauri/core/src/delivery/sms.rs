@@ -10,13 +10,13 @@ use serde::Deserialize;
 use crate::delivery::channel::Channel;
 use crate::delivery::message;
 use crate::delivery::sender::{Outgoing, SendFuture, Sender};
+use crate::env;
 use crate::error::SendError;
 use crate::secrets::Secret;
 use crate::units::Units;
 use crate::validate;
 
 pub const DEFAULT_URL: &str = "https://api.twilio.com";
-pub use crate::env::TWILIO_URL as URL_ENV;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmsConfig {
@@ -150,9 +150,10 @@ fn transport_error(e: &reqwest::Error) -> SendError {
     while let Some(err) = source {
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return SendError::ConnectionRefused(
-                    "nothing answers at Twilio's address; check the connection (or PEDALWRENCHER_TWILIO_URL)".to_owned(),
-                );
+                return SendError::ConnectionRefused(format!(
+                    "nothing answers at Twilio's address; check the connection (or {})",
+                    env::TWILIO_URL
+                ));
             }
         }
         source = err.source();

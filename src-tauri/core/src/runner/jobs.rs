@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use crate::delivery::channels::{Channels, Context};
-use crate::delivery::config::process_env;
 use crate::delivery::outbox::{self, DrainOptions};
 use crate::delivery::reminders;
+use crate::env;
 use crate::runner::host::{Event, Host};
 use crate::runner::report::{
     CycleReport, DeliverReport, DevicesOutcome, Failure, JobReport, Ping, StravaOutcome,
@@ -176,7 +176,7 @@ pub(super) async fn deliver<H: Host>(
     let channels = Channels::resolve(&Context {
         settings,
         units,
-        env: &process_env,
+        env: env::env(),
         secrets: &secrets,
         native: host.native(units),
     });
@@ -228,7 +228,7 @@ pub(super) async fn watchdog<H: Host>(r: &Runner<H>, settings: &Settings) -> Wat
         .unwrap_or_default();
     let cycle_ok = delivered.problems.is_empty();
     let identity = host.identity();
-    let config = WatchdogConfig::from_settings(settings, &process_env);
+    let config = WatchdogConfig::from_settings(settings, env::env());
     let period = host.period(settings);
     let checked = host.store().with(|s| {
         watchdog::cycle_finished(
@@ -248,7 +248,7 @@ pub(super) async fn watchdog<H: Host>(r: &Runner<H>, settings: &Settings) -> Wat
     let healthy =
         problems.is_empty() && delivered.failed == 0 && health.as_ref().is_some_and(|h| h.healthy);
     // The dead-man's switch: an outside monitor alerts when these pings stop (or say /fail).
-    let ping = match healthcheck::configured(settings, &process_env) {
+    let ping = match healthcheck::configured(settings, env::env()) {
         None => None,
         Some(url) => Some(match Pinger::new(&url) {
             Ok(p) => match p.ping(healthy).await {

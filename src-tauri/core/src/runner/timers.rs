@@ -2,6 +2,7 @@
 //! last pass recorded (success, back-off, a rate-limit pause) decides the next, so another
 //! process syncing the same garage (the CLI, `serve`) moves this one's timers too.
 
+use crate::env;
 use crate::runner::host::Host;
 use crate::runner::schedule::{Policy, Timers};
 use crate::runner::Runner;
@@ -9,7 +10,6 @@ use crate::settings::Settings;
 use crate::store::StoreAccess;
 use crate::strava::state::{self as strava_state, Status};
 use crate::strava::tokens;
-use crate::sync::config as sync_config;
 use crate::sync::status as sync_status;
 
 /// A failed device pass is tried again after this long at most (sooner if the interval is).
@@ -79,7 +79,7 @@ fn devices_due<H: Host>(host: &H, settings: &Settings) -> Option<i64> {
 
 /// Whether this device syncs with others, from the environment or the garage (it has a vault).
 pub(super) fn devices_configured<H: Host>(host: &H) -> bool {
-    if std::env::var(sync_config::URL_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+    if env::env().is_set(env::SYNC_URL) {
         return true;
     }
     host.store()

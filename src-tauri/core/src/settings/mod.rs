@@ -19,8 +19,8 @@
 //!   they see the old file or the new one, never half of one. A damaged file is an error, never
 //!   silently the defaults (the next write would wipe the rider's choices).
 //!
-//! Environment variables that override a setting (`PEDALWRENCHER_SMTP_URL`,
-//! `PEDALWRENCHER_HEALTHCHECK_URL`, …) are not applied here: they live in [`crate::env`], a
+//! Environment variables that override a setting ([`crate::env::SMTP_URL`],
+//! [`crate::env::HEALTHCHECK_URL`], …) are not applied here: they live in [`crate::env`], a
 //! snapshot read once at start, and the module that uses a setting weighs the two. Nothing
 //! written here ever comes from the environment.
 

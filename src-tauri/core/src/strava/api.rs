@@ -9,19 +9,13 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
+use crate::env;
 use crate::store::Clock;
 use crate::strava::model::{Athlete, Gear, Page};
 use crate::strava::ratelimit::{Budget, Pair, Windows};
 use crate::time::Timestamp;
 
 pub const DEFAULT_URL: &str = "https://www.strava.com";
-/// Test-only: the first backoff delay.
-pub use crate::env::STRAVA_BACKOFF_MS as BACKOFF_ENV;
-/// Test-only: the length of the short rate-limit window, to match a fake's.
-pub use crate::env::STRAVA_RATE_WINDOW_MS as WINDOW_ENV;
-/// Test-only: how long a request may take.
-pub use crate::env::STRAVA_TIMEOUT_MS as TIMEOUT_ENV;
-pub use crate::env::STRAVA_URL as URL_ENV;
 
 /// How the client talks to Strava.
 #[derive(Debug, Clone)]
@@ -49,30 +43,26 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults, with `PEDALWRENCHER_STRAVA_URL` (and the test-only knobs) applied.
+    /// The defaults, with [`env::STRAVA_URL`] (and the test-only knobs
+    /// [`env::STRAVA_RATE_WINDOW_MS`], [`env::STRAVA_BACKOFF_MS`], [`env::STRAVA_TIMEOUT_MS`])
+    /// applied.
     pub fn from_env() -> Config {
+        let env = env::env();
         let mut c = Config::default();
-        if let Ok(url) = std::env::var(URL_ENV) {
-            let url = url.trim().trim_end_matches('/');
-            if !url.is_empty() {
-                c.base_url = url.to_owned();
-            }
+        if let Some(url) = env.strava_url() {
+            c.base_url = url;
         }
-        if let Some(ms) = env_ms(WINDOW_ENV) {
-            c.windows.short_ms = ms.max(1);
+        if let Some(ms) = env.millis(env::STRAVA_RATE_WINDOW_MS) {
+            c.windows.short_ms = i64::try_from(ms).unwrap_or(i64::MAX).max(1);
         }
-        if let Some(ms) = env_ms(BACKOFF_ENV) {
-            c.backoff = Duration::from_millis(ms as u64);
+        if let Some(ms) = env.millis(env::STRAVA_BACKOFF_MS) {
+            c.backoff = Duration::from_millis(ms);
         }
-        if let Some(ms) = env_ms(TIMEOUT_ENV) {
-            c.timeout = Duration::from_millis(ms.max(1) as u64);
+        if let Some(ms) = env.millis(env::STRAVA_TIMEOUT_MS) {
+            c.timeout = Duration::from_millis(ms.max(1));
         }
         c
     }
-}
-
-fn env_ms(name: &str) -> Option<i64> {
-    std::env::var(name).ok()?.trim().parse().ok()
 }
 
 /// Why a request did not give an answer to use.

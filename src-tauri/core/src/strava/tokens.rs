@@ -6,15 +6,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::env;
 use crate::faults;
 use crate::secrets::SecretStore;
 use crate::strava::api::Config;
 use crate::strava::auth::{self, Issued};
 use crate::strava::StravaError;
-
-pub use crate::env::STRAVA_CLIENT_ID as CLIENT_ID_ENV;
-pub use crate::env::STRAVA_CLIENT_SECRET as CLIENT_SECRET_ENV;
-pub use crate::env::STRAVA_REFRESH_TOKEN as REFRESH_TOKEN_ENV;
 
 const CLIENT_SECRET: &str = "strava.client_secret";
 const REFRESH_TOKEN: &str = "strava.refresh_token";
@@ -30,11 +27,9 @@ struct CachedAccess {
     expires_at: i64,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+/// A variable from the snapshot, trimmed.
+fn env_var(name: &str) -> Option<String> {
+    env::env().trimmed(name).map(str::to_owned)
 }
 
 /// The rider's Strava API application.
@@ -49,8 +44,8 @@ pub fn app(
     secrets: &dyn SecretStore,
     stored_client_id: Option<&str>,
 ) -> Result<Option<App>, StravaError> {
-    let client_id = env(CLIENT_ID_ENV).or_else(|| stored_client_id.map(str::to_owned));
-    let client_secret = match env(CLIENT_SECRET_ENV) {
+    let client_id = env_var(env::STRAVA_CLIENT_ID).or_else(|| stored_client_id.map(str::to_owned));
+    let client_secret = match env_var(env::STRAVA_CLIENT_SECRET) {
         Some(s) => Some(s),
         None => secrets.get(CLIENT_SECRET)?,
     };
@@ -65,9 +60,7 @@ pub fn app(
 
 /// Whether the environment alone configures a connection (a headless server).
 pub fn configured_by_env() -> bool {
-    env(CLIENT_ID_ENV).is_some()
-        && env(CLIENT_SECRET_ENV).is_some()
-        && env(REFRESH_TOKEN_ENV).is_some()
+    env::env().strava_configured()
 }
 
 /// Keeps a new connection's secrets. The refresh token goes first: it is the one thing that
@@ -134,7 +127,7 @@ pub async fn access_token(
     if let Some(stored) = secrets.get(REFRESH_TOKEN)? {
         candidates.push(stored);
     }
-    if let Some(from_env) = env(REFRESH_TOKEN_ENV) {
+    if let Some(from_env) = env_var(env::STRAVA_REFRESH_TOKEN) {
         if !candidates.contains(&from_env) {
             candidates.push(from_env);
         }

@@ -1,16 +1,15 @@
 //! Where this device syncs to and with which passphrase. Both are secrets (a WebDAV or S3 URL may
 //! carry a password), so they live in the OS keyring (or the garage's secrets file), never in
-//! settings files or the database. `PEDALWRENCHER_SYNC_URL` and `PEDALWRENCHER_SYNC_PASSPHRASE`
-//! override them, for headless use and tests.
+//! settings files or the database. [`env::SYNC_URL`] and [`env::SYNC_PASSPHRASE`] override them,
+//! for headless use and tests.
 
 use crate::advice::Advice;
+use crate::env;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secrets::{Secret, SecretStore};
 
 use super::transport::SyncTarget;
 
-pub use crate::env::SYNC_PASSPHRASE as PASSPHRASE_ENV;
-pub use crate::env::SYNC_URL as URL_ENV;
 const URL_SECRET: &str = "sync_url";
 const PASSPHRASE_SECRET: &str = "sync_passphrase";
 
@@ -19,14 +18,11 @@ pub struct SyncConfig {
     pub passphrase: Secret,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// The configured target and passphrase; `None` when this device does not sync. A malformed URL
 /// is an input error (`Error::Invalid`).
 pub fn load(secrets: &dyn SecretStore) -> Result<Option<SyncConfig>> {
-    let url = match env(URL_ENV) {
+    let env = env::env();
+    let url = match env.var(env::SYNC_URL) {
         Some(url) => url,
         None => match secrets.get(URL_SECRET)? {
             Some(url) => url,
@@ -34,7 +30,7 @@ pub fn load(secrets: &dyn SecretStore) -> Result<Option<SyncConfig>> {
         },
     };
     let target = SyncTarget::parse(&url)?;
-    let passphrase = match env(PASSPHRASE_ENV) {
+    let passphrase = match env.var(env::SYNC_PASSPHRASE) {
         Some(p) => p,
         // Each front end adds where to set it up again.
         None => secrets
@@ -42,7 +38,8 @@ pub fn load(secrets: &dyn SecretStore) -> Result<Option<SyncConfig>> {
             .ok_or_else(|| Error::NeedsAction {
                 kind: ErrorKind::Invalid,
                 message: format!(
-                    "sync is set up without a passphrase: set {PASSPHRASE_ENV} or set up sync again"
+                    "sync is set up without a passphrase: set {} or set up sync again",
+                    env::SYNC_PASSPHRASE
                 ),
                 advice: Advice::SetUpSyncAgain,
             })?,
@@ -77,7 +74,13 @@ pub fn device_name(chosen: &str) -> String {
         .ok()
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
-        .or_else(|| env("COMPUTERNAME"))
-        .or_else(|| env("HOSTNAME"))
+        .or_else(|| os_var("COMPUTERNAME"))
+        .or_else(|| os_var("HOSTNAME"))
         .unwrap_or_else(|| "This device".into())
+}
+
+/// A variable the OS or the shell sets (the machine's name), not one of Pedalwrencher's: it is
+/// outside [`env`]'s snapshot and read when asked.
+fn os_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }

@@ -9,13 +9,12 @@
 
 use std::time::Duration;
 
+use crate::env::{self, Env};
 use crate::settings::Settings;
 
-pub use crate::env::HEALTHCHECK_URL as URL_ENV;
-
 /// The URL to ping: the environment's, else the setting's; `None` when neither is set.
-pub fn configured(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    env(URL_ENV)
+pub fn configured(settings: &Settings, env: &Env) -> Option<String> {
+    env.var(env::HEALTHCHECK_URL)
         .or_else(|| settings.healthcheck_url.clone())
         .map(|u| u.trim().to_owned())
         .filter(|u| !u.is_empty())
@@ -129,7 +128,7 @@ mod tests {
             Some(PingError::BadUrl),
             "only http(s)"
         );
-        let env = |k: &str| (k == URL_ENV).then(|| "http://127.0.0.1:9/p".to_owned());
+        let env = Env::from_pairs([(env::HEALTHCHECK_URL, "http://127.0.0.1:9/p")]);
         let s = Settings {
             healthcheck_url: Some("https://example.org/s".into()),
             ..Settings::default()
@@ -139,7 +138,7 @@ mod tests {
             Some("http://127.0.0.1:9/p")
         );
         assert_eq!(
-            configured(&s, &|_| None).as_deref(),
+            configured(&s, &Env::default()).as_deref(),
             Some("https://example.org/s")
         );
     }

@@ -33,13 +33,13 @@ use rusqlite::params;
 use serde::Serialize;
 
 use crate::advice::Advice;
+use crate::env::Env;
 use crate::error::Result;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::strava::state::{self as strava_state, Status};
 use crate::time::Timestamp;
 
-pub use crate::env::STALE_SYNC_HOURS as STALE_SYNC_ENV;
 /// A rate-limit pause ending sooner than this is routine (the next 15-minute window, with a
 /// minute's margin for clocks).
 pub const RATE_LIMIT_ROUTINE: Duration = Duration::from_secs(16 * 60);
@@ -104,12 +104,11 @@ impl Default for Config {
 }
 
 impl Config {
-    /// From the device settings, with `PEDALWRENCHER_STALE_SYNC_HOURS` (may be fractional, for
+    /// From the device settings, with [`crate::env::STALE_SYNC_HOURS`] (may be fractional, for
     /// tests) taking precedence.
-    pub fn from_settings(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> Config {
-        let hours = env(STALE_SYNC_ENV)
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|h| h.is_finite() && *h > 0.0)
+    pub fn from_settings(settings: &Settings, env: &Env) -> Config {
+        let hours = env
+            .stale_sync_hours()
             .unwrap_or(f64::from(settings.stale_sync_hours.max(1)));
         Config {
             stale_sync: Duration::from_secs_f64(hours * 3600.0),
@@ -492,6 +491,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::env;
     use crate::store::ManualClock;
 
     const T0: i64 = 1_780_000_000_000;
@@ -564,7 +564,7 @@ mod tests {
         let h = check(&mut s, &c, Some(AUDIENCE_APP)).unwrap();
         assert_eq!(h.newly_opened.len(), 1);
         // A smaller threshold from the environment.
-        let env = |k: &str| (k == STALE_SYNC_ENV).then(|| "0.5".to_owned());
+        let env = Env::from_pairs([(env::STALE_SYNC_HOURS, "0.5")]);
         let small = Config::from_settings(&Settings::default(), &env);
         assert_eq!(small.stale_sync, Duration::from_secs(1800));
     }

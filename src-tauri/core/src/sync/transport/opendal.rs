@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::env;
 use crate::secrets::Secret;
 
 use super::target::{SyncTarget, TargetKind};
@@ -115,8 +116,12 @@ impl OpendalTransport {
                 if let Some(e) = endpoint {
                     builder = builder.endpoint(e);
                 }
-                let env_key = std::env::var("AWS_ACCESS_KEY_ID").ok();
-                let env_secret = std::env::var("AWS_SECRET_ACCESS_KEY").ok().map(Secret::new);
+                // Read now, not from the snapshot: the AWS tools' variables may be set after
+                // start (the transport tests do).
+                let env_key = std::env::var(env::AWS_ACCESS_KEY_ID).ok();
+                let env_secret = std::env::var(env::AWS_SECRET_ACCESS_KEY)
+                    .ok()
+                    .map(Secret::new);
                 // A key in the URL without its secret (a redacted URL from settings) takes the
                 // secret from the environment.
                 let (key, secret) = match (access_key_id, secret_access_key) {
