@@ -63,7 +63,7 @@ pub fn email(
         None => {
             let host = text(&settings.smtp_host).ok_or_else(|| {
                 SendError::NotConfigured(format!(
-                    "email is on but no mail server is set; enter it in Notifications settings or set {}",
+                    "email is on but no mail server is set; set it in this device's reminder settings or with {}",
                     env::SMTP_URL
                 ))
             })?;
@@ -86,7 +86,7 @@ pub fn email(
         .or_else(|| text(&settings.email_to))
         .ok_or_else(|| {
             SendError::NotConfigured(format!(
-                "email is on but no address to send reminders to is set; enter it in Notifications settings or set {}",
+                "email is on but no address to send reminders to is set; set it in this device's reminder settings or with {}",
                 env::EMAIL_TO
             ))
         })?;
@@ -184,7 +184,7 @@ pub fn sms(
 ) -> Result<SmsConfig, SendError> {
     let missing = |what: &str, var: &str| {
         SendError::NotConfigured(format!(
-            "SMS is on but {what} is not set; enter it in Notifications settings or set {var}"
+            "SMS is on but {what} is not set; set it in this device's reminder settings or with {var}"
         ))
     };
     let account_sid = env

@@ -111,7 +111,7 @@ impl EmailSender {
         if let Some(user) = &config.user {
             let password = config.password.as_ref().ok_or_else(|| {
                 SendError::NotConfigured(format!(
-                    "no SMTP password for {user}; enter it in Notifications settings (it is kept in the keyring) or put it in {}",
+                    "no SMTP password for {user}; set it in this device's reminder settings (it is kept in the keyring) or put it in {}",
                     env::SMTP_URL
                 ))
             })?;
@@ -369,7 +369,7 @@ fn classify(e: &lettre::transport::smtp::Error, config: &EmailConfig) -> SendErr
         if code_text == "535" || code_text == "534" || (code_text == "530" && config.user.is_some())
         {
             return SendError::AuthFailed(format!(
-                "{server} refused the user name or password ({code_text} {}); check them in Notifications settings",
+                "{server} refused the user name or password ({code_text} {}); check them in this device's reminder settings",
                 text.trim()
             ));
         }

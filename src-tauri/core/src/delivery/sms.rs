@@ -58,7 +58,7 @@ impl SmsSender {
             .map_err(|e| SendError::BadNumber(e.to_string()))?;
         if config.account_sid.trim().is_empty() {
             return Err(SendError::NotConfigured(
-                "no Twilio Account SID; enter it in Notifications settings".to_owned(),
+                "no Twilio Account SID; set it in this device's reminder settings".to_owned(),
             ));
         }
         let http = reqwest::Client::builder()
@@ -177,7 +177,7 @@ fn twilio_error(status: u16, code: Option<i64>, message: &str, c: &SmsConfig) ->
             "Twilio refused the Account SID or auth token; check both in the Twilio console{said}"
         )),
         Some(21211) => SendError::BadNumber(format!(
-            "Twilio says {} is not a valid phone number; check the number in Notifications settings{said}",
+            "Twilio says {} is not a valid phone number; check the number in this device's reminder settings{said}",
             c.to
         )),
         Some(21608) => SendError::BadNumber(format!(
