@@ -19,7 +19,8 @@ pub fn apply(app: &AppHandle, patch: impl Into<SettingsPatch>) -> Result<Setting
     tracing::info!("settings saved");
     // A channel switched off drops its pending deliveries, so switching it on later does not
     // flood the rider with old reminders.
-    let no_env = |_: &str| None;
+    // The rider's switches only: a channel the environment turns on is not the panel's to drop.
+    let no_env = pedalwrencher_core::env::Env::default();
     for channel in Channel::ALL {
         let was = old
             .as_ref()
