@@ -1,6 +1,6 @@
 //! `settings.json` on disk: reading it, and the one writer.
 //!
-//! Every write goes through [`update_with`]: an exclusive lock on `settings.json.lock` (between
+//! Every write goes through [`update`]: an exclusive lock on `settings.json.lock` (between
 //! processes and between threads: each write opens the lock file anew), then the file is read
 //! again, changed, validated, written to a temporary file of this write's own and renamed over
 //! `settings.json`. So two writers changing different sections at once both land, a reader sees a
@@ -48,9 +48,8 @@ pub fn update(data_dir: &Path, patch: impl Into<SettingsPatch>) -> Result<Settin
     update_with(data_dir, |s| patch.apply(s))
 }
 
-/// [`update`] with the change as code. For callers not yet switched to patches (the app's
-/// commands pass closures today); prefer [`update`], which says which section it changes.
-pub fn update_with(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings> {
+/// [`update`] with the change as code.
+fn update_with(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings> {
     let _lock = Lock::take(data_dir)?;
     let path = path(data_dir);
     let mut all = read_object(&path)?;
@@ -68,13 +67,6 @@ pub fn update_with(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Resul
     }
     write_atomically(data_dir, &path, &all)?;
     Ok(settings)
-}
-
-/// Writes every field of `settings` (checked first), keeping keys this version does not know.
-/// Through the same lock as [`update`]; prefer a patch, which cannot put back another
-/// section's stale values.
-pub fn save(data_dir: &Path, settings: &Settings) -> Result<()> {
-    update(data_dir, SettingsPatch::all(settings)).map(drop)
 }
 
 /// The exclusive lock on `settings.json.lock`, released when dropped.
@@ -196,7 +188,7 @@ mod tests {
             notify_email: true,
             ..Settings::default()
         };
-        save(dir.path(), &s).unwrap();
+        update(dir.path(), SettingsPatch::all(&s)).unwrap();
         assert_eq!(load(dir.path()).unwrap(), s);
         let raw: serde_json::Value =
             serde_json::from_slice(&std::fs::read(path(dir.path())).unwrap()).unwrap();
