@@ -3,9 +3,10 @@
 //! Every write goes through [`update_with`]: an exclusive lock on `settings.json.lock` (between
 //! processes and between threads: each write opens the lock file anew), then the file is read
 //! again, changed, validated, written to a temporary file of this write's own and renamed over
-//! `settings.json` (both by `locked_file`, which `secrets.json` shares). So two writers changing different sections at once both land, a reader sees a
-//! whole file, and keys this version does not know survive. The lock file stays (deleting it
-//! would let two writers lock two different files).
+//! `settings.json` (the lock and the rename are `locked_file`'s, which `secrets.json` shares). So
+//! two writers changing different sections at once both land, a reader sees a whole file, and
+//! keys this version does not know survive. The lock file stays (deleting it would let two
+//! writers lock two different files).
 
 use std::path::{Path, PathBuf};
 
