@@ -28,6 +28,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
                     config::URL_ENV
                 ))
             })?;
+            warn_about(&config.target);
             let report = pass(store, dir, &config.target, config.passphrase.expose())?;
             out.emit(&report, describe)
         }
@@ -37,6 +38,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
         }
         DevicesCmd::Setup { url } => {
             let target = SyncTarget::parse(&url)?;
+            warn_about(&target);
             let passphrase = match std::env::var(PASSPHRASE_ENV).ok().filter(|p| !p.is_empty()) {
                 Some(p) => p,
                 None => read_passphrase()?,
@@ -99,6 +101,14 @@ fn pass(store: Store, dir: &Path, target: &SyncTarget, passphrase: &str) -> Resu
     };
     let access = Mutex::new(store);
     runtime()?.block_on(sync::pass(&access, &transport, passphrase, &name))
+}
+
+/// On stderr, before the pass, so it is seen even when the pass fails, and `--json` output stays
+/// as it is.
+fn warn_about(target: &SyncTarget) {
+    if let Some(warning) = target.plain_http_warning() {
+        eprintln!("warning: {warning}");
+    }
 }
 
 fn read_passphrase() -> Result<String> {
