@@ -30,6 +30,9 @@ pub struct DevicesStatus {
     pub set_up: bool,
     /// Where to, without any password or secret key.
     pub target: Option<String>,
+    /// What the rider should know about that target: a WebDAV login sent over plain http to a
+    /// server off their own network.
+    pub target_warning: Option<String>,
     /// Set up through PEDALWRENCHER_SYNC_URL: the window cannot change or stop it.
     pub from_environment: bool,
     /// A device pass is running in this process.
@@ -84,14 +87,20 @@ fn build_status(
 ) -> Result<DevicesStatus> {
     let status = state.with_core(|s| status::status(s))?;
     // A malformed URL from the environment reads as "not set up", with the reason as the error.
-    let (target, load_error) = match config::load(secrets) {
-        Ok(c) => (c.map(|c| c.target.redacted()), None),
-        Err(e) => (None, Some(e.to_string())),
+    let (target, target_warning, load_error) = match config::load(secrets) {
+        Ok(Some(c)) => (
+            Some(c.target.redacted()),
+            c.target.plain_http_warning(),
+            None,
+        ),
+        Ok(None) => (None, None, None),
+        Err(e) => (None, None, Some(e.to_string())),
     };
     let settings = read_settings(state);
     let mut status = DevicesStatus {
         set_up: target.is_some(),
         target,
+        target_warning,
         from_environment: env::env().is_set(env::SYNC_URL),
         syncing,
         device_name: config::device_name(&settings.device_name),

@@ -168,9 +168,18 @@ pub const TEST_PYTHON: &str = "PEDALWRENCHER_TEST_PYTHON";
 /// Set by the settings writer test on a copy of the core's test binary it starts: which section
 /// that process writes, and where (`<section>:<data dir>`).
 pub const TEST_SETTINGS_WRITER: &str = "PEDALWRENCHER_TEST_SETTINGS_WRITER";
+/// Set by the secrets-file writer test on a copy of the core's test binary it starts: which key
+/// that process writes, and where (`<key>:<data dir>`).
+pub const TEST_SECRETS_WRITER: &str = "PEDALWRENCHER_TEST_SECRETS_WRITER";
 
 /// The rig's variables.
-pub const TEST_RIG: [&str; 4] = [TEST_CLI, TEST_CLI_SCHEMA, TEST_PYTHON, TEST_SETTINGS_WRITER];
+pub const TEST_RIG: [&str; 5] = [
+    TEST_CLI,
+    TEST_CLI_SCHEMA,
+    TEST_PYTHON,
+    TEST_SETTINGS_WRITER,
+    TEST_SECRETS_WRITER,
+];
 
 /// Which secret store [`SECRETS`] forces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

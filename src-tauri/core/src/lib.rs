@@ -15,8 +15,9 @@
 //! - `store` — the SQLite file, migrations, write transactions and the clock;
 //! - shared vocabulary: `ids`, `time`, `units`, `validate`, `error`, `advice` (what the rider can
 //!   do, as data each front end words), `paths`, `faults`;
-//! - `settings` — this device's preferences (`settings.json`, one writer), and `env` — every
-//!   environment variable read, named once and read once.
+//! - `settings` — this device's preferences (`settings.json`, one writer), `locked_file` — the
+//!   one-writer-at-a-time rewrite it and `secrets.json` share, and `env` — every environment
+//!   variable read, named once and read once.
 
 pub mod advice;
 pub mod delivery;
@@ -25,6 +26,7 @@ pub mod error;
 pub mod faults;
 pub mod garage;
 pub mod ids;
+pub(crate) mod locked_file;
 pub mod paths;
 pub mod runner;
 pub mod secrets;

@@ -12,6 +12,7 @@ use std::sync::Mutex;
 
 use crate::env::{self, SecretsBackend};
 use crate::error::{Error, Result};
+use crate::locked_file::{self, Access, FileLock, LockActions};
 use crate::paths::APP_IDENTIFIER;
 
 pub const FILE: &str = "secrets.json";
@@ -112,21 +113,29 @@ impl SecretStore for Keyring {
     }
 }
 
-/// `secrets.json` in the data folder, mode 0600, written atomically (a temporary file renamed
-/// over it), so a crash never leaves half a token.
+/// `secrets.json` in the data folder, mode 0600. Each change takes the file's lock
+/// (`secrets.json.lock`, between processes and threads: the app, `serve` and the CLI may each
+/// have several instances open), reads the file again, changes one key and writes a temporary file
+/// of its own that is renamed over it (`locked_file`). So two writers changing different keys
+/// both land, a refresh token Strava rotated is never put back by a stale copy, and a crash never
+/// leaves half a token.
 pub struct SecretsFile {
     path: PathBuf,
-    lock: Mutex<()>,
+    lock_path: PathBuf,
 }
+
+/// Beside the secrets file; held while a change is under way.
+pub const LOCK_FILE: &str = "secrets.json.lock";
 
 impl SecretsFile {
     pub fn new(data_dir: &Path) -> SecretsFile {
         SecretsFile {
             path: data_dir.join(FILE),
-            lock: Mutex::new(()),
+            lock_path: data_dir.join(LOCK_FILE),
         }
     }
 
+    /// The whole file; readers need no lock, since every write renames a whole file in place.
     fn read(&self) -> Result<BTreeMap<String, String>> {
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
@@ -144,49 +153,45 @@ impl SecretsFile {
         }
     }
 
-    fn write(&self, all: &BTreeMap<String, String>) -> Result<()> {
-        let io = |source| Error::Io {
-            action: "write the secrets file",
-            path: self.path.clone(),
-            source,
-        };
-        let tmp = self.path.with_extension("json.tmp");
-        let text = serde_json::to_vec_pretty(all)
-            .map_err(|e| Error::Secrets(format!("could not encode the secrets: {e}")))?;
-        {
-            use std::io::Write;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut f = options.open(&tmp).map_err(io)?;
-            f.write_all(&text).map_err(io)?;
-            f.sync_all().map_err(io)?;
+    /// Changes the file as it is now, holding its lock; writes only when `change` says so.
+    fn change(&self, change: impl FnOnce(&mut BTreeMap<String, String>) -> bool) -> Result<()> {
+        let _lock = FileLock::take(
+            &self.lock_path,
+            Access::OwnerOnly,
+            LockActions {
+                open: "open the secrets lock file",
+                lock: "lock the secrets file",
+            },
+        )?;
+        let mut all = self.read()?;
+        if !change(&mut all) {
+            return Ok(());
         }
-        std::fs::rename(&tmp, &self.path).map_err(io)
+        let text = serde_json::to_vec_pretty(&all)
+            .map_err(|e| Error::Secrets(format!("could not encode the secrets: {e}")))?;
+        locked_file::replace(
+            &self.path,
+            &text,
+            Access::OwnerOnly,
+            "write the secrets file",
+        )
     }
 }
 
 impl SecretStore for SecretsFile {
     fn get(&self, key: &str) -> Result<Option<String>> {
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         Ok(self.read()?.remove(key))
     }
 
     fn set(&self, key: &str, value: &str) -> Result<()> {
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut all = self.read()?;
-        all.insert(key.to_owned(), value.to_owned());
-        self.write(&all)
+        self.change(|all| {
+            all.insert(key.to_owned(), value.to_owned());
+            true
+        })
     }
 
     fn delete(&self, key: &str) -> Result<()> {
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut all = self.read()?;
-        if all.remove(key).is_some() {
-            self.write(&all)?;
-        }
-        Ok(())
+        self.change(|all| all.remove(key).is_some())
     }
 
     fn describe(&self) -> String {
@@ -245,6 +250,9 @@ pub fn open(data_dir: &Path, garage: &str) -> Result<Box<dyn SecretStore>> {
 
 #[cfg(test)]
 mod tests {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
     use super::*;
 
     #[test]
@@ -266,5 +274,128 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    /// How many times each concurrent writer changes its key.
+    const ROUNDS: u32 = 100;
+    /// The two writers' keys: a refresh token Strava rotates, and the sync passphrase.
+    const KEYS: [&str; 2] = ["strava_refresh_token", "sync_passphrase"];
+    /// A spawned copy of this test binary runs [`writer_process`] with `<key>:<data dir>`.
+    const WRITER_ENV: &str = crate::env::TEST_SECRETS_WRITER;
+
+    fn value(key: &str, round: u32) -> String {
+        format!("{key}-{round}")
+    }
+
+    /// Sets `key` ROUNDS times through a store of its own (as the app opens a new one in more
+    /// than one place), reading it back each time: a writer that put back a stale copy of the
+    /// file would show an older value here, or the other writer's would go back.
+    fn write_rounds(dir: &Path, key: &str) {
+        let store = SecretsFile::new(dir);
+        for i in 1..=ROUNDS {
+            store.set(key, &value(key, i)).unwrap();
+            assert_eq!(
+                store.get(key).unwrap(),
+                Some(value(key, i)),
+                "{key} round {i}"
+            );
+        }
+    }
+
+    fn start_file(dir: &Path) {
+        SecretsFile::new(dir).set(SMTP_PASSWORD, "kept").unwrap();
+    }
+
+    /// Both keys at their last value, the untouched key kept, no temporary file left behind.
+    fn assert_nothing_lost(dir: &Path) {
+        let store = SecretsFile::new(dir);
+        for key in KEYS {
+            assert_eq!(store.get(key).unwrap(), Some(value(key, ROUNDS)), "{key}");
+        }
+        assert_eq!(store.get(SMTP_PASSWORD).unwrap().as_deref(), Some("kept"));
+        let temporary: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert_eq!(temporary, Vec::<String>::new());
+    }
+
+    /// The file as it is now parses (a damaged file is an error from `get`).
+    fn assert_whole(dir: &Path) {
+        SecretsFile::new(dir).get(SMTP_PASSWORD).unwrap();
+    }
+
+    #[test]
+    fn two_threads_writing_different_keys_lose_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        start_file(dir);
+        std::thread::scope(|scope| {
+            let writers = KEYS.map(|key| scope.spawn(move || write_rounds(dir, key)));
+            while !writers.iter().all(|w| w.is_finished()) {
+                assert_whole(dir);
+            }
+            for w in writers {
+                w.join().unwrap();
+            }
+        });
+        assert_nothing_lost(dir);
+    }
+
+    #[test]
+    fn two_processes_writing_different_keys_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        start_file(dir.path());
+        let exe = std::env::current_exe().unwrap();
+        let mut children: Vec<_> = KEYS
+            .iter()
+            .map(|key| {
+                Command::new(&exe)
+                    .args([
+                        "secrets::tests::writer_process",
+                        "--exact",
+                        "--test-threads=1",
+                    ])
+                    .env(WRITER_ENV, format!("{key}:{}", dir.path().display()))
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while children.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
+            assert_whole(dir.path());
+            if Instant::now() > deadline {
+                for c in &mut children {
+                    let _ = c.kill();
+                }
+                panic!("the writer processes did not finish in two minutes");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "a writer process failed: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // The child ran its one test (a filter that matched nothing would pass too).
+            assert!(stdout.contains("1 passed"), "{stdout}");
+        }
+        assert_nothing_lost(dir.path());
+    }
+
+    /// The child side of the test above; does nothing in an ordinary test run.
+    #[test]
+    fn writer_process() {
+        let Ok(spec) = std::env::var(WRITER_ENV) else {
+            return;
+        };
+        let (key, dir) = spec.split_once(':').unwrap();
+        write_rounds(Path::new(dir), key);
     }
 }

@@ -419,6 +419,11 @@ export type DevicesStatus_Deserialize = {
 	set_up: boolean,
 	/**  Where to, without any password or secret key. */
 	target?: string | null,
+	/**
+	 *  What the rider should know about that target: a WebDAV login sent over plain http to a
+	 *  server off their own network.
+	 */
+	target_warning?: string | null,
 	/**  Set up through PEDALWRENCHER_SYNC_URL: the window cannot change or stop it. */
 	from_environment: boolean,
 	/**  A device pass is running in this process. */
@@ -436,6 +441,11 @@ export type DevicesStatus_Serialize = {
 	set_up: boolean,
 	/**  Where to, without any password or secret key. */
 	target: string | null,
+	/**
+	 *  What the rider should know about that target: a WebDAV login sent over plain http to a
+	 *  server off their own network.
+	 */
+	target_warning: string | null,
 	/**  Set up through PEDALWRENCHER_SYNC_URL: the window cannot change or stop it. */
 	from_environment: boolean,
 	/**  A device pass is running in this process. */

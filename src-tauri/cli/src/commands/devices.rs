@@ -30,6 +30,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
                     env::SYNC_PASSPHRASE
                 ))
             })?;
+            warn_about(&config.target);
             let report = pass(store, dir, &config.target, config.passphrase.expose())?;
             out.emit(&report, describe)
         }
@@ -39,6 +40,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
         }
         DevicesCmd::Setup { url } => {
             let target = SyncTarget::parse(&url)?;
+            warn_about(&target);
             let passphrase = match env::env().var(env::SYNC_PASSPHRASE) {
                 Some(p) => p,
                 None => read_passphrase()?,
@@ -101,6 +103,14 @@ fn pass(store: Store, dir: &Path, target: &SyncTarget, passphrase: &str) -> Resu
     };
     let access = Mutex::new(store);
     runtime()?.block_on(sync::pass(&access, &transport, passphrase, &name))
+}
+
+/// On stderr, before the pass, so it is seen even when the pass fails, and `--json` output stays
+/// as it is.
+fn warn_about(target: &SyncTarget) {
+    if let Some(warning) = target.plain_http_warning() {
+        eprintln!("warning: {warning}");
+    }
 }
 
 fn read_passphrase() -> Result<String> {

@@ -3,19 +3,18 @@
 //! Every write goes through [`update`]: an exclusive lock on `settings.json.lock` (between
 //! processes and between threads: each write opens the lock file anew), then the file is read
 //! again, changed, validated, written to a temporary file of this write's own and renamed over
-//! `settings.json`. So two writers changing different sections at once both land, a reader sees a
-//! whole file, and keys this version does not know survive. The lock file stays (deleting it
-//! would let two writers lock two different files).
+//! `settings.json` (the lock and the rename are `locked_file`'s, which `secrets.json` shares). So
+//! two writers changing different sections at once both land, a reader sees a whole file, and
+//! keys this version does not know survive. The lock file stays (deleting it would let two
+//! writers lock two different files).
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
 use super::{Settings, SettingsPatch};
 use crate::error::{Error, Result};
+use crate::locked_file::{self, Access, FileLock, LockActions};
 
 pub const FILE: &str = "settings.json";
 /// Beside the settings file; held while a write is under way.
@@ -50,7 +49,7 @@ pub fn update(data_dir: &Path, patch: impl Into<SettingsPatch>) -> Result<Settin
 
 /// [`update`] with the change as code.
 fn update_with(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings> {
-    let _lock = Lock::take(data_dir)?;
+    let _lock = lock(data_dir)?;
     let path = path(data_dir);
     let mut all = read_object(&path)?;
     let mut settings: Settings =
@@ -65,41 +64,20 @@ fn update_with(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Se
             ))
         }
     }
-    write_atomically(data_dir, &path, &all)?;
+    write_atomically(&path, &all)?;
     Ok(settings)
 }
 
 /// The exclusive lock on `settings.json.lock`, released when dropped.
-struct Lock(File);
-
-impl Lock {
-    fn take(data_dir: &Path) -> Result<Lock> {
-        let path = data_dir.join(LOCK_FILE);
-        let io = |action| {
-            let path = path.clone();
-            move |source| Error::Io {
-                action,
-                path,
-                source,
-            }
-        };
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io("open the settings lock file"))?;
-        // Blocks while another writer holds it; a write takes milliseconds.
-        file.lock().map_err(io("lock the settings file"))?;
-        Ok(Lock(file))
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        // Closing the file lets go too; this only makes it prompt.
-        let _ = self.0.unlock();
-    }
+fn lock(data_dir: &Path) -> Result<FileLock> {
+    FileLock::take(
+        &data_dir.join(LOCK_FILE),
+        Access::Shared,
+        LockActions {
+            open: "open the settings lock file",
+            lock: "lock the settings file",
+        },
+    )
 }
 
 /// The file as a JSON object of every key, known or not; missing = empty.
@@ -119,32 +97,10 @@ fn read_object(path: &Path) -> Result<Map<String, Value>> {
     }
 }
 
-/// A temporary file of this write's own (process id, a counter, a random part), flushed to disk,
-/// then renamed over the settings file.
-fn write_atomically(data_dir: &Path, path: &Path, all: &Map<String, Value>) -> Result<()> {
-    static WRITES: AtomicU64 = AtomicU64::new(0);
+/// A temporary file of this write's own, renamed over the settings file (see `locked_file`).
+fn write_atomically(path: &Path, all: &Map<String, Value>) -> Result<()> {
     let text = serde_json::to_vec_pretty(all).map_err(encode)?;
-    let tmp = data_dir.join(format!(
-        "{FILE}.{}-{}-{:08x}.tmp",
-        std::process::id(),
-        WRITES.fetch_add(1, Ordering::Relaxed),
-        fastrand::u32(..)
-    ));
-    let written = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(&text)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    written.map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::Io {
-            action: "write the settings file",
-            path: path.to_owned(),
-            source,
-        }
-    })
+    locked_file::replace(path, &text, Access::Shared, "write the settings file")
 }
 
 fn damaged(path: &Path, why: impl std::fmt::Display) -> Error {

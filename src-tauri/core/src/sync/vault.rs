@@ -109,10 +109,15 @@ pub(crate) struct KdfParams {
 }
 
 impl KdfParams {
-    /// OWASP's Argon2id minimum (19 MiB, 2 passes, 1 lane); fine on a phone.
+    /// What new vaults use: 64 MiB, 3 passes, 1 lane. The wrapped key sits on storage others
+    /// run, so a guess should cost what a rider's device can bear once per unlock: about 0.17 s
+    /// on one core of a 2020s x86 server, so roughly 0.5 to 1 s on a mid-range phone, and 64 MiB
+    /// is well within what a phone app may allocate. (Vaults made before used OWASP's floor,
+    /// 19 MiB and 2 passes, about 0.03 s there; each `key` file records its own parameters, so
+    /// those still open with theirs.)
     pub(crate) const DEFAULT: KdfParams = KdfParams {
-        m_kib: 19 * 1024,
-        t: 2,
+        m_kib: 64 * 1024,
+        t: 3,
         p: 1,
     };
     /// Beyond these a `key` file is refused as damaged rather than allowed to exhaust memory.
@@ -354,13 +359,37 @@ mod tests {
         assert_eq!(info.format, FORMAT);
         assert_eq!(VaultInfo::from_json(&info.to_json()).unwrap(), info);
         let text = String::from_utf8(key_file.clone()).unwrap();
-        assert!(text.contains("\"m_kib\": 19456"), "{text}");
+        assert!(text.contains("\"m_kib\": 65536"), "{text}");
+        assert!(text.contains("\"t\": 3"), "{text}");
         assert!(!text.contains("correct horse"));
         assert_eq!(
             unlock(&info, &key_file, "correct horse battery").unwrap(),
             key
         );
         assert_eq!(format!("{key:?}"), "VaultKey(..)");
+    }
+
+    /// A vault made by an earlier build, at the cost it used (19 MiB, 2 passes): its `vault.json`,
+    /// `key` file and one sealed file, with the passphrase and that file's plaintext.
+    const OLD_VAULT: &str = include_str!("fixtures/vault-v1-argon2id-19mib-t2.json");
+
+    #[test]
+    fn a_vault_made_at_the_old_cost_still_opens() {
+        let fixture: serde_json::Value = serde_json::from_str(OLD_VAULT).unwrap();
+        let field = |name: &str| fixture[name].as_str().unwrap().to_owned();
+        let info = VaultInfo::from_json(field("vault.json").as_bytes()).unwrap();
+        let key_file = field("key");
+        assert!(key_file.contains("\"m_kib\": 19456"), "{key_file}");
+        let key = unlock(&info, key_file.as_bytes(), &field("passphrase")).unwrap();
+        let sealed = B64.decode(field("seg-1")).unwrap();
+        assert_eq!(
+            open(&key, &info.vault_id, &field("device"), "seg-1", &sealed).unwrap(),
+            field("seg-1 plaintext").as_bytes()
+        );
+        assert_eq!(
+            unlock(&info, key_file.as_bytes(), "correct horse battery?"),
+            Err(VaultError::WrongPassphrase)
+        );
     }
 
     #[test]

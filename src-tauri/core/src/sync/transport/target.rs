@@ -283,6 +283,29 @@ impl SyncTarget {
         }
     }
 
+    /// What the rider should hear before using this target, if anything: a WebDAV login sent
+    /// over plain http (`dav://`) to a server not on their own network can be read by anyone on
+    /// the way. The files themselves are end-to-end encrypted either way.
+    pub fn plain_http_warning(&self) -> Option<String> {
+        let TargetKind::WebDav {
+            https: false,
+            host,
+            user: Some(_),
+            ..
+        } = &self.kind
+        else {
+            return None;
+        };
+        if on_own_network(host) {
+            return None;
+        }
+        Some(format!(
+            "{} sends your WebDAV login over plain http, readable on every network between this \
+             device and {host}; use davs:// (https) unless that server is on your own network",
+            self.redacted()
+        ))
+    }
+
     /// Where the storage is, for messages: the folder, or the server (never a password).
     pub(super) fn place(&self) -> String {
         match &self.kind {
@@ -297,6 +320,33 @@ impl SyncTarget {
                 Some(e) => format!("the S3 bucket '{bucket}' at {e}"),
                 None => format!("the S3 bucket '{bucket}'"),
             },
+        }
+    }
+}
+
+/// True when `host` is on the rider's own network as far as its name or address shows: loopback,
+/// the private and link-local ranges (IPv4 and IPv6), and the names reserved for them
+/// (`localhost`, `.local` for mDNS, `.home.arpa`, `.internal`). Other names may be too, but
+/// nothing in the name says so.
+fn on_own_network(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+        Ok(std::net::IpAddr::V6(ip)) => match ip.to_ipv4_mapped() {
+            Some(v4) => on_own_network(&v4.to_string()),
+            None => {
+                let first = ip.segments()[0];
+                ip.is_loopback()
+                    || (first & 0xfe00) == 0xfc00 // unique local, fc00::/7
+                    || (first & 0xffc0) == 0xfe80 // link-local, fe80::/10
+            }
+        },
+        Err(_) => {
+            let name = bare.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost"
+                || [".localhost", ".local", ".home.arpa", ".internal"]
+                    .iter()
+                    .any(|suffix| name.ends_with(suffix))
         }
     }
 }
@@ -448,5 +498,49 @@ mod tests {
         }
         let err = SyncTarget::parse("ftp://rider:hunter2@host/").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_dav_login_to_a_server_off_the_own_network_gets_a_warning() {
+        for public in [
+            "dav://rider:hunter2@cloud.example.org/bikes",
+            "dav://rider@203.0.113.7:8080/",
+            "dav://rider:hunter2@[2001:db8::1]/",
+            "dav://rider:hunter2@172.32.0.1/",
+            "dav://rider:hunter2@nas/",
+        ] {
+            let warning = SyncTarget::parse(public)
+                .unwrap()
+                .plain_http_warning()
+                .unwrap_or_else(|| panic!("no warning for {public}"));
+            assert!(warning.contains("plain http"), "{warning}");
+            assert!(warning.contains("davs://"), "{warning}");
+            assert!(!warning.contains("hunter2"), "{warning}");
+        }
+        for own in [
+            "dav://rider:hunter2@127.0.0.1:8080/bikes",
+            "dav://rider:hunter2@192.168.1.20/",
+            "dav://rider:hunter2@10.0.0.5:5005/",
+            "dav://rider:hunter2@172.16.4.2/",
+            "dav://rider:hunter2@169.254.10.1/",
+            "dav://rider:hunter2@localhost:8080/",
+            "dav://rider:hunter2@nas.local/",
+            "dav://rider:hunter2@nas.home.arpa/",
+            "dav://rider:hunter2@[::1]:8080/",
+            "dav://rider:hunter2@[fd12:3456::1]/",
+            "dav://rider:hunter2@[fe80::1]/",
+            "dav://rider:hunter2@[::ffff:192.168.0.2]/",
+            // https, or no login to send, or not WebDAV: nothing to warn about.
+            "davs://rider:hunter2@cloud.example.org/bikes",
+            "dav://cloud.example.org/bikes",
+            "s3://AKID:secret@bikes?endpoint=http://203.0.113.7:9000",
+            "file:///home/rider/Sync",
+        ] {
+            assert_eq!(
+                SyncTarget::parse(own).unwrap().plain_http_warning(),
+                None,
+                "{own}"
+            );
+        }
     }
 }
