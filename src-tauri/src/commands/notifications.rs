@@ -11,7 +11,8 @@ use pedalwrencher_core::Error;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
-use crate::background::{self, AppHost};
+use crate::background;
+use crate::native::NativeSender;
 use crate::health::{self, Health};
 use crate::state::{AppState, CommandError};
 
@@ -131,7 +132,6 @@ pub async fn send_test(
     input: ChannelInput,
 ) -> Result<TestOutcome, CommandError> {
     let settings = settings::load(state.data_dir()).map_err(CommandError::from)?;
-    let host = background::runner(&app);
     let units = settings.units;
     let secrets = || state.secrets().ok();
     let sender = channels::test_sender(
@@ -141,7 +141,7 @@ pub async fn send_test(
             units,
             env: env::env(),
             secrets: &secrets,
-            native: <AppHost as pedalwrencher_core::runner::Host>::native(host.host(), units),
+            native: Some(std::sync::Arc::new(NativeSender { app, units })),
         },
     );
     let result = match sender {
@@ -170,17 +170,22 @@ pub fn retry_failed(
     Ok(n)
 }
 
+/// How long "Check now" waits for a sync running here before it leaves the check to the runner.
+const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Evaluates and delivers now (after the pass running, if any) and says what it did.
 #[tauri::command]
 #[specta::specta]
 pub async fn check_now(app: AppHandle) -> Result<DeliverReport, CommandError> {
     match background::runner(&app)
-        .run_after_current(Job::Deliver)
+        .run_after_current(Job::Deliver, CHECK_WAIT)
         .await
     {
-        JobReport::Deliver(report) => Ok(report),
-        _ => Err(CommandError::app(
-            "the delivery job reported something else",
-        )),
+        Some(JobReport::Deliver(report)) => Ok(report),
+        Some(_) => Err(CommandError::app("the delivery job reported something else")),
+        None => Err(CommandError {
+            kind: pedalwrencher_core::ErrorKind::Conflict,
+            message: "a sync is running; reminders are checked as soon as it ends".into(),
+        }),
     }
 }

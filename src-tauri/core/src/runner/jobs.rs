@@ -27,6 +27,9 @@ use crate::watchdog::healthcheck::{self, Pinger};
 use crate::watchdog::{self, Config as WatchdogConfig};
 use crate::{sync, Error};
 
+/// The longest a Strava pass waits inside itself for a rate-limit window to turn.
+const STRAVA_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub(super) async fn strava<H: Host>(r: &Runner<H>, settings: &Settings) -> StravaOutcome {
     let host = r.host();
     let st = match host.store().with(|s| strava_state::load(s.connection())) {
@@ -98,7 +101,10 @@ pub(super) async fn devices<H: Host>(
         }) => (config, Some((url, passphrase))),
         None => match sync_config::load(secrets.as_ref()) {
             Ok(Some(config)) => (config, None),
-            Ok(None) => return DevicesOutcome::NotSetUp,
+            Ok(None) => {
+                r.schedule().learned_devices(false);
+                return DevicesOutcome::NotSetUp;
+            }
             Err(e) => {
                 return DevicesOutcome::Failed {
                     failure: (&e).into(),
@@ -120,8 +126,12 @@ pub(super) async fn devices<H: Host>(
         }
         (outcome, _) => outcome,
     };
-    if JobReport::Devices(outcome.clone()).changed_garage() {
-        host.emit(Event::GarageChanged);
+    if let DevicesOutcome::Ran { report } = &outcome {
+        r.schedule().learned_devices(true);
+        let a = &report.applied;
+        if a.fields > 0 || a.rows_created > 0 || !a.repairs.is_empty() {
+            host.emit(Event::GarageChanged);
+        }
     }
     host.emit(Event::DevicesChanged);
     outcome
@@ -266,7 +276,6 @@ pub(super) async fn watchdog<H: Host>(r: &Runner<H>, settings: &Settings) -> Wat
         }),
     };
     host.emit(Event::HealthChanged);
-    host.emit(Event::GarageChanged);
     WatchdogReport {
         health,
         healthy,

@@ -27,6 +27,7 @@ mod schedule;
 mod timers;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -69,6 +70,9 @@ pub enum Step {
     Ran(Job),
     /// A job is due but another pass holds the flight (a "Sync now" from the window).
     Busy,
+    /// A rider's action waits for the flight (disconnecting, set-up, "Check now"): the loop lets
+    /// it go first.
+    Held,
     /// Nothing is due before this wall-clock time (ms).
     Sleep(i64),
     /// The last cycle of a limited run ended, or a stop was asked for.
@@ -96,6 +100,28 @@ pub struct Runner<H: Host> {
     cycle: Mutex<jobs::PartialCycle>,
     /// The last delivery's report, for the watchdog that follows it.
     last_deliver: Mutex<Option<DeliverReport>>,
+    /// Rider's actions waiting for the flight; the loop starts nothing while there are any.
+    waiting: AtomicU32,
+}
+
+/// Counts a rider's action as waiting for the flight while it lives.
+struct Waiting<'a> {
+    count: &'a AtomicU32,
+    wake: &'a Notify,
+}
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicU32, wake: &'a Notify) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Waiting { count, wake }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
 }
 
 impl<H: Host> Runner<H> {
@@ -110,6 +136,7 @@ impl<H: Host> Runner<H> {
             holder: lease::holder_id(),
             cycle: Mutex::new(jobs::PartialCycle::default()),
             last_deliver: Mutex::new(None),
+            waiting: AtomicU32::new(0),
         })
     }
 
@@ -188,17 +215,22 @@ impl<H: Host> Runner<H> {
 
     /// The loop: runs until [`Runner::stop`] (or the last cycle of a limited run), then gives
     /// back unfinished deliveries and records that it stopped on purpose.
-    pub async fn run(&self) -> Result<Stopped> {
-        if self.schedule().cycle() == 0 {
-            self.wake(Wake::Start);
-        }
+    pub async fn run(self: &Arc<Self>) -> Result<Stopped> {
+        self.wake(Wake::Start);
         loop {
             if self.stopping() {
                 break;
             }
             match self.step().await {
-                Step::Ran(_) => {}
+                // Let a rider's action that waits for the flight take it now.
+                Step::Ran(_) => tokio::task::yield_now().await,
                 Step::Done => break,
+                Step::Held => {
+                    tokio::select! {
+                        _ = self.wake.notified() => {}
+                        _ = self.stop_asked() => {}
+                    }
+                }
                 Step::Busy => {
                     tokio::select! {
                         _ = self.flight.released() => {}
@@ -230,9 +262,12 @@ impl<H: Host> Runner<H> {
     }
 
     /// One look at the schedule: runs the job that is due, if the flight is free.
-    pub async fn step(&self) -> Step {
+    pub async fn step(self: &Arc<Self>) -> Step {
         if self.stopping() {
             return Step::Done;
+        }
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            return Step::Held;
         }
         let (settings, problem) = self.settings();
         let timers = timers::timers(self, &settings);
@@ -254,7 +289,7 @@ impl<H: Host> Runner<H> {
 
     /// `job` now, if no pass is running here; `None` when one is (what was asked for is then run
     /// when the flight is free).
-    pub async fn run_now(&self, job: Job) -> Option<JobReport> {
+    pub async fn run_now(self: &Arc<Self>, job: Job) -> Option<JobReport> {
         let Some(_guard) = self.flight.try_begin(Holder::Job(job)) else {
             self.wake(Wake::Now(job));
             return None;
@@ -262,19 +297,29 @@ impl<H: Host> Runner<H> {
         Some(self.run_held(job, "asked", None).await)
     }
 
-    /// `job` as soon as the pass running here (if any) ends.
-    pub async fn run_after_current(&self, job: Job) -> JobReport {
+    /// `job` as soon as the pass running here (if any) ends, if that is within `wait`; `None`
+    /// otherwise (the job is then asked for, and runs when the flight is free).
+    pub async fn run_after_current(self: &Arc<Self>, job: Job, wait: Duration) -> Option<JobReport> {
+        let _waiting = Waiting::new(&self.waiting, &self.wake);
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             if let Some(_guard) = self.flight.try_begin(Holder::Job(job)) {
-                return self.run_held(job, "asked", None).await;
+                return Some(self.run_held(job, "asked", None).await);
             }
-            self.flight.released().await;
+            if tokio::time::timeout_at(deadline, self.flight.released())
+                .await
+                .is_err()
+            {
+                self.wake(Wake::Now(job));
+                return None;
+            }
         }
     }
 
     /// Device sync's set-up: a pass with the trial's target and passphrase, after any pass
     /// running here ends; they are saved only if it works.
-    pub async fn devices_trial(&self, trial: Trial) -> Result<DevicesOutcome> {
+    pub async fn devices_trial(self: &Arc<Self>, trial: Trial) -> Result<DevicesOutcome> {
+        let _waiting = Waiting::new(&self.waiting, &self.wake);
         let deadline = tokio::time::Instant::now() + TRIAL_WAIT;
         let _guard = loop {
             if let Some(guard) = self.flight.try_begin(Holder::Job(Job::Devices)) {
@@ -298,6 +343,7 @@ impl<H: Host> Runner<H> {
     /// Runs `f` with no pass running here and none starting meanwhile: a pass in flight is
     /// stopped first (disconnecting must not race a page being written).
     pub async fn exclusive<T>(&self, f: impl Future<Output = T>) -> Result<T> {
+        let waiting = Waiting::new(&self.waiting, &self.wake);
         let deadline = tokio::time::Instant::now() + EXCLUSIVE_WAIT;
         let _guard = loop {
             if let Some(guard) = self.flight.try_begin(Holder::Exclusive) {
@@ -311,12 +357,13 @@ impl<H: Host> Runner<H> {
             }
             let _ = tokio::time::timeout(Duration::from_millis(50), self.flight.released()).await;
         };
+        drop(waiting);
         let result = f.await;
         self.wake.notify_one();
         Ok(result)
     }
 
-    async fn run_held(&self, job: Job, why: Why, trial: Option<Trial>) -> JobReport {
+    async fn run_held(self: &Arc<Self>, job: Job, why: Why, trial: Option<Trial>) -> JobReport {
         let (settings, problem) = self.settings();
         let timers = timers::timers(self, &settings);
         let report = self
@@ -328,7 +375,7 @@ impl<H: Host> Runner<H> {
 
     /// Runs `job` with the flight held by the caller, and records what it calls for next.
     async fn run_job(
-        &self,
+        self: &Arc<Self>,
         job: Job,
         why: Why,
         settings: &Settings,
@@ -339,8 +386,30 @@ impl<H: Host> Runner<H> {
         self.schedule().started(job);
         tracing::debug!(job = job.as_str(), why, "starting");
         let report = match job {
-            Job::Strava => JobReport::Strava(jobs::strava(self, settings).await),
-            Job::Devices => JobReport::Devices(jobs::devices(self, settings, trial).await),
+            // The syncs read and write the secret store, which may block on D-Bus (a keyring
+            // waiting to be unlocked): on a blocking thread, never on one of the runtime's few.
+            Job::Strava => {
+                let (me, settings) = (Arc::clone(self), settings.clone());
+                let outcome = tokio::task::spawn_blocking(move || {
+                    tokio::runtime::Handle::current().block_on(jobs::strava(&me, &settings))
+                })
+                .await
+                .unwrap_or_else(|e| StravaOutcome::Failed {
+                    failure: task_failed("Strava sync", e),
+                });
+                JobReport::Strava(outcome)
+            }
+            Job::Devices => {
+                let (me, settings) = (Arc::clone(self), settings.clone());
+                let outcome = tokio::task::spawn_blocking(move || {
+                    tokio::runtime::Handle::current().block_on(jobs::devices(&me, &settings, trial))
+                })
+                .await
+                .unwrap_or_else(|e| DevicesOutcome::Failed {
+                    failure: task_failed("device sync", e),
+                });
+                JobReport::Devices(outcome)
+            }
             Job::Deliver => {
                 let report = jobs::deliver(self, settings, settings_problem).await;
                 *self.last_deliver.lock().unwrap_or_else(|p| p.into_inner()) = Some(report.clone());
@@ -372,6 +441,14 @@ impl<H: Host> Runner<H> {
 
     fn policy(&self) -> Policy {
         self.schedule().policy()
+    }
+}
+
+/// A job's task that panicked or was cancelled, as its failure.
+fn task_failed(what: &str, e: tokio::task::JoinError) -> Failure {
+    Failure {
+        kind: crate::ErrorKind::Storage,
+        message: format!("the {what} task failed: {e}"),
     }
 }
 

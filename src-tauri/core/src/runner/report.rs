@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::runner::job::Job;
 use crate::strava::sync::Report as StravaReport;
 use crate::sync::Report as DevicesReport;
 use crate::watchdog::Health;
@@ -109,15 +108,6 @@ pub enum JobReport {
 }
 
 impl JobReport {
-    pub fn job(&self) -> Job {
-        match self {
-            JobReport::Strava(_) => Job::Strava,
-            JobReport::Devices(_) => Job::Devices,
-            JobReport::Deliver(_) => Job::Deliver,
-            JobReport::Watchdog(_) => Job::Watchdog,
-        }
-    }
-
     /// The job changed the garage (rides or bikes from Strava, changes from another device).
     pub fn changed_garage(&self) -> bool {
         match self {
@@ -130,15 +120,6 @@ impl JobReport {
                 a.fields > 0 || a.rows_created > 0 || !a.repairs.is_empty()
             }
             _ => false,
-        }
-    }
-
-    /// What the job learnt about whether this device syncs with others.
-    pub fn devices_on(&self) -> Option<bool> {
-        match self {
-            JobReport::Devices(DevicesOutcome::NotSetUp) => Some(false),
-            JobReport::Devices(DevicesOutcome::Ran { .. }) => Some(true),
-            _ => None,
         }
     }
 }

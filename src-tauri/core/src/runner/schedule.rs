@@ -30,8 +30,6 @@ pub enum Wake {
     SettingsChanged,
     /// Device sync was set up (true) or stopped (false) here.
     DevicesConfigured(bool),
-    /// An interval changed: only the timers are looked at again.
-    IntervalChanged,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +166,6 @@ impl Schedule {
                     self.asked.remove(&Job::Devices);
                 }
             }
-            Wake::IntervalChanged => {}
             Wake::Focus(false) => {
                 self.blurred_at.get_or_insert(now);
             }
@@ -256,6 +253,18 @@ impl Schedule {
         Next::Run(Job::Strava, "cycle")
     }
 
+    /// A device pass found whether this device syncs (its saved target, or none). The app keeps
+    /// it until sync is set up or stopped from its window; `serve` asks every cycle (the CLI may
+    /// set sync up while it runs).
+    pub fn learned_devices(&mut self, on: bool) {
+        if self.policy == Policy::WhenDue {
+            self.devices_on = Some(on);
+            if !on {
+                self.asked.remove(&Job::Devices);
+            }
+        }
+    }
+
     /// A job starts: what asked for it is answered.
     pub fn started(&mut self, job: Job) {
         self.asked.remove(&job);
@@ -264,9 +273,6 @@ impl Schedule {
     /// A job ended at `now` with `report`; what it calls for next is asked for.
     pub fn finished(&mut self, job: Job, now: i64, report: &JobReport, timers: &Timers) {
         self.ended.insert(job, now);
-        if let Some(on) = report.devices_on() {
-            self.devices_on = Some(on);
-        }
         if let Policy::Cycles { .. } = self.policy {
             if self.cycle.pending.first() == Some(&job) {
                 self.cycle.pending.remove(0);
@@ -283,8 +289,8 @@ impl Schedule {
         match job {
             Job::Strava => {
                 // New rides may have made parts due, and go to the other devices too.
-                self.ask(Job::Deliver, now, "after strava");
                 if report.changed_garage() {
+                    self.ask(Job::Deliver, now, "after strava");
                     self.ask(Job::Devices, now, "strava brought rides");
                 }
             }

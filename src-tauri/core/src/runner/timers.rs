@@ -12,13 +12,16 @@ use crate::strava::state::{self as strava_state, Status};
 use crate::strava::tokens;
 use crate::sync::status as sync_status;
 
+/// The shortest reminder period or cycle interval (tests shorten it to this).
+const MIN_PERIOD_MS: i64 = 100;
 /// A failed device pass is tried again after this long at most (sooner if the interval is).
 const DEVICES_RETRY_MS: i64 = 5 * 60_000;
 
 pub(super) fn timers<H: Host>(runner: &Runner<H>, settings: &Settings) -> Timers {
     let host = runner.host();
-    let period_ms = host.period(settings).as_millis() as i64;
-    let strava_interval_ms = settings.sync_interval().as_millis() as i64;
+    // Never a busy loop, whatever a hand-edited settings file says.
+    let period_ms = (host.period(settings).as_millis() as i64).max(MIN_PERIOD_MS);
+    let strava_interval_ms = (host.strava_interval(settings).as_millis() as i64).max(MIN_PERIOD_MS);
     if let Policy::Cycles { .. } = runner.policy() {
         return Timers {
             strava: None,
