@@ -102,9 +102,11 @@ pub(crate) fn record(store: &Store, seen: &BTreeMap<String, Seen>) -> Result<Vec
     let read = super::outgoing::read_positions(conn)?;
     let mut known = load(conn)?;
     let mut report = Vec::new();
-    for k in known.values_mut() {
-        k.behind_since = None;
-        k.why = None;
+    for (device, k) in known.iter_mut() {
+        if !seen.contains_key(device) {
+            k.behind_since = None;
+            k.why = None;
+        }
     }
     for (device, s) in seen {
         let read = read.get(device).copied().unwrap_or(0);

@@ -27,3 +27,5 @@ pub use engine::{pass, record_failure, Report};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_reading;
