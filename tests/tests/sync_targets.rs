@@ -8,6 +8,9 @@ use std::process::{Command, Output};
 
 use pedalwrencher_core::faults;
 use pedalwrencher_core::store::DB_FILE;
+use pedalwrencher_core::sync::transport::{
+    OpendalTransport, SyncTarget, Transport, TransportErrorKind,
+};
 use pedalwrencher_tests::cli_path;
 use pedalwrencher_tests::sync_servers::WebDav;
 use rusqlite::Connection;
@@ -456,4 +459,26 @@ fn copy_dir(from: &Path, to: &Path) {
         let e = e.unwrap();
         std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
     }
+}
+
+/// A real WebDAV server serving a file far bigger than any sync file: the download stops at the
+/// cap instead of filling memory; a file within it is read whole.
+#[test]
+fn a_download_from_webdav_stops_at_the_size_cap() {
+    let dav = WebDav::start();
+    let dir = dav.root().join("devices/a");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("seg-1"), vec![1u8; 1 << 20]).unwrap();
+    std::fs::write(dir.join("seg-2"), vec![2u8; 16 << 20]).unwrap();
+    let t = OpendalTransport::new(&SyncTarget::parse(&dav.url()).unwrap())
+        .unwrap()
+        .with_max_file_bytes(1 << 20);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let whole = runtime.block_on(t.get("devices/a/seg-1")).unwrap();
+    assert_eq!(whole.map(|b| b.len()), Some(1 << 20));
+    let e = runtime.block_on(t.get("devices/a/seg-2")).unwrap_err();
+    assert_eq!(e.kind, TransportErrorKind::TooLarge, "{e}");
 }

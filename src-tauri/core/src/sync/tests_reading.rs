@@ -228,3 +228,32 @@ fn a_device_moved_to_another_target_sends_its_whole_garage_there() {
     let refused = block_on(super::pass(&a, &old, PASS, "test")).unwrap_err();
     assert!(refused.to_string().contains("another garage"), "{refused}");
 }
+
+/// A file far bigger than any sync file (damage, or a storage serving something else under its
+/// name) is not read into memory: it is skipped like a damaged one, and a snapshot after it is
+/// read instead.
+#[test]
+fn a_file_over_the_download_cap_is_skipped_like_a_damaged_one() {
+    let clock = clock();
+    let target = MemoryTransport::new().with_max_file_bytes(64 << 10);
+    let (a, b) = (device(&clock), device(&clock));
+    add_bike(&a, "Bike 0");
+    sync(&a, &target);
+    sync(&b, &target);
+    add_bike(&a, "Bike 1");
+    sync(&a, &target);
+    block_on(target.put(&path(&a, "seg-2"), vec![0u8; 1 << 20])).unwrap();
+    let pass = sync(&b, &target);
+    assert!(
+        pass.skipped
+            .iter()
+            .any(|s| s.contains("seg-2") && s.contains("bigger")),
+        "{pass:?}"
+    );
+    for i in 3..=4 {
+        add_bike(&a, &format!("Bike {i}"));
+        sync(&a, &target);
+    }
+    sync(&b, &target);
+    assert_eq!(bike_names(&b), bike_names(&a));
+}
