@@ -21,6 +21,10 @@ pub fn words(advice: &Advice) -> String {
         ),
         Advice::CheckSyncTarget => "Check this device's connection and that the sync target (folder, WebDAV or S3) is reachable, then choose Sync now in the Devices section.".to_owned(),
         Advice::SetUpSyncAgain => "Set up sync again in the Devices section.".to_owned(),
+        Advice::MoveSyncTarget => "To sync through this target from now on, choose Stop syncing in the Devices section, then set up the new target there.".to_owned(),
+        Advice::CheckOtherDevice { device } => format!(
+            "Open Pedalwrencher on {device} and let it sync. If this stays, that device's folder on the sync target is damaged or incomplete: let the storage's own sync finish, or put that folder back from a good copy, then choose Sync now in the Devices section."
+        ),
         Advice::RestartServer => "Check that the reminder server (`pedalwrencher-cli serve`) is running and that its machine is up; restart it if not.".to_owned(),
         Advice::StartTheApp => "Keep Pedalwrencher open: it checks reminders and syncs only while it runs.".to_owned(),
     }

@@ -184,7 +184,11 @@ pub async fn forget(app: &AppHandle) -> Result<DevicesStatus, CommandError> {
     }
     let runner = background::runner(app);
     runner
-        .exclusive(with_secrets(app, |_, secrets| config::forget(secrets)))
+        .exclusive(with_secrets(app, |state, secrets| {
+            config::forget(secrets)?;
+            // Released from its vault: the rider may set up the same target or move to another.
+            state.with_core(|s| status::forget(s))
+        }))
         .await??;
     runner.wake(Wake::DevicesConfigured(false));
     tracing::info!("device sync stopped on this device");

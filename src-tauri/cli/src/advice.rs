@@ -22,6 +22,10 @@ pub fn words(advice: &Advice) -> String {
         ),
         Advice::CheckSyncTarget => "Check this device's connection and that the sync target (folder, WebDAV or S3) is reachable, then sync now (Devices → Sync now, or `pedalwrencher-cli devices sync`).".to_owned(),
         Advice::SetUpSyncAgain => "in the app's Devices section".to_owned(),
+        Advice::MoveSyncTarget => "(Devices → Stop syncing, then set up the new target; or `pedalwrencher-cli devices forget`, then `pedalwrencher-cli devices setup URL`)".to_owned(),
+        Advice::CheckOtherDevice { device } => format!(
+            "Open Pedalwrencher on {device} and let it sync (or run `pedalwrencher-cli devices sync` there). If this stays, that device's folder on the sync target is damaged or incomplete: let the storage's own sync finish, or put that folder back from a good copy, then sync here (`pedalwrencher-cli devices sync`)."
+        ),
         Advice::RestartServer => "Check that `pedalwrencher-cli serve` is running (e.g. `systemctl status pedalwrencher`) and that its machine is up; restart it if not.".to_owned(),
         Advice::StartTheApp => "Open Pedalwrencher and keep it running: it checks reminders and syncs only while it runs.".to_owned(),
     }

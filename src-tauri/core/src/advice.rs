@@ -31,6 +31,14 @@ pub enum Advice {
     CheckSyncTarget,
     /// Sync is set up here but its passphrase is missing: give it again (or set up sync again).
     SetUpSyncAgain,
+    /// The sync target holds another garage's vault, or lost this one's: to sync this garage
+    /// through it from now on (the storage moved, the first address was wrong), stop syncing on
+    /// this device, then set it up with the new target.
+    MoveSyncTarget,
+    /// This device cannot read another device's files past some point (`device`, as it names
+    /// itself): let that device sync; if it stays so, its folder on the sync target is damaged or
+    /// incomplete (a sync client still copying it, an older copy put back).
+    CheckOtherDevice { device: String },
     /// The reminder server (`serve`) stopped finishing its cycles: check that it runs; restart it.
     RestartServer,
     /// The app's background work stopped: open the app and keep it running.

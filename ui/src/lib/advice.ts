@@ -20,6 +20,10 @@ export function adviceWords(advice: Advice): string {
       return "Check this device's connection and that the sync target (folder, WebDAV or S3) is reachable, then choose Sync now in the Devices section.";
     case 'set_up_sync_again':
       return 'Set up sync again in the Devices section.';
+    case 'move_sync_target':
+      return 'To sync through this target from now on, choose Stop syncing in the Devices section, then set up the new target there.';
+    case 'check_other_device':
+      return `Open Pedalwrencher on ${advice.device} and let it sync. If this stays, that device's folder on the sync target is damaged or incomplete: let the storage's own sync finish, or put that folder back from a good copy, then choose Sync now in the Devices section.`;
     case 'restart_server':
       return 'Check that the reminder server (`pedalwrencher-cli serve`) is running and that its machine is up; restart it if not.';
     case 'start_the_app':

@@ -111,6 +111,18 @@ export type Advice =
 { kind: "check_sync_target" } | 
 /**  Sync is set up here but its passphrase is missing: give it again (or set up sync again). */
 { kind: "set_up_sync_again" } | 
+/**
+ *  The sync target holds another garage's vault, or lost this one's: to sync this garage
+ *  through it from now on (the storage moved, the first address was wrong), stop syncing on
+ *  this device, then set it up with the new target.
+ */
+{ kind: "move_sync_target" } | 
+/**
+ *  This device cannot read another device's files past some point (`device`, as it names
+ *  itself): let that device sync; if it stays so, its folder on the sync target is damaged or
+ *  incomplete (a sync client still copying it, an older copy put back).
+ */
+{ kind: "check_other_device"; device: string } | 
 /**  The reminder server (`serve`) stopped finishing its cycles: check that it runs; restart it. */
 { kind: "restart_server" } | 
 /**  The app's background work stopped: open the app and keep it running. */
@@ -390,6 +402,11 @@ export type DevicesReport_Deserialize = {
 	applied: Applied,
 	/**  Files skipped this time (partial, damaged or not decryptable); retried next pass. */
 	skipped: string[],
+	/**
+	 *  Devices this device cannot read up to their newest file, and why; the watchdog raises
+	 *  each one that stays so for longer than the stale threshold.
+	 */
+	behind: string[],
 	/**  Other devices with a folder on the target. */
 	devices: number,
 };
@@ -406,6 +423,11 @@ export type DevicesReport_Serialize = {
 	applied: Applied,
 	/**  Files skipped this time (partial, damaged or not decryptable); retried next pass. */
 	skipped: string[],
+	/**
+	 *  Devices this device cannot read up to their newest file, and why; the watchdog raises
+	 *  each one that stays so for longer than the stale threshold.
+	 */
+	behind: string[],
 	/**  Other devices with a folder on the target. */
 	devices: number,
 };

@@ -61,7 +61,9 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, cmd: DevicesCmd) -> Result<(
             config::forget(secrets.as_ref())?;
             status::forget(&store)?;
             out.emit(&serde_json::json!({ "forgotten": true }), |_| {
-                "This device no longer syncs; its garage and the sync target are unchanged.".into()
+                "This device no longer syncs; its garage and the sync target are unchanged. \
+                 Set up the same target to go on, or another to move this garage there."
+                    .into()
             })
         }
         DevicesCmd::Forward { device } => {
@@ -159,6 +161,9 @@ fn describe(r: &Report) -> String {
     }
     for skipped in &r.skipped {
         lines.push(format!("Skipped for now (retried next time): {skipped}"));
+    }
+    for behind in &r.behind {
+        lines.push(format!("Cannot read all of {behind}"));
     }
     lines.join("\n")
 }

@@ -2,30 +2,27 @@
 //! other devices' files, publish this device's `info`. The database is held only for each local
 //! step, never across a network call; every step can be cut short and redone.
 
-use std::collections::BTreeMap;
+use serde::Serialize;
 
-use serde::{Deserialize, Serialize};
-
+use crate::advice::Advice;
 use crate::error::{Error, ErrorKind, Result};
 use crate::faults;
 use crate::store::{self, Store, StoreAccess};
-use crate::time::Timestamp;
 
 use super::apply::{self, Applied};
-use super::batch::{Batch, Kind};
+use super::batch::Kind;
+use super::binding;
+use super::heads;
 use super::names::{self, DEVICES_DIR, INFO_FILE};
 use super::outgoing;
+use super::pull::{self, fetch, DeviceInfo};
 use super::settings;
 use super::transport::{Transport, TransportError};
 use super::vault::{self, VaultError, VaultInfo, VaultKey, KEY_FILE, VAULT_FILE};
 
-pub(crate) const VAULT_ID_KEY: &str = "sync_vault_id";
-const JOINED_KEY: &str = "sync_joined";
 pub(crate) const LAST_OK_KEY: &str = "sync_last_ok_at";
 pub(crate) const LAST_ERROR_KEY: &str = "sync_last_error";
 pub(crate) const LAST_ATTEMPT_KEY: &str = "sync_last_attempt_at";
-/// Fields applied per transaction while pulling: bounds memory and the time the database is held.
-const APPLY_CHUNK_CELLS: usize = 200_000;
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -42,15 +39,11 @@ pub struct Report {
     pub applied: Applied,
     /// Files skipped this time (partial, damaged or not decryptable); retried next pass.
     pub skipped: Vec<String>,
+    /// Devices this device cannot read up to their newest file, and why; the watchdog raises
+    /// each one that stays so for longer than the stale threshold.
+    pub behind: Vec<String>,
     /// Other devices with a folder on the target.
     pub devices: usize,
-}
-
-/// A device's `info` file: how it names itself and when it last synced.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct DeviceInfo {
-    name: String,
-    synced_at: Timestamp,
 }
 
 /// Runs one pass and records its outcome (shown by `devices status` and the app), so a failing
@@ -119,108 +112,11 @@ async fn run<A: StoreAccess, T: Transport>(
     prune_own_files(access, transport, &me).await?;
 
     // Pull.
-    let others: Vec<String> = transport
-        .list(DEVICES_DIR)
-        .await
-        .map_err(remote)?
-        .iter()
-        .filter_map(|n| names::parse_device_dir(n))
-        .filter(|d| *d != me)
-        .map(str::to_owned)
-        .collect();
-    report.devices = others.len();
-    let mut listings = BTreeMap::new();
-    for device in &others {
-        let entries = transport
-            .list(&names::device_dir(device))
-            .await
-            .map_err(remote)?;
-        let mut files: Vec<(Kind, i64)> = entries
-            .iter()
-            .filter_map(|n| names::parse_file(n))
-            .collect();
-        files.sort_by_key(|f| f.1);
-        if entries.iter().any(|n| n == INFO_FILE) {
-            read_info(access, transport, &info, &key, device).await;
-        }
-        listings.insert(device.clone(), files);
-    }
-    let joined = access.with(|s| s.meta(JOINED_KEY))?.is_some();
-    if !joined {
-        join(access, transport, &info, &key, &listings, &mut report).await?;
-        access.with(|s| store::set_meta(s.connection(), JOINED_KEY, "1"))?;
-    }
-    let positions = access.with(|s| outgoing::read_positions(s.connection()))?;
-    let mut batches = Vec::new();
-    let mut read = Vec::new();
-    let mut cells = 0;
-    for (device, files) in &listings {
-        let mut first = positions.get(device).copied().unwrap_or(0) + 1;
-        // A gap before a snapshot: the files in it were pruned by their device (this one fell
-        // far behind, or joined from a snapshot that knew little of that device) or are still on
-        // their way. A snapshot after the gap holds everything its device had written by then,
-        // so it is read whole, and reading goes on after it (still at the gap if none can be
-        // read: it waits, as for a file on its way).
-        let gap = files
-            .iter()
-            .find(|f| f.1 >= first)
-            .is_some_and(|f| f.1 != first);
-        if gap {
-            // Newest first; an older one still covers the gap if the newest cannot be read.
-            let snapshots = files
-                .iter()
-                .rev()
-                .filter(|f| f.0 == Kind::Snap && f.1 > first);
-            for &(_, seq) in snapshots {
-                let name = format!("snap-{seq}");
-                match fetch(transport, &info, &key, device, &name).await {
-                    Ok(batch) => {
-                        report.pulled_files += 1;
-                        read.push((device.clone(), seq));
-                        cells += batch.cells();
-                        batches.push(batch);
-                        first = seq + 1;
-                        break;
-                    }
-                    Err(why) => report.skipped.push(format!("{device}/{name}: {why}")),
-                }
-            }
-            if cells >= APPLY_CHUNK_CELLS {
-                apply_chunk(access, &mut batches, &mut read, &mut report)?;
-                cells = 0;
-            }
-        }
-        for (next, &(kind, seq)) in (first..).zip(files.iter().filter(|f| f.1 >= first)) {
-            if seq != next {
-                break; // a file not uploaded yet: wait for it rather than skip it
-            }
-            let name = format!("{}-{seq}", kind.prefix());
-            let batch = match fetch(transport, &info, &key, device, &name).await {
-                Ok(batch) => batch,
-                Err(why) => {
-                    report.skipped.push(format!("{device}/{name}: {why}"));
-                    break;
-                }
-            };
-            report.pulled_files += 1;
-            read.push((device.clone(), seq));
-            // A later snapshot repeats what this device read in segments: only a device's
-            // first (fresh) snapshot carries changes of its own.
-            if kind == Kind::Seg || batch.fresh {
-                cells += batch.cells();
-                batches.push(batch);
-            }
-            if cells >= APPLY_CHUNK_CELLS {
-                apply_chunk(access, &mut batches, &mut read, &mut report)?;
-                cells = 0;
-            }
-        }
-    }
-    apply_chunk(access, &mut batches, &mut read, &mut report)?;
+    report.devices = pull::pull(access, transport, &info, &key, &me, &mut report).await?;
 
     // A device alone on the target forwards email and SMS unless the rider chose otherwise
     // (the vault's creator sets this; a creator cut short before it could must still do it).
-    if others.is_empty() {
+    if report.devices == 0 {
         access.with(|s| {
             if settings::forwarding_device(s)?.is_none() {
                 let me = s.device_id().to_owned();
@@ -232,17 +128,25 @@ async fn run<A: StoreAccess, T: Transport>(
 
     // Tell the other devices who this is and that it is alive.
     faults::point("sync.mid_upload");
-    let now = access.with(|s| Ok(s.now()))?;
+    let (now, heads) = access.with(|s| {
+        let own = outgoing::last_sent_seq(s)?;
+        Ok((s.now(), heads::published(s.connection(), &me, own)?))
+    })?;
+    // A map of strings and numbers always encodes.
     let body = serde_json::to_vec(&DeviceInfo {
         name: device_name.to_owned(),
         synced_at: now,
+        heads,
     })
-    .expect("device info encodes");
+    .unwrap_or_default();
     let sealed = vault::seal(&key, &info.vault_id, &me, INFO_FILE, &body);
     transport
         .put(&format!("{}{INFO_FILE}", names::device_dir(&me)), sealed)
         .await
         .map_err(remote)?;
+    // The pass went through: this garage syncs with this vault from now on (a set-up cut short
+    // before here binds nothing).
+    access.with(|s| binding::bind(s.connection(), &info.vault_id))?;
     Ok(report)
 }
 
@@ -336,32 +240,8 @@ async fn adopt_own_files<A: StoreAccess, T: Transport>(
         batches.push(batch);
     }
     let applied = access.with(|s| apply::apply(s, &batches, &[]))?;
-    merge(&mut report.applied, applied);
+    pull::merge(&mut report.applied, applied);
     access.with(|s| outgoing::adopt(s, newest))
-}
-
-fn apply_chunk<A: StoreAccess>(
-    access: &A,
-    batches: &mut Vec<Batch>,
-    read: &mut Vec<(String, i64)>,
-    report: &mut Report,
-) -> Result<()> {
-    if batches.is_empty() && read.is_empty() && !access.with(|s| apply::has_quarantined(s))? {
-        return Ok(());
-    }
-    let applied = access.with(|s| apply::apply(s, batches, read))?;
-    merge(&mut report.applied, applied);
-    batches.clear();
-    read.clear();
-    Ok(())
-}
-
-fn merge(total: &mut Applied, more: Applied) {
-    total.fields += more.fields;
-    total.rows_created += more.rows_created;
-    total.held = more.held;
-    total.quarantined += more.quarantined;
-    total.repairs.extend(more.repairs);
 }
 
 /// The vault on the target, unlocked; made first if the target is empty. Nothing is written
@@ -372,14 +252,16 @@ async fn open_vault<A: StoreAccess, T: Transport>(
     passphrase: &str,
     report: &mut Report,
 ) -> Result<(VaultInfo, VaultKey)> {
-    let ours = access.with(|s| s.meta(VAULT_ID_KEY))?;
+    let ours = access.with(|s| binding::bound(s.connection()))?;
     let (info, key) = match transport.get(VAULT_FILE).await.map_err(remote)? {
         Some(bytes) => unlock(transport, &bytes, passphrase).await?,
         None => {
             if ours.is_some() {
-                return Err(refused(
+                return Err(move_first(
                     "the sync target no longer holds this garage's vault (vault.json is missing). \
-                     Nothing was changed or deleted here. Check the target address",
+                     Nothing was changed or deleted here. Check the target address; if this garage \
+                     is to sync through this target from now on, stop syncing here, then set it up \
+                     with this target",
                 ));
             }
             let root = transport.list("").await.map_err(remote)?;
@@ -416,15 +298,16 @@ async fn open_vault<A: StoreAccess, T: Transport>(
         }
     };
     if let Some(ours) = ours.filter(|o| *o != info.vault_id) {
-        return Err(refused(&format!(
-            "the sync target holds another garage (vault {}), not this one (vault {ours}). Nothing \
-             was changed. Choose the target this garage syncs with, or an empty one",
+        return Err(move_first(&format!(
+            "the sync target holds another garage (vault {}), not the one this garage syncs with \
+             (vault {ours}). Nothing was changed. Choose the target this garage syncs with; to move \
+             this garage to this target instead, stop syncing here, then set it up with this target",
             info.vault_id
         )));
     }
     access.with(|s| {
         s.atomically(|s| {
-            store::set_meta(s.connection(), VAULT_ID_KEY, &info.vault_id)?;
+            binding::enter(s.connection(), &info.vault_id)?;
             if report.vault_created {
                 // The first device forwards email and SMS until the rider picks another.
                 let me = s.device_id().to_owned();
@@ -465,99 +348,7 @@ async fn unlock<T: Transport>(
     Ok((info, key))
 }
 
-/// A device that has never pulled starts from the most complete snapshot on the target instead
-/// of every segment ever written.
-async fn join<A: StoreAccess, T: Transport>(
-    access: &A,
-    transport: &T,
-    info: &VaultInfo,
-    key: &VaultKey,
-    listings: &BTreeMap<String, Vec<(Kind, i64)>>,
-    report: &mut Report,
-) -> Result<()> {
-    let mut best: Option<Batch> = None;
-    for (device, files) in listings {
-        let Some(&(_, seq)) = files.iter().rev().find(|f| f.0 == Kind::Snap) else {
-            continue;
-        };
-        let name = format!("snap-{seq}");
-        match fetch(transport, info, key, device, &name).await {
-            Ok(batch) => {
-                let score = |b: &Batch| (b.covers.values().sum::<i64>(), b.seq);
-                if best.as_ref().is_none_or(|b| score(&batch) > score(b)) {
-                    best = Some(batch);
-                }
-            }
-            Err(why) => report.skipped.push(format!("{device}/{name}: {why}")),
-        }
-    }
-    if let Some(snapshot) = best {
-        let read: Vec<(String, i64)> = snapshot
-            .covers
-            .iter()
-            .map(|(d, s)| (d.clone(), *s))
-            .collect();
-        report.joined_from = Some(snapshot.device.clone());
-        report.pulled_files += 1;
-        let applied = access.with(|s| apply::apply(s, std::slice::from_ref(&snapshot), &read))?;
-        merge(&mut report.applied, applied);
-    }
-    Ok(())
-}
-
-/// One file of another device, decrypted and checked; the reason it cannot be read otherwise.
-async fn fetch<T: Transport>(
-    transport: &T,
-    info: &VaultInfo,
-    key: &VaultKey,
-    device: &str,
-    name: &str,
-) -> std::result::Result<Batch, String> {
-    let bytes = transport
-        .get(&format!("{}{name}", names::device_dir(device)))
-        .await
-        .map_err(|e| e.message)?
-        .ok_or("listed but gone")?;
-    let plain =
-        vault::open(key, &info.vault_id, device, name, &bytes).map_err(|e| e.to_string())?;
-    let batch = Batch::decode(&plain).map_err(|e| e.to_string())?;
-    let expected = names::parse_file(name);
-    if batch.device != device || expected != Some((batch.kind, batch.seq)) {
-        return Err("its content names another file".into());
-    }
-    Ok(batch)
-}
-
-async fn read_info<A: StoreAccess, T: Transport>(
-    access: &A,
-    transport: &T,
-    info: &VaultInfo,
-    key: &VaultKey,
-    device: &str,
-) {
-    let Ok(Some(bytes)) = transport
-        .get(&format!("{}{INFO_FILE}", names::device_dir(device)))
-        .await
-    else {
-        return;
-    };
-    let Ok(plain) = vault::open(key, &info.vault_id, device, INFO_FILE, &bytes) else {
-        return;
-    };
-    let Ok(about) = serde_json::from_slice::<DeviceInfo>(&plain) else {
-        return;
-    };
-    let _ = access.with(|s: &mut Store| {
-        crate::store::capture::device_index(s.connection(), device)?;
-        s.connection().execute(
-            "UPDATE sync_devices SET name = ?2, reported_at = ?3 WHERE device_id = ?1",
-            (device, &about.name, about.synced_at.millis()),
-        )?;
-        Ok(())
-    });
-}
-
-fn remote(e: TransportError) -> Error {
+pub(super) fn remote(e: TransportError) -> Error {
     Error::Remote {
         kind: ErrorKind::Remote,
         message: e.message,
@@ -568,6 +359,15 @@ fn refused(message: &str) -> Error {
     Error::Remote {
         kind: ErrorKind::Remote,
         message: message.to_owned(),
+    }
+}
+
+/// A target this garage is not bound to: the rider moves the garage by stopping sync first.
+fn move_first(message: &str) -> Error {
+    Error::NeedsAction {
+        kind: ErrorKind::Remote,
+        message: message.to_owned(),
+        advice: Advice::MoveSyncTarget,
     }
 }
 

@@ -8,12 +8,15 @@
 
 pub mod apply;
 pub mod batch;
+mod binding;
 pub mod config;
 mod engine;
 mod export;
+pub mod heads;
 pub mod names;
 pub mod notices;
 pub mod outgoing;
+mod pull;
 mod repair;
 pub mod settings;
 pub mod status;
@@ -24,3 +27,5 @@ pub use engine::{pass, record_failure, Report};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_reading;

@@ -136,6 +136,29 @@ fn forget_other_identity(conn: &rusqlite::Connection, device_id: &str) -> Result
     Ok(true)
 }
 
+/// The sync state moved to another vault (`binding::enter`): this device's files there are
+/// numbered from the start, the first a fresh snapshot of its whole garage, after any of its own
+/// files that target already holds (found by the engine's `adopt_own_files`).
+pub(crate) fn number_anew(conn: &rusqlite::Connection) -> Result<()> {
+    conn.execute("DELETE FROM sync_outgoing", [])?;
+    for key in [PRUNED_KEY, NUMBER_AFTER_KEY, DEVICE_KEY] {
+        conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+    }
+    Ok(())
+}
+
+/// The number of this device's newest file on the target (0 before its first), for its `info`.
+pub(crate) fn last_sent_seq(store: &Store) -> Result<i64> {
+    if last_seq(store)? == 0 {
+        return Ok(0);
+    }
+    Ok(store.connection().query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing WHERE sent_at IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 const DEVICE_KEY: &str = "sync_device_id";
 /// A garage restored here from another device found this device's own files on the target, up
 /// to this number: its first file is numbered after them.

@@ -8,7 +8,8 @@ use crate::error::Result;
 use crate::store::{self, Store};
 use crate::time::Timestamp;
 
-use super::engine::{LAST_ATTEMPT_KEY, LAST_ERROR_KEY, LAST_OK_KEY, VAULT_ID_KEY};
+use super::binding::{self, VAULT_ID_KEY};
+use super::engine::{LAST_ATTEMPT_KEY, LAST_ERROR_KEY, LAST_OK_KEY};
 use super::notices::{self, Notice};
 use super::{outgoing, settings};
 
@@ -111,18 +112,18 @@ pub fn stale(store: &Store, max_age_ms: i64) -> Result<Option<String>> {
     )))
 }
 
-/// This device stops syncing: forget the outcome of its passes, so nothing reports it stale. The
-/// vault id stays, so it can only ever sync again with the same garage's target.
+/// This device stops syncing: forget the outcome of its passes, so nothing reports it stale, and
+/// release the garage from its vault, so it can be set up with any target next: the same one
+/// (reading goes on where it stopped) or another (the garage moves there whole, see `binding`).
 pub fn forget(store: &Store) -> Result<()> {
+    let conn = store.connection();
     for key in [LAST_ATTEMPT_KEY, LAST_OK_KEY, LAST_ERROR_KEY] {
-        store
-            .connection()
-            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
     }
-    Ok(())
+    binding::release(conn)
 }
 
-/// Whether this garage has synced at least once (it has a vault).
+/// Whether this garage syncs: a pass went through with a vault, and sync was not stopped since.
 pub fn set_up(store: &Store) -> Result<bool> {
     Ok(conn_meta(store, VAULT_ID_KEY)?.is_some())
 }

@@ -4,7 +4,10 @@
 //! Problems (each an [`Kind`]):
 //! - `stale_sync` — connected to Strava, but no successful sync for longer than the threshold
 //!   (the `stale_sync_hours` setting, default 48 h; counted from the connection when it never
-//!   synced). Not raised while `reconnect_needed` is: that one already says why.
+//!   synced). Not raised while `reconnect_needed` is: that one already says why. The same for
+//!   device sync (subject `devices`: no successful pass), and per other device (subject its id:
+//!   this device has not been able to read that device's files up to its newest, a damaged or
+//!   missing file no snapshot covers or a folder put back to an older copy; see `sync::heads`).
 //! - `reconnect_needed` — Strava refused the tokens (revoked, or the app's secret changed).
 //! - `rate_limited` — the sync is paused by Strava's rate limit until more than
 //!   [`RATE_LIMIT_ROUTINE`] from now: the daily budget is used up (a pause to the next
@@ -29,7 +32,7 @@ pub mod heartbeat;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::advice::Advice;
@@ -301,9 +304,10 @@ fn episodes(
         let Some(kind) = Kind::parse(&kind) else {
             continue;
         };
+        let name = device_name(store, kind, &subject)?;
         out.push(Episode {
-            title: title(kind, &subject),
-            advice: advice(kind, &subject),
+            title: title(kind, &subject, &name),
+            advice: advice(kind, &subject, &name),
             id,
             kind,
             subject,
@@ -325,12 +329,39 @@ fn label(subject: &str) -> String {
     }
 }
 
-/// The subject of a stale device sync (a stale Strava sync has none).
+/// The subject of a stale device sync (a stale Strava sync has none; one other device whose
+/// files this device cannot read up to has its id).
 pub const DEVICES: &str = "devices";
 
-fn title(kind: Kind, subject: &str) -> String {
+/// Whether a stale sync is about one other device (its id is the subject): this device has not
+/// been able to read its files up to its newest for too long.
+fn about_one_device(kind: Kind, subject: &str) -> bool {
+    kind == Kind::StaleSync && !subject.is_empty() && subject != DEVICES
+}
+
+/// How the device a stale sync is about names itself (else its id); empty for the others.
+fn device_name(store: &Store, kind: Kind, subject: &str) -> Result<String> {
+    if !about_one_device(kind, subject) {
+        return Ok(String::new());
+    }
+    let named: Option<String> = store
+        .connection()
+        .query_row(
+            "SELECT name FROM sync_devices WHERE device_id = ?1",
+            [subject],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(named.unwrap_or_else(|| subject.to_owned()))
+}
+
+fn title(kind: Kind, subject: &str, device: &str) -> String {
     match kind {
         Kind::StaleSync if subject == DEVICES => "Your devices have not synced".to_owned(),
+        Kind::StaleSync if about_one_device(kind, subject) => {
+            format!("Changes from {device} are not reaching this device")
+        }
         Kind::StaleSync => "Strava has not synced".to_owned(),
         Kind::ReconnectNeeded => "Strava needs reconnecting".to_owned(),
         Kind::RateLimited => "Strava's daily rate limit is used up".to_owned(),
@@ -342,9 +373,12 @@ fn title(kind: Kind, subject: &str) -> String {
     }
 }
 
-fn advice(kind: Kind, subject: &str) -> Advice {
+fn advice(kind: Kind, subject: &str, device: &str) -> Advice {
     match kind {
         Kind::StaleSync if subject == DEVICES => Advice::CheckSyncTarget,
+        Kind::StaleSync if about_one_device(kind, subject) => Advice::CheckOtherDevice {
+            device: device.to_owned(),
+        },
         Kind::StaleSync => Advice::CheckStravaSync,
         Kind::ReconnectNeeded => Advice::ReconnectStrava,
         Kind::RateLimited => Advice::WaitForStravaLimit,
@@ -416,6 +450,20 @@ fn findings(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Findin
             kind: Kind::StaleSync,
             subject: DEVICES.into(),
             banner,
+        });
+    }
+    for behind in crate::sync::heads::behind(store, config.stale_sync.as_millis() as i64)? {
+        let name = behind.name.as_deref().unwrap_or("A device");
+        out.push(Finding {
+            kind: Kind::StaleSync,
+            banner: format!(
+                "{name} ({}) has changes this device cannot read, since {} ({} ago): {}.",
+                behind.device_id,
+                behind.since.local_date_time(),
+                hours(now.millis() - behind.since.millis()),
+                behind.why
+            ),
+            subject: behind.device_id,
         });
     }
     if st.status == Status::RateLimited {

@@ -3,18 +3,34 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use super::{dir_path, Transport, TransportError, TransportErrorKind};
+use super::{dir_path, too_large, Transport, TransportError, TransportErrorKind, MAX_FILE_BYTES};
 
 /// The same contract in memory, for tests (property tests run many replicas against one).
 /// Tests inject a file (a partial one, a conflict copy) with [`Transport::put`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryTransport {
     files: Mutex<BTreeMap<String, Vec<u8>>>,
+    max_get: usize,
+}
+
+impl Default for MemoryTransport {
+    fn default() -> Self {
+        MemoryTransport {
+            files: Mutex::default(),
+            max_get: MAX_FILE_BYTES,
+        }
+    }
 }
 
 impl MemoryTransport {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The same, refusing to get files bigger than `max` bytes (tests of the cap).
+    pub fn with_max_file_bytes(mut self, max: usize) -> Self {
+        self.max_get = max;
+        self
     }
 
     /// Every file's path, for assertions.
@@ -52,7 +68,10 @@ impl Transport for MemoryTransport {
     }
 
     async fn get(&self, path: &str) -> std::result::Result<Option<Vec<u8>>, TransportError> {
-        Ok(self.lock().get(clean(path)).cloned())
+        match self.lock().get(clean(path)) {
+            Some(bytes) if bytes.len() > self.max_get => Err(too_large(path, self.max_get)),
+            found => Ok(found.cloned()),
+        }
     }
 
     async fn put(&self, path: &str, bytes: Vec<u8>) -> std::result::Result<(), TransportError> {

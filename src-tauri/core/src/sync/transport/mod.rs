@@ -26,7 +26,27 @@ pub enum TransportErrorKind {
     Refused,
     /// The file or the bucket does not exist.
     NotFound,
+    /// The file is bigger than a download may be ([`MAX_FILE_BYTES`]): damage, or a storage
+    /// serving something else under the name; it is not read into memory.
+    TooLarge,
     Other,
+}
+
+/// The most one download may bring into memory. A device's files are far smaller (a segment
+/// holds at most about 50,000 fields; a snapshot of a garage with ten thousand rides is a few
+/// megabytes), so anything bigger is damage or a storage serving something else, and is refused
+/// before it can exhaust a phone's memory.
+pub const MAX_FILE_BYTES: usize = 256 << 20;
+
+fn too_large(path: &str, max: usize) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::TooLarge,
+        format!(
+            "{path} is bigger than any sync file ({} MB at most): it is damaged or not a sync \
+             file, and was not read",
+            max >> 20
+        ),
+    )
 }
 
 /// A failed storage operation. The message is for the rider, says what to do, and never contains
@@ -55,7 +75,8 @@ pub trait Transport: Send + Sync {
         &self,
         dir: &str,
     ) -> impl Future<Output = std::result::Result<Vec<String>, TransportError>> + Send;
-    /// The file's bytes, or None when it does not exist.
+    /// The file's bytes, or None when it does not exist. A file bigger than the transport's cap
+    /// ([`MAX_FILE_BYTES`] unless set lower) is refused (`TooLarge`) without being read whole.
     fn get(
         &self,
         path: &str,

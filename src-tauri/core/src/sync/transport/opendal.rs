@@ -8,7 +8,7 @@ use crate::env;
 use crate::secrets::Secret;
 
 use super::target::{SyncTarget, TargetKind};
-use super::{dir_path, Transport, TransportError, TransportErrorKind};
+use super::{dir_path, too_large, Transport, TransportError, TransportErrorKind, MAX_FILE_BYTES};
 
 /// The real storage, through Apache OpenDAL.
 pub struct OpendalTransport {
@@ -17,6 +17,8 @@ pub struct OpendalTransport {
     place: String,
     /// A folder target: write a temporary name, then rename (see [`Transport::put`]).
     folder: bool,
+    /// The most one `get` reads (see [`MAX_FILE_BYTES`]).
+    max_get: usize,
 }
 
 impl std::fmt::Debug for OpendalTransport {
@@ -153,7 +155,14 @@ impl OpendalTransport {
             op,
             place,
             folder: matches!(target.kind(), TargetKind::Folder { .. }),
+            max_get: MAX_FILE_BYTES,
         })
+    }
+
+    /// The same, refusing to get files bigger than `max` bytes (tests of the cap).
+    pub fn with_max_file_bytes(mut self, max: usize) -> Self {
+        self.max_get = max;
+        self
     }
 
     fn error(&self, action: &str, path: &str, e: opendal::Error) -> TransportError {
@@ -319,10 +328,37 @@ impl Transport for OpendalTransport {
     }
 
     async fn get(&self, path: &str) -> std::result::Result<Option<Vec<u8>>, TransportError> {
-        match self.op.read(path).await {
-            Ok(buf) => Ok(Some(buf.to_vec())),
-            Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.error("read", path, e)),
+        use futures_util::TryStreamExt;
+        let missing_or = |e: opendal::Error| {
+            if e.kind() == opendal::ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(self.error("read", path, e))
+            }
+        };
+        // Piece by piece, counting: whatever size the storage claims or sends, no more than the
+        // cap is ever held (and the connection is dropped there).
+        let mut stream = match self.op.reader(path).await {
+            Ok(reader) => match reader.into_stream(..).await {
+                Ok(stream) => stream,
+                Err(e) => return missing_or(e),
+            },
+            Err(e) => return missing_or(e),
+        };
+        let mut bytes = Vec::new();
+        loop {
+            match stream.try_next().await {
+                Ok(Some(piece)) => {
+                    if bytes.len() + piece.len() > self.max_get {
+                        return Err(too_large(path, self.max_get));
+                    }
+                    for chunk in piece {
+                        bytes.extend_from_slice(&chunk);
+                    }
+                }
+                Ok(None) => return Ok(Some(bytes)),
+                Err(e) => return missing_or(e),
+            }
         }
     }
 
@@ -415,6 +451,28 @@ mod tests {
         });
         assert!(temp_name("devices/a/seg-1").starts_with("devices/a/.seg-1."));
         assert!(temp_name("seg-1").starts_with(".seg-1."));
+    }
+
+    #[test]
+    fn a_file_bigger_than_the_cap_is_refused_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url::Url::from_file_path(dir.path()).unwrap().to_string();
+        let t = OpendalTransport::new(&SyncTarget::parse(&url).unwrap())
+            .unwrap()
+            .with_max_file_bytes(1 << 20);
+        std::fs::create_dir_all(dir.path().join("devices/a")).unwrap();
+        std::fs::write(dir.path().join("devices/a/seg-1"), vec![1u8; 1 << 20]).unwrap();
+        std::fs::write(dir.path().join("devices/a/seg-2"), vec![2u8; 3 << 20]).unwrap();
+        block_on(async {
+            assert_eq!(
+                t.get("devices/a/seg-1").await.unwrap().unwrap().len(),
+                1 << 20
+            );
+            let e = t.get("devices/a/seg-2").await.unwrap_err();
+            assert_eq!(e.kind, TransportErrorKind::TooLarge, "{e}");
+            assert!(e.message.contains("devices/a/seg-2"), "{e}");
+            assert_eq!(t.get("devices/a/seg-3").await.unwrap(), None);
+        });
     }
 
     #[test]
