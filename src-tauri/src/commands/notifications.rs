@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
 use crate::background;
-use crate::native::NativeSender;
 use crate::health::{self, Health};
+use crate::native::NativeSender;
 use crate::state::{AppState, CommandError};
 
 /// The settings as the screen shows them: the file's values, whether each secret is stored
@@ -182,7 +182,9 @@ pub async fn check_now(app: AppHandle) -> Result<DeliverReport, CommandError> {
         .await
     {
         Some(JobReport::Deliver(report)) => Ok(report),
-        Some(_) => Err(CommandError::app("the delivery job reported something else")),
+        Some(_) => Err(CommandError::app(
+            "the delivery job reported something else",
+        )),
         None => Err(CommandError {
             kind: pedalwrencher_core::ErrorKind::Conflict,
             message: "a sync is running; reminders are checked as soon as it ends".into(),

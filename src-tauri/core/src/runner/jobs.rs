@@ -43,7 +43,6 @@ pub(super) async fn strava<H: Host>(r: &Runner<H>, settings: &Settings) -> Strav
     if !st.connected() && !tokens::configured_by_env() {
         return StravaOutcome::NotConnected;
     }
-    host.emit(Event::StravaChanged);
     let secrets = match host.secrets() {
         Ok(s) => s,
         Err(e) => {
@@ -52,9 +51,13 @@ pub(super) async fn strava<H: Host>(r: &Runner<H>, settings: &Settings) -> Strav
             }
         }
     };
+    host.emit(Event::StravaChanged);
     let options = StravaOptions {
         interval: host.strava_interval(settings),
         holder: r.holder().to_owned(),
+        // A longer rate-limit pause ends the pass (the garage records when the window turns and
+        // the timer resumes then), so reminders never wait behind it.
+        max_pause: STRAVA_MAX_PAUSE,
         ..StravaOptions::default()
     };
     let config = StravaConfig::from_env();

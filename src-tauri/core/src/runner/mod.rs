@@ -299,7 +299,11 @@ impl<H: Host> Runner<H> {
 
     /// `job` as soon as the pass running here (if any) ends, if that is within `wait`; `None`
     /// otherwise (the job is then asked for, and runs when the flight is free).
-    pub async fn run_after_current(self: &Arc<Self>, job: Job, wait: Duration) -> Option<JobReport> {
+    pub async fn run_after_current(
+        self: &Arc<Self>,
+        job: Job,
+        wait: Duration,
+    ) -> Option<JobReport> {
         let _waiting = Waiting::new(&self.waiting, &self.wake);
         let deadline = tokio::time::Instant::now() + wait;
         loop {
