@@ -263,3 +263,40 @@ fn a_stop_ends_the_loop_before_the_next_job() {
     assert!(runner.host().finished().is_empty());
     assert!(runner.host().cycles.lock().unwrap().is_empty());
 }
+
+#[test]
+fn a_riders_action_waiting_for_the_flight_goes_before_the_loops_next_job() {
+    let runner = Runner::new(
+        TestHost::new(manual(), Duration::from_secs(3600)),
+        Policy::WhenDue,
+    );
+    rt().block_on(async {
+        runner.wake(Wake::Start);
+        let held = runner.flight.try_begin(Holder::Job(Job::Strava)).unwrap();
+        let waiting = Waiting::new(&runner.waiting, &runner.wake);
+        // The pass ends: the loop does not take the flight while the action waits for it.
+        drop(held);
+        assert_eq!(runner.step().await, Step::Held);
+        drop(waiting);
+        assert!(matches!(runner.step().await, Step::Ran(_)));
+    });
+}
+
+#[test]
+fn check_now_gives_up_waiting_after_its_deadline_and_leaves_the_job_asked_for() {
+    let clock = manual();
+    let runner = Runner::new(
+        TestHost::new(clock.clone(), Duration::from_secs(3600)),
+        Policy::WhenDue,
+    );
+    rt().block_on(async {
+        let held = runner.flight.try_begin(Holder::Job(Job::Strava)).unwrap();
+        let report = runner
+            .run_after_current(Job::Deliver, Duration::from_millis(20))
+            .await;
+        assert!(report.is_none(), "a long pass is not waited for");
+        drop(held);
+        assert_eq!(runner.step().await, Step::Ran(Job::Deliver));
+        assert_eq!(runner.host().finished()[0], (Job::Deliver, "asked"));
+    });
+}
