@@ -9,42 +9,22 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::faults;
 use crate::store::{self, Store, StoreAccess};
 
-use super::apply::{self, Applied};
+use super::apply;
 use super::batch::Kind;
 use super::binding;
 use super::heads;
 use super::names::{self, DEVICES_DIR, INFO_FILE};
 use super::outgoing;
 use super::pull::{self, fetch, DeviceInfo};
+use super::report::remote;
+pub use super::report::Report;
 use super::settings;
-use super::transport::{Transport, TransportError};
+use super::transport::Transport;
 use super::vault::{self, VaultError, VaultInfo, VaultKey, KEY_FILE, VAULT_FILE};
 
 pub(crate) const LAST_OK_KEY: &str = "sync_last_ok_at";
 pub(crate) const LAST_ERROR_KEY: &str = "sync_last_error";
 pub(crate) const LAST_ATTEMPT_KEY: &str = "sync_last_attempt_at";
-
-/// What one pass did.
-#[derive(Debug, Default, Clone, Serialize)]
-#[cfg_attr(feature = "bindings", derive(specta::Type))]
-#[cfg_attr(feature = "bindings", serde(rename = "DevicesReport"))]
-pub struct Report {
-    /// This device made the vault (the target was empty).
-    pub vault_created: bool,
-    /// The device whose snapshot this device joined from.
-    pub joined_from: Option<String>,
-    pub pushed_files: usize,
-    pub pushed_bytes: usize,
-    pub pulled_files: usize,
-    pub applied: Applied,
-    /// Files skipped this time (partial, damaged or not decryptable); retried next pass.
-    pub skipped: Vec<String>,
-    /// Devices this device cannot read up to their newest file, and why; the watchdog raises
-    /// each one that stays so for longer than the stale threshold.
-    pub behind: Vec<String>,
-    /// Other devices with a folder on the target.
-    pub devices: usize,
-}
 
 /// Runs one pass and records its outcome (shown by `devices status` and the app), so a failing
 /// sync is never silent.
@@ -346,13 +326,6 @@ async fn unlock<T: Transport>(
         })?;
     let key = vault::unlock(&info, &key_file, passphrase).map_err(vault_error)?;
     Ok((info, key))
-}
-
-pub(super) fn remote(e: TransportError) -> Error {
-    Error::Remote {
-        kind: ErrorKind::Remote,
-        message: e.message,
-    }
 }
 
 fn refused(message: &str) -> Error {

@@ -24,8 +24,6 @@ use crate::error::Result;
 use crate::store::{self, Store};
 use crate::time::Timestamp;
 
-use super::binding;
-
 const HEADS_KEY: &str = "sync_device_heads";
 
 /// What this device knows of one other device.
@@ -158,13 +156,10 @@ pub struct Behind {
     pub why: String,
 }
 
-/// The devices this device has been unable to read up to for longer than `max_age_ms`, while it
-/// syncs (the watchdog raises each, naming it).
+/// The devices this device has been unable to read up to for longer than `max_age_ms` (the
+/// watchdog raises each, naming it, while this device syncs: `status::behind`).
 pub fn behind(store: &Store, max_age_ms: i64) -> Result<Vec<Behind>> {
     let conn = store.connection();
-    if binding::bound(conn)?.is_none() {
-        return Ok(Vec::new()); // this device does not sync
-    }
     let now = store.now().millis();
     let mut out = Vec::new();
     for (device_id, k) in load(conn)? {

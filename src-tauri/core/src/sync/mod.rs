@@ -18,6 +18,7 @@ pub mod notices;
 pub mod outgoing;
 mod pull;
 mod repair;
+mod report;
 pub mod settings;
 pub mod status;
 pub mod transport;

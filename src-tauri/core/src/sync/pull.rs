@@ -17,10 +17,10 @@ use crate::time::Timestamp;
 
 use super::apply::{self, Applied};
 use super::batch::{Batch, Kind};
-use super::engine::{remote, Report};
 use super::heads::{self, Seen};
 use super::names::{self, DEVICES_DIR, INFO_FILE};
 use super::outgoing;
+use super::report::{remote, Report};
 use super::transport::Transport;
 use super::vault::{self, VaultInfo, VaultKey};
 

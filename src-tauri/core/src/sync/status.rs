@@ -124,6 +124,15 @@ pub fn forget(store: &Store) -> Result<()> {
 }
 
 /// Whether this garage syncs: a pass went through with a vault, and sync was not stopped since.
+/// The devices this device, while it syncs, has been unable to read up to for longer than
+/// `max_age_ms`.
+pub fn behind(store: &Store, max_age_ms: i64) -> Result<Vec<super::heads::Behind>> {
+    if binding::bound(store.connection())?.is_none() {
+        return Ok(Vec::new()); // this device does not sync
+    }
+    super::heads::behind(store, max_age_ms)
+}
+
 pub fn set_up(store: &Store) -> Result<bool> {
     Ok(conn_meta(store, VAULT_ID_KEY)?.is_some())
 }

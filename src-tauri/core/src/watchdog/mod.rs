@@ -452,7 +452,7 @@ fn findings(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Findin
             banner,
         });
     }
-    for behind in crate::sync::heads::behind(store, config.stale_sync.as_millis() as i64)? {
+    for behind in crate::sync::status::behind(store, config.stale_sync.as_millis() as i64)? {
         let name = behind.name.as_deref().unwrap_or("A device");
         out.push(Finding {
             kind: Kind::StaleSync,
