@@ -2,8 +2,6 @@
 //! other devices' files, publish this device's `info`. The database is held only for each local
 //! step, never across a network call; every step can be cut short and redone.
 
-use serde::Serialize;
-
 use crate::advice::Advice;
 use crate::error::{Error, ErrorKind, Result};
 use crate::faults;
