@@ -8,7 +8,7 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 
-use super::hlc;
+use super::{clock_correction, hlc};
 
 /// The tables that follow the rider to every device, and the columns of each that stay
 /// device-local. Everything else (wear cache, reminders, outbox, Strava cursor, leases, …) is never
@@ -116,13 +116,11 @@ pub(crate) fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> 
     if !pending {
         return Ok(());
     }
+    // A clock set right after running far ahead must not stamp from where it got to.
+    clock_correction::recover_if_corrected(conn, device_id, now_ms)?;
     let dev = device_index(conn, device_id)?;
     let stamp = hlc::next(conn, now_ms)?;
-    let lseq = super::meta(conn, LSEQ_KEY)?
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0)
-        + 1;
-    super::set_meta(conn, LSEQ_KEY, &lseq.to_string())?;
+    let lseq = next_lseq(conn)?;
     conn.prepare_cached(
         "UPDATE sync_clock SET hlc = MAX(?1, COALESCE(hlc, 0) + 1), dev = ?2, lseq = ?3 WHERE dev IS NULL",
     )?
@@ -131,6 +129,16 @@ pub(crate) fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> 
 }
 
 const LSEQ_KEY: &str = "sync_lseq";
+
+/// Numbers a new commit of this device's own changes.
+pub(crate) fn next_lseq(conn: &Connection) -> Result<i64> {
+    let lseq = super::meta(conn, LSEQ_KEY)?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0)
+        + 1;
+    super::set_meta(conn, LSEQ_KEY, &lseq.to_string())?;
+    Ok(lseq)
+}
 
 /// The small number standing for `device_id` in this file's clock table.
 pub fn device_index(conn: &Connection, device_id: &str) -> Result<i64> {

@@ -3,6 +3,7 @@
 
 pub mod capture;
 mod clock;
+pub mod clock_correction;
 pub mod device;
 pub mod hlc;
 pub mod lease;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::faults;
-use crate::store::{self, Store, StoreAccess};
+use crate::store::{self, clock_correction, Store, StoreAccess};
 use crate::time::Timestamp;
 
 use super::apply::{self, Applied};
@@ -150,7 +150,15 @@ async fn run<A: StoreAccess, T: Transport>(
         join(access, transport, &info, &key, &listings, &mut report).await?;
         access.with(|s| store::set_meta(s.connection(), JOINED_KEY, "1"))?;
     }
-    let positions = access.with(|s| outgoing::read_positions(s.connection()))?;
+    // This device's clock was set right after running far ahead: what the others wrote
+    // meanwhile lost here to its stamps from the future and was not kept, so it reads their files
+    // again from the start (a snapshot after a gap), and merges them with its stamps corrected.
+    let reread = access.with(|s| s.meta(clock_correction::REREAD_KEY))?.is_some();
+    let positions = if reread {
+        BTreeMap::new()
+    } else {
+        access.with(|s| outgoing::read_positions(s.connection()))?
+    };
     let mut batches = Vec::new();
     let mut read = Vec::new();
     let mut cells = 0;
@@ -217,6 +225,15 @@ async fn run<A: StoreAccess, T: Transport>(
         }
     }
     apply_chunk(access, &mut batches, &mut read, &mut report)?;
+    if reread {
+        access.with(|s| {
+            s.connection().execute(
+                "DELETE FROM meta WHERE key = ?1",
+                [clock_correction::REREAD_KEY],
+            )?;
+            Ok(())
+        })?;
+    }
 
     // A device alone on the target forwards email and SMS unless the rider chose otherwise
     // (the vault's creator sets this; a creator cut short before it could must still do it).
