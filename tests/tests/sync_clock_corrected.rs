@@ -92,11 +92,9 @@ impl Device {
 
     fn bike(&self, id: &str) -> (String, String) {
         self.db()
-            .query_row(
-                "SELECT name, notes FROM bikes WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT name, notes FROM bikes WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .expect("the bike is here")
     }
 }
@@ -132,13 +130,19 @@ fn a_clock_corrected_after_running_a_year_ahead_syncs_at_once_and_later_edits_wi
         report["applied"]["quarantined"].as_u64().unwrap_or(0) >= 1,
         "{report}"
     );
-    laptop.run(&target, &["bike", "edit", &bike, "--name", "Renamed on the laptop"]);
+    laptop.run(
+        &target,
+        &["bike", "edit", &bike, "--name", "Renamed on the laptop"],
+    );
     laptop.run(&target, &["bike", "edit", &bike, "--notes", "laptop notes"]);
     laptop.sync(&target);
 
     // The rider sets the tablet's clock right and renames the bike again there.
     tablet.clock = None;
-    tablet.run(&target, &["bike", "edit", &bike, "--name", "Renamed on the tablet"]);
+    tablet.run(
+        &target,
+        &["bike", "edit", &bike, "--name", "Renamed on the tablet"],
+    );
     for d in [&tablet, &laptop, &tablet, &laptop] {
         d.sync(&target);
     }
@@ -158,7 +162,10 @@ fn a_clock_corrected_after_running_a_year_ahead_syncs_at_once_and_later_edits_wi
             "{who}: what the tablet made while ahead still reaches every device"
         );
         let status = d.status(&target);
-        assert_eq!(status["quarantined"], 0, "{who}: nothing held back: {status}");
+        assert_eq!(
+            status["quarantined"], 0,
+            "{who}: nothing held back: {status}"
+        );
         let stamp: i64 = d
             .one("SELECT value FROM meta WHERE key = 'sync_hlc'")
             .parse()
@@ -180,7 +187,10 @@ fn a_clock_corrected_after_running_a_year_ahead_syncs_at_once_and_later_edits_wi
     );
 
     // A later edit elsewhere wins everywhere, at once.
-    laptop.run(&target, &["bike", "edit", &bike, "--name", "Later on the laptop"]);
+    laptop.run(
+        &target,
+        &["bike", "edit", &bike, "--name", "Later on the laptop"],
+    );
     laptop.sync(&target);
     tablet.sync(&target);
     for d in [&laptop, &tablet] {

@@ -19,7 +19,11 @@
 //! their fixes): REAL values could lose their last bit in a file (serde_json now parses floats
 //! exactly), and a device more than 5 minutes slow could make edits that never reached the others
 //! (an edit now supersedes the stamp it overwrites). The property runs with clocks within ±2
-//! minutes and within ±1 hour.
+//! minutes and within ±1 hour, and with clocks that run a year ahead for a while and are set right
+//! again: the reference then leaves out every stamp more than a day ahead of the true time its
+//! file was written (such a device voids them once set right, and sends again what it still held
+//! of them), and a device asking to read the others' files again (`clock_correction::REREAD_KEY`)
+//! reads them all again, as the engine does.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -30,6 +34,7 @@ use pedalwrencher_core::garage::rides::{self, NewRide, RidePatch, RideSource};
 use pedalwrencher_core::garage::rules::{self, NewRule, RulePatch};
 use pedalwrencher_core::garage::services::{self, NewService};
 use pedalwrencher_core::garage::{components, installations, workshop};
+use pedalwrencher_core::store::clock_correction::REREAD_KEY;
 use pedalwrencher_core::strava::mapping;
 use pedalwrencher_core::sync::apply::apply;
 use pedalwrencher_core::sync::batch::Batch;
@@ -45,6 +50,8 @@ use rusqlite::Connection;
 const BASE: i64 = 1_700_000_000_000;
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+const YEAR: i64 = 365 * DAY;
 
 /// The synced tables, and the columns of each that stay on one device.
 const TABLES: &[(&str, &[&str])] = &[
@@ -67,6 +74,8 @@ struct Replica {
     clock: Arc<ManualClock>,
     /// This device's clock minus the true time.
     skew: i64,
+    /// Its clock runs a year ahead besides, until the rider sets it right.
+    ahead: bool,
 }
 
 impl Replica {
@@ -75,7 +84,12 @@ impl Replica {
         let store = Store::open_in_memory()
             .expect("an in-memory store opens")
             .with_clock(clock.clone());
-        Replica { store, clock, skew }
+        Replica {
+            store,
+            clock,
+            skew,
+            ahead: false,
+        }
     }
 
     fn device(&self) -> String {
@@ -87,10 +101,12 @@ impl Replica {
     }
 }
 
-/// A file as it sits on the target: who wrote it, and from which delivery round on it can be read.
+/// A file as it sits on the target: who wrote it, when (true time), and from which delivery round
+/// on it can be read.
 struct Pooled {
     batch: Batch,
     from: usize,
+    at: i64,
     release: u32,
 }
 
@@ -120,7 +136,7 @@ fn refusable<T>(r: pedalwrencher_core::Result<T>, what: &str) -> Result<(), Test
 fn flush(
     replicas: &mut [Replica],
     r: usize,
-    release: u32,
+    (at, release): (i64, u32),
     pool: &mut Vec<Pooled>,
 ) -> Result<usize, TestCaseError> {
     let files = ok(outgoing::prepare(&mut replicas[r].store), "prepare")?;
@@ -134,6 +150,7 @@ fn flush(
         pool.push(Pooled {
             batch,
             from: r,
+            at,
             release,
         });
     }
@@ -679,6 +696,11 @@ enum Step {
     Advance {
         minutes: u8,
     },
+    /// The replica's clock jumps a year ahead, or is set right again.
+    Clock {
+        r: u8,
+        ahead: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -713,6 +735,12 @@ fn edit_strategy() -> impl Strategy<Value = Change> {
 }
 
 fn scenario_strategy(max_skew_min: i16) -> impl Strategy<Value = Scenario> {
+    scenarios(max_skew_min, false)
+}
+
+/// With `clock_jumps`, replicas' clocks also jump a year ahead and are set right again, one or
+/// several at a time.
+fn scenarios(max_skew_min: i16, clock_jumps: bool) -> impl Strategy<Value = Scenario> {
     (2..=4usize).prop_flat_map(move |n| {
         let replica = 0..n as u8;
         let step = prop_oneof![
@@ -722,6 +750,15 @@ fn scenario_strategy(max_skew_min: i16) -> impl Strategy<Value = Scenario> {
                 .prop_map(|(to, picks, together)| Step::Deliver { to, picks, together }),
             2 => (0..3u8).prop_map(|minutes| Step::Advance { minutes }),
         ];
+        let step = if clock_jumps {
+            prop_oneof![
+                14 => step,
+                2 => (replica.clone(), any::<bool>()).prop_map(|(r, ahead)| Step::Clock { r, ahead }),
+            ]
+            .boxed()
+        } else {
+            step.boxed()
+        };
         (
             proptest::collection::vec(-max_skew_min..=max_skew_min, n),
             proptest::collection::vec(step, 10..70),
@@ -747,8 +784,31 @@ struct Run {
 impl Run {
     fn tick_clocks(&self) {
         for r in &self.replicas {
-            r.clock.set(Timestamp(self.now + r.skew));
+            let ahead = if r.ahead { YEAR } else { 0 };
+            r.clock.set(Timestamp(self.now + r.skew + ahead));
         }
+    }
+
+    /// What the engine does for a replica whose clock was set right after running ahead (or
+    /// that applied stamps another such device voided): it reads every file on the target again,
+    /// its own too (`all`: held-back ones included, as when settling). Returns how many it read.
+    fn reread_if_asked(&mut self, r: usize, all: bool) -> Result<usize, TestCaseError> {
+        let conn = self.replicas[r].store.connection();
+        let asked = ok(
+            conn.execute("DELETE FROM meta WHERE key = ?1", [REREAD_KEY])
+                .map_err(Into::into),
+            "take the reread flag",
+        )?;
+        if asked == 0 {
+            return Ok(0);
+        }
+        let files: Vec<usize> = (0..self.pool.len())
+            .filter(|i| all || self.pool[*i].release <= self.round)
+            .collect();
+        let batches: Vec<&Batch> = files.iter().map(|i| &self.pool[*i].batch).collect();
+        deliver(&mut self.replicas[r], &batches)?;
+        self.read[r].extend(files.iter().filter(|i| self.pool[**i].from != r));
+        Ok(files.len())
     }
 
     /// A garage on replica 0, read by every other replica before anything else happens.
@@ -812,7 +872,7 @@ impl Run {
                 "add ride",
             )?;
         }
-        flush(&mut run.replicas, 0, 0, &mut run.pool)?;
+        flush(&mut run.replicas, 0, (BASE, 0), &mut run.pool)?;
         let first: Vec<&Batch> = run.pool.iter().map(|p| &p.batch).collect();
         for r in 1..run.replicas.len() {
             deliver(&mut run.replicas[r], &first)?;
@@ -830,7 +890,7 @@ impl Run {
                 flush(
                     &mut self.replicas,
                     usize::from(*from) % n,
-                    release,
+                    (self.now, release),
                     &mut self.pool,
                 )?;
             }
@@ -841,6 +901,7 @@ impl Run {
             } => {
                 self.round += 1;
                 let to = usize::from(*to) % n;
+                self.reread_if_asked(to, false)?;
                 let readable: Vec<usize> = (0..self.pool.len())
                     .filter(|i| self.pool[*i].from != to && self.pool[*i].release <= self.round)
                     .collect();
@@ -867,6 +928,10 @@ impl Run {
                 self.now += i64::from(*minutes) * MINUTE;
                 self.tick_clocks();
             }
+            Step::Clock { r, ahead } => {
+                self.replicas[usize::from(*r) % n].ahead = *ahead;
+                self.tick_clocks();
+            }
         }
         Ok(())
     }
@@ -877,15 +942,20 @@ impl Run {
     /// that only the first reading got wrong.
     fn settle(&mut self) -> Result<(), TestCaseError> {
         self.now += MINUTE;
+        // Every clock is right by now: nothing may stay held back.
+        for r in &mut self.replicas {
+            r.ahead = false;
+        }
         self.tick_clocks();
         let n = self.replicas.len();
         for _ in 0..12 {
             let mut written = 0;
             for r in 0..n {
-                written += flush(&mut self.replicas, r, 0, &mut self.pool)?;
+                written += flush(&mut self.replicas, r, (self.now, 0), &mut self.pool)?;
             }
             let mut read = 0;
             for to in 0..n {
+                read += self.reread_if_asked(to, true)?;
                 // Newest first: the reverse of the order they were written in.
                 let unread: Vec<usize> = (0..self.pool.len())
                     .rev()
@@ -993,8 +1063,9 @@ fn json_to_sql(v: &serde_json::Value, real: bool) -> Value {
 }
 
 /// The merge, written from the definition: per field the value with the greatest (hlc, device)
-/// among every file ever written; a row exists once it has every NOT NULL column. Returns the rows
-/// and the winning stamps.
+/// among every file ever written, leaving out stamps more than a day ahead of the true time their
+/// file was written (a clock running ahead made them; set right, it voids them); a row exists once
+/// it has every NOT NULL column. Returns the rows and the winning stamps.
 fn reference(
     conn: &Connection,
     pool: &[Pooled],
@@ -1011,6 +1082,9 @@ fn reference(
                 for cell in &row.1 {
                     let col = &t.cols[cell.0 as usize];
                     if col == "id" || local.contains(&col.as_str()) {
+                        continue;
+                    }
+                    if (cell.2 >> 16) > p.at + DAY {
                         continue;
                     }
                     let stamp = (cell.2, b.devices[cell.3 as usize].clone());
@@ -1284,6 +1358,16 @@ proptest! {
     /// see `an_edit_on_a_slow_clock_of_a_field_stamped_by_a_fast_one_reaches_the_other_devices`.
     #[test]
     fn replicas_converge_to_the_reference_merge_with_clocks_an_hour_apart(s in scenario_strategy(60)) {
+        check(&s)?;
+    }
+
+    /// Clocks that jump a year ahead for a while and are set right again (issue 14): once right,
+    /// a device's edits reach the others, what it wrote while ahead never beats what the others
+    /// wrote meanwhile, and nothing stays held back.
+    #[test]
+    fn replicas_converge_to_the_reference_merge_when_clocks_run_a_year_ahead_and_are_set_right(
+        s in scenarios(2, true)
+    ) {
         check(&s)?;
     }
 }

@@ -32,8 +32,8 @@ use super::{capture, hlc, set_meta};
 
 /// `synced_settings` ids of published fixes: `clock_fix:<device id>:<upto>`.
 pub const FIX_PREFIX: &str = "clock_fix:";
-/// Set when the other devices' files are to be read again from their start (the engine clears
-/// it after a pass that did).
+/// Set (to when) when the other devices' files are to be read again from their start; the engine
+/// clears it after a pass that did, unless it was set again meanwhile.
 pub const REREAD_KEY: &str = "sync_reread";
 
 /// A device's stamps in (`above`, `upto`] came from a clock that ran ahead, and are void: what
@@ -66,7 +66,11 @@ impl Fix {
 
 /// Recovers (see the module docs) if this device's clock is more than a day behind its own last
 /// stamp. Called before anything is stamped and at the start of every sync step; cheap otherwise.
-pub(crate) fn recover_if_corrected(conn: &Connection, device_id: &str, now_ms: i64) -> Result<bool> {
+pub(crate) fn recover_if_corrected(
+    conn: &Connection,
+    device_id: &str,
+    now_ms: i64,
+) -> Result<bool> {
     let last = hlc::last(conn)?;
     let above = hlc::from_millis(now_ms.saturating_add(hlc::QUARANTINE_MS));
     if last <= above {
@@ -79,16 +83,14 @@ pub(crate) fn recover_if_corrected(conn: &Connection, device_id: &str, now_ms: i
         (me, last),
         |r| r.get(0),
     )?;
-    // Where the clock was last right: before its leap, or the greatest of this device's own
-    // stamps not in the future (a garage from before the leaps were recorded).
+    // Where the clock was last right: before its leap, and past every own stamp that stays (a
+    // re-stamp must supersede them, and a garage from before leaps were recorded has no mark).
     let own_before: i64 = conn.query_row(
         "SELECT COALESCE(MAX(hlc), 0) FROM sync_clock WHERE dev = ?1 AND hlc <= ?2",
-        (me, hlc::from_millis(now_ms)),
+        (me, above),
         |r| r.get(0),
     )?;
-    let base = hlc::last_sane(conn, now_ms)?
-        .unwrap_or(0)
-        .max(own_before);
+    let base = hlc::last_sane(conn, now_ms)?.unwrap_or(0).max(own_before);
     let restamp = base + 1;
     let lseq = capture::next_lseq(conn)?;
     let restamped = conn
@@ -98,11 +100,10 @@ pub(crate) fn recover_if_corrected(conn: &Connection, device_id: &str, now_ms: i
     conn.prepare_cached("UPDATE sync_clock SET hlc = ?1 WHERE dev IS NULL AND hlc > ?2")?
         .execute((restamp, above))?;
     hlc::reset(conn, restamp)?;
-    let files_upto: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing",
-        [],
-        |r| r.get(0),
-    )?;
+    let files_upto: i64 =
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing", [], |r| {
+            r.get(0)
+        })?;
     let fix = Fix {
         device: device_id.to_owned(),
         above,
@@ -116,9 +117,13 @@ pub(crate) fn recover_if_corrected(conn: &Connection, device_id: &str, now_ms: i
          ON CONFLICT (id) DO NOTHING",
     )?
     .execute((fix.row_id(), value, now_ms))?;
-    set_meta(conn, REREAD_KEY, "1")?;
+    set_meta(conn, REREAD_KEY, &now_ms.to_string())?;
     let days = (hlc::millis(last) - now_ms) / MS_PER_DAY;
-    tracing::warn!(days, restamped, "this device's clock was set back: re-stamped its changes");
+    tracing::warn!(
+        days,
+        restamped,
+        "this device's clock was set back: re-stamped its changes"
+    );
     // sync_notices is sync's table, written here because the store cannot call up into sync.
     conn.prepare_cached(
         "INSERT INTO sync_notices (kind, message, created_at) VALUES ('clock', ?1, ?2)",

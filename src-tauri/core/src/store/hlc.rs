@@ -34,8 +34,13 @@ pub(crate) fn next(conn: &Connection, now_ms: i64) -> Result<i64> {
     let now = from_millis(now_ms);
     if now > last.saturating_add(from_millis(QUARANTINE_MS)) {
         // The wall clock leapt more than a day past every stamp: the device slept, or its clock
-        // was set ahead. Should it be set back later, this is where its stamps were still right.
-        remember_sane(conn, last)?;
+        // was set ahead. Should it be set back later, this is where its stamps were still right:
+        // past every stamp it issued (an edit may stamp above the clock) or holds. Rare, so the
+        // scan is cheap overall.
+        let held: i64 = conn
+            .prepare_cached("SELECT COALESCE(MAX(hlc), 0) FROM sync_clock")?
+            .query_row([], |r| r.get(0))?;
+        remember_sane(conn, last.max(held))?;
     }
     let stamp = last.saturating_add(1).max(now);
     set_meta(conn, KEY, &stamp.to_string())?;
@@ -49,13 +54,11 @@ pub(crate) fn reset(conn: &Connection, stamp: i64) -> Result<()> {
     remember_sane(conn, stamp)
 }
 
-/// The latest stamp this clock held before it leapt ahead (see [`next`]) that is not ahead of
-/// `now_ms`: where a clock that ran ahead was last right.
+/// The latest stamp this clock held before it leapt ahead (see [`next`]) that is not itself far
+/// ahead of `now_ms`: where a clock that ran ahead was last right.
 pub(crate) fn last_sane(conn: &Connection, now_ms: i64) -> Result<Option<i64>> {
-    Ok(sane_marks(conn)?
-        .into_iter()
-        .filter(|m| *m <= from_millis(now_ms))
-        .max())
+    let far = from_millis(now_ms.saturating_add(QUARANTINE_MS));
+    Ok(sane_marks(conn)?.into_iter().filter(|m| *m <= far).max())
 }
 
 fn sane_marks(conn: &Connection) -> Result<Vec<i64>> {
@@ -70,6 +73,9 @@ fn sane_marks(conn: &Connection) -> Result<Vec<i64>> {
 /// in between, leaps several times, and only the mark from before the first leap is right.
 fn remember_sane(conn: &Connection, stamp: i64) -> Result<()> {
     let mut marks = sane_marks(conn)?;
+    if marks.last() == Some(&stamp) {
+        return Ok(());
+    }
     marks.push(stamp);
     let keep = marks.len().saturating_sub(SANE_MARKS);
     let text = marks[keep..]

@@ -150,11 +150,18 @@ async fn run<A: StoreAccess, T: Transport>(
         join(access, transport, &info, &key, &listings, &mut report).await?;
         access.with(|s| store::set_meta(s.connection(), JOINED_KEY, "1"))?;
     }
-    // This device's clock was set right after running far ahead: what the others wrote
-    // meanwhile lost here to its stamps from the future and was not kept, so it reads their files
-    // again from the start (a snapshot after a gap), and merges them with its stamps corrected.
-    let reread = access.with(|s| s.meta(clock_correction::REREAD_KEY))?.is_some();
-    let positions = if reread {
+    // This device's clock was set right after running far ahead: what was written meanwhile
+    // lost here to stamps from the future and was not kept, so it reads every file again from
+    // the start (a snapshot after a gap), its own too, and merges them with those stamps voided.
+    let reread = access.with(|s| s.meta(clock_correction::REREAD_KEY))?;
+    let positions = if reread.is_some() {
+        let own = transport
+            .list(&names::device_dir(&me))
+            .await
+            .map_err(remote)?;
+        let mut files: Vec<(Kind, i64)> = own.iter().filter_map(|n| names::parse_file(n)).collect();
+        files.sort_by_key(|f| f.1);
+        listings.insert(me.clone(), files);
         BTreeMap::new()
     } else {
         access.with(|s| outgoing::read_positions(s.connection()))?
@@ -225,11 +232,11 @@ async fn run<A: StoreAccess, T: Transport>(
         }
     }
     apply_chunk(access, &mut batches, &mut read, &mut report)?;
-    if reread {
+    if let Some(since) = reread {
         access.with(|s| {
             s.connection().execute(
-                "DELETE FROM meta WHERE key = ?1",
-                [clock_correction::REREAD_KEY],
+                "DELETE FROM meta WHERE key = ?1 AND value = ?2",
+                (clock_correction::REREAD_KEY, since),
             )?;
             Ok(())
         })?;

@@ -6,7 +6,8 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::Result;
-use crate::store::clock_correction::{Fix, FIX_PREFIX};
+use crate::store::clock_correction::{Fix, FIX_PREFIX, REREAD_KEY};
+use crate::store::{self, hlc};
 
 use crate::sync::batch::Batch;
 
@@ -60,11 +61,7 @@ impl ClockFixes {
     pub(super) fn drop_quarantined(&self, conn: &Connection) -> Result<Vec<String>> {
         let mut settled = Vec::new();
         for fix in &self.0 {
-            let Some(dev) = conn
-                .prepare_cached("SELECT idx FROM sync_devices WHERE device_id = ?1")?
-                .query_row([&fix.device], |r| r.get::<_, i64>(0))
-                .optional()?
-            else {
+            let Some(dev) = device_idx(conn, &fix.device)? else {
                 continue; // nothing of that device is here
             };
             let dropped = conn
@@ -81,6 +78,39 @@ impl ClockFixes {
         }
         Ok(settled)
     }
+
+    /// Void stamps applied here before their fix was known (this device's clock ran ahead too, or
+    /// it merged them from quarantine before the fix came) claim nothing any more: they are lowered
+    /// to 0, and the other devices' files are read again (`REREAD_KEY`), since what they overwrote
+    /// here was not kept. Only stamps still more than a day ahead: once real time reaches a fix's
+    /// range, their device's new stamps fall into it too. Returns whether any were.
+    pub(super) fn disown_held(&self, conn: &Connection, now_ms: i64) -> Result<bool> {
+        let far = hlc::from_millis(now_ms.saturating_add(hlc::QUARANTINE_MS));
+        let mut lowered = 0;
+        for fix in self.0.iter().filter(|f| f.upto > far) {
+            let Some(dev) = device_idx(conn, &fix.device)? else {
+                continue;
+            };
+            for table in ["sync_clock", "sync_inbox"] {
+                lowered += conn
+                    .prepare_cached(&format!(
+                        "UPDATE {table} SET hlc = 0 WHERE dev = ?1 AND hlc > ?2 AND hlc <= ?3"
+                    ))?
+                    .execute((dev, fix.above.max(far), fix.upto))?;
+            }
+        }
+        if lowered > 0 {
+            store::set_meta(conn, REREAD_KEY, &now_ms.to_string())?;
+        }
+        Ok(lowered > 0)
+    }
+}
+
+fn device_idx(conn: &Connection, device: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT idx FROM sync_devices WHERE device_id = ?1")?
+        .query_row([device], |r| r.get(0))
+        .optional()?)
 }
 
 /// The ids starting with [`FIX_PREFIX`], as a range the primary key can seek.

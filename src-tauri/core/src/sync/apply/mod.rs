@@ -68,7 +68,8 @@ pub fn apply(store: &mut Store, batches: &[Batch], read: &[(String, i64)]) -> Re
     let result = store.atomically(|store| {
         let applied = apply_in_tx(store, batches)?;
         let now = store.now().millis();
-        for (device, seq) in read {
+        // This device's own files are read again only after its clock was set right.
+        for (device, seq) in read.iter().filter(|(d, _)| d != store.device_id()) {
             capture::device_index(store.connection(), device)?;
             store.connection().execute(
                 "UPDATE sync_devices SET read_seq = MAX(read_seq, ?2), last_seen_at = ?3 WHERE device_id = ?1",
@@ -112,6 +113,7 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
     // later, they would overwrite everything edited meanwhile.
     let fixes = ClockFixes::load(conn, batches)?;
     let settled = fixes.drop_quarantined(conn)?;
+    fixes.disown_held(conn, now_ms)?;
     let released = released_from_quarantine(conn, now_ms)?;
     for batch in released.iter().chain(batches) {
         let dev_idx = batch
