@@ -8,7 +8,7 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 
-use super::{clock_correction, hlc};
+use super::hlc;
 
 /// The tables that follow the rider to every device, and the columns of each that stay
 /// device-local. Everything else (wear cache, reminders, outbox, Strava cursor, leases, …) is never
@@ -112,14 +112,9 @@ pub(crate) fn capture_existing_rows(conn: &Connection) -> Result<()> {
 /// a stamp more than a day ahead, which only a clock that ran ahead made: the edit takes this
 /// device's stamp, and the old one is voided when that clock is set right.
 pub(crate) fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> Result<()> {
-    let pending: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_clock WHERE dev IS NULL)")?
-        .query_row([], |r| r.get(0))?;
-    if !pending {
+    if !has_pending(conn)? {
         return Ok(());
     }
-    // A clock set right after running far ahead must not stamp from where it got to.
-    clock_correction::recover_if_corrected(conn, device_id, now_ms)?;
     let dev = device_index(conn, device_id)?;
     let stamp = hlc::next(conn, now_ms)?;
     let lseq = next_lseq(conn)?;
@@ -136,6 +131,13 @@ pub(crate) fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> 
 }
 
 const LSEQ_KEY: &str = "sync_lseq";
+
+/// Whether fields are captured and not stamped yet (a partial index lookup).
+pub(crate) fn has_pending(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_clock WHERE dev IS NULL)")?
+        .query_row([], |r| r.get(0))?)
+}
 
 /// Numbers a new commit of this device's own changes.
 pub(crate) fn next_lseq(conn: &Connection) -> Result<i64> {
