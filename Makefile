@@ -17,9 +17,10 @@ endif
 APT_BUILD := build-essential pkg-config curl wget file libssl-dev libxdo-dev \
              libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
 # Tests: a headless desktop (Xvfb, D-Bus), the WebKit WebDriver, keyring and notifications; Python
-# for the real SMTP server of the delivery tests, openssl for their test CA.
+# for the real SMTP server of the delivery tests, openssl for their test CA; libfaketime for the
+# sync test of a device whose clock ran a year ahead.
 APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsecret-tools dunst libnotify-bin imagemagick \
-            python3 python3-venv openssl
+            python3 python3-venv openssl faketime
 # The tests run real servers from PyPI, in one git-ignored virtualenv (tests/.venv): the delivery
 # tests an SMTP server (aiosmtpd, tests/src/smtp_server.rs), the sync tests a WebDAV server
 # (wsgidav on cheroot) and an S3 server (moto), tests/src/sync_servers.rs. Pinned exactly; the

@@ -19,7 +19,11 @@
 //! their fixes): REAL values could lose their last bit in a file (serde_json now parses floats
 //! exactly), and a device more than 5 minutes slow could make edits that never reached the others
 //! (an edit now supersedes the stamp it overwrites). The property runs with clocks within ±2
-//! minutes and within ±1 hour.
+//! minutes and within ±1 hour, and with clocks that run a year ahead for a while and are set right
+//! again: the reference then leaves out every stamp more than a day ahead of the true time its
+//! file was written (such a device voids them once set right, and sends again what it still held
+//! of them), and a device asking to read the others' files again (`clock_correction::REREAD_KEY`)
+//! reads them all again, as the engine does.
 
 use pedalwrencher_core::sync::batch::Batch;
 use pedalwrencher_core::sync::outgoing;
@@ -27,7 +31,7 @@ use proptest::prelude::*;
 
 use crate::reference::{diff, dump, installation_invariants, reference, repair, Dump};
 use crate::replicas::{deliver, ok};
-use crate::scenario::{scenario_strategy, Run, Scenario};
+use crate::scenario::{scenario_strategy, scenarios, Run, Scenario};
 
 mod edits;
 mod named;
@@ -38,6 +42,8 @@ mod scenario;
 const BASE: i64 = 1_700_000_000_000;
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+const YEAR: i64 = 365 * DAY;
 
 fn check(s: &Scenario) -> Result<(), TestCaseError> {
     let skews: Vec<i64> = s.skews.iter().map(|m| i64::from(*m) * MINUTE).collect();
@@ -145,6 +151,16 @@ proptest! {
     /// see `an_edit_on_a_slow_clock_of_a_field_stamped_by_a_fast_one_reaches_the_other_devices`.
     #[test]
     fn replicas_converge_to_the_reference_merge_with_clocks_an_hour_apart(s in scenario_strategy(60)) {
+        check(&s)?;
+    }
+
+    /// Clocks that jump a year ahead for a while and are set right again (issue 14): once right,
+    /// a device's edits reach the others, what it wrote while ahead never beats what the others
+    /// wrote meanwhile, and nothing stays held back.
+    #[test]
+    fn replicas_converge_to_the_reference_merge_when_clocks_run_a_year_ahead_and_are_set_right(
+        s in scenarios(2, true)
+    ) {
         check(&s)?;
     }
 }

@@ -8,6 +8,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use crate::replicas::Pooled;
+use crate::DAY;
 
 pub type Row = BTreeMap<String, Value>;
 pub type Dump = BTreeMap<&'static str, BTreeMap<String, Row>>;
@@ -92,8 +93,9 @@ pub fn json_to_sql(v: &serde_json::Value, real: bool) -> Value {
 }
 
 /// The merge, written from the definition: per field the value with the greatest (hlc, device)
-/// among every file ever written; a row exists once it has every NOT NULL column. Returns the rows
-/// and the winning stamps.
+/// among every file ever written, leaving out stamps more than a day ahead of the true time their
+/// file was written (a clock running ahead made them; set right, it voids them); a row exists once
+/// it has every NOT NULL column. Returns the rows and the winning stamps.
 pub fn reference(
     conn: &Connection,
     pool: &[Pooled],
@@ -110,6 +112,9 @@ pub fn reference(
                 for cell in &row.1 {
                     let col = &t.cols[cell.0 as usize];
                     if col == "id" || local.contains(&col.as_str()) {
+                        continue;
+                    }
+                    if (cell.2 >> 16) > p.at + DAY {
                         continue;
                     }
                     let stamp = (cell.2, b.devices[cell.3 as usize].clone());

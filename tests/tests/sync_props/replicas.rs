@@ -15,6 +15,8 @@ pub struct Replica {
     pub clock: Arc<ManualClock>,
     /// This device's clock minus the true time.
     pub skew: i64,
+    /// Its clock runs a year ahead besides, until the rider sets it right.
+    pub ahead: bool,
 }
 
 impl Replica {
@@ -23,7 +25,12 @@ impl Replica {
         let store = Store::open_in_memory()
             .expect("an in-memory store opens")
             .with_clock(clock.clone());
-        Replica { store, clock, skew }
+        Replica {
+            store,
+            clock,
+            skew,
+            ahead: false,
+        }
     }
 
     pub fn device(&self) -> String {
@@ -35,10 +42,12 @@ impl Replica {
     }
 }
 
-/// A file as it sits on the target: who wrote it, and from which delivery round on it can be read.
+/// A file as it sits on the target: who wrote it, when (true time), and from which delivery round
+/// on it can be read.
 pub struct Pooled {
     pub batch: Batch,
     pub from: usize,
+    pub at: i64,
     pub release: u32,
 }
 
@@ -68,7 +77,7 @@ pub fn refusable<T>(r: pedalwrencher_core::Result<T>, what: &str) -> Result<(), 
 pub fn flush(
     replicas: &mut [Replica],
     r: usize,
-    release: u32,
+    (at, release): (i64, u32),
     pool: &mut Vec<Pooled>,
 ) -> Result<usize, TestCaseError> {
     let files = ok(outgoing::prepare(&mut replicas[r].store), "prepare")?;
@@ -82,6 +91,7 @@ pub fn flush(
         pool.push(Pooled {
             batch,
             from: r,
+            at,
             release,
         });
     }

@@ -7,13 +7,14 @@ use pedalwrencher_core::garage::bikes::{self, NewBike};
 use pedalwrencher_core::garage::components::NewComponent;
 use pedalwrencher_core::garage::rides::{self, NewRide, RideSource};
 use pedalwrencher_core::garage::workshop;
+use pedalwrencher_core::store::clock_correction::REREAD_KEY;
 use pedalwrencher_core::sync::batch::Batch;
 use pedalwrencher_core::{Timestamp, When};
 use proptest::prelude::*;
 
 use crate::edits::{apply_edit, Change, PRESETS};
 use crate::replicas::{deliver, flush, ok, Pooled, Replica};
-use crate::{BASE, HOUR, MINUTE};
+use crate::{BASE, HOUR, MINUTE, YEAR};
 
 #[derive(Debug, Clone)]
 pub enum Step {
@@ -32,6 +33,11 @@ pub enum Step {
     },
     Advance {
         minutes: u8,
+    },
+    /// The replica's clock jumps a year ahead, or is set right again.
+    Clock {
+        r: u8,
+        ahead: bool,
     },
 }
 
@@ -67,6 +73,12 @@ pub fn edit_strategy() -> impl Strategy<Value = Change> {
 }
 
 pub fn scenario_strategy(max_skew_min: i16) -> impl Strategy<Value = Scenario> {
+    scenarios(max_skew_min, false)
+}
+
+/// With `clock_jumps`, replicas' clocks also jump a year ahead and are set right again, one or
+/// several at a time.
+pub fn scenarios(max_skew_min: i16, clock_jumps: bool) -> impl Strategy<Value = Scenario> {
     (2..=4usize).prop_flat_map(move |n| {
         let replica = 0..n as u8;
         let step = prop_oneof![
@@ -76,6 +88,15 @@ pub fn scenario_strategy(max_skew_min: i16) -> impl Strategy<Value = Scenario> {
                 .prop_map(|(to, picks, together)| Step::Deliver { to, picks, together }),
             2 => (0..3u8).prop_map(|minutes| Step::Advance { minutes }),
         ];
+        let step = if clock_jumps {
+            prop_oneof![
+                14 => step,
+                2 => (replica.clone(), any::<bool>()).prop_map(|(r, ahead)| Step::Clock { r, ahead }),
+            ]
+            .boxed()
+        } else {
+            step.boxed()
+        };
         (
             proptest::collection::vec(-max_skew_min..=max_skew_min, n),
             proptest::collection::vec(step, 10..70),
@@ -97,8 +118,31 @@ pub struct Run {
 impl Run {
     pub fn tick_clocks(&self) {
         for r in &self.replicas {
-            r.clock.set(Timestamp(self.now + r.skew));
+            let ahead = if r.ahead { YEAR } else { 0 };
+            r.clock.set(Timestamp(self.now + r.skew + ahead));
         }
+    }
+
+    /// What the engine does for a replica whose clock was set right after running ahead (or
+    /// that applied stamps another such device voided): it reads every file on the target again,
+    /// its own too (`all`: held-back ones included, as when settling). Returns how many it read.
+    fn reread_if_asked(&mut self, r: usize, all: bool) -> Result<usize, TestCaseError> {
+        let conn = self.replicas[r].store.connection();
+        let asked = ok(
+            conn.execute("DELETE FROM meta WHERE key = ?1", [REREAD_KEY])
+                .map_err(Into::into),
+            "take the reread flag",
+        )?;
+        if asked == 0 {
+            return Ok(0);
+        }
+        let files: Vec<usize> = (0..self.pool.len())
+            .filter(|i| all || self.pool[*i].release <= self.round)
+            .collect();
+        let batches: Vec<&Batch> = files.iter().map(|i| &self.pool[*i].batch).collect();
+        deliver(&mut self.replicas[r], &batches)?;
+        self.read[r].extend(files.iter().filter(|i| self.pool[**i].from != r));
+        Ok(files.len())
     }
 
     /// A garage on replica 0, read by every other replica before anything else happens.
@@ -162,7 +206,7 @@ impl Run {
                 "add ride",
             )?;
         }
-        flush(&mut run.replicas, 0, 0, &mut run.pool)?;
+        flush(&mut run.replicas, 0, (BASE, 0), &mut run.pool)?;
         let first: Vec<&Batch> = run.pool.iter().map(|p| &p.batch).collect();
         for r in 1..run.replicas.len() {
             deliver(&mut run.replicas[r], &first)?;
@@ -180,7 +224,7 @@ impl Run {
                 flush(
                     &mut self.replicas,
                     usize::from(*from) % n,
-                    release,
+                    (self.now, release),
                     &mut self.pool,
                 )?;
             }
@@ -191,6 +235,7 @@ impl Run {
             } => {
                 self.round += 1;
                 let to = usize::from(*to) % n;
+                self.reread_if_asked(to, false)?;
                 let readable: Vec<usize> = (0..self.pool.len())
                     .filter(|i| self.pool[*i].from != to && self.pool[*i].release <= self.round)
                     .collect();
@@ -217,6 +262,10 @@ impl Run {
                 self.now += i64::from(*minutes) * MINUTE;
                 self.tick_clocks();
             }
+            Step::Clock { r, ahead } => {
+                self.replicas[usize::from(*r) % n].ahead = *ahead;
+                self.tick_clocks();
+            }
         }
         Ok(())
     }
@@ -227,15 +276,20 @@ impl Run {
     /// that only the first reading got wrong.
     pub fn settle(&mut self) -> Result<(), TestCaseError> {
         self.now += MINUTE;
+        // Every clock is right by now: nothing may stay held back.
+        for r in &mut self.replicas {
+            r.ahead = false;
+        }
         self.tick_clocks();
         let n = self.replicas.len();
         for _ in 0..12 {
             let mut written = 0;
             for r in 0..n {
-                written += flush(&mut self.replicas, r, 0, &mut self.pool)?;
+                written += flush(&mut self.replicas, r, (self.now, 0), &mut self.pool)?;
             }
             let mut read = 0;
             for to in 0..n {
+                read += self.reread_if_asked(to, true)?;
                 // Newest first: the reverse of the order they were written in.
                 let unread: Vec<usize> = (0..self.pool.len())
                     .rev()

@@ -108,29 +108,46 @@ pub(crate) fn capture_existing_rows(conn: &Connection) -> Result<()> {
 ///
 /// An edit always supersedes the value it replaced: a field last written by a device whose clock
 /// runs ahead gets that stamp + 1 rather than this device's (earlier) one. The clock itself stays
-/// put, so one fast device cannot drag every later stamp of this one into the future.
+/// put, so one fast device cannot drag every later stamp of this one into the future. Except from
+/// a stamp more than a day ahead, which only a clock that ran ahead made: the edit takes this
+/// device's stamp, and the old one is voided when that clock is set right.
 pub(crate) fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> Result<()> {
-    let pending: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_clock WHERE dev IS NULL)")?
-        .query_row([], |r| r.get(0))?;
-    if !pending {
+    if !has_pending(conn)? {
         return Ok(());
     }
     let dev = device_index(conn, device_id)?;
     let stamp = hlc::next(conn, now_ms)?;
+    let lseq = next_lseq(conn)?;
+    // A stamp more than a day ahead is not superseded from: only a device whose clock ran ahead
+    // holds one, and that device voids it once its clock is set right (`clock_correction`).
+    let far = hlc::from_millis(now_ms.saturating_add(hlc::QUARANTINE_MS));
+    conn.prepare_cached(
+        "UPDATE sync_clock SET hlc = MAX(?1, CASE WHEN hlc > ?4 THEN 0 ELSE COALESCE(hlc, 0) + 1 END),
+             dev = ?2, lseq = ?3
+         WHERE dev IS NULL",
+    )?
+    .execute((stamp, dev, lseq, far))?;
+    Ok(())
+}
+
+const LSEQ_KEY: &str = "sync_lseq";
+
+/// Whether fields are captured and not stamped yet (a partial index lookup).
+pub(crate) fn has_pending(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_clock WHERE dev IS NULL)")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Numbers a new commit of this device's own changes.
+pub(crate) fn next_lseq(conn: &Connection) -> Result<i64> {
     let lseq = super::meta(conn, LSEQ_KEY)?
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0)
         + 1;
     super::set_meta(conn, LSEQ_KEY, &lseq.to_string())?;
-    conn.prepare_cached(
-        "UPDATE sync_clock SET hlc = MAX(?1, COALESCE(hlc, 0) + 1), dev = ?2, lseq = ?3 WHERE dev IS NULL",
-    )?
-    .execute((stamp, dev, lseq))?;
-    Ok(())
+    Ok(lseq)
 }
-
-const LSEQ_KEY: &str = "sync_lseq";
 
 /// The small number standing for `device_id` in this file's clock table.
 pub fn device_index(conn: &Connection, device_id: &str) -> Result<i64> {

@@ -3,6 +3,7 @@
 
 pub mod capture;
 mod clock;
+pub mod clock_correction;
 pub mod device;
 pub mod hlc;
 pub mod lease;
@@ -95,7 +96,7 @@ impl Store {
     /// Stamps the fields captured since the last stamp (see [`capture`]). Every commit does this;
     /// sync also does it first, for edits made by tools that bypass the store.
     pub(crate) fn stamp_pending(&self) -> Result<()> {
-        capture::stamp_pending(&self.conn, &self.device_id, self.now().millis())
+        stamp_pending(&self.conn, &self.device_id, self.now().millis())
     }
 
     /// Uses `clock` for every "now" from here on (tests, simulations).
@@ -212,6 +213,16 @@ impl StoreAccess for std::sync::Mutex<Store> {
     }
 }
 
+/// Stamps what this transaction captured (see [`capture::stamp_pending`]); first, a clock set
+/// right after running far ahead recovers, so nothing is stamped from where it got to.
+fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> Result<()> {
+    if !capture::has_pending(conn)? {
+        return Ok(());
+    }
+    clock_correction::recover_if_corrected(conn, device_id, now_ms)?;
+    capture::stamp_pending(conn, device_id, now_ms)
+}
+
 pub(crate) fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
@@ -242,7 +253,7 @@ impl Write<'_> {
     pub(crate) fn commit(self) -> Result<()> {
         match self {
             Write::Tx(tx, stamp) => {
-                capture::stamp_pending(&tx, stamp.device_id, stamp.clock.now().millis())?;
+                stamp_pending(&tx, stamp.device_id, stamp.clock.now().millis())?;
                 faults::point("store.before_commit");
                 tx.commit()?
             }

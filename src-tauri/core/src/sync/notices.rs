@@ -45,15 +45,7 @@ pub(crate) fn add(conn: &Connection, kind: Kind, message: &str, now_ms: i64) -> 
 
 /// A device stamped changes `stamp` more than a day ahead of this device's clock.
 pub(crate) fn clock_ahead(conn: &Connection, device: &str, stamp: i64, now_ms: i64) -> Result<()> {
-    let name: Option<String> = conn
-        .query_row(
-            "SELECT name FROM sync_devices WHERE device_id = ?1",
-            [device],
-            |r| r.get(0),
-        )
-        .ok()
-        .flatten();
-    let who = name.unwrap_or_else(|| format!("device {}", &device[..device.len().min(8)]));
+    let who = who(conn, device);
     let days = (hlc::millis(stamp) - now_ms) / crate::time::MS_PER_DAY;
     add(
         conn,
@@ -64,6 +56,34 @@ pub(crate) fn clock_ahead(conn: &Connection, device: &str, stamp: i64, now_ms: i
         ),
         now_ms,
     )
+}
+
+/// That device set its clock right and sent its changes again: nothing of it is held back any
+/// more, so the notice asking the rider to fix its clock is settled without them.
+pub(crate) fn clock_set_right(conn: &Connection, device: &str, now_ms: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE sync_notices SET dismissed_at = ?3
+         WHERE kind = ?1 AND dismissed_at IS NULL AND message LIKE ?2",
+    )?
+    .execute((
+        Kind::Clock.as_str(),
+        format!("{}'s clock is about %", who(conn, device)),
+        now_ms,
+    ))?;
+    Ok(())
+}
+
+/// A device as the rider knows it: the name it gives itself, else the start of its id.
+fn who(conn: &Connection, device: &str) -> String {
+    let name: Option<String> = conn
+        .query_row(
+            "SELECT name FROM sync_devices WHERE device_id = ?1",
+            [device],
+            |r| r.get(0),
+        )
+        .ok()
+        .flatten();
+    name.unwrap_or_else(|| format!("device {}", &device[..device.len().min(8)]))
 }
 
 pub fn open(conn: &Connection) -> Result<Vec<Notice>> {

@@ -5,7 +5,7 @@
 use rusqlite::OptionalExtension;
 
 use crate::error::Result;
-use crate::store::{self, capture, Store};
+use crate::store::{self, capture, clock_correction, Store};
 
 use super::batch::{Batch, Kind};
 use super::export;
@@ -50,6 +50,7 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
     let device_id = store.device_id().to_owned();
     let now = store.now().millis();
     store.atomically(|store| {
+        clock_correction::recover_if_corrected(store.connection(), &device_id, now)?;
         store.stamp_pending()?;
         let conn = store.connection();
         forget_other_identity(conn, &device_id)?;

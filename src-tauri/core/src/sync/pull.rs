@@ -18,6 +18,7 @@ use crate::time::Timestamp;
 use super::apply::{self, Applied};
 use super::batch::{Batch, Kind};
 use super::heads::{self, Seen};
+use crate::store::clock_correction;
 use super::names::{self, DEVICES_DIR, INFO_FILE};
 use super::outgoing;
 use super::report::{remote, Report};
@@ -87,7 +88,22 @@ pub(super) async fn pull<A: StoreAccess, T: Transport>(
         join(access, transport, info, key, &listings, report).await?;
         access.with(|s| crate::store::set_meta(s.connection(), super::binding::JOINED_KEY, "1"))?;
     }
-    let positions = access.with(|s| outgoing::read_positions(s.connection()))?;
+    // This device's clock was set right after running far ahead: what was written meanwhile
+    // lost here to stamps from the future and was not kept, so it reads every file again from
+    // the start (a snapshot after a gap), its own too, and merges them with those stamps voided.
+    let reread = access.with(|s| s.meta(clock_correction::REREAD_KEY))?;
+    let positions = if reread.is_some() {
+        let own = transport
+            .list(&names::device_dir(me))
+            .await
+            .map_err(remote)?;
+        let mut files: Vec<(Kind, i64)> = own.iter().filter_map(|n| names::parse_file(n)).collect();
+        files.sort_by_key(|f| f.1);
+        listings.insert(me.to_owned(), files);
+        BTreeMap::new()
+    } else {
+        access.with(|s| outgoing::read_positions(s.connection()))?
+    };
     let mut chunk = Chunk::default();
     for (device, files) in &listings {
         let from = positions.get(device).copied().unwrap_or(0) + 1;
@@ -100,6 +116,15 @@ pub(super) async fn pull<A: StoreAccess, T: Transport>(
         }
     }
     chunk.apply(access, report)?;
+    if let Some(since) = reread {
+        access.with(|s| {
+            s.connection().execute(
+                "DELETE FROM meta WHERE key = ?1 AND value = ?2",
+                (clock_correction::REREAD_KEY, since),
+            )?;
+            Ok(())
+        })?;
+    }
     report.behind = access.with(|s| heads::record(s, &seen))?;
     Ok(others.len())
 }

@@ -7,8 +7,10 @@
 //! - `merge` merges one row's fields (or holds them aside when the row cannot exist yet);
 //! - `inbox` keeps fields for rows that cannot be written yet, until they can;
 //! - `quarantine` keeps fields stamped far in the future until their time comes;
+//! - `clock_fixes` voids the stamps a device issued while its clock ran far ahead, once it says so;
 //! - `stamps` reads and writes the per-field stamps (`sync_clock`, `sync_inbox`).
 
+mod clock_fixes;
 mod inbox;
 mod merge;
 mod quarantine;
@@ -22,12 +24,13 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::faults;
 use crate::store::capture::{self, SYNCED};
-use crate::store::{hlc, Store};
+use crate::store::{clock_correction, hlc, Store};
 use crate::wear::usage;
 
 use super::batch::{from_json, Batch};
 use super::{notices, repair};
 
+use self::clock_fixes::ClockFixes;
 use self::inbox::{held_rows_ready, table_info, TableInfo};
 use self::merge::{merge_row, Written};
 use self::quarantine::{quarantine, released_from_quarantine};
@@ -65,7 +68,8 @@ pub fn apply(store: &mut Store, batches: &[Batch], read: &[(String, i64)]) -> Re
     let result = store.atomically(|store| {
         let applied = apply_in_tx(store, batches)?;
         let now = store.now().millis();
-        for (device, seq) in read {
+        // This device's own files are read again only after its clock was set right.
+        for (device, seq) in read.iter().filter(|(d, _)| d != store.device_id()) {
             capture::device_index(store.connection(), device)?;
             store.connection().execute(
                 "UPDATE sync_devices SET read_seq = MAX(read_seq, ?2), last_seen_at = ?3 WHERE device_id = ?1",
@@ -89,9 +93,11 @@ fn set_enforcement(conn: &Connection, on: bool) -> Result<()> {
 }
 
 fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
+    let now_ms = store.now().millis();
+    let device_id = store.device_id().to_owned();
+    clock_correction::recover_if_corrected(store.connection(), &device_id, now_ms)?;
     // Local edits made by tools that bypass the store are stamped as local before remote ones.
     store.stamp_pending()?;
-    let now_ms = store.now().millis();
     let conn = store.connection();
     conn.execute("INSERT INTO sync_applying (one) VALUES (1)", [])?;
     let mut applied = Applied::default();
@@ -103,6 +109,11 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
     let mut refused = Vec::new();
     // Changes held back for a clock far ahead are merged once they are no longer far ahead
     // (time caught up, or this device's clock was the wrong one).
+    // Stamps a device voided when its clock was set right are dropped first: released a year
+    // later, they would overwrite everything edited meanwhile.
+    let fixes = ClockFixes::load(conn, batches)?;
+    let settled = fixes.drop_quarantined(conn)?;
+    fixes.disown_held(conn, now_ms)?;
     let released = released_from_quarantine(conn, now_ms)?;
     for batch in released.iter().chain(batches) {
         let dev_idx = batch
@@ -131,7 +142,11 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
                         continue;
                     };
                     let idx = dev_idx[cell.3 as usize];
-                    if hlc::millis(cell.2) > now_ms + hlc::QUARANTINE_MS {
+                    let far_ahead = hlc::millis(cell.2) > now_ms + hlc::QUARANTINE_MS;
+                    if fixes.voids(batch, dev, cell.2, far_ahead) {
+                        continue; // re-stamped by its device when its clock was set right
+                    }
+                    if far_ahead {
                         quarantine(
                             conn,
                             &t.table,
@@ -231,6 +246,9 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
     }
     for message in &refused {
         notices::add(conn, notices::Kind::Repair, message, now_ms)?;
+    }
+    for device in settled {
+        notices::clock_set_right(conn, &device, now_ms)?;
     }
     for (device, stamp) in late_devices {
         notices::clock_ahead(conn, &device, stamp, now_ms)?;
