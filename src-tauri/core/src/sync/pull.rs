@@ -18,12 +18,12 @@ use crate::time::Timestamp;
 use super::apply::{self, Applied};
 use super::batch::{Batch, Kind};
 use super::heads::{self, Seen};
-use crate::store::clock_correction;
 use super::names::{self, DEVICES_DIR, INFO_FILE};
 use super::outgoing;
 use super::report::{remote, Report};
 use super::transport::Transport;
 use super::vault::{self, VaultInfo, VaultKey};
+use crate::store::clock_correction;
 
 /// Fields applied per transaction while pulling: bounds memory and the time the database is held.
 const APPLY_CHUNK_CELLS: usize = 200_000;
