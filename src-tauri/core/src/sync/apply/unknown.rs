@@ -120,3 +120,123 @@ pub(super) fn released_after_update(conn: &Connection) -> Result<Option<Batch>> 
     }
     Ok(Some(as_batch(now_known)))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::garage::bikes::{self, NewBike};
+    use crate::store::{capture, hlc, Store};
+    use crate::sync::apply::apply;
+    use crate::sync::batch::{Batch, Builder, Cell, Kind, RowCells};
+    use crate::sync::export;
+
+    const NEWER: &str = "0196f2a4-8d1e-7c3a-9b2f-1a2b3c4d5e6f";
+
+    /// A file of a newer version: a bike's name, its `wear_note` (a column this version lacks)
+    /// and a row of `trail_notes` (a table it lacks), stamped a second ago.
+    fn from_newer_version(store: &Store, bike: &str) -> Batch {
+        let stamp = hlc::from_millis(store.now().millis() - 1_000);
+        let mut b = Builder::default();
+        let d = b.device(NEWER);
+        b.table(
+            "bikes",
+            vec!["name".into(), "wear_note".into()],
+            vec![RowCells(
+                bike.into(),
+                vec![
+                    Cell(0, "Renamed there".into(), stamp, d),
+                    Cell(1, "chain waxed".into(), stamp, d),
+                ],
+            )],
+        );
+        b.table(
+            "trail_notes",
+            vec!["text".into()],
+            vec![RowCells(
+                "n1".into(),
+                vec![Cell(0, "Muddy".into(), stamp, d)],
+            )],
+        );
+        b.finish(NEWER, Kind::Seg, 1)
+    }
+
+    /// What the update's migration does: the column, and the capture triggers rebuilt with it.
+    fn update(store: &Store) {
+        let conn = store.connection();
+        conn.execute_batch("ALTER TABLE bikes ADD COLUMN wear_note TEXT")
+            .unwrap();
+        capture::install_triggers(conn).unwrap();
+    }
+
+    fn wear_note(store: &Store, bike: &str) -> Option<String> {
+        store
+            .connection()
+            .query_row("SELECT wear_note FROM bikes WHERE id = ?1", [bike], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+
+    fn new_bike(store: &mut Store) -> String {
+        let bike = NewBike {
+            name: "Tarmac".into(),
+            ..Default::default()
+        };
+        bikes::add(store, bike).unwrap().id.to_string()
+    }
+
+    #[test]
+    fn kept_fields_travel_in_snapshots_to_a_device_already_updated() {
+        let mut old = Store::open_in_memory().unwrap();
+        let bike = new_bike(&mut old);
+        let batch = from_newer_version(&old, &bike);
+        let applied = apply(&mut old, &[batch], &[]).unwrap();
+        assert_eq!(applied.waiting_for_update, 2);
+        let (builder, _) = export::whole_garage(old.connection()).unwrap();
+        let snapshot = builder.finish(old.device_id(), Kind::Snap, 1);
+
+        let mut updated = Store::open_in_memory().unwrap();
+        update(&updated);
+        let joined = apply(&mut updated, &[snapshot], &[]).unwrap();
+        assert_eq!(wear_note(&updated, &bike).as_deref(), Some("chain waxed"));
+        assert_eq!(joined.waiting_for_update, 1, "the table is still unknown");
+    }
+
+    #[test]
+    fn after_an_update_a_kept_field_merges_unless_an_edit_here_is_newer() {
+        let mut store = Store::open_in_memory().unwrap();
+        let bike = new_bike(&mut store);
+        let batch = from_newer_version(&store, &bike);
+        apply(&mut store, &[batch], &[]).unwrap();
+        update(&store);
+        store
+            .atomically(|s| {
+                s.connection().execute(
+                    "UPDATE bikes SET wear_note = 'edited here since' WHERE id = ?1",
+                    [&bike],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let applied = apply(&mut store, &[], &[]).unwrap();
+        assert_eq!(
+            wear_note(&store, &bike).as_deref(),
+            Some("edited here since")
+        );
+        assert_eq!(applied.waiting_for_update, 1);
+
+        // Without the edit here, the kept value is merged.
+        let mut store = Store::open_in_memory().unwrap();
+        let bike = new_bike(&mut store);
+        let batch = from_newer_version(&store, &bike);
+        apply(&mut store, &[batch], &[]).unwrap();
+        assert_eq!(
+            super::waiting_for_update(&store).unwrap(),
+            2,
+            "kept until the update"
+        );
+        update(&store);
+        assert!(super::has_known_now(&store).unwrap());
+        apply(&mut store, &[], &[]).unwrap();
+        assert_eq!(wear_note(&store, &bike).as_deref(), Some("chain waxed"));
+    }
+}
