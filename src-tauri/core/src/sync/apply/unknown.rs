@@ -5,6 +5,8 @@
 //! next apply merges them like fresh fields: the greatest stamp still wins, so an edit made here
 //! since is not overwritten.
 
+use std::collections::HashMap;
+
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
@@ -31,8 +33,9 @@ pub fn has_known_now(store: &Store) -> Result<bool> {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
         })?
         .collect::<rusqlite::Result<Vec<(String, String, Value)>>>()?;
+    let mut known = Known::default();
     for (table, col, value) in kept {
-        if known(conn, &table, &col, &value)? {
+        if known.accepts(conn, &table, &col, &value)? {
             return Ok(true);
         }
     }
@@ -44,14 +47,31 @@ pub(super) fn count(conn: &Connection) -> Result<usize> {
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
-/// Whether this version knows `table.col` (a synced table, a column it has and syncs) and can
-/// store `value` there.
-pub(super) fn known(conn: &Connection, table: &str, col: &str, value: &Value) -> Result<bool> {
-    if !SYNCED.iter().any(|(t, _)| *t == table) {
-        return Ok(false);
+/// What this version knows: the synced columns of each table (read once per apply), and the
+/// values its closed-set columns allow.
+#[derive(Default)]
+struct Known {
+    columns: HashMap<String, Vec<String>>,
+}
+
+impl Known {
+    /// Whether this version syncs `table.col` and can store `value` there.
+    fn accepts(
+        &mut self,
+        conn: &Connection,
+        table: &str,
+        col: &str,
+        value: &Value,
+    ) -> Result<bool> {
+        if !SYNCED.iter().any(|(t, _)| *t == table) {
+            return Ok(false);
+        }
+        if !self.columns.contains_key(table) {
+            self.columns
+                .insert(table.to_owned(), capture::columns(conn, table)?);
+        }
+        Ok(self.columns[table].iter().any(|c| c == col) && vocabulary::accepts(table, col, value))
     }
-    Ok(capture::columns(conn, table)?.iter().any(|c| c == col)
-        && vocabulary::accepts(table, col, value))
 }
 
 /// Keeps one field aside, unless a field with a greater stamp is kept for it already.
@@ -106,8 +126,9 @@ pub(super) fn released_after_update(conn: &Connection) -> Result<Option<Batch>> 
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut now_known = Vec::new();
+    let mut known = Known::default();
     for row in rows {
-        if known(conn, &row.0, &row.2, &row.3)? {
+        if known.accepts(conn, &row.0, &row.2, &row.3)? {
             conn.prepare_cached(
                 "DELETE FROM sync_unknown WHERE tbl = ?1 AND id = ?2 AND col = ?3",
             )?
