@@ -59,10 +59,6 @@ pub async fn pass<A: StoreAccess, T: Transport>(
         store::set_meta(s.connection(), LAST_ATTEMPT_KEY, &now)
     })?;
     let mut result = run(access, transport, passphrase, device_name).await;
-    if let Ok(report) = &mut result {
-        // Said on every pass, not only one that read files: they wait until this app is updated.
-        report.applied.waiting_for_update = access.with(|s| apply::waiting_for_update(s))?;
-    }
     access.with(|s| {
         let conn = s.connection();
         match &result {
@@ -74,6 +70,10 @@ pub async fn pass<A: StoreAccess, T: Transport>(
         }
         Ok(())
     })?;
+    if let Ok(report) = &mut result {
+        // Said on every pass, not only one that read files: they wait until this app is updated.
+        report.applied.waiting_for_update = access.with(|s| apply::waiting_for_update(s))?;
+    }
     result
 }
 
