@@ -26,7 +26,7 @@ pub const SYNCED: [(&str, &[&str]); 8] = [
 
 /// The tables that stay on one device: caches, delivery, Strava's and sync's bookkeeping, the
 /// watchdog.
-pub const DEVICE_LOCAL: [&str; 17] = [
+pub const DEVICE_LOCAL: [&str; 18] = [
     "rule_usage",
     "meta",
     "reminders",
@@ -42,6 +42,7 @@ pub const DEVICE_LOCAL: [&str; 17] = [
     "sync_applying",
     "sync_inbox",
     "sync_quarantine",
+    "sync_unknown",
     "sync_outgoing",
     "sync_notices",
 ];

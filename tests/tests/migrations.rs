@@ -16,6 +16,7 @@ const FIXTURES: &[(usize, &str)] = &[
     (4, include_str!("../fixtures/schema_v4.sql")),
     (5, include_str!("../fixtures/schema_v5.sql")),
     (6, include_str!("../fixtures/schema_v6.sql")),
+    (7, include_str!("../fixtures/schema_v7.sql")),
 ];
 
 #[test]

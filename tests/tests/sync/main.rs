@@ -16,6 +16,7 @@ use tempfile::TempDir;
 mod converge;
 mod refusals;
 mod restores;
+mod skew;
 
 const PASSPHRASE: &str = "a long sync passphrase";
 

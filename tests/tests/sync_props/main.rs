@@ -15,6 +15,10 @@
 //! repair rule; installation invariants hold; nothing is held back; reading every file again
 //! changes nothing and writes no file.
 //!
+//! Versions that differ: one replica runs a newer version whose files carry a column the others
+//! do not have (`replicas::NEWER`); they keep it aside, and once updated, merge it to the
+//! reference (`version_skew`).
+//!
 //! Two core bugs this test found are pinned by the tests in `named.rs` (they failed before
 //! their fixes): REAL values could lose their last bit in a file (serde_json now parses floats
 //! exactly), and a device more than 5 minutes slow could make edits that never reached the others
@@ -30,7 +34,9 @@ use pedalwrencher_core::sync::outgoing;
 use proptest::prelude::*;
 
 use crate::reference::{diff, dump, installation_invariants, reference, repair, Dump};
-use crate::replicas::{deliver, ok};
+use std::collections::BTreeSet;
+
+use crate::replicas::{deliver, ok, NEWER, NEWER_COLUMN};
 use crate::scenario::{scenario_strategy, scenarios, Run, Scenario};
 
 mod edits;
@@ -123,6 +129,64 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
             more.is_empty(),
             "applying every file again made {} new files on replica {r}",
             more.len()
+        );
+    }
+    version_skew(&mut run)
+}
+
+/// The newer replica's extra column is kept aside by the others, one entry per part it wrote,
+/// and after they are updated (the column added, as the update's migration does) their next
+/// apply merges it: every updated replica equals the reference merge, which now has the column.
+fn version_skew(run: &mut Run) -> Result<(), TestCaseError> {
+    let (table, column) = NEWER_COLUMN;
+    let written: BTreeSet<&String> = run
+        .pool
+        .iter()
+        .filter(|p| p.from == NEWER)
+        .flat_map(|p| &p.batch.tables)
+        .filter(|t| t.table == table && t.cols.iter().any(|c| c == column))
+        .flat_map(|t| {
+            let note = t.cols.iter().position(|c| c == column);
+            t.rows
+                .iter()
+                .filter(move |r| r.1.iter().any(|c| Some(c.0 as usize) == note))
+                .map(|r| &r.0)
+        })
+        .collect();
+    let old: Vec<usize> = (0..run.replicas.len()).filter(|r| *r != NEWER).collect();
+    for &r in &old {
+        let conn = run.replicas[r].store.connection();
+        let kept: i64 = ok(
+            conn.query_row(
+                "SELECT COUNT(*) FROM sync_unknown WHERE tbl = ?1 AND col = ?2",
+                [table, column],
+                |x| x.get(0),
+            )
+            .map_err(Into::into),
+            "count kept fields",
+        )?;
+        prop_assert_eq!(
+            kept as usize,
+            written.len(),
+            "replica {} keeps every note",
+            r
+        );
+        ok(
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} TEXT"))
+                .map_err(Into::into),
+            "update",
+        )?;
+        deliver(&mut run.replicas[r], &[])?;
+    }
+    let conn = run.replicas[old[0]].store.connection();
+    let (mut lww, stamps) = reference(conn, &run.pool);
+    repair(&mut lww, &stamps);
+    for &r in &old {
+        let updated = dump(run.replicas[r].store.connection());
+        prop_assert!(
+            updated == lww,
+            "after the update, the reference merge (left) differs from replica {r} (right):\n{}",
+            diff(&lww, &updated)
         );
     }
     Ok(())

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use pedalwrencher_core::sync::apply::apply;
-use pedalwrencher_core::sync::batch::Batch;
+use pedalwrencher_core::sync::batch::{Batch, Cell};
 use pedalwrencher_core::sync::outgoing;
 use pedalwrencher_core::{ErrorKind, ManualClock, Store, Timestamp};
 use proptest::prelude::*;
@@ -83,7 +83,10 @@ pub fn flush(
     let files = ok(outgoing::prepare(&mut replicas[r].store), "prepare")?;
     let n = files.len();
     for file in files {
-        let batch = ok(Batch::decode(&file.body), "decode")?;
+        let mut batch = ok(Batch::decode(&file.body), "decode")?;
+        if r == NEWER {
+            as_newer_version(&mut batch);
+        }
         ok(
             outgoing::mark_sent(&mut replicas[r].store, file.seq),
             "mark sent",
@@ -96,6 +99,36 @@ pub fn flush(
         });
     }
     Ok(n)
+}
+
+/// The replica that runs one version ahead: its files also carry `components.wear_note`, a
+/// column the others do not have until they are updated at the end of the run.
+pub const NEWER: usize = 0;
+
+/// The column only the newer version has.
+pub const NEWER_COLUMN: (&str, &str) = ("components", "wear_note");
+
+/// What the newer version writes besides: each part's name written also sets its wear note, with
+/// the same stamp (one edit of both fields).
+fn as_newer_version(batch: &mut Batch) {
+    batch.schema += 1;
+    let (table, column) = NEWER_COLUMN;
+    for t in batch.tables.iter_mut().filter(|t| t.table == table) {
+        let Some(name) = t.cols.iter().position(|c| c == "name") else {
+            continue;
+        };
+        let note = t.cols.len() as u32;
+        t.cols.push(column.to_owned());
+        for row in &mut t.rows {
+            let written: Vec<Cell> = row
+                .1
+                .iter()
+                .filter(|c| c.0 as usize == name)
+                .map(|c| Cell(note, format!("worn: {}", c.1).into(), c.2, c.3))
+                .collect();
+            row.1.extend(written);
+        }
+    }
 }
 
 pub fn deliver(replica: &mut Replica, batches: &[&Batch]) -> Result<(), TestCaseError> {

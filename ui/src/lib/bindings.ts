@@ -138,6 +138,11 @@ export type Applied = {
 	held: number,
 	/**  Fields stamped too far in the future, kept aside (see `sync_quarantine`). */
 	quarantined: number,
+	/**
+	 *  Remote fields a newer version wrote that this one cannot use yet (a table, a column or a
+	 *  value it does not know), kept aside and merged once this app is updated.
+	 */
+	waiting_for_update: number,
 	/**  Installations the repair closed or removed, as told to the rider. */
 	repairs: string[],
 };
@@ -494,6 +499,8 @@ export type DevicesSyncStatus_Deserialize = {
 	held_rows: number,
 	/**  Remote fields held back because their device's clock is far ahead. */
 	quarantined: number,
+	/**  Remote fields a newer version wrote that this one cannot use yet, kept for its update. */
+	waiting_for_update: number,
 	forwarding_device?: string | null,
 	this_device_forwards: boolean,
 	devices: OtherDevice_Deserialize[],
@@ -513,6 +520,8 @@ export type DevicesSyncStatus_Serialize = {
 	held_rows: number,
 	/**  Remote fields held back because their device's clock is far ahead. */
 	quarantined: number,
+	/**  Remote fields a newer version wrote that this one cannot use yet, kept for its update. */
+	waiting_for_update: number,
 	forwarding_device: string | null,
 	this_device_forwards: boolean,
 	devices: OtherDevice_Serialize[],

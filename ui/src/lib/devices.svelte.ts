@@ -13,7 +13,8 @@ import type { Health } from './strava.svelte';
 export function healthOf(s: DevicesStatus | null): Health {
   if (!s || !s.set_up) return 'off';
   if (s.last_error) return 'bad';
-  if (s.notices.length || s.quarantined > 0) return 'warn';
+  // A device on a newer version: this one should be updated.
+  if (s.notices.length || s.quarantined > 0 || s.waiting_for_update > 0) return 'warn';
   return s.last_ok_at ? 'ok' : 'warn';
 }
 

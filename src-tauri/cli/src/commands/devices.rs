@@ -156,6 +156,9 @@ fn describe(r: &Report) -> String {
         "Applied {} field(s): {} new row(s); {} row(s) waiting for another device's file; {} held back (clock ahead).",
         a.fields, a.rows_created, a.held, a.quarantined
     ));
+    if a.waiting_for_update > 0 {
+        lines.push(waiting_for_update(a.waiting_for_update as i64));
+    }
     for repair in &a.repairs {
         lines.push(format!("Repaired: {repair}"));
     }
@@ -166,6 +169,11 @@ fn describe(r: &Report) -> String {
         lines.push(format!("Cannot read all of {behind}"));
     }
     lines.join("\n")
+}
+
+/// Fields a device on a newer version wrote that this one keeps aside until it is updated.
+fn waiting_for_update(n: i64) -> String {
+    format!("{n} change(s) wait for this app to be updated: another device runs a newer version.")
 }
 
 fn describe_status(s: &Status) -> String {
@@ -199,6 +207,9 @@ fn describe_status(s: &Status) -> String {
             "Changes held back (a device's clock is ahead): {}",
             s.quarantined
         ));
+    }
+    if s.waiting_for_update > 0 {
+        lines.push(waiting_for_update(s.waiting_for_update));
     }
     lines.push(format!(
         "Email and SMS are forwarded by: {}",

@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// The layout of a file. It changes only when a reader of an older format would misread the
+/// file; such a file is skipped until this device is updated. Additions (a table, a column, a
+/// value) keep the format: they are what `schema` says, and a reader that does not know them
+/// keeps them aside for after its own update (`apply::unknown`).
 pub const FORMAT: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +37,9 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Batch {
     pub format: u32,
+    /// The writer's schema version (`store::latest_version`); 0 in files from before it was said.
+    #[serde(default)]
+    pub schema: u32,
     pub device: String,
     pub kind: Kind,
     pub seq: i64,
@@ -147,6 +154,7 @@ impl Builder {
     pub fn finish(self, device: &str, kind: Kind, seq: i64) -> Batch {
         Batch {
             format: FORMAT,
+            schema: u32::try_from(crate::store::latest_version()).unwrap_or(u32::MAX),
             device: device.to_owned(),
             kind,
             seq,

@@ -36,7 +36,7 @@ pub async fn pass<A: StoreAccess, T: Transport>(
         let now = s.now().millis().to_string();
         store::set_meta(s.connection(), LAST_ATTEMPT_KEY, &now)
     })?;
-    let result = run(access, transport, passphrase, device_name).await;
+    let mut result = run(access, transport, passphrase, device_name).await;
     access.with(|s| {
         let conn = s.connection();
         match &result {
@@ -48,6 +48,10 @@ pub async fn pass<A: StoreAccess, T: Transport>(
         }
         Ok(())
     })?;
+    if let Ok(report) = &mut result {
+        // Said on every pass, not only one that read files: they wait until this app is updated.
+        report.applied.waiting_for_update = access.with(|s| apply::waiting_for_update(s))?;
+    }
     result
 }
 

@@ -205,7 +205,63 @@ pub(crate) fn whole_garage(conn: &Connection) -> Result<(Builder, usize)> {
         }
         builder.table(table, cols, out);
     }
+    total += kept_for_update(conn, &mut builder)?;
     Ok((builder, total))
+}
+
+/// The fields kept for a newer version (`sync_unknown`) travel on as they came, under their own
+/// table and column names: the snapshot covers the files they came in, so a device joining from
+/// it, perhaps one already updated, must get them too.
+fn kept_for_update(conn: &Connection, builder: &mut Builder) -> Result<usize> {
+    let mut stmt = conn.prepare(
+        "SELECT u.tbl, u.id, u.col, u.value, u.hlc, d.device_id FROM sync_unknown u
+         JOIN sync_devices d ON d.idx = u.dev ORDER BY u.tbl, u.id",
+    )?;
+    type Row = (String, String, String, Value, i64, String);
+    let kept: Vec<Row> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut by_table: BTreeMap<String, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
+    for row in kept {
+        by_table
+            .entry(row.0.clone())
+            .or_default()
+            .entry(row.1.clone())
+            .or_default()
+            .push(row);
+    }
+    let mut total = 0;
+    for (table, rows) in by_table {
+        let mut cols: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for (id, fields) in rows {
+            let mut cells = Vec::new();
+            for (_, _, col, value, hlc, dev) in fields {
+                let i = match cols.iter().position(|c| *c == col) {
+                    Some(i) => i,
+                    None => {
+                        cols.push(col);
+                        cols.len() - 1
+                    }
+                };
+                let d = builder.device(&dev);
+                cells.push(Cell(i as u32, to_json(&value), hlc, d));
+            }
+            total += cells.len();
+            out.push(RowCells(id, cells));
+        }
+        builder.table(&table, cols, out);
+    }
+    Ok(total)
 }
 
 pub(crate) fn quoted(cols: &[String]) -> String {

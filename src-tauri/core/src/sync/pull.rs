@@ -154,6 +154,7 @@ impl Chunk {
         if self.batches.is_empty()
             && self.read.is_empty()
             && !access.with(|s| apply::has_quarantined(s))?
+            && !access.with(|s| apply::has_known_now(s))?
         {
             return Ok(());
         }
@@ -245,6 +246,7 @@ pub(super) fn merge(total: &mut Applied, more: Applied) {
     total.rows_created += more.rows_created;
     total.held = more.held;
     total.quarantined += more.quarantined;
+    total.waiting_for_update = more.waiting_for_update;
     total.repairs.extend(more.repairs);
 }
 

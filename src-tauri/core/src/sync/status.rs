@@ -41,6 +41,8 @@ pub struct Status {
     pub held_rows: i64,
     /// Remote fields held back because their device's clock is far ahead.
     pub quarantined: i64,
+    /// Remote fields a newer version wrote that this one cannot use yet, kept for its update.
+    pub waiting_for_update: i64,
     pub forwarding_device: Option<String>,
     pub this_device_forwards: bool,
     pub devices: Vec<OtherDevice>,
@@ -79,6 +81,7 @@ pub fn status(store: &Store) -> Result<Status> {
         pending_changes: outgoing::pending_changes(store)?,
         held_rows: count("SELECT COUNT(*) FROM (SELECT DISTINCT tbl, id FROM sync_inbox)")?,
         quarantined: count("SELECT COUNT(*) FROM sync_quarantine")?,
+        waiting_for_update: count("SELECT COUNT(*) FROM sync_unknown")?,
         forwarding_device: settings::forwarding_device(store)?,
         this_device_forwards: settings::this_device_forwards(store)?,
         devices,

@@ -8,6 +8,8 @@
 //! - `inbox` keeps fields for rows that cannot be written yet, until they can;
 //! - `quarantine` keeps fields stamped far in the future until their time comes;
 //! - `clock_fixes` voids the stamps a device issued while its clock ran far ahead, once it says so;
+//! - `unknown` keeps fields a newer version wrote that this one cannot use, until an update;
+//! - `vocabulary` knows which values this version can store in its closed-set columns;
 //! - `stamps` reads and writes the per-field stamps (`sync_clock`, `sync_inbox`).
 
 mod clock_fixes;
@@ -15,6 +17,8 @@ mod inbox;
 mod merge;
 mod quarantine;
 mod stamps;
+mod unknown;
+mod vocabulary;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -37,6 +41,7 @@ use self::quarantine::{quarantine, released_from_quarantine};
 use self::stamps::Field;
 
 pub use self::quarantine::has_quarantined;
+pub use self::unknown::{has_known_now, waiting_for_update};
 
 /// What applying some files did.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
@@ -50,6 +55,9 @@ pub struct Applied {
     pub held: usize,
     /// Fields stamped too far in the future, kept aside (see `sync_quarantine`).
     pub quarantined: usize,
+    /// Remote fields a newer version wrote that this one cannot use yet (a table, a column or a
+    /// value it does not know), kept aside and merged once this app is updated.
+    pub waiting_for_update: usize,
     /// Installations the repair closed or removed, as told to the rider.
     pub repairs: Vec<String>,
 }
@@ -115,16 +123,20 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
     let settled = fixes.drop_quarantined(conn)?;
     fixes.disown_held(conn, now_ms)?;
     let released = released_from_quarantine(conn, now_ms)?;
-    for batch in released.iter().chain(batches) {
+    // Fields kept for a newer version that this one now knows (it was updated since).
+    let updated = unknown::released_after_update(conn)?;
+    for batch in released.iter().chain(updated.iter()).chain(batches) {
         let dev_idx = batch
             .devices
             .iter()
             .map(|d| capture::device_index(conn, d))
             .collect::<Result<Vec<_>>>()?;
         for t in &batch.tables {
-            if !SYNCED.iter().any(|(name, _)| *name == t.table) {
-                continue; // a table this version does not sync
-            }
+            let Some((_, local_cols)) = SYNCED.iter().find(|(name, _)| *name == t.table) else {
+                // A table this version does not sync: kept for after an update.
+                keep_table(conn, batch, t, &dev_idx)?;
+                continue;
+            };
             if !tables.contains_key(&t.table) {
                 tables.insert(t.table.clone(), table_info(conn, &t.table)?);
             }
@@ -135,8 +147,8 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
                     let Some(col) = t.cols.get(cell.0 as usize) else {
                         continue;
                     };
-                    if !info.cols.contains(col) || col == "id" {
-                        continue; // a column this version does not have (or stays local)
+                    if col == "id" || local_cols.contains(&col.as_str()) {
+                        continue; // stays on each device
                     }
                     let Some(dev) = batch.devices.get(cell.3 as usize) else {
                         continue;
@@ -161,13 +173,29 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
                         *e = (*e).max(cell.2);
                         continue;
                     }
-                    newest_seen = newest_seen.max(cell.2);
+                    let value = from_json(&cell.1);
                     let stamp = (cell.2, dev.clone());
+                    if !info.cols.contains(col) || !vocabulary::accepts(&t.table, col, &value) {
+                        // A column or a value of a newer version: never into the garage (the
+                        // wear rebuild reads it), kept for after an update.
+                        unknown::keep(
+                            conn,
+                            &t.table,
+                            &row.0,
+                            col,
+                            &value,
+                            &stamp,
+                            idx,
+                            batch.schema,
+                        )?;
+                        continue;
+                    }
+                    newest_seen = newest_seen.max(cell.2);
                     if incoming
                         .get(col.as_str())
                         .is_none_or(|(_, s, _)| stamp > *s)
                     {
-                        incoming.insert(col, (from_json(&cell.1), stamp, idx));
+                        incoming.insert(col, (value, stamp, idx));
                     }
                 }
                 if incoming.is_empty() {
@@ -238,6 +266,7 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
         [],
         |r| r.get::<_, i64>(0),
     )? as usize;
+    applied.waiting_for_update = unknown::count(conn)?;
     conn.execute("DELETE FROM sync_applying", [])?;
     // From here on writes are this device's own: the repair is captured and sent like any edit.
     applied.repairs = repair::installations(conn, &touched_components)?;
@@ -257,6 +286,39 @@ fn apply_in_tx(store: &mut Store, batches: &[Batch]) -> Result<Applied> {
         usage::rebuild(store)?;
     }
     Ok(applied)
+}
+
+/// Keeps every field of a table this version does not sync, for after an update.
+fn keep_table(
+    conn: &Connection,
+    batch: &Batch,
+    t: &super::batch::TableCells,
+    dev_idx: &[i64],
+) -> Result<()> {
+    for row in &t.rows {
+        for cell in &row.1 {
+            let (Some(col), Some(dev), Some(idx)) = (
+                t.cols.get(cell.0 as usize),
+                batch.devices.get(cell.3 as usize),
+                dev_idx.get(cell.3 as usize),
+            ) else {
+                continue;
+            };
+            let stamp = (cell.2, dev.clone());
+            let value = from_json(&cell.1);
+            unknown::keep(
+                conn,
+                &t.table,
+                &row.0,
+                col,
+                &value,
+                &stamp,
+                *idx,
+                batch.schema,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Notes what a merged row means beyond itself: a service done, undone or moved changes its

@@ -44,6 +44,12 @@ pub(super) fn released_from_quarantine(conn: &Connection, now_ms: i64) -> Result
         return Ok(None);
     }
     conn.execute("DELETE FROM sync_quarantine WHERE hlc <= ?1", [limit])?;
+    Ok(Some(as_batch(rows)))
+}
+
+/// Fields kept aside, (table, id, column, value, hlc, device id) each, as one batch to apply like
+/// a file just read.
+pub(super) fn as_batch(rows: Vec<(String, String, String, Value, i64, String)>) -> Batch {
     let mut builder = batch::Builder::default();
     type Fields = Vec<(String, Value, i64, u32)>;
     let mut by_table: BTreeMap<String, BTreeMap<String, Fields>> = BTreeMap::new();
@@ -74,7 +80,7 @@ pub(super) fn released_from_quarantine(conn: &Connection, now_ms: i64) -> Result
         }
         builder.table(&table, cols, out);
     }
-    Ok(Some(builder.finish("", batch::Kind::Seg, 0)))
+    builder.finish("", batch::Kind::Seg, 0)
 }
 
 pub(super) fn quarantine(
