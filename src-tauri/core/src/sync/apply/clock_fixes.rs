@@ -91,7 +91,9 @@ impl ClockFixes {
             let Some(dev) = device_idx(conn, &fix.device)? else {
                 continue;
             };
-            for table in ["sync_clock", "sync_inbox"] {
+            // Fields kept for a newer version too: a void stamp kept there would win over the
+            // re-stamped value, and be dropped as void after the update, losing the field.
+            for table in ["sync_clock", "sync_inbox", "sync_unknown"] {
                 lowered += conn
                     .prepare_cached(&format!(
                         "UPDATE {table} SET hlc = 0 WHERE dev = ?1 AND hlc > ?2 AND hlc <= ?3"
