@@ -58,7 +58,11 @@ const BASE_ENV: &[(&str, &str)] = &[
 
 /// The CLI in the hermetic environment, with no data folder (for tests of where it goes).
 pub fn command() -> Command {
-    let mut cmd = Command::new(cli_path());
+    hermetic(Command::new(cli_path()))
+}
+
+/// `cmd` with none of the developer's `PEDALWRENCHER_*` variables and the base environment.
+fn hermetic(mut cmd: Command) -> Command {
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("PEDALWRENCHER_") {
             cmd.env_remove(key);
@@ -72,6 +76,8 @@ pub fn command() -> Command {
 pub struct Garage {
     dir: TempDir,
     env: Vec<(String, String)>,
+    /// A program the CLI runs under, with its arguments (`faketime -f +365d`); empty for none.
+    wrapper: Vec<String>,
     /// Everything the CLI printed (behind a lock: runs may come from several threads).
     transcript: Mutex<String>,
 }
@@ -87,6 +93,7 @@ impl Garage {
         Garage {
             dir: tempfile::tempdir().expect("a temporary folder"),
             env: Vec::new(),
+            wrapper: Vec::new(),
             transcript: Mutex::default(),
         }
     }
@@ -121,6 +128,13 @@ impl Garage {
         self
     }
 
+    /// Runs every later CLI under `wrapper`, a program and its arguments that then run the CLI
+    /// (`&["faketime", "-f", "+365d"]`, for a device whose clock is wrong); `&[]` for none.
+    pub fn run_under(&mut self, wrapper: &[&str]) -> &mut Garage {
+        self.wrapper = wrapper.iter().map(|w| w.to_string()).collect();
+        self
+    }
+
     /// Every variable a run sets: the hermetic base and those set with [`Garage::set`] (to
     /// start the app configured alike).
     pub fn env(&self) -> Vec<(String, String)> {
@@ -131,7 +145,14 @@ impl Garage {
     /// The CLI on this garage, not yet run: for a test that needs its own stdio or variables.
     /// It runs in the data folder, where an aborted process leaves its core file.
     pub fn command(&self) -> Command {
-        let mut cmd = command();
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut wrapped = Command::new(program);
+                wrapped.args(args).arg(cli_path());
+                hermetic(wrapped)
+            }
+            None => command(),
+        };
         cmd.current_dir(self.path())
             .arg("--data-dir")
             .arg(self.path())
@@ -152,7 +173,7 @@ impl Garage {
             .args(args)
             .stdin(Stdio::null())
             .output()
-            .expect("run the CLI");
+            .unwrap_or_else(|e| panic!("run the CLI{}: {e}", self.under()));
         self.record(&out);
         out
     }
@@ -215,8 +236,18 @@ impl Garage {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start the CLI");
+            .unwrap_or_else(|e| panic!("start the CLI{}: {e}", self.under()));
         Running::new(child, &format!("`pedalwrencher-cli {}`", args.join(" ")))
+    }
+
+    /// Says which wrapper a run failed to start under, if any (`faketime` is Debian's
+    /// `faketime` package).
+    fn under(&self) -> String {
+        if self.wrapper.is_empty() {
+            String::new()
+        } else {
+            format!(" under `{}`", self.wrapper.join(" "))
+        }
     }
 
     /// Keeps what a run printed in the transcript (runs made through [`Garage::command`]).

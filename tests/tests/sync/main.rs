@@ -13,10 +13,13 @@ use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod clock_corrected;
 mod converge;
+mod dav_warning;
 mod refusals;
 mod restores;
 mod skew;
+mod targets;
 
 const PASSPHRASE: &str = "a long sync passphrase";
 
@@ -41,7 +44,7 @@ impl Target {
         }
     }
 
-    /// Every file on the target with its bytes.
+    /// Every file on the target with its bytes, in order of path.
     fn files(&self) -> Vec<(String, Vec<u8>)> {
         fn walk(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
             for e in std::fs::read_dir(dir).unwrap() {
@@ -59,6 +62,7 @@ impl Target {
             Target::Dav(w) => walk(w.root(), &mut out),
             Target::S3(s) => out = s.objects(),
         }
+        out.sort();
         out
     }
 }
@@ -92,17 +96,28 @@ impl Device {
 
     fn run(&self, target: &Target, args: &[&str]) -> Value {
         let out = self.output(target, &[&["--json"], args].concat());
-        assert!(
-            out.status.success(),
-            "`{}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+        json_of(args, out)
     }
 
     fn sync(&self, target: &Target) -> Value {
         self.run(target, &["devices", "sync"])
+    }
+
+    /// [`Device::run`] with no target in the environment: the one `devices setup` kept, as for
+    /// a rider.
+    fn run_kept(&self, args: &[&str]) -> Value {
+        let out = self.g.run(&[&["--json"], args].concat());
+        json_of(args, out)
+    }
+
+    /// `devices setup` with `target`, which the device keeps.
+    fn set_up(&self, target: &Target) -> Value {
+        self.run_kept(&["devices", "setup", &target.url()])
+    }
+
+    /// A pass with the target `devices setup` kept.
+    fn sync_kept(&self) -> Value {
+        self.run_kept(&["devices", "sync"])
     }
 
     fn db(&self) -> Connection {
@@ -143,6 +158,17 @@ impl Device {
         }
         out
     }
+}
+
+/// What a `--json` run of `args` printed, once it succeeded (`null` when it printed nothing).
+fn json_of(args: &[&str], out: Output) -> Value {
+    assert!(
+        out.status.success(),
+        "`{}` failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
 }
 
 fn assert_same(devices: &[&Device]) {

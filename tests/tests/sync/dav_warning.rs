@@ -3,33 +3,13 @@
 //! range is not. Only loopback is ever contacted: the public name is under `.invalid`, which never
 //! resolves, so those passes fail at once (unreachable) after the warning.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use pedalwrencher_core::faults;
-use pedalwrencher_tests::cli_path;
 use pedalwrencher_tests::sync_servers::WebDav;
-use tempfile::TempDir;
 
-const PASSPHRASE: &str = "a long sync passphrase";
+use super::{Device, Target};
+
 const PUBLIC: &str = "dav://rider:hunter2@sync.example.invalid/bikes";
-
-/// The CLI on a fresh data folder, secrets in its file, `url` as the sync target (environment).
-fn cli(dir: &TempDir, url: Option<&str>, args: &[&str]) -> Output {
-    let mut c = Command::new(cli_path());
-    c.env_remove("PEDALWRENCHER_DATA_DIR")
-        .env_remove("PEDALWRENCHER_SYNC_URL")
-        .env_remove(faults::ENV)
-        .env("PEDALWRENCHER_SECRETS", "file")
-        .env("PEDALWRENCHER_SYNC_PASSPHRASE", PASSPHRASE)
-        .env("NO_PROXY", "127.0.0.1")
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(args);
-    if let Some(url) = url {
-        c.env("PEDALWRENCHER_SYNC_URL", url);
-    }
-    c.output().expect("run the CLI")
-}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -37,11 +17,12 @@ fn stderr(out: &Output) -> String {
 
 #[test]
 fn a_plain_http_login_to_a_public_server_is_warned_about_before_the_pass() {
-    let dir = tempfile::tempdir().unwrap();
+    let d = Device::new();
+    let public = [("PEDALWRENCHER_SYNC_URL", PUBLIC)];
     for out in [
-        cli(&dir, None, &["devices", "setup", PUBLIC]),
-        cli(&dir, Some(PUBLIC), &["devices", "sync"]),
-        cli(&dir, Some(PUBLIC), &["--json", "devices", "sync"]),
+        d.g.run(&["devices", "setup", PUBLIC]),
+        d.g.run_with(&["devices", "sync"], &public),
+        d.g.run_with(&["--json", "devices", "sync"], &public),
     ] {
         let err = stderr(&out);
         // The pass itself fails: that server does not exist.
@@ -59,11 +40,11 @@ fn a_plain_http_login_to_a_public_server_is_warned_about_before_the_pass() {
 
 #[test]
 fn a_plain_http_login_on_loopback_is_not_warned_about() {
-    let dav = WebDav::start();
-    let dir = tempfile::tempdir().unwrap();
-    let setup = cli(&dir, None, &["devices", "setup", &dav.url()]);
+    let dav = Target::Dav(WebDav::start());
+    let d = Device::new();
+    let setup = d.g.run(&["devices", "setup", &dav.url()]);
     assert!(setup.status.success(), "{}", stderr(&setup));
-    let sync = cli(&dir, Some(&dav.url()), &["--json", "devices", "sync"]);
+    let sync = d.output(&dav, &["--json", "devices", "sync"]);
     assert!(sync.status.success(), "{}", stderr(&sync));
     for out in [setup, sync] {
         assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));

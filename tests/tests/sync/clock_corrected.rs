@@ -5,89 +5,26 @@
 //! wrote while ahead, a later edit elsewhere wins everywhere, and nothing stays held back, with no
 //! rider action on any device.
 
-use std::process::Command;
-
-use pedalwrencher_core::faults;
-use pedalwrencher_core::store::{hlc, DB_FILE};
-use pedalwrencher_tests::cli_path;
-use rusqlite::Connection;
+use pedalwrencher_core::store::hlc;
 use serde_json::Value;
-use tempfile::TempDir;
 
-const PASSPHRASE: &str = "a long sync passphrase";
+use super::{Device, Target};
+
 const YEAR_AHEAD: &str = "+365d";
 const DAY_MS: i64 = 24 * 3_600_000;
 
-struct Device {
-    dir: TempDir,
-    /// A libfaketime offset this device's clock runs at, while it is wrong.
-    clock: Option<&'static str>,
-}
-
 impl Device {
-    fn new() -> Device {
-        Device {
-            dir: tempfile::tempdir().expect("a data folder"),
-            clock: None,
-        }
-    }
-
-    fn cmd(&self, target: &TempDir) -> Command {
-        let mut c = match self.clock {
-            Some(offset) => {
-                let mut c = Command::new("faketime");
-                c.arg("-f").arg(offset).arg(cli_path());
-                c
-            }
-            None => Command::new(cli_path()),
+    /// Runs every later CLI of this device with its clock at a libfaketime `offset` (Debian's
+    /// `faketime`); `None` once its clock is right.
+    fn clock(&mut self, offset: Option<&str>) {
+        match offset {
+            Some(offset) => self.g.run_under(&["faketime", "-f", offset]),
+            None => self.g.run_under(&[]),
         };
-        c.env_remove("PEDALWRENCHER_DATA_DIR")
-            .env_remove(faults::ENV)
-            .env("PEDALWRENCHER_UNITS", "metric")
-            .env("PEDALWRENCHER_SECRETS", "file")
-            .env(
-                "PEDALWRENCHER_SYNC_URL",
-                format!("file://{}", target.path().display()),
-            )
-            .env("PEDALWRENCHER_SYNC_PASSPHRASE", PASSPHRASE)
-            .current_dir(self.dir.path())
-            .arg("--data-dir")
-            .arg(self.dir.path())
-            .arg("--json");
-        c
     }
 
-    fn run(&self, target: &TempDir, args: &[&str]) -> Value {
-        let out = self
-            .cmd(target)
-            .args(args)
-            .output()
-            .expect("run the CLI (and `faketime`, from Debian's faketime package)");
-        assert!(
-            out.status.success(),
-            "`{}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-    }
-
-    fn sync(&self, target: &TempDir) -> Value {
-        self.run(target, &["devices", "sync"])
-    }
-
-    fn status(&self, target: &TempDir) -> Value {
+    fn status(&self, target: &Target) -> Value {
         self.run(target, &["devices", "status"])
-    }
-
-    fn db(&self) -> Connection {
-        Connection::open(self.dir.path().join(DB_FILE)).expect("open the garage")
-    }
-
-    fn one(&self, sql: &str) -> String {
-        self.db()
-            .query_row(sql, [], |r| r.get(0))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     fn bike(&self, id: &str) -> (String, String) {
@@ -108,7 +45,7 @@ fn now_ms() -> i64 {
 
 #[test]
 fn a_clock_corrected_after_running_a_year_ahead_syncs_at_once_and_later_edits_win() {
-    let target = tempfile::tempdir().expect("a target folder");
+    let target = Target::folder();
     let (laptop, mut tablet) = (Device::new(), Device::new());
     let bike = laptop.run(&target, &["bike", "add", "Tarmac"])["id"]
         .as_str()
@@ -118,7 +55,7 @@ fn a_clock_corrected_after_running_a_year_ahead_syncs_at_once_and_later_edits_wi
     tablet.sync(&target);
 
     // The tablet's clock runs a year ahead: it renames the bike, writes its notes, adds a bike.
-    tablet.clock = Some(YEAR_AHEAD);
+    tablet.clock(Some(YEAR_AHEAD));
     tablet.run(&target, &["bike", "edit", &bike, "--name", "Renamed ahead"]);
     tablet.run(&target, &["bike", "edit", &bike, "--notes", "notes ahead"]);
     tablet.run(&target, &["bike", "add", "Made while ahead"]);
@@ -138,7 +75,7 @@ fn a_clock_corrected_after_running_a_year_ahead_syncs_at_once_and_later_edits_wi
     laptop.sync(&target);
 
     // The rider sets the tablet's clock right and renames the bike again there.
-    tablet.clock = None;
+    tablet.clock(None);
     tablet.run(
         &target,
         &["bike", "edit", &bike, "--name", "Renamed on the tablet"],
@@ -198,7 +135,7 @@ fn a_clock_corrected_after_running_a_year_ahead_syncs_at_once_and_later_edits_wi
     }
     // And a year later (the laptop's clock now where the tablet's was), nothing old comes back.
     let mut laptop = laptop;
-    laptop.clock = Some("+366d");
+    laptop.clock(Some("+366d"));
     laptop.sync(&target);
     assert_eq!(laptop.bike(&bike).0, "Later on the laptop");
     assert_eq!(laptop.bike(&bike).1, "laptop notes");
