@@ -65,14 +65,9 @@ pub(crate) fn install_triggers(conn: &Connection) -> Result<()> {
         // An edited field's new entry starts from the row's stamp, so stamping it at commit
         // (`stamp_pending`: the stamp it replaces + 1 at least) supersedes the creation.
         conn.execute_batch(&format!(
-            "DROP TRIGGER IF EXISTS sync_{table}_insert;
+            "DROP TRIGGER IF EXISTS {insert};
              DROP TRIGGER IF EXISTS sync_{table}_update;
-             CREATE TRIGGER sync_{table}_insert AFTER INSERT ON {table}
-             WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-             BEGIN
-               INSERT INTO sync_clock (tbl, id, col, hlc, dev) VALUES ('{table}', NEW.id, '{ROW}', NULL, NULL)
-               ON CONFLICT (tbl, id, col) DO UPDATE SET dev = NULL;
-             END;
+             {insert_sql};
              CREATE TRIGGER sync_{table}_update AFTER UPDATE ON {table}
              WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
              BEGIN
@@ -82,10 +77,31 @@ pub(crate) fn install_triggers(conn: &Connection) -> Result<()> {
                       NULL
                FROM (VALUES {changed}) WHERE column2
                ON CONFLICT (tbl, id, col) DO UPDATE SET dev = NULL;
-             END;"
+             END;",
+            insert = insert_trigger(table),
+            insert_sql = insert_trigger_sql(table),
         ))?;
     }
     Ok(())
+}
+
+/// The name of `table`'s insert trigger.
+pub(crate) fn insert_trigger(table: &str) -> String {
+    format!("sync_{table}_insert")
+}
+
+/// The insert trigger of `table`: one `*` entry per row created, stamped at commit. It names no
+/// column, so [`super::bulk`] can put it back as it was.
+pub(crate) fn insert_trigger_sql(table: &str) -> String {
+    format!(
+        "CREATE TRIGGER {name} AFTER INSERT ON {table}
+         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+         BEGIN
+           INSERT INTO sync_clock (tbl, id, col, hlc, dev) VALUES ('{table}', NEW.id, '{ROW}', NULL, NULL)
+           ON CONFLICT (tbl, id, col) DO UPDATE SET dev = NULL;
+         END",
+        name = insert_trigger(table)
+    )
 }
 
 /// Marks every row a garage already had before sync existed as a local change, so the first sync
@@ -102,31 +118,47 @@ pub(crate) fn capture_existing_rows(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Stamps every field captured since the last stamp as this device's, with one new stamp, and
-/// numbers the commit. Called inside the write transaction, just before it commits. Cheap when
-/// nothing is pending (a partial index lookup).
+/// The one stamp a commit gives everything it captured, and the commit's number.
+pub(crate) struct CommitStamp {
+    pub hlc: i64,
+    pub dev: i64,
+    pub lseq: i64,
+    /// Stamps above this are more than a day ahead: an edit does not supersede from them.
+    pub far: i64,
+}
+
+/// Takes a new stamp and numbers the commit. Called inside the write transaction, just before it
+/// commits, when something was captured.
+pub(crate) fn commit_stamp(conn: &Connection, device_id: &str, now_ms: i64) -> Result<CommitStamp> {
+    Ok(CommitStamp {
+        dev: device_index(conn, device_id)?,
+        hlc: hlc::next(conn, now_ms)?,
+        lseq: next_lseq(conn)?,
+        // A stamp more than a day ahead is not superseded from: only a device whose clock ran
+        // ahead holds one, and that device voids it once its clock is set right
+        // (`clock_correction`).
+        far: hlc::from_millis(now_ms.saturating_add(hlc::QUARANTINE_MS)),
+    })
+}
+
+/// The stamp an entry gets at commit, in SQL over the entry's current `hlc` (NULL when new), with
+/// `?1` the commit's stamp and `?4` its `far`.
 ///
 /// An edit always supersedes the value it replaced: a field last written by a device whose clock
 /// runs ahead gets that stamp + 1 rather than this device's (earlier) one. The clock itself stays
 /// put, so one fast device cannot drag every later stamp of this one into the future. Except from
 /// a stamp more than a day ahead, which only a clock that ran ahead made: the edit takes this
 /// device's stamp, and the old one is voided when that clock is set right.
-pub(crate) fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> Result<()> {
-    if !has_pending(conn)? {
-        return Ok(());
-    }
-    let dev = device_index(conn, device_id)?;
-    let stamp = hlc::next(conn, now_ms)?;
-    let lseq = next_lseq(conn)?;
-    // A stamp more than a day ahead is not superseded from: only a device whose clock ran ahead
-    // holds one, and that device voids it once its clock is set right (`clock_correction`).
-    let far = hlc::from_millis(now_ms.saturating_add(hlc::QUARANTINE_MS));
-    conn.prepare_cached(
-        "UPDATE sync_clock SET hlc = MAX(?1, CASE WHEN hlc > ?4 THEN 0 ELSE COALESCE(hlc, 0) + 1 END),
-             dev = ?2, lseq = ?3
-         WHERE dev IS NULL",
-    )?
-    .execute((stamp, dev, lseq, far))?;
+pub(crate) const SUPERSEDING: &str =
+    "MAX(?1, CASE WHEN hlc > ?4 THEN 0 ELSE COALESCE(hlc, 0) + 1 END)";
+
+/// Stamps every field the triggers captured since the last stamp as this device's, with the
+/// commit's stamp. Cheap when nothing is pending (a partial index lookup).
+pub(crate) fn stamp_pending(conn: &Connection, stamp: &CommitStamp) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "UPDATE sync_clock SET hlc = {SUPERSEDING}, dev = ?2, lseq = ?3 WHERE dev IS NULL"
+    ))?
+    .execute((stamp.hlc, stamp.dev, stamp.lseq, stamp.far))?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The SQLite file: opening it safely, keeping its schema current, write transactions and the
 //! clock every write asks for "now".
 
+mod bulk;
 pub mod capture;
 mod clock;
 pub mod clock_correction;
@@ -213,14 +214,24 @@ impl StoreAccess for std::sync::Mutex<Store> {
     }
 }
 
-/// Stamps what this transaction captured (see [`capture::stamp_pending`]); first, a clock set
+/// Stamps what this transaction captured, with one new stamp: the triggers' pending entries
+/// ([`capture::stamp_pending`]) and the rows of any bulk window ([`bulk`]). First, a clock set
 /// right after running far ahead recovers, so nothing is stamped from where it got to.
 fn stamp_pending(conn: &Connection, device_id: &str, now_ms: i64) -> Result<()> {
-    if !capture::has_pending(conn)? {
+    let fields = capture::has_pending(conn)?;
+    let rows = bulk::is_open(conn)?;
+    if !fields && !rows {
         return Ok(());
     }
     clock_correction::recover_if_corrected(conn, device_id, now_ms)?;
-    capture::stamp_pending(conn, device_id, now_ms)
+    let stamp = capture::commit_stamp(conn, device_id, now_ms)?;
+    if fields {
+        capture::stamp_pending(conn, &stamp)?;
+    }
+    if rows {
+        bulk::close(conn, &stamp)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
@@ -250,6 +261,12 @@ pub(crate) struct Stamp<'a> {
 }
 
 impl Write<'_> {
+    /// Captures the rows this write inserts into `table` from here on in one statement at commit,
+    /// instead of one trigger call each (see [`bulk`]): for writes that insert many rows.
+    pub(crate) fn insert_in_bulk(&self, table: &str) -> Result<()> {
+        bulk::open(self, table)
+    }
+
     pub(crate) fn commit(self) -> Result<()> {
         match self {
             Write::Tx(tx, stamp) => {

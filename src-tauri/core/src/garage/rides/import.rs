@@ -28,6 +28,8 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let now = store.now();
     let tx = store.write()?;
+    // Thousands of rides at once: captured for sync in one statement at commit.
+    tx.insert_in_bulk("rides")?;
     let mut bikes_touched: BTreeSet<BikeId> = BTreeSet::new();
     for new in rides {
         // Stored trimmed (see `checked`), so looked up trimmed.
