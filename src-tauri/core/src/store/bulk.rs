@@ -106,3 +106,203 @@ pub(crate) fn close(conn: &Connection, stamp: &CommitStamp) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::{ManualClock, Store};
+    use crate::time::Timestamp;
+
+    fn store() -> Store {
+        let clock = ManualClock::new(Timestamp(1_780_000_000_000));
+        Store::open_in_memory().unwrap().with_clock(Arc::new(clock))
+    }
+
+    fn insert_ride(conn: &Connection, id: &str) {
+        conn.execute(
+            "INSERT INTO rides (id, source, start_at, distance_m, moving_time_s, elapsed_time_s,
+                 elevation_m, sport_type, created_at, updated_at)
+             VALUES (?1, 'manual', 0, 1000, 60, 60, 0, 'Ride', 0, 0)",
+            [id],
+        )
+        .unwrap();
+    }
+
+    /// Every clock entry, with its device's id instead of this file's index.
+    fn clock(
+        store: &Store,
+    ) -> Vec<(
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+    )> {
+        store
+            .connection()
+            .prepare(
+                "SELECT c.tbl, c.id, c.col, c.hlc, d.device_id, c.lseq FROM sync_clock c
+                 LEFT JOIN sync_devices d ON d.idx = c.dev ORDER BY c.tbl, c.id, c.col",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    fn has_insert_trigger(store: &Store) -> bool {
+        store
+            .connection()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'sync_rides_insert')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    /// The same writes with and without a bulk window: a committed ride, then in one transaction
+    /// new rides, one of them edited, and the committed one edited.
+    fn writes(store: &mut Store, bulk: bool) {
+        let tx = store.write().unwrap();
+        insert_ride(&tx, "r0");
+        tx.commit().unwrap();
+        let tx = store.write().unwrap();
+        if bulk {
+            tx.insert_in_bulk("rides").unwrap();
+        }
+        for i in 1..=5 {
+            insert_ride(&tx, &format!("r{i}"));
+        }
+        tx.execute(
+            "UPDATE rides SET name = 'edited' WHERE id IN ('r0', 'r3')",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn rows_inserted_in_bulk_get_the_entries_the_triggers_would_give() {
+        let (mut by_trigger, mut in_bulk) = (store(), store());
+        // The same device on both sides, so the entries compare whole.
+        in_bulk.device_id = by_trigger.device_id.clone();
+        writes(&mut by_trigger, false);
+        writes(&mut in_bulk, true);
+        let expected = clock(&by_trigger);
+        assert_eq!(
+            expected.len(),
+            6 + 2,
+            "a `*` per ride, one field per edited ride"
+        );
+        assert!(
+            expected.iter().all(|e| e.3.is_some() && e.4.is_some()),
+            "all stamped"
+        );
+        assert_eq!(clock(&in_bulk), expected);
+        assert!(
+            has_insert_trigger(&in_bulk),
+            "the trigger is back after the commit"
+        );
+        assert!(!is_open(in_bulk.connection()).unwrap());
+    }
+
+    #[test]
+    fn a_rolled_back_bulk_window_leaves_the_trigger_and_captures_nothing() {
+        let mut store = store();
+        {
+            let tx = store.write().unwrap();
+            tx.insert_in_bulk("rides").unwrap();
+            insert_ride(&tx, "gone");
+            assert!(!has_insert_trigger_conn(&tx));
+            // Dropped without commit: rolled back.
+        }
+        assert!(has_insert_trigger(&store));
+        assert!(!is_open(store.connection()).unwrap());
+        assert!(clock(&store).is_empty());
+        let tx = store.write().unwrap();
+        insert_ride(&tx, "kept");
+        tx.commit().unwrap();
+        assert_eq!(clock(&store).len(), 1, "the trigger captures again");
+    }
+
+    fn has_insert_trigger_conn(conn: &Connection) -> bool {
+        conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'sync_rides_insert')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_commit_that_bypassed_the_store_is_captured_by_the_next_write() {
+        let mut store = store();
+        let conn = store.connection();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        open(conn, "rides").unwrap();
+        insert_ride(conn, "raw");
+        conn.execute_batch("COMMIT").unwrap();
+        assert!(is_open(store.connection()).unwrap(), "left open, not lost");
+        let tx = store.write().unwrap();
+        insert_ride(&tx, "next");
+        tx.commit().unwrap();
+        let ids: Vec<String> = clock(&store).into_iter().map(|e| e.1).collect();
+        assert_eq!(ids, ["next", "raw"]);
+        assert!(has_insert_trigger(&store));
+    }
+
+    #[test]
+    fn a_rowid_freed_inside_the_window_and_taken_again_is_captured() {
+        let mut store = store();
+        let tx = store.write().unwrap();
+        insert_ride(&tx, "a");
+        insert_ride(&tx, "last");
+        tx.commit().unwrap();
+        let tx = store.write().unwrap();
+        tx.insert_in_bulk("rides").unwrap();
+        // `last` held the highest rowid: SQLite gives it to the next insert.
+        tx.execute("DELETE FROM rides WHERE id = 'last'", [])
+            .unwrap();
+        insert_ride(&tx, "new");
+        tx.commit().unwrap();
+        let lseqs: Vec<(String, Option<i64>)> =
+            clock(&store).into_iter().map(|e| (e.1, e.5)).collect();
+        assert_eq!(
+            lseqs,
+            [
+                ("a".to_owned(), Some(1)),
+                ("last".to_owned(), Some(1)),
+                ("new".to_owned(), Some(2))
+            ]
+        );
+    }
+
+    #[test]
+    fn outside_a_transaction_or_with_capture_off_a_window_does_not_open() {
+        let store = store();
+        open(store.connection(), "rides").unwrap();
+        assert!(!is_open(store.connection()).unwrap());
+        assert!(has_insert_trigger(&store));
+        let conn = store.connection();
+        conn.execute_batch("DROP TRIGGER sync_rides_insert; BEGIN IMMEDIATE")
+            .unwrap();
+        open(conn, "rides").unwrap();
+        open(conn, "meta").unwrap();
+        assert!(!is_open(conn).unwrap());
+        conn.execute_batch("ROLLBACK").unwrap();
+    }
+}
