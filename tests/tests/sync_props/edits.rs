@@ -241,27 +241,29 @@ pub fn apply_edit(rep: &mut Replica, edit: &Change) -> Result<(), TestCaseError>
                         ],
                     )
                 }
-                None => refusable(
-                    rides::add(
-                        store,
-                        NewRide {
-                            source: RideSource::Manual,
-                            external_id: None,
-                            bike_id: bike_id.map(BikeId),
-                            start_at: When::At(start),
-                            distance_m: f64::from(km) * 1000.5,
-                            moving_time_s: 1800.0,
-                            elapsed_time_s: None,
-                            elevation_m: 12.5,
-                            energy_kj: None,
-                            sport_type: "Ride".into(),
-                            indoor,
-                            commute: false,
-                            name: format!("Ride {km}"),
-                        },
-                    ),
-                    "add ride",
-                ),
+                None => {
+                    let ride = NewRide {
+                        source: RideSource::Manual,
+                        external_id: None,
+                        bike_id: bike_id.map(BikeId),
+                        start_at: When::At(start),
+                        distance_m: f64::from(km) * 1000.5,
+                        moving_time_s: 1800.0,
+                        elapsed_time_s: None,
+                        elevation_m: 12.5,
+                        energy_kj: None,
+                        sport_type: "Ride".into(),
+                        indoor,
+                        commute: false,
+                        name: format!("Ride {km}"),
+                    };
+                    // Half through an import: its rows are captured in bulk at commit.
+                    if km % 2 == 0 {
+                        refusable(rides::add(store, ride), "add ride")
+                    } else {
+                        refusable(rides::import(store, vec![ride]), "import ride")
+                    }
+                }
             }
         }
         Change::EditRide { pick, field, v } => {
