@@ -130,17 +130,18 @@ mod tests {
         .unwrap();
     }
 
-    /// Every clock entry, with its device's id instead of this file's index.
-    fn clock(
-        store: &Store,
-    ) -> Vec<(
+    /// A clock entry: table, id, column, stamp, device id, commit number.
+    type Entry = (
         String,
         String,
         String,
         Option<i64>,
         Option<String>,
         Option<i64>,
-    )> {
+    );
+
+    /// Every clock entry, with its device's id instead of this file's index.
+    fn clock(store: &Store) -> Vec<Entry> {
         store
             .connection()
             .prepare(
