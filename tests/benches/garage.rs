@@ -168,19 +168,24 @@ fn main() -> Res<()> {
     println!("garage: {BIKES} bikes x {COMPONENTS_PER_BIKE} components x 3 rules = {rule_count} rules, {RIDES} rides (SQLite file, WAL)");
     let ratio = capture::median_ratio(&inserts.on, &inserts.off);
     let over_plain = capture::median_ratio(&inserts.on, &inserts.plain);
+    let cpu_ratio = capture::median_ratio(&inserts.on_cpu, &inserts.off_cpu);
+    let cpu_over_plain = capture::median_ratio(&inserts.on_cpu, &inserts.plain_cpu);
     println!(
-        "insert {RIDES} rides (one transaction, wear brought up to date), capture ON (README before: 1060 ms): {}",
-        stats(inserts.on)
+        "insert {RIDES} rides (one transaction, wear brought up to date), capture ON (README before: 1060 ms): {}; cpu {}",
+        stats(inserts.on),
+        stats(inserts.on_cpu)
     );
     println!(
-        "insert {RIDES} rides, same import, capture OFF (sync triggers dropped, nothing pending): {}",
-        stats(inserts.off)
+        "insert {RIDES} rides, same import, capture OFF (sync triggers dropped, nothing pending): {}; cpu {}",
+        stats(inserts.off),
+        stats(inserts.off_cpu)
     );
     println!(
-        "insert {RIDES} rides, plain prepared INSERT per row in one transaction (no import logic, wear or capture): {}",
-        stats(inserts.plain)
+        "insert {RIDES} rides, plain prepared INSERT per row in one transaction (no import logic, wear or capture): {}; cpu {}",
+        stats(inserts.plain),
+        stats(inserts.plain_cpu)
     );
-    println!("capture cost: ON / OFF = {ratio:.2}x (target <= 1.30x); ON / plain INSERT = {over_plain:.2}x (medians of per-round ratios)");
+    println!("capture cost (medians of per-round ratios; target ON / OFF <= 1.30): wall ON / OFF = {ratio:.2}x, ON / plain = {over_plain:.2}x; cpu ON / OFF = {cpu_ratio:.2}x, ON / plain = {cpu_over_plain:.2}x");
     println!("evaluate every rule ({rule_count}): {}", stats(evals));
     println!(
         "rebuild the wear cache from every ride: {}",

@@ -18,10 +18,26 @@ use super::Res;
 /// A garage the timed insert has filled, kept for the rest of the benchmark.
 pub type Filled = (TempDir, Store, Vec<BikeId>);
 
+/// Wall times, and this thread's CPU times beside them: on a machine other builds share, the CPU
+/// time of the inserting thread says what the insert costs when wall time mostly says how busy
+/// the neighbours were.
 pub struct Rounds {
     pub on: Vec<Duration>,
     pub off: Vec<Duration>,
     pub plain: Vec<Duration>,
+    pub on_cpu: Vec<Duration>,
+    pub off_cpu: Vec<Duration>,
+    pub plain_cpu: Vec<Duration>,
+}
+
+/// The CPU time this thread has used (Linux: `/proc/thread-self/schedstat`, nanoseconds on CPU);
+/// zero where that is not available.
+fn cpu_now() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
 }
 
 /// Runs `rounds` rounds of the three inserts; returns the times and the last captured garage.
@@ -34,15 +50,19 @@ pub fn measure(
         on: Vec::new(),
         off: Vec::new(),
         plain: Vec::new(),
+        on_cpu: Vec::new(),
+        off_cpu: Vec::new(),
+        plain_cpu: Vec::new(),
     };
     let mut last = None;
     for _ in 0..rounds {
         let (dir, mut store, bike_ids) = garage()?;
         let list = rides(&bike_ids);
         let count = list.len();
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_now());
         let report = rides::import(&mut store, list)?;
         out.on.push(t.elapsed());
+        out.on_cpu.push(cpu_now() - c);
         assert_eq!(report.inserted, count);
         assert!(
             captured_rows(store.connection())? >= count,
@@ -54,9 +74,10 @@ pub fn measure(
         drop_capture(store.connection())?;
         let before = captured_rows(store.connection())?;
         let list = rides(&bike_ids);
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_now());
         let report = rides::import(&mut store, list)?;
         out.off.push(t.elapsed());
+        out.off_cpu.push(cpu_now() - c);
         assert_eq!(report.inserted, count);
         assert_eq!(
             captured_rows(store.connection())?,
@@ -67,9 +88,10 @@ pub fn measure(
         let (_dir, store, bike_ids) = garage()?;
         drop_capture(store.connection())?;
         let list = rides(&bike_ids);
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_now());
         plain_insert(store.connection(), &list)?;
         out.plain.push(t.elapsed());
+        out.plain_cpu.push(cpu_now() - c);
     }
     Ok((out, last))
 }
