@@ -1,5 +1,6 @@
 //! `make bench`: a large garage (20 bikes × 15 components × 3 rules, 50,000 rides) in a real
-//! SQLite file. Prints the time to insert the rides and to evaluate every rule; then a first
+//! SQLite file. Prints the time to insert the rides and to evaluate every rule, then the same
+//! with a third of the parts mounted on wheels (parts on parts) and a wheel moved with its parts; then a first
 //! Strava import of 10,000 activities from the fake Strava on loopback (requests used, wall time,
 //! and the local, non-network part) and a re-sync with nothing new; and device sync: a new device
 //! joining that garage, and pushing and applying 1,000 changes. Reports numbers; asserts
@@ -10,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pedalwrencher_core::garage::bikes::{self, NewBike};
+use pedalwrencher_core::garage::components;
 use pedalwrencher_core::garage::components::NewComponent;
+use pedalwrencher_core::garage::installations::{self, Mount};
 use pedalwrencher_core::garage::rides::{self, NewRide, RideSource};
 use pedalwrencher_core::garage::rules::{self, NewRule};
 use pedalwrencher_core::garage::workshop;
@@ -23,7 +26,7 @@ use pedalwrencher_core::sync::batch::Batch;
 use pedalwrencher_core::sync::transport::MemoryTransport;
 use pedalwrencher_core::sync::{self as dev_sync, apply, outgoing};
 use pedalwrencher_core::wear::{self, usage};
-use pedalwrencher_core::{ActivityFilter, BikeId, Metric, Store, Timestamp};
+use pedalwrencher_core::{ActivityFilter, BikeId, ComponentId, Metric, Store, Timestamp};
 use pedalwrencher_tests::fake_strava::{
     FakeActivity, FakeGear, FakeState, FakeStrava, CLIENT_ID, CLIENT_SECRET,
 };
@@ -50,7 +53,9 @@ fn stats(mut v: Vec<Duration>) -> String {
 }
 
 /// An empty garage of bikes, components and rules, each component mounted from a different day.
-fn garage(now: Timestamp) -> Res<(TempDir, Store, Vec<BikeId>)> {
+/// With `on_wheels`, a third of each bike's parts (5 of 15) are mounted on one of its first two
+/// parts (its wheels, mounted on the bike) instead of on the bike.
+fn garage(now: Timestamp, on_wheels: bool) -> Res<(TempDir, Store, Vec<BikeId>)> {
     let dir = tempfile::tempdir()?;
     let mut store = Store::open_dir(dir.path())?;
     let start = now.plus_days(-5 * 365);
@@ -64,16 +69,22 @@ fn garage(now: Timestamp) -> Res<(TempDir, Store, Vec<BikeId>)> {
                     ..Default::default()
                 },
             )?;
+            let mut wheels: Vec<ComponentId> = Vec::new();
             for c in 0..COMPONENTS_PER_BIKE {
+                let wheel = (on_wheels && c % 3 == 2).then(|| wheels[c % 2].clone());
                 let part = NewComponent {
                     kind: "custom".into(),
                     name: Some(format!("Part {b}.{c}")),
-                    bike_id: Some(bike.id.clone()),
+                    bike_id: wheel.is_none().then(|| bike.id.clone()),
+                    parent_id: wheel,
                     installed_at: Some(start.plus_days((c * 30) as i64).into()),
                     without_rules: true,
                     ..Default::default()
                 };
                 let comp = workshop::add_component(s, part)?;
+                if c < 2 {
+                    wheels.push(comp.id.clone());
+                }
                 let specs = [
                     (Metric::DistanceM, 3_000_000.0, ActivityFilter::All),
                     (Metric::MovingTimeS, 180_000.0, ActivityFilter::Outdoor),
@@ -116,16 +127,18 @@ fn ride(bike: &BikeId, i: usize, start_at: Timestamp) -> NewRide {
     }
 }
 
-fn main() -> Res<()> {
-    let now = Timestamp::now();
+/// The rides, evenly spread over five years but inserted out of order (7,919 is prime to
+/// 50,000), inserted into a fresh garage `INSERT_ROUNDS` times; returns the last garage.
+fn insert_rides(
+    now: Timestamp,
+    on_wheels: bool,
+    inserts: &mut Vec<Duration>,
+) -> Res<(TempDir, Store, Vec<BikeId>)> {
     let start = now.plus_days(-5 * 365);
     let span = now.millis() - start.millis();
-
-    let mut inserts = Vec::new();
     let mut last = None;
     for _ in 0..INSERT_ROUNDS {
-        let (dir, mut store, bike_ids) = garage(now)?;
-        // Evenly spread over five years but inserted out of order (7,919 is prime to 50,000).
+        let (dir, mut store, bike_ids) = garage(now, on_wheels)?;
         let list: Vec<NewRide> = (0..RIDES)
             .map(|i| {
                 let at = Timestamp(
@@ -140,9 +153,68 @@ fn main() -> Res<()> {
         assert_eq!(report.inserted, RIDES);
         last = Some((dir, store, bike_ids));
     }
-    let Some((_dir, mut store, bike_ids)) = last else {
-        return Ok(());
-    };
+    last.ok_or_else(|| "no insert round".into())
+}
+
+/// Parts on parts: the same garage with a third of the parts on wheels. Inserting rides,
+/// evaluating every rule, and moving one wheel (with its parts) to another bike a year ago.
+fn parts_on_wheels(now: Timestamp) -> Res<()> {
+    let mut inserts = Vec::new();
+    let (_dir, mut store, bike_ids) = insert_rides(now, true, &mut inserts)?;
+    let mut evals = Vec::with_capacity(EVAL_RUNS);
+    let mut rule_count = 0;
+    for _ in 0..EVAL_RUNS {
+        let t = Instant::now();
+        rule_count = wear::statuses(&mut store)?.len();
+        evals.push(t.elapsed());
+    }
+    let mut rebuilds = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        usage::rebuild(&mut store)?;
+        rebuilds.push(t.elapsed());
+    }
+    let wheels: Vec<_> = components::list(&store, Some(&bike_ids[0]), false)?
+        .into_iter()
+        .filter(|c| c.component.name == "Part 0.0" || c.component.name == "Part 0.1")
+        .map(|c| c.component.id)
+        .collect();
+    let mut moves = Vec::new();
+    for (round, wheel) in wheels.iter().enumerate() {
+        let to = &bike_ids[1 + round];
+        let t = Instant::now();
+        installations::move_onto(
+            &mut store,
+            wheel,
+            &Mount::Bike(to.clone()),
+            &now.plus_days(-365 + round as i64).into(),
+        )?;
+        moves.push(t.elapsed());
+    }
+    println!("parts on parts: the same garage, 5 of each bike's 15 parts on one of its 2 wheels ({rule_count} rules)");
+    println!(
+        "parts on parts: insert {RIDES} rides (one transaction, wear brought up to date): {}",
+        stats(inserts)
+    );
+    println!(
+        "parts on parts: evaluate every rule ({rule_count}): {}",
+        stats(evals)
+    );
+    println!(
+        "parts on parts: rebuild the wear cache from every ride: {}",
+        stats(rebuilds)
+    );
+    println!(
+        "parts on parts: move a wheel with its parts to another bike, a year back: {}",
+        stats(moves)
+    );
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let now = Timestamp::now();
+    let mut inserts = Vec::new();
+    let (_dir, mut store, bike_ids) = insert_rides(now, false, &mut inserts)?;
 
     let mut evals = Vec::with_capacity(EVAL_RUNS);
     let mut rule_count = 0;
@@ -182,6 +254,7 @@ fn main() -> Res<()> {
         "log one ride (wear of the 45 rules it touches updated): {}",
         stats(single)
     );
+    parts_on_wheels(now)?;
     device_sync(store)?;
     strava_import()
 }
