@@ -754,7 +754,10 @@ export type InstallationId = string;
 export type Installation_Deserialize = {
 	id: InstallationId,
 	component_id: ComponentId,
-	bike_id: BikeId,
+	/**  The bike it is mounted on directly; None when it is mounted on a part. */
+	bike_id?: BikeId | null,
+	/**  The part it is mounted on (a wheel); None when it is mounted on a bike. */
+	parent_id?: ComponentId | null,
 	installed_at: Timestamp,
 	removed_at?: Timestamp | null,
 };
@@ -762,7 +765,10 @@ export type Installation_Deserialize = {
 export type Installation_Serialize = {
 	id: InstallationId,
 	component_id: ComponentId,
-	bike_id: BikeId,
+	/**  The bike it is mounted on directly; None when it is mounted on a part. */
+	bike_id: BikeId | null,
+	/**  The part it is mounted on (a wheel); None when it is mounted on a bike. */
+	parent_id: ComponentId | null,
 	installed_at: Timestamp,
 	removed_at: Timestamp | null,
 };
@@ -837,6 +843,8 @@ export type NewComponent_Deserialize = {
 	initial?: InitialUsage_Deserialize,
 	/**  Mount it at once on this bike. */
 	bike_id?: BikeId | null,
+	/**  Or mount it at once on this part (a tyre on a wheel). */
+	parent_id?: ComponentId | null,
 	/**  When it was mounted (defaults to now); may be in the past. */
 	installed_at?: When | null,
 	/**  Skip the preset's default rules. */
@@ -855,6 +863,8 @@ export type NewComponent_Serialize = {
 	initial: InitialUsage_Serialize,
 	/**  Mount it at once on this bike. */
 	bike_id: BikeId | null,
+	/**  Or mount it at once on this part (a tyre on a wheel). */
+	parent_id: ComponentId | null,
 	/**  When it was mounted (defaults to now); may be in the past. */
 	installed_at: When | null,
 	/**  Skip the preset's default rules. */
@@ -1054,12 +1064,22 @@ export type Preset_Deserialize = {
 	kind: string,
 	label: string,
 	rules: PresetRule_Deserialize[],
+	/**
+	 *  Kinds that go on a part of this kind (a wheel carries tyres, a cassette, rotors): what
+	 *  the window offers to add on it. Empty for parts that carry nothing.
+	 */
+	carries?: string[],
 };
 
 export type Preset_Serialize = {
 	kind: string,
 	label: string,
 	rules: PresetRule_Serialize[],
+	/**
+	 *  Kinds that go on a part of this kind (a wheel carries tyres, a cassette, rotors): what
+	 *  the window offers to add on it. Empty for parts that carry nothing.
+	 */
+	carries: string[],
 };
 
 /**  Which channels reminders take from this device, and how often they repeat. */
