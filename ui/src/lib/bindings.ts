@@ -19,6 +19,11 @@ export const commands = {
 	deleteService: (input: DeleteService) => __TAURI_INVOKE<Undone_Serialize>("delete_service", { input }),
 	/**  Mounts a part from the shelf on a bike. */
 	mountComponent: (input: Mount) => __TAURI_INVOKE<Installation_Serialize>("mount_component", { input }),
+	/**
+	 *  Moves a mounted part to another bike or onto a part; what is mounted on it (a wheel's tyre,
+	 *  cassette, rotor) goes along in the same step.
+	 */
+	moveComponent: (input: MoveTo_Deserialize) => __TAURI_INVOKE<Installation_Serialize>("move_component", { input }),
 	stravaStatus: () => __TAURI_INVOKE<StravaStatus_Serialize>("strava_status"),
 	/**
 	 *  Opens Strava's page in the browser and waits for the rider in the background (see
@@ -286,6 +291,10 @@ export type ComponentView_Deserialize = {
 	brand: string,
 	model: string,
 	installed_at?: Timestamp | null,
+	/**  The part it is mounted on (a wheel), if it is on a part rather than a bike. */
+	parent_id?: ComponentId | null,
+	/**  How deep it hangs in its card's tree: 0 on the bike (or the shelf), 1 on a wheel, … */
+	depth: number,
 	/**  The worst state of its rules (ok when it has none). */
 	state: State,
 	/**  False on a retired bike: shown as it stands, but it never reminds. */
@@ -300,6 +309,10 @@ export type ComponentView_Serialize = {
 	brand: string,
 	model: string,
 	installed_at: Timestamp | null,
+	/**  The part it is mounted on (a wheel), if it is on a part rather than a bike. */
+	parent_id: ComponentId | null,
+	/**  How deep it hangs in its card's tree: 0 on the bike (or the shelf), 1 on a wheel, … */
+	depth: number,
 	/**  The worst state of its rules (ok when it has none). */
 	state: State,
 	/**  False on a retired bike: shown as it stands, but it never reminds. */
@@ -809,6 +822,28 @@ export type Metric = "distance_m" | "moving_time_s" | "rides" | "elevation_m" | 
 export type Mount = {
 	component_id: ComponentId,
 	bike_id: BikeId,
+	/**  A typed date (`YYYY-MM-DD`) or an instant; the core resolves it. */
+	at: When,
+};
+
+export type MoveTo = MoveTo_Serialize | MoveTo_Deserialize;
+
+export type MoveTo_Deserialize = {
+	component_id: ComponentId,
+	/**  The bike it goes on, or */
+	bike_id?: BikeId | null,
+	/**  the part it goes on (a tyre onto a wheel). */
+	parent_id?: ComponentId | null,
+	/**  A typed date (`YYYY-MM-DD`) or an instant; the core resolves it. */
+	at: When,
+};
+
+export type MoveTo_Serialize = {
+	component_id: ComponentId,
+	/**  The bike it goes on, or */
+	bike_id: BikeId | null,
+	/**  the part it goes on (a tyre onto a wheel). */
+	parent_id: ComponentId | null,
 	/**  A typed date (`YYYY-MM-DD`) or an instant; the core resolves it. */
 	at: When,
 };
