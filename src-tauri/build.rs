@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "mark_done",
     "delete_service",
     "mount_component",
+    "move_component",
     "load_demo",
     "strava_status",
     "strava_connect",

@@ -35,6 +35,7 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             commands::garage::mark_done,
             commands::garage::delete_service,
             commands::garage::mount_component,
+            commands::garage::move_component,
             commands::strava::strava_status,
             commands::strava::strava_connect,
             commands::strava::strava_cancel_connect,

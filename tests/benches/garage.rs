@@ -1,6 +1,7 @@
 //! `make bench`: a large garage (20 bikes × 15 components × 3 rules, 50,000 rides) in a real
 //! SQLite file. Prints the time to insert the rides with change capture on, off, and as a plain
-//! INSERT (`capture.rs`), and to evaluate every rule; then a first
+//! INSERT (`capture.rs`), and to evaluate every rule; the same with a third of the parts mounted
+//! on wheels and a wheel moved with its parts (`tree.rs`); then a first
 //! Strava import of 10,000 activities from the fake Strava on loopback (requests used, wall time,
 //! and the local, non-network part) and a re-sync with nothing new; and device sync: a new device
 //! joining that garage, and pushing and applying 1,000 changes. Reports numbers; asserts
@@ -24,7 +25,7 @@ use pedalwrencher_core::sync::batch::Batch;
 use pedalwrencher_core::sync::transport::MemoryTransport;
 use pedalwrencher_core::sync::{self as dev_sync, apply, outgoing};
 use pedalwrencher_core::wear::{self, usage};
-use pedalwrencher_core::{ActivityFilter, BikeId, Metric, Store, Timestamp};
+use pedalwrencher_core::{ActivityFilter, BikeId, ComponentId, Metric, Store, Timestamp};
 use pedalwrencher_tests::fake_strava::{
     FakeActivity, FakeGear, FakeState, FakeStrava, CLIENT_ID, CLIENT_SECRET,
 };
@@ -32,6 +33,7 @@ use tempfile::TempDir;
 
 #[path = "garage/capture.rs"]
 mod capture;
+mod tree;
 
 const BIKES: usize = 20;
 const COMPONENTS_PER_BIKE: usize = 15;
@@ -54,7 +56,9 @@ fn stats(mut v: Vec<Duration>) -> String {
 }
 
 /// An empty garage of bikes, components and rules, each component mounted from a different day.
-fn garage(now: Timestamp) -> Res<(TempDir, Store, Vec<BikeId>)> {
+/// With `on_wheels`, a third of each bike's parts (5 of 15) are mounted on one of its first two
+/// parts (its wheels, mounted on the bike) instead of on the bike.
+fn garage(now: Timestamp, on_wheels: bool) -> Res<(TempDir, Store, Vec<BikeId>)> {
     let dir = tempfile::tempdir()?;
     let mut store = Store::open_dir(dir.path())?;
     let start = now.plus_days(-5 * 365);
@@ -68,16 +72,22 @@ fn garage(now: Timestamp) -> Res<(TempDir, Store, Vec<BikeId>)> {
                     ..Default::default()
                 },
             )?;
+            let mut wheels: Vec<ComponentId> = Vec::new();
             for c in 0..COMPONENTS_PER_BIKE {
+                let wheel = (on_wheels && c % 3 == 2).then(|| wheels[c % 2].clone());
                 let part = NewComponent {
                     kind: "custom".into(),
                     name: Some(format!("Part {b}.{c}")),
-                    bike_id: Some(bike.id.clone()),
+                    bike_id: wheel.is_none().then(|| bike.id.clone()),
+                    parent_id: wheel,
                     installed_at: Some(start.plus_days((c * 30) as i64).into()),
                     without_rules: true,
                     ..Default::default()
                 };
                 let comp = workshop::add_component(s, part)?;
+                if c < 2 {
+                    wheels.push(comp.id.clone());
+                }
                 let specs = [
                     (Metric::DistanceM, 3_000_000.0, ActivityFilter::All),
                     (Metric::MovingTimeS, 180_000.0, ActivityFilter::Outdoor),
@@ -136,7 +146,7 @@ fn main() -> Res<()> {
             })
             .collect()
     };
-    let (inserts, last) = capture::measure(INSERT_ROUNDS, || garage(now), rides_for)?;
+    let (inserts, last) = capture::measure(INSERT_ROUNDS, || garage(now, false), &rides_for)?;
     let Some((_dir, mut store, bike_ids)) = last else {
         return Ok(());
     };
@@ -195,6 +205,7 @@ fn main() -> Res<()> {
         "log one ride (wear of the 45 rules it touches updated): {}",
         stats(single)
     );
+    tree::parts_on_wheels(now, || garage(now, true), &rides_for)?;
     device_sync(store)?;
     strava_import()
 }

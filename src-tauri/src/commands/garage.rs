@@ -73,6 +73,39 @@ pub fn mount_component(
     state.with(|s| installations::install(s, &input.component_id, &input.bike_id, &input.at, None))
 }
 
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct MoveTo {
+    component_id: ComponentId,
+    /// The bike it goes on, or
+    bike_id: Option<BikeId>,
+    /// the part it goes on (a tyre onto a wheel).
+    parent_id: Option<ComponentId>,
+    /// A typed date (`YYYY-MM-DD`) or an instant; the core resolves it.
+    at: When,
+}
+
+/// Moves a mounted part to another bike or onto a part; what is mounted on it (a wheel's tyre,
+/// cassette, rotor) goes along in the same step.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn move_component(
+    state: State<'_, AppState>,
+    input: MoveTo,
+) -> Result<Installation, CommandError> {
+    state.with(|s| {
+        let on = match (input.bike_id, input.parent_id) {
+            (Some(bike), None) => installations::Mount::Bike(bike),
+            (None, Some(part)) => installations::Mount::Part(part),
+            _ => {
+                return Err(pedalwrencher_core::Error::Invalid(
+                    "move it to a bike or onto a part: choose one".into(),
+                ))
+            }
+        };
+        installations::move_onto(s, &input.component_id, &on, &input.at)
+    })
+}
+
 #[tauri::command(async)]
 #[specta::specta]
 pub fn add_ride(state: State<'_, AppState>, input: NewRide) -> Result<Ride, CommandError> {

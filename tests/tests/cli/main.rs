@@ -16,6 +16,7 @@ mod names;
 mod output;
 mod parts;
 mod rejected_input;
+mod tree;
 mod wear;
 
 const M_PER_MI: f64 = 1_609.344;

@@ -3,6 +3,7 @@
 
 use pedalwrencher_core::garage::bikes::{self, BikePatch, NewBike};
 use pedalwrencher_core::garage::components::{ComponentPatch, NewComponent};
+use pedalwrencher_core::garage::installations::Mount;
 use pedalwrencher_core::garage::rides::{self, NewRide, RidePatch, RideSource};
 use pedalwrencher_core::garage::rules::{self, NewRule, RulePatch};
 use pedalwrencher_core::garage::services::{self, NewService};
@@ -43,6 +44,14 @@ pub enum Change {
     },
     Unmount {
         pick: u16,
+        back_min: u16,
+    },
+    /// Mounts the part on another part (or moves it there, if it is mounted) `back_min` minutes
+    /// ago: a tyre onto a wheel, a wheel onto a wheelset. Refused here when it would close a
+    /// loop; two devices can still close one between them.
+    MoveOnto {
+        pick: u16,
+        parent: u16,
         back_min: u16,
     },
     AddRide {
@@ -198,6 +207,31 @@ pub fn apply_edit(rep: &mut Replica, edit: &Change) -> Result<(), TestCaseError>
                 refusable(installations::move_to(store, &c, &b, &at), "move")
             } else {
                 refusable(installations::install(store, &c, &b, &at, None), "install")
+            }
+        }
+        Change::MoveOnto {
+            pick,
+            parent,
+            back_min,
+        } => {
+            let (Some(c), Some(p)) = (
+                live(store.connection(), "components", pick),
+                live(store.connection(), "components", parent),
+            ) else {
+                return Ok(());
+            };
+            let at = When::At(Timestamp(now - i64::from(back_min) * MINUTE));
+            let (c, on) = (ComponentId(c), Mount::Part(ComponentId(p)));
+            let mounted = installations::history(store, &c)
+                .map(|h| h.iter().any(|i| i.removed_at.is_none()))
+                .unwrap_or(false);
+            if mounted {
+                refusable(installations::move_onto(store, &c, &on, &at), "move onto")
+            } else {
+                refusable(
+                    installations::install_on(store, &c, &on, &at, None),
+                    "install on",
+                )
             }
         }
         Change::Unmount { pick, back_min } => {

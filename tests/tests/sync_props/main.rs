@@ -15,6 +15,11 @@
 //! repair rule; installation invariants hold; nothing is held back; reading every file again
 //! changes nothing and writes no file.
 //!
+//! Parts on parts: edits also mount parts on parts (`MoveOnto`), so devices move parents and
+//! children concurrently and, between two of them, mount two parts on each other; the reference
+//! takes such loops apart by the repair's definition (`reference::repair_cycles`), and no part is
+//! on itself at any instant afterwards. `tree.rs` names the two-device loop.
+//!
 //! Versions that differ: one replica runs a newer version whose files carry a column the others
 //! do not have (`replicas::NEWER`); they keep it aside, and once updated, merge it to the
 //! reference (`version_skew`).
@@ -44,6 +49,7 @@ mod named;
 mod reference;
 mod replicas;
 mod scenario;
+mod tree;
 
 const BASE: i64 = 1_700_000_000_000;
 const MINUTE: i64 = 60_000;

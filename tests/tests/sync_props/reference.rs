@@ -174,7 +174,8 @@ pub fn text(v: &Value) -> String {
 /// The installation repair, from its definition: per component, live installations ordered by
 /// (installed_at, stamp of installed_at, id); an end at or before the start counts as open; each
 /// ends where the next begins if it was open or ended later; one that starts with the next is
-/// deleted (deleted_at = installed_at).
+/// deleted (deleted_at = installed_at). Then parts mounted on each other are taken apart
+/// ([`repair_cycles`]).
 pub fn repair(dump: &mut Dump, stamps: &BTreeMap<(String, String, String), Stamp>) {
     let insts = dump.get_mut("installations").expect("installations");
     let mut by_component: BTreeMap<String, Vec<(i64, Stamp, String)>> = BTreeMap::new();
@@ -213,10 +214,104 @@ pub fn repair(dump: &mut Dump, stamps: &BTreeMap<(String, String, String), Stamp
             );
         }
     }
+    repair_cycles(dump, stamps);
 }
 
-/// At most one open installation per part, none ending before it starts, none overlapping.
+/// Parts mounted on each other, from the repair's definition: at the earliest instant where
+/// following the live mountings on parts open then leads a part back to itself, the mounting in
+/// that loop with the greatest (installed_at, stamp, id) stands, and the mounting of the part it
+/// was put on ends where it begins (deleted if it began then too). Again until no loop is left.
+pub fn repair_cycles(dump: &mut Dump, stamps: &BTreeMap<(String, String, String), Stamp>) {
+    loop {
+        let Some((winner, loser)) = first_cycle(dump, stamps) else {
+            return;
+        };
+        let insts = dump.get_mut("installations").expect("installations");
+        let row = insts.get_mut(&loser.id).expect("listed");
+        if loser.from == winner.from {
+            row.insert("deleted_at".into(), Value::Integer(loser.from));
+        } else {
+            row.insert("removed_at".into(), Value::Integer(winner.from));
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OnPart {
+    pub id: String,
+    pub child: String,
+    pub parent: String,
+    pub from: i64,
+    pub until: i64,
+    pub key: (i64, Stamp, String),
+}
+
+pub fn on_parts(d: &Dump, stamps: &BTreeMap<(String, String, String), Stamp>) -> Vec<OnPart> {
+    d["installations"]
+        .iter()
+        .filter(|(_, row)| row["deleted_at"] == Value::Null && row["parent_id"] != Value::Null)
+        .map(|(id, row)| {
+            let from = int(&row["installed_at"]).unwrap_or(0);
+            let stamp = stamps
+                .get(&("installations".into(), id.clone(), "installed_at".into()))
+                .cloned()
+                .unwrap_or((0, String::new()));
+            OnPart {
+                id: id.clone(),
+                child: text(&row["component_id"]),
+                parent: text(&row["parent_id"]),
+                from,
+                until: int(&row["removed_at"]).unwrap_or(i64::MAX),
+                key: (from, stamp, id.clone()),
+            }
+        })
+        .collect()
+}
+
+/// The loop at the earliest instant that has one: (the mounting that stands, the one that ends).
+fn first_cycle(
+    d: &Dump,
+    stamps: &BTreeMap<(String, String, String), Stamp>,
+) -> Option<(OnPart, OnPart)> {
+    let edges = on_parts(d, stamps);
+    let mut instants: Vec<i64> = edges.iter().map(|e| e.from).collect();
+    instants.sort_unstable();
+    instants.dedup();
+    for t in instants {
+        let open: Vec<&OnPart> = edges
+            .iter()
+            .filter(|e| e.from <= t && t < e.until)
+            .collect();
+        // Walk up from every part; a walk longer than the parts there are has looped.
+        let mut starts: Vec<&str> = open.iter().map(|e| e.child.as_str()).collect();
+        starts.sort_unstable();
+        for start in starts {
+            let mut path: Vec<&OnPart> = Vec::new();
+            let mut node = start;
+            while let Some(e) = open.iter().find(|e| e.child == node) {
+                if let Some(pos) = path.iter().position(|p| p.child == e.child) {
+                    let cycle = &path[pos..];
+                    let winner = cycle.iter().max_by(|a, b| a.key.cmp(&b.key))?;
+                    let loser = cycle.iter().find(|e| e.child == winner.parent)?;
+                    return Some(((*winner).clone(), (*loser).clone()));
+                }
+                path.push(e);
+                node = e.parent.as_str();
+            }
+        }
+    }
+    None
+}
+
+/// At most one open installation per part, none ending before it starts, none overlapping; no
+/// part on itself through its parents at any instant.
 pub fn installation_invariants(d: &Dump) -> Result<(), String> {
+    if let Some((winner, _)) = first_cycle(d, &BTreeMap::new()) {
+        return Err(format!(
+            "a part is mounted on itself through its parents from {}: {winner:?}",
+            winner.from
+        ));
+    }
     let mut by_component: BTreeMap<String, Vec<(i64, Option<i64>, String)>> = BTreeMap::new();
     for (id, row) in &d["installations"] {
         if row["deleted_at"] == Value::Null {

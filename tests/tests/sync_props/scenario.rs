@@ -59,6 +59,7 @@ pub fn edit_strategy() -> impl Strategy<Value = Change> {
         2 => (s(), any::<u8>(), s()).prop_map(|(pick, field, v)| Change::EditComponent { pick, field, v }),
         5 => (s(), s(), 0..3u16).prop_map(|(pick, bike, back_min)| Change::Move { pick, bike, back_min }),
         1 => (s(), 0..3u16).prop_map(|(pick, back_min)| Change::Unmount { pick, back_min }),
+        4 => (s(), s(), 0..3u16).prop_map(|(pick, parent, back_min)| Change::MoveOnto { pick, parent, back_min }),
         3 => (proptest::option::of(s()), 1..200u16, any::<bool>(), 0..48u16, proptest::option::of(any::<u8>()))
             .prop_map(|(bike, km, indoor, back_h, strava)| Change::AddRide { bike, km, indoor, back_h, strava }),
         3 => (s(), any::<u8>(), s()).prop_map(|(pick, field, v)| Change::EditRide { pick, field, v }),

@@ -12,6 +12,12 @@
 //!
 //! The reference keeps its own model of the garage (installation spans, services, rule settings,
 //! final ride values); it takes nothing from the engine but the ids it hands out.
+//!
+//! Parts on parts: phase B mounts some installations on an earlier component instead of a bike,
+//! in shuffled order (a tyre on a wheel before the wheel is on any bike, back-dated wheel
+//! mountings after rides counted); phase C moves parents and children onto bikes or parts, often
+//! back-dated, including moves that would mount a part on itself through its children (refused).
+//! The reference finds a ride's parts by climbing each part's parents at the ride's hour.
 
 use pedalwrencher_core::garage::components::InitialUsage;
 use pedalwrencher_core::wear::{self, usage};
@@ -59,8 +65,16 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `USAGE_PROPS_CASES=5000` for a longer hunt.
+fn cases(default: u32) -> u32 {
+    std::env::var("USAGE_PROPS_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(200), ..ProptestConfig::default() })]
 
     #[test]
     fn usage_and_state_match_a_brute_force_scan_of_every_ride(s in scenario_strategy()) {
@@ -77,6 +91,7 @@ fn ride_at_the_exact_removal_instant_counts_for_the_next_bike_only() {
         open_end: true,
         via_move: true,
         bikes: vec![0, 1],
+        parents: vec![],
         rules: vec![RuleSpec {
             metric: Metric::Rides,
             filter: ActivityFilter::All,
@@ -129,6 +144,7 @@ fn one_part(rules: Vec<RuleSpec>, initial: InitialUsage) -> ComponentSpec {
         open_end: true,
         via_move: false,
         bikes: vec![0],
+        parents: vec![],
         rules,
     }
 }

@@ -50,23 +50,92 @@ impl RuleModel {
     }
 }
 
+/// What an installation holds a part on: a bike (index), or another part (index into the
+/// model's parts, not the scenario's slots).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum On {
+    Bike(usize),
+    Part(usize),
+}
+
 #[derive(Debug)]
 pub struct PartModel {
     pub id: ComponentId,
     pub initial: InitialUsage,
-    /// (bike index, from hour, until hour or None for still mounted)
-    pub installs: Vec<(usize, u32, Option<u32>)>,
+    /// (what it is on, from hour, until hour or None for still mounted)
+    pub installs: Vec<(On, u32, Option<u32>)>,
     pub rules: Vec<RuleModel>,
     pub retired: bool,
 }
 
 impl PartModel {
-    pub fn open(&self) -> Option<(usize, u32)> {
+    pub fn open(&self) -> Option<(On, u32)> {
         self.installs
             .iter()
             .find(|(_, _, until)| until.is_none())
-            .map(|&(bike, from, _)| (bike, from))
+            .map(|&(on, from, _)| (on, from))
     }
+
+    /// What it is on at hour `h` (a ride at the exact removal hour is the next mounting's).
+    pub fn on_at(&self, h: u32) -> Option<On> {
+        self.installs
+            .iter()
+            .find(|(_, from, until)| *from <= h && until.is_none_or(|u| h < u))
+            .map(|&(on, _, _)| on)
+    }
+}
+
+/// The bike part `p` is on at hour `h`, climbing through its parents one hour at a time: the
+/// literal reading of "a part's bike is its parents' bike at that moment". A chain longer than
+/// the parts there are is a cycle, and reaches no bike.
+pub fn bike_at(parts: &[PartModel], p: usize, h: u32) -> Option<usize> {
+    let mut node = p;
+    for _ in 0..=parts.len() {
+        match parts[node].on_at(h)? {
+            On::Bike(b) => return Some(b),
+            On::Part(q) => node = q,
+        }
+    }
+    None
+}
+
+/// The bike part `p` is on now, through its open installations.
+pub fn bike_now(parts: &[PartModel], p: usize) -> Option<usize> {
+    let mut node = p;
+    for _ in 0..=parts.len() {
+        match parts[node].open()?.0 {
+            On::Bike(b) => return Some(b),
+            On::Part(q) => node = q,
+        }
+    }
+    None
+}
+
+/// Whether part `p` is above part `q` (or is `q`) at some hour from `from` on: mounting `p` on
+/// `q` from then would mount it on itself. The chain only changes where an installation starts
+/// or ends, so those hours (and `from`) are the ones to look at.
+pub fn above(parts: &[PartModel], p: usize, q: usize, from: u32) -> bool {
+    let mut hours: Vec<u32> = parts
+        .iter()
+        .flat_map(|m| m.installs.iter())
+        .flat_map(|(_, f, u)| [Some(*f), *u])
+        .flatten()
+        .filter(|h| *h >= from)
+        .collect();
+    hours.push(from);
+    hours.into_iter().any(|h| {
+        let mut node = q;
+        for _ in 0..=parts.len() {
+            if node == p {
+                return true;
+            }
+            match parts[node].on_at(h) {
+                Some(On::Part(up)) => node = up,
+                _ => return false,
+            }
+        }
+        false
+    })
 }
 
 pub fn value(metric: Metric, r: &RideValues) -> f64 {
@@ -99,8 +168,15 @@ pub fn passes(filter: ActivityFilter, indoor: bool) -> bool {
     }
 }
 
-/// The definition, read literally: scan every ride for every rule.
-pub fn reference_usage(part: &PartModel, rule: &RuleModel, rides: &[Option<RideValues>]) -> f64 {
+/// The definition, read literally: scan every ride for every rule; a ride counts when the part,
+/// through its parents at the ride's hour, is on the ride's bike.
+pub fn reference_usage(
+    parts: &[PartModel],
+    p: usize,
+    rule: &RuleModel,
+    rides: &[Option<RideValues>],
+) -> f64 {
+    let part = &parts[p];
     let last_service = rule.last_service();
     let mut used = if last_service.is_some() {
         0.0
@@ -121,11 +197,7 @@ pub fn reference_usage(part: &PartModel, rule: &RuleModel, rides: &[Option<RideV
     for ride in rides.iter().flatten() {
         let Some(bike) = ride.bike else { continue };
         let start = at(ride.hour).millis();
-        let mounted = part.installs.iter().any(|(b, from, until)| {
-            *b == bike
-                && at(*from).millis() <= start
-                && until.is_none_or(|u| start < at(u).millis())
-        });
+        let mounted = bike_at(parts, p, ride.hour) == Some(bike);
         let after_service = last_service.is_none_or(|s| start >= s);
         if mounted && after_service && passes(rule.filter, ride.indoor) {
             used += value(rule.metric, ride);

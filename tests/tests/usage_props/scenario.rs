@@ -5,6 +5,7 @@ use pedalwrencher_core::garage::components::InitialUsage;
 use pedalwrencher_core::{ActivityFilter, Metric};
 use proptest::prelude::*;
 
+use crate::reference::On;
 use crate::{FILTERS, LATE, WARN};
 
 #[derive(Debug, Clone)]
@@ -28,12 +29,17 @@ pub struct ComponentSpec {
     /// Build the last two touching installations with `move_to` rather than two installs.
     pub via_move: bool,
     pub bikes: Vec<usize>,
+    /// Parts on parts: the nth installation goes on component `parents[n % len]` instead of a
+    /// bike when that is Some and names a component made before this one (so phase B never
+    /// builds a cycle; phase-C moves may try to).
+    pub parents: Vec<Option<usize>>,
     pub rules: Vec<RuleSpec>,
 }
 
 impl ComponentSpec {
-    /// (bike index, from hour, until hour or None for still mounted)
-    pub fn intervals(&self) -> Vec<(usize, u32, Option<u32>)> {
+    /// (what it is on, from hour, until hour or None for still mounted), for the scenario's
+    /// component `own` (parents are scenario indices: phase B has made no replacements yet).
+    pub fn intervals(&self, own: usize) -> Vec<(On, u32, Option<u32>)> {
         let b = &self.bounds;
         let mut out = Vec::new();
         if self.touching {
@@ -56,7 +62,17 @@ impl ComponentSpec {
         }
         out.into_iter()
             .enumerate()
-            .map(|(i, (f, u))| (self.bikes[i % self.bikes.len()], f, u))
+            .map(|(i, (f, u))| {
+                let parent = match self.parents.len() {
+                    0 => None,
+                    n => self.parents[i % n].filter(|&p| p < own),
+                };
+                let on = match parent {
+                    Some(p) => On::Part(p),
+                    None => On::Bike(self.bikes[i % self.bikes.len()]),
+                };
+                (on, f, u)
+            })
             .collect()
     }
 }
@@ -144,6 +160,22 @@ pub enum Edit {
     RetireBike {
         bike: usize,
     },
+    /// `installations::move_onto` the bike or the live part in the slot, at `hour` (often
+    /// back-dated before rides already counted); refused when the part is not mounted
+    /// (Conflict), at or before its current mounting (Invalid), onto a retired bike or onto
+    /// itself through its children (Conflict).
+    Move {
+        component: usize,
+        onto: Target,
+        hour: u32,
+    },
+}
+
+/// Where a phase-C move goes: a bike, or the live part in a component slot.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Bike(usize),
+    Part(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -230,17 +262,21 @@ pub fn component_strategy(bikes: usize) -> impl Strategy<Value = ComponentSpec> 
         prop::bool::weighted(0.75),
         any::<bool>(),
         prop::collection::vec(0..bikes, 1..=4),
+        prop::collection::vec(prop::option::weighted(0.4, 0..MAX_COMPONENTS), 0..=3),
         prop::collection::vec(rule_strategy(), 1..=3),
     )
         .prop_map(
-            |(initial, bounds, touching, open_end, via_move, bikes, rules)| ComponentSpec {
-                initial,
-                bounds: bounds.into_iter().collect(),
-                touching,
-                open_end,
-                via_move,
-                bikes,
-                rules,
+            |(initial, bounds, touching, open_end, via_move, bikes, parents, rules)| {
+                ComponentSpec {
+                    initial,
+                    bounds: bounds.into_iter().collect(),
+                    touching,
+                    open_end,
+                    via_move,
+                    bikes,
+                    parents,
+                    rules,
+                }
             },
         )
 }
@@ -316,6 +352,15 @@ pub fn edit_strategy(bikes: usize, components: usize, rides: usize) -> impl Stra
         2 => (0..components, removal_hour())
             .prop_map(|(component, hour)| Edit::Replace { component, hour }),
         1 => (0..bikes).prop_map(|bike| Edit::RetireBike { bike }),
+        4 => (
+            0..components,
+            prop_oneof![
+                (0..bikes).prop_map(Target::Bike),
+                (0..components).prop_map(Target::Part),
+            ],
+            prop_oneof![0..LATE, 150..LATE],
+        )
+            .prop_map(|(component, onto, hour)| Edit::Move { component, onto, hour }),
     ]
 }
 
@@ -356,6 +401,9 @@ impl Scenario {
             for b in &mut c.bikes {
                 *b %= bikes;
             }
+            for p in c.parents.iter_mut().flatten() {
+                *p %= components;
+            }
         }
         for r in &mut self.rides {
             if let Some(b) = &mut r.values.bike {
@@ -386,6 +434,15 @@ impl Scenario {
                 | Edit::Retire { component, .. }
                 | Edit::Replace { component, .. } => *component %= components,
                 Edit::RetireBike { bike } => *bike %= bikes,
+                Edit::Move {
+                    component, onto, ..
+                } => {
+                    *component %= components;
+                    match onto {
+                        Target::Bike(b) => *b %= bikes,
+                        Target::Part(p) => *p %= components,
+                    }
+                }
             }
         }
         self

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use pedalwrencher_core::garage::bikes::{self, NewBike};
 use pedalwrencher_core::garage::components::NewComponent;
-use pedalwrencher_core::garage::installations;
+use pedalwrencher_core::garage::installations::{self, Mount};
 use pedalwrencher_core::garage::rides::{self, NewRide, RideQuery, RideSource};
 use pedalwrencher_core::garage::rules::{self, NewRule};
 use pedalwrencher_core::garage::services::{self, NewService};
@@ -12,7 +12,7 @@ use pedalwrencher_core::garage::workshop;
 use pedalwrencher_core::{BikeId, ManualClock, RideId, Store, When};
 use proptest::prelude::*;
 
-use crate::reference::{PartModel, RuleModel, ServiceModel};
+use crate::reference::{On, PartModel, RuleModel, ServiceModel};
 use crate::scenario::{RideValues, Scenario};
 use crate::{at, NOW};
 
@@ -22,14 +22,14 @@ mod edits;
 pub enum Op {
     Install {
         component: usize,
-        bike: usize,
+        on: On,
         from: u32,
         until: Option<u32>,
     },
     InstallThenMove {
         component: usize,
-        first: (usize, u32),
-        then: (usize, u32),
+        first: (On, u32),
+        then: (On, u32),
     },
     Ride(usize),
     Import(Vec<usize>),
@@ -149,7 +149,7 @@ impl Sim {
             parts.push(PartModel {
                 id,
                 initial: c.initial,
-                installs: c.intervals(),
+                installs: c.intervals(ci),
                 rules: rule_models,
                 retired: false,
             });
@@ -167,7 +167,7 @@ impl Sim {
 
         let mut ops = Vec::new();
         for (ci, c) in s.components.iter().enumerate() {
-            let mut intervals = c.intervals();
+            let mut intervals = c.intervals(ci);
             if c.via_move && c.touching && c.open_end && intervals.len() >= 2 {
                 let (bike2, from2, _) = intervals.pop().expect("two intervals");
                 let (bike1, from1, _) = intervals.pop().expect("two intervals");
@@ -177,10 +177,10 @@ impl Sim {
                     then: (bike2, from2),
                 });
             }
-            for (bike, from, until) in intervals {
+            for (on, from, until) in intervals {
                 ops.push(Op::Install {
                     component: ci,
-                    bike,
+                    on,
                     from,
                     until,
                 });
@@ -236,15 +236,16 @@ impl Sim {
         match op {
             Op::Install {
                 component,
-                bike,
+                on,
                 from,
                 until,
             } => {
+                let mount = self.mount(on);
                 ok(
-                    installations::install(
+                    installations::install_on(
                         &mut self.store,
                         &self.parts[component].id,
-                        &self.bikes[bike],
+                        &mount,
                         &at(from).into(),
                         until.map(|u| When::from(at(u))).as_ref(),
                     ),
@@ -257,23 +258,19 @@ impl Sim {
                 then,
             } => {
                 let id = self.parts[component].id.clone();
+                let (mount1, mount2) = (self.mount(first.0), self.mount(then.0));
                 ok(
-                    installations::install(
+                    installations::install_on(
                         &mut self.store,
                         &id,
-                        &self.bikes[first.0],
+                        &mount1,
                         &at(first.1).into(),
                         None,
                     ),
                     "install before move",
                 )?;
                 ok(
-                    installations::move_to(
-                        &mut self.store,
-                        &id,
-                        &self.bikes[then.0],
-                        &at(then.1).into(),
-                    ),
+                    installations::move_onto(&mut self.store, &id, &mount2, &at(then.1).into()),
                     "move",
                 )?;
             }
@@ -324,6 +321,14 @@ impl Sim {
         });
         r.epoch += 1;
         Ok(())
+    }
+
+    /// The engine's name for what the model mounts on.
+    pub fn mount(&self, on: On) -> Mount {
+        match on {
+            On::Bike(b) => Mount::Bike(self.bikes[b].clone()),
+            On::Part(p) => Mount::Part(self.parts[p].id.clone()),
+        }
     }
 
     /// The live part in slot `component` and a rule index on it, if the slot is still in use.

@@ -19,6 +19,11 @@ export const commands = {
 	deleteService: (input: DeleteService) => __TAURI_INVOKE<Undone_Serialize>("delete_service", { input }),
 	/**  Mounts a part from the shelf on a bike. */
 	mountComponent: (input: Mount) => __TAURI_INVOKE<Installation_Serialize>("mount_component", { input }),
+	/**
+	 *  Moves a mounted part to another bike or onto a part; what is mounted on it (a wheel's tyre,
+	 *  cassette, rotor) goes along in the same step.
+	 */
+	moveComponent: (input: MoveTo_Deserialize) => __TAURI_INVOKE<Installation_Serialize>("move_component", { input }),
 	stravaStatus: () => __TAURI_INVOKE<StravaStatus_Serialize>("strava_status"),
 	/**
 	 *  Opens Strava's page in the browser and waits for the rider in the background (see
@@ -286,6 +291,10 @@ export type ComponentView_Deserialize = {
 	brand: string,
 	model: string,
 	installed_at?: Timestamp | null,
+	/**  The part it is mounted on (a wheel), if it is on a part rather than a bike. */
+	parent_id?: ComponentId | null,
+	/**  How deep it hangs in its card's tree: 0 on the bike (or the shelf), 1 on a wheel, … */
+	depth: number,
 	/**  The worst state of its rules (ok when it has none). */
 	state: State,
 	/**  False on a retired bike: shown as it stands, but it never reminds. */
@@ -300,6 +309,10 @@ export type ComponentView_Serialize = {
 	brand: string,
 	model: string,
 	installed_at: Timestamp | null,
+	/**  The part it is mounted on (a wheel), if it is on a part rather than a bike. */
+	parent_id: ComponentId | null,
+	/**  How deep it hangs in its card's tree: 0 on the bike (or the shelf), 1 on a wheel, … */
+	depth: number,
 	/**  The worst state of its rules (ok when it has none). */
 	state: State,
 	/**  False on a retired bike: shown as it stands, but it never reminds. */
@@ -754,7 +767,10 @@ export type InstallationId = string;
 export type Installation_Deserialize = {
 	id: InstallationId,
 	component_id: ComponentId,
-	bike_id: BikeId,
+	/**  The bike it is mounted on directly; None when it is mounted on a part. */
+	bike_id?: BikeId | null,
+	/**  The part it is mounted on (a wheel); None when it is mounted on a bike. */
+	parent_id?: ComponentId | null,
 	installed_at: Timestamp,
 	removed_at?: Timestamp | null,
 };
@@ -762,7 +778,10 @@ export type Installation_Deserialize = {
 export type Installation_Serialize = {
 	id: InstallationId,
 	component_id: ComponentId,
-	bike_id: BikeId,
+	/**  The bike it is mounted on directly; None when it is mounted on a part. */
+	bike_id: BikeId | null,
+	/**  The part it is mounted on (a wheel); None when it is mounted on a bike. */
+	parent_id: ComponentId | null,
 	installed_at: Timestamp,
 	removed_at: Timestamp | null,
 };
@@ -807,6 +826,28 @@ export type Mount = {
 	at: When,
 };
 
+export type MoveTo = MoveTo_Serialize | MoveTo_Deserialize;
+
+export type MoveTo_Deserialize = {
+	component_id: ComponentId,
+	/**  The bike it goes on, or */
+	bike_id?: BikeId | null,
+	/**  the part it goes on (a tyre onto a wheel). */
+	parent_id?: ComponentId | null,
+	/**  A typed date (`YYYY-MM-DD`) or an instant; the core resolves it. */
+	at: When,
+};
+
+export type MoveTo_Serialize = {
+	component_id: ComponentId,
+	/**  The bike it goes on, or */
+	bike_id: BikeId | null,
+	/**  the part it goes on (a tyre onto a wheel). */
+	parent_id: ComponentId | null,
+	/**  A typed date (`YYYY-MM-DD`) or an instant; the core resolves it. */
+	at: When,
+};
+
 export type NewBike = NewBike_Serialize | NewBike_Deserialize;
 
 export type NewBike_Deserialize = {
@@ -837,6 +878,8 @@ export type NewComponent_Deserialize = {
 	initial?: InitialUsage_Deserialize,
 	/**  Mount it at once on this bike. */
 	bike_id?: BikeId | null,
+	/**  Or mount it at once on this part (a tyre on a wheel). */
+	parent_id?: ComponentId | null,
 	/**  When it was mounted (defaults to now); may be in the past. */
 	installed_at?: When | null,
 	/**  Skip the preset's default rules. */
@@ -855,6 +898,8 @@ export type NewComponent_Serialize = {
 	initial: InitialUsage_Serialize,
 	/**  Mount it at once on this bike. */
 	bike_id: BikeId | null,
+	/**  Or mount it at once on this part (a tyre on a wheel). */
+	parent_id: ComponentId | null,
 	/**  When it was mounted (defaults to now); may be in the past. */
 	installed_at: When | null,
 	/**  Skip the preset's default rules. */
@@ -1054,12 +1099,22 @@ export type Preset_Deserialize = {
 	kind: string,
 	label: string,
 	rules: PresetRule_Deserialize[],
+	/**
+	 *  Kinds that go on a part of this kind (a wheel carries tyres, a cassette, rotors): what
+	 *  the window offers to add on it. Empty for parts that carry nothing.
+	 */
+	carries?: string[],
 };
 
 export type Preset_Serialize = {
 	kind: string,
 	label: string,
 	rules: PresetRule_Serialize[],
+	/**
+	 *  Kinds that go on a part of this kind (a wheel carries tyres, a cassette, rotors): what
+	 *  the window offers to add on it. Empty for parts that carry nothing.
+	 */
+	carries: string[],
 };
 
 /**  Which channels reminders take from this device, and how often they repeat. */

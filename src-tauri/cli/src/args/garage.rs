@@ -60,8 +60,9 @@ pub struct Used {
 
 #[derive(Debug, Subcommand)]
 pub enum ComponentCmd {
-    /// Add a component, on the shelf or mounted on a bike, with its kind's default service
-    /// rules; prints its id and its rules' ids.
+    /// Add a component, on the shelf or mounted on a bike or a part, with its kind's default
+    /// service rules; prints its id and its rules' ids.
+    #[command(group = clap::ArgGroup::new("mount").args(["bike", "on"]))]
     Add {
         /// A preset kind (see `presets`), e.g. chain, tyre, fork, or custom.
         #[arg(long)]
@@ -70,11 +71,14 @@ pub enum ComponentCmd {
         #[arg(long)]
         name: Option<String>,
         /// Mount it on this bike (a bike id from `bikes`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "on")]
         bike: Option<String>,
+        /// Or mount it on this part, e.g. a tyre on a wheel (a component id from `components`).
+        #[arg(long)]
+        on: Option<String>,
         /// When it was mounted: YYYY-MM-DD (the start of that day; now if today) or
         /// YYYY-MM-DDTHH:MM (default: now).
-        #[arg(long, requires = "bike")]
+        #[arg(long, requires = "mount")]
         installed: Option<String>,
         /// Its brand, e.g. Shimano.
         #[arg(long, default_value = "")]
@@ -111,14 +115,19 @@ pub enum ComponentCmd {
         #[arg(long)]
         cost: Option<String>,
     },
-    /// Mount a component on a bike from a date, or for a past period with --until; the rides
-    /// of that bike from then on wear it.
+    /// Mount a component on a bike, or on another part with --on (a tyre on a wheel), from a
+    /// date, or for a past period with --until; the rides of the bike it is on (through its
+    /// parents) from then on wear it.
+    #[command(group = clap::ArgGroup::new("target").required(true).args(["bike", "on"]))]
     Install {
         /// The component (an id from `components`).
         id: String,
         /// The bike (an id from `bikes`).
         #[arg(long)]
-        bike: String,
+        bike: Option<String>,
+        /// The part it goes on, e.g. a wheel (an id from `components`).
+        #[arg(long)]
+        on: Option<String>,
         /// When it was mounted: YYYY-MM-DD (the start of that day; now if today) or
         /// YYYY-MM-DDTHH:MM (default: now).
         #[arg(long)]
@@ -136,13 +145,18 @@ pub enum ComponentCmd {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Move a component to another bike: it comes off the old one at the same moment.
+    /// Move a component to another bike, or onto a part with --on: it comes off the old one at
+    /// the same moment, and what is mounted on it goes along.
+    #[command(group = clap::ArgGroup::new("target").required(true).args(["bike", "on"]))]
     Move {
         /// The component (an id from `components`).
         id: String,
         /// The bike it goes on (an id from `bikes`).
         #[arg(long)]
-        bike: String,
+        bike: Option<String>,
+        /// The part it goes on, e.g. a wheel (an id from `components`).
+        #[arg(long)]
+        on: Option<String>,
         /// When it moved: YYYY-MM-DD (the start of that day; now if today) or YYYY-MM-DDTHH:MM
         /// (default: now).
         #[arg(long)]

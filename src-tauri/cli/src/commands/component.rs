@@ -1,7 +1,8 @@
 //! `component add`, `edit`, `install`, `remove`, `move`, `retire`, `replace`.
 
 use pedalwrencher_core::garage::components::{self, ComponentPatch, InitialUsage, NewComponent};
-use pedalwrencher_core::garage::{installations, rules, workshop};
+use pedalwrencher_core::garage::installations::{self, Mount};
+use pedalwrencher_core::garage::{rules, workshop};
 use pedalwrencher_core::units::parse_duration_s;
 use pedalwrencher_core::{BikeId, ComponentId, Metric, Result, Store, When};
 
@@ -16,6 +17,7 @@ pub fn run(s: &mut Store, out: &Out, cmd: ComponentCmd) -> Result<()> {
             kind,
             name,
             bike,
+            on,
             installed,
             brand,
             model,
@@ -48,6 +50,7 @@ pub fn run(s: &mut Store, out: &Out, cmd: ComponentCmd) -> Result<()> {
                 initial,
                 installed_at: installed.map(When::Typed),
                 bike_id: bike.map(BikeId::from),
+                parent_id: on.map(ComponentId::from),
                 without_rules: no_rules,
                 ..Default::default()
             };
@@ -99,14 +102,15 @@ pub fn run(s: &mut Store, out: &Out, cmd: ComponentCmd) -> Result<()> {
         ComponentCmd::Install {
             id,
             bike,
+            on,
             at,
             until,
         } => {
             let until = until.map(When::Typed);
-            let i = installations::install(
+            let i = installations::install_on(
                 s,
                 &ComponentId::from(id),
-                &BikeId::from(bike),
+                &mount(bike, on),
                 &when(at, now),
                 until.as_ref(),
             )?;
@@ -115,16 +119,21 @@ pub fn run(s: &mut Store, out: &Out, cmd: ComponentCmd) -> Result<()> {
             })
         }
         ComponentCmd::Remove { id, at } => {
-            let bike = installations::remove(s, &ComponentId::from(id), &when(at, now))?;
-            out.emit(&serde_json::json!({ "removed_from": bike }), |_| {
-                "Removed; it is now on the shelf.".to_owned()
-            })
+            let from = installations::remove(s, &ComponentId::from(id), &when(at, now))?;
+            let (id, kind) = match &from {
+                Mount::Bike(b) => (b.to_string(), "bike"),
+                Mount::Part(p) => (p.to_string(), "part"),
+            };
+            out.emit(
+                &serde_json::json!({ "removed_from": id, "removed_from_kind": kind }),
+                |_| "Removed; it is now on the shelf.".to_owned(),
+            )
         }
-        ComponentCmd::Move { id, bike, at } => {
-            let i = installations::move_to(
+        ComponentCmd::Move { id, bike, on, at } => {
+            let i = installations::move_onto(
                 s,
                 &ComponentId::from(id),
-                &BikeId::from(bike),
+                &mount(bike, on),
                 &when(at, now),
             )?;
             out.emit(&i, |i| format!("Moved on {}.", i.installed_at.local_date()))
@@ -139,5 +148,13 @@ pub fn run(s: &mut Store, out: &Out, cmd: ComponentCmd) -> Result<()> {
                 format!("Replaced. The new \"{}\" has id {}.", c.name, c.id)
             })
         }
+    }
+}
+
+/// `--bike` or `--on`: clap makes sure exactly one is given.
+fn mount(bike: Option<String>, on: Option<String>) -> Mount {
+    match (bike, on) {
+        (Some(bike), _) => Mount::Bike(BikeId::from(bike)),
+        (None, on) => Mount::Part(ComponentId::from(on.unwrap_or_default())),
     }
 }

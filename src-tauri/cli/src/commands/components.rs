@@ -1,6 +1,7 @@
-//! `components`: the components and where they are mounted.
+//! `components`: the components and where they are mounted, as a tree: a part on another part
+//! (a tyre on a wheel) is listed under it, indented.
 
-use pedalwrencher_core::garage::{bikes, components};
+use pedalwrencher_core::garage::{bikes, components, tree};
 use pedalwrencher_core::{BikeId, Result, Store};
 
 use crate::args::ComponentsArgs;
@@ -12,13 +13,19 @@ pub fn run(s: &mut Store, out: &Out, args: ComponentsArgs) -> Result<()> {
     if let Some(b) = &bike {
         bikes::get(s, b)?;
     }
-    let list = components::list(s, bike.as_ref(), args.all)?;
+    let ordered = tree::in_tree_order(components::list(s, bike.as_ref(), args.all)?);
+    let depths: Vec<usize> = ordered.iter().map(|(d, _)| *d).collect();
+    let list: Vec<components::ComponentListing> = ordered.into_iter().map(|(_, c)| c).collect();
     out.emit(&list, |list| {
         let mut t = Table::new(&["ID", "NAME", "KIND", "BIKE", "SINCE", "RETIRED"]);
-        for c in list {
+        for (c, depth) in list.iter().zip(&depths) {
+            let name = match depth {
+                0 => c.component.name.clone(),
+                d => format!("{}└ {}", "  ".repeat(d - 1), c.component.name),
+            };
             t.row(vec![
                 c.component.id.to_string(),
-                c.component.name.clone(),
+                name,
                 c.component.kind.clone(),
                 c.bike.clone().unwrap_or_else(|| "(shelf)".into()),
                 c.installed_at.map(|t| t.local_date()).unwrap_or_default(),

@@ -1,5 +1,8 @@
-//! `due`: every active service interval with its wear and state.
+//! `due`: every active service interval with its wear and state. A part on another part is named
+//! with the parts it hangs from ("Winter wheels › Front tyre"); `--json` adds `path`, the bike
+//! too ("Canyon Endurace › Winter wheels › Front tyre").
 
+use pedalwrencher_core::garage::tree;
 use pedalwrencher_core::wear::{self, State};
 use pedalwrencher_core::{Result, Store};
 
@@ -14,7 +17,24 @@ pub fn run(s: &mut Store, out: &Out, args: DueArgs) -> Result<()> {
         // Parts on a retired bike never remind, so they never need attention.
         list.retain(|r| r.state != State::Ok && r.active);
     }
-    out.emit(&list, |list| {
+    let paths = tree::paths(s)?;
+    let path_of = |r: &wear::RuleStatus| {
+        paths
+            .get(&r.component_id)
+            .cloned()
+            .unwrap_or_else(|| r.component.clone())
+    };
+    let json: Vec<serde_json::Value> = list
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("path".into(), path_of(r).into());
+            }
+            v
+        })
+        .collect();
+    out.emit(&json, |_| {
         let mut t = Table::new(&[
             "RULE",
             "BIKE",
@@ -26,7 +46,7 @@ pub fn run(s: &mut Store, out: &Out, args: DueArgs) -> Result<()> {
             "STATE",
         ])
         .right(&[4, 5, 6]);
-        for r in list {
+        for r in &list {
             let left = if r.remaining >= 0.0 {
                 out.units.format(r.metric, r.remaining)
             } else {
@@ -42,10 +62,19 @@ pub fn run(s: &mut Store, out: &Out, args: DueArgs) -> Result<()> {
                 }
                 (st, _) => state_label(st).to_owned(),
             };
+            // The bike has its own column: the component column names the parts above it.
+            let path = path_of(r);
+            let component = match &r.bike {
+                Some(bike) => path
+                    .strip_prefix(&format!("{bike} › "))
+                    .unwrap_or(&path)
+                    .to_owned(),
+                None => path.clone(),
+            };
             t.row(vec![
                 r.rule_id.to_string(),
                 r.bike.clone().unwrap_or_else(|| "(shelf)".into()),
-                r.component.clone(),
+                component,
                 r.task.clone(),
                 out.units.format(r.metric, r.used),
                 out.units.format(r.metric, r.interval),

@@ -245,9 +245,8 @@ fn next_due(
                 r.id IS NULL OR r.deleted_at IS NOT NULL,
                 r.epoch IS NOT rm.epoch,
                 c.id IS NULL OR c.deleted_at IS NOT NULL OR c.retired = 1,
-                EXISTS (SELECT 1 FROM installations i JOIN bikes b ON b.id = i.bike_id
-                        WHERE i.component_id = rm.component_id AND i.removed_at IS NULL
-                          AND i.deleted_at IS NULL AND b.retired = 1),
+                EXISTS (SELECT 1 FROM component_bike_now cb JOIN bikes b ON b.id = cb.bike_id
+                        WHERE cb.component_id = rm.component_id AND b.retired = 1),
                 {}
          FROM outbox o
          JOIN reminders rm ON rm.id = o.reminder_id

@@ -61,6 +61,9 @@ pub struct NewComponent {
     /// Mount it at once on this bike.
     #[serde(default)]
     pub bike_id: Option<BikeId>,
+    /// Or mount it at once on this part (a tyre on a wheel).
+    #[serde(default)]
+    pub parent_id: Option<ComponentId>,
     /// When it was mounted (defaults to now); may be in the past.
     #[serde(default)]
     pub installed_at: Option<When>,
@@ -206,17 +209,20 @@ pub(crate) fn not_found(id: &ComponentId) -> Error {
     }
 }
 
-/// A component with where it is mounted now (None when on the shelf).
+/// A component with where it is mounted now (None when on the shelf): its bike, found through
+/// its parents, and the part it sits on directly, if any.
 #[derive(Debug, Clone, Serialize)]
 pub struct ComponentListing {
     #[serde(flatten)]
     pub component: Component,
     pub bike_id: Option<BikeId>,
     pub bike: Option<String>,
+    pub parent_id: Option<ComponentId>,
+    pub parent: Option<String>,
     pub installed_at: Option<Timestamp>,
 }
 
-/// Components, optionally only those mounted on one bike now.
+/// Components, optionally only those on one bike now (directly or through their parents).
 pub fn list(
     store: &Store,
     bike: Option<&BikeId>,
@@ -228,10 +234,12 @@ pub fn list(
         .collect::<Vec<_>>()
         .join(", ");
     let mut stmt = store.conn.prepare(&format!(
-        "SELECT {cols}, b.id, b.name, i.installed_at
+        "SELECT {cols}, b.id, b.name, i.parent_id, p.name, i.installed_at
          FROM components c
          LEFT JOIN installations i ON i.component_id = c.id AND i.removed_at IS NULL AND i.deleted_at IS NULL
-         LEFT JOIN bikes b ON b.id = i.bike_id
+         LEFT JOIN components p ON p.id = i.parent_id
+         LEFT JOIN component_bike_now cb ON cb.component_id = c.id
+         LEFT JOIN bikes b ON b.id = cb.bike_id
          WHERE c.deleted_at IS NULL AND (?1 OR c.retired = 0) AND (?2 IS NULL OR b.id = ?2)
          ORDER BY b.name COLLATE NOCASE, c.kind, c.name COLLATE NOCASE, c.id"
     ))?;
@@ -240,7 +248,9 @@ pub fn list(
             component: from_row(r)?,
             bike_id: r.get(15)?,
             bike: r.get(16)?,
-            installed_at: r.get(17)?,
+            parent_id: r.get(17)?,
+            parent: r.get(18)?,
+            installed_at: r.get(19)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -1,5 +1,5 @@
-//! The whole garage at a glance: bikes, what is mounted on them, the shelf, and how worn each
-//! part is.
+//! The whole garage at a glance: bikes, what is mounted on them (as a tree: a wheel's tyre and
+//! cassette right under it), the shelf, and how worn each part is.
 
 use std::collections::HashMap;
 
@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::garage::bikes::{self, BikeSummary};
-use crate::garage::{components, rides};
+use crate::garage::{components, rides, tree};
 use crate::ids::{BikeId, ComponentId};
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -22,6 +22,10 @@ pub struct ComponentView {
     pub brand: String,
     pub model: String,
     pub installed_at: Option<Timestamp>,
+    /// The part it is mounted on (a wheel), if it is on a part rather than a bike.
+    pub parent_id: Option<ComponentId>,
+    /// How deep it hangs in its card's tree: 0 on the bike (or the shelf), 1 on a wheel, …
+    pub depth: u32,
     /// The worst state of its rules (ok when it has none).
     pub state: State,
     /// False on a retired bike: shown as it stands, but it never reminds.
@@ -58,7 +62,7 @@ pub fn overview(store: &mut Store) -> Result<Garage> {
     let bikes = bikes::list(store)?;
     let retired: HashMap<&BikeId, bool> = bikes.iter().map(|b| (&b.id, b.retired)).collect();
     let mut by_bike: HashMap<Option<BikeId>, Vec<ComponentView>> = HashMap::new();
-    for listing in components::list(store, None, false)? {
+    for (depth, listing) in tree::in_tree_order(components::list(store, None, false)?) {
         let c = listing.component;
         let mut rules = by_component.remove(&c.id).unwrap_or_default();
         rules.sort_by(|a, b| a.task.cmp(&b.task).then_with(|| a.rule_id.cmp(&b.rule_id)));
@@ -77,6 +81,8 @@ pub fn overview(store: &mut Store) -> Result<Garage> {
                 brand: c.brand,
                 model: c.model,
                 installed_at: listing.installed_at,
+                parent_id: listing.parent_id,
+                depth: u32::try_from(depth).unwrap_or(u32::MAX),
                 state,
                 active,
                 rules,

@@ -27,6 +27,10 @@ pub struct Preset {
     pub kind: String,
     pub label: String,
     pub rules: Vec<PresetRule>,
+    /// Kinds that go on a part of this kind (a wheel carries tyres, a cassette, rotors): what
+    /// the window offers to add on it. Empty for parts that carry nothing.
+    #[serde(default)]
+    pub carries: Vec<String>,
 }
 
 static CATALOGUE: LazyLock<Vec<Preset>> = LazyLock::new(|| {
@@ -74,6 +78,21 @@ mod tests {
             "custom",
         ] {
             assert!(find(kind).is_ok(), "{kind} missing");
+        }
+    }
+
+    #[test]
+    fn wheels_carry_kinds_that_exist_and_have_their_own_rules() {
+        for kind in ["wheel", "wheelset"] {
+            let p = find(kind).expect("wheel presets");
+            assert!(!p.carries.is_empty(), "{kind} carries parts");
+            for carried in &p.carries {
+                assert!(find(carried).is_ok(), "{kind} carries unknown {carried}");
+            }
+            let tasks: Vec<&str> = p.rules.iter().map(|r| r.task.as_str()).collect();
+            assert!(tasks.iter().any(|t| t.contains("freehub")), "{tasks:?}");
+            assert!(tasks.iter().any(|t| t.contains("hub")), "{tasks:?}");
+            assert!(tasks.iter().any(|t| t.contains("True")), "{tasks:?}");
         }
     }
 

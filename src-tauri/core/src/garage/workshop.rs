@@ -6,8 +6,9 @@ use rusqlite::params;
 
 use crate::error::{Error, Result};
 use crate::garage::components::{self, Component, InitialUsage, NewComponent};
+use crate::garage::installations::{self, Mount};
+use crate::garage::presets;
 use crate::garage::rules::{self, NewRule};
-use crate::garage::{installations, presets};
 use crate::ids::ComponentId;
 use crate::store::Store;
 use crate::time::{DateMeaning, When};
@@ -49,8 +50,18 @@ pub fn add_component(store: &mut Store, new: NewComponent) -> Result<Component> 
     for rule in rules {
         rules::insert(&tx, &component.id, rule, now)?;
     }
-    if let Some(bike) = &new.bike_id {
-        installations::insert(&tx, &component.id, bike, installed_at, None, now)?;
+    let on = match (&new.bike_id, &new.parent_id) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "mount a new part on a bike or on another part, not both",
+            ))
+        }
+        (Some(bike), None) => Some(Mount::Bike(bike.clone())),
+        (None, Some(parent)) => Some(Mount::Part(parent.clone())),
+        (None, None) => None,
+    };
+    if let Some(on) = &on {
+        installations::insert(&tx, &component.id, on, installed_at, None, now)?;
     }
     usage::refresh(
         &tx,
@@ -106,8 +117,8 @@ pub fn replace(store: &mut Store, id: &ComponentId, at: &When) -> Result<Compone
         for rule in rules::list_for_component(&tx, id)? {
             rules::insert(&tx, &fresh.id, NewRule::from(&rule), now)?;
         }
-        if let Some(bike) = bike {
-            installations::insert(&tx, &fresh.id, &bike, at, None, now)?;
+        if let Some(on) = bike {
+            installations::insert(&tx, &fresh.id, &on, at, None, now)?;
         }
         tx.execute(
             "UPDATE components SET retired = 1, replaced_by = ?2, updated_at = ?3 WHERE id = ?1",

@@ -10,6 +10,7 @@ pub mod apply;
 pub mod batch;
 mod binding;
 pub mod config;
+mod cycles;
 mod engine;
 mod export;
 pub mod heads;

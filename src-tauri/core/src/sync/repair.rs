@@ -3,7 +3,9 @@
 //! periods, or an end before its start (start and end edited on different devices). The repair is
 //! a function of the merged garage alone, so every device makes the same one: per component,
 //! installations ordered by (installed_at, stamp of installed_at, id); each one ends where the
-//! next begins; one that begins with the next is dropped. The latest one is kept as it is.
+//! next begins; one that begins with the next is dropped. The latest one is kept as it is. A part
+//! may be on a bike or on another part: the same rule holds whatever it is on. Then parts that
+//! two devices mounted on each other are taken apart (`cycles`).
 
 use std::collections::BTreeSet;
 
@@ -12,9 +14,12 @@ use rusqlite::Connection;
 use crate::error::Result;
 use crate::time::Timestamp;
 
+use super::cycles;
+
 struct Inst {
     id: String,
-    bike: String,
+    bike: Option<String>,
+    parent: Option<String>,
     installed_at: i64,
     removed_at: Option<i64>,
 }
@@ -26,7 +31,7 @@ pub(crate) fn installations(
 ) -> Result<Vec<String>> {
     let mut messages = Vec::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT i.id, i.bike_id, i.installed_at, i.removed_at
+        "SELECT i.id, i.bike_id, i.parent_id, i.installed_at, i.removed_at
          FROM installations i
          LEFT JOIN sync_clock c ON c.tbl = 'installations' AND c.id = i.id AND c.col = 'installed_at'
          LEFT JOIN sync_clock r ON r.tbl = 'installations' AND r.id = i.id AND r.col = '*'
@@ -40,8 +45,9 @@ pub(crate) fn installations(
                 Ok(Inst {
                     id: r.get(0)?,
                     bike: r.get(1)?,
-                    installed_at: r.get(2)?,
-                    removed_at: r.get(3)?,
+                    parent: r.get(2)?,
+                    installed_at: r.get(3)?,
+                    removed_at: r.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -74,6 +80,9 @@ pub(crate) fn installations(
             messages.push(message(conn, component, list.last())?);
         }
     }
+    if !components.is_empty() {
+        messages.extend(cycles::repair(conn)?);
+    }
     Ok(messages)
 }
 
@@ -90,11 +99,17 @@ fn message(conn: &Connection, component: &str, kept: Option<&Inst>) -> Result<St
             "{name}: its bike history was edited on two devices and has been put in order"
         ));
     };
-    let bike: String = conn
-        .query_row("SELECT name FROM bikes WHERE id = ?1", [&kept.bike], |r| {
-            r.get(0)
-        })
-        .unwrap_or_else(|_| "another bike".into());
+    let bike: String = match (&kept.bike, &kept.parent) {
+        (Some(bike), _) => conn
+            .query_row("SELECT name FROM bikes WHERE id = ?1", [bike], |r| r.get(0))
+            .unwrap_or_else(|_| "another bike".into()),
+        (None, Some(parent)) => conn
+            .query_row("SELECT name FROM components WHERE id = ?1", [parent], |r| {
+                r.get(0)
+            })
+            .unwrap_or_else(|_| "another part".into()),
+        (None, None) => "the shelf".into(),
+    };
     let since = Timestamp(kept.installed_at).local_date();
     Ok(format!(
         "{name} was on two bikes at once after edits on two devices: kept it on {bike} from {since}, \

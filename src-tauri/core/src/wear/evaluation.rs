@@ -68,8 +68,8 @@ fn read(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
          FROM rules r
          JOIN components c ON c.id = r.component_id AND c.deleted_at IS NULL AND c.retired = 0
          LEFT JOIN rule_usage u ON u.rule_id = r.id
-         LEFT JOIN installations i ON i.component_id = c.id AND i.removed_at IS NULL AND i.deleted_at IS NULL
-         LEFT JOIN bikes b ON b.id = i.bike_id
+         LEFT JOIN component_bike_now cb ON cb.component_id = c.id
+         LEFT JOIN bikes b ON b.id = cb.bike_id
          WHERE r.deleted_at IS NULL",
     )?;
     let rows = stmt.query_map([], |r| {

@@ -3,12 +3,14 @@
 //! usage(rule) = starting usage (if never serviced)
 //!             + Σ metric(ride) over rides whose start falls in an installation of the rule's
 //!               component, at or after the last service, and that pass the rule's filter
+//!               (a component on a part counts on the bike its parents reach at the ride's start:
+//!               see `mounts`)
 //!             + wear carried over from source rides that had to be deleted (disconnecting
 //!               Strava), while the rule's latest service is the one it was carried under.
 //!
 //! The result is kept in `rule_usage` and recomputed, inside the writing transaction, for the
-//! components a write touches. Recomputing loads the rides of only the bikes those components
-//! were ever on and walks each installation's slice of them found by binary search.
+//! components a write touches (and the parts mounted on them). Recomputing loads the rides of only
+//! the bikes those components were ever on and walks each installation's slice of them found by binary search.
 //!
 //! The cache is derived state: a read that finds it stale (a rule without a row, or rows from an
 //! older engine) repairs it, and a rule is never hidden for want of a row.
@@ -22,10 +24,11 @@ use crate::ids::{BikeId, ComponentId, RuleId};
 use crate::store::{self, Store};
 use crate::time::Timestamp;
 use crate::wear::metric::{ActivityFilter, Metric};
+use crate::wear::mounts::{self, Resolver, Span};
 
 /// Bump when the formula changes: caches written by another version are rebuilt when read.
 /// Migration 0003 records "1" for the caches that existed before the version was kept.
-const ENGINE_VERSION: &str = "2";
+const ENGINE_VERSION: &str = "3";
 const ENGINE_VERSION_KEY: &str = "wear_engine_version";
 
 pub enum Scope<'a> {
@@ -52,12 +55,6 @@ struct RuleRow {
     initial: f64,
     last_service: Option<i64>,
     carried: f64,
-}
-
-struct InstallRow {
-    bike: BikeId,
-    from: i64,
-    until: i64,
 }
 
 struct RideRow {
@@ -143,28 +140,6 @@ fn load_rules(conn: &Connection, scope: &Scope<'_>) -> Result<Vec<RuleRow>> {
     Ok(out)
 }
 
-fn load_installations(
-    conn: &Connection,
-    components: &BTreeSet<&ComponentId>,
-) -> Result<HashMap<ComponentId, Vec<InstallRow>>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT bike_id, installed_at, removed_at FROM installations
-         WHERE component_id = ?1 AND deleted_at IS NULL ORDER BY installed_at",
-    )?;
-    let mut out = HashMap::new();
-    for &c in components {
-        let rows = stmt.query_map([c], |r| {
-            Ok(InstallRow {
-                bike: r.get(0)?,
-                from: r.get(1)?,
-                until: r.get::<_, Option<i64>>(2)?.unwrap_or(i64::MAX),
-            })
-        })?;
-        out.insert(c.clone(), rows.collect::<rusqlite::Result<Vec<_>>>()?);
-    }
-    Ok(out)
-}
-
 /// Rides of each bike, sorted by start time (the index `rides_bike_start` serves this order).
 fn load_rides(
     conn: &Connection,
@@ -194,15 +169,24 @@ fn load_rides(
 /// Computes the usage of every rule in `scope` from the rides, writing nothing.
 pub(crate) fn compute(conn: &Connection, scope: Scope<'_>) -> Result<Vec<(RuleId, Usage)>> {
     let rules = load_rules(conn, &scope)?;
-    let components: BTreeSet<&ComponentId> = rules.iter().map(|r| &r.component).collect();
-    let installs = load_installations(conn, &components)?;
-    let bikes: BTreeSet<&BikeId> = installs.values().flatten().map(|i| &i.bike).collect();
+    let components: BTreeSet<ComponentId> = rules.iter().map(|r| r.component.clone()).collect();
+    let mut resolver = Resolver::new(conn);
+    let mut installs: HashMap<ComponentId, (Vec<Span>, Option<i64>)> = HashMap::new();
+    for c in components {
+        let found = (resolver.spans(&c)?, resolver.first_mounted(&c)?);
+        installs.insert(c, found);
+    }
+    let bikes: BTreeSet<&BikeId> = installs
+        .values()
+        .flat_map(|i| &i.0)
+        .map(|s| &s.bike)
+        .collect();
     let rides = load_rides(conn, &bikes)?;
 
-    let none = Vec::new();
+    let none = (Vec::new(), None);
     let mut out = Vec::with_capacity(rules.len());
     for rule in rules {
-        let spans = installs.get(&rule.component).unwrap_or(&none);
+        let (spans, first_mounted) = installs.get(&rule.component).unwrap_or(&none);
         let lower = rule.last_service.unwrap_or(i64::MIN);
         let mut used = if rule.last_service.is_some() {
             0.0
@@ -230,8 +214,8 @@ pub(crate) fn compute(conn: &Connection, scope: Scope<'_>) -> Result<Vec<(RuleId
                     .sum::<f64>();
             }
         }
-        let first_install = spans.iter().map(|s| s.from).min();
-        let anchor = rule.last_service.or(first_install).map(Timestamp);
+        // Calendar age runs from the first mounting, on a bike or on a part on the shelf.
+        let anchor = rule.last_service.or(*first_mounted).map(Timestamp);
         out.push((
             rule.id,
             Usage {
@@ -245,8 +229,15 @@ pub(crate) fn compute(conn: &Connection, scope: Scope<'_>) -> Result<Vec<(RuleId
 }
 
 /// Recomputes and stores the usage of every rule in `scope`. Runs inside the caller's write.
+/// Components bring the parts mounted on them along: moving a wheel moves its tyre's wear.
 pub(crate) fn refresh(conn: &Connection, scope: Scope<'_>, now: Timestamp) -> Result<()> {
-    let computed = compute(conn, scope)?;
+    let computed = match scope {
+        Scope::Components(parts) => {
+            let all = mounts::with_descendants(conn, parts)?;
+            compute(conn, Scope::Components(&all))?
+        }
+        other => compute(conn, other)?,
+    };
     let mut upsert = conn.prepare_cached(
         "INSERT INTO rule_usage (rule_id, used, anchor_at, serviced, computed_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (rule_id) DO UPDATE SET used = excluded.used, anchor_at = excluded.anchor_at,
@@ -258,7 +249,7 @@ pub(crate) fn refresh(conn: &Connection, scope: Scope<'_>, now: Timestamp) -> Re
     Ok(())
 }
 
-/// Components that were ever mounted on any of `bikes`.
+/// Components that were ever mounted on any of `bikes`, directly or through parts mounted there.
 pub(crate) fn components_ever_on(
     conn: &Connection,
     bikes: &BTreeSet<BikeId>,
@@ -272,7 +263,8 @@ pub(crate) fn components_ever_on(
             out.insert(c?);
         }
     }
-    Ok(out.into_iter().collect())
+    let direct: Vec<ComponentId> = out.into_iter().collect();
+    mounts::with_descendants(conn, &direct)
 }
 
 /// Rules in service that have no cache row.

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use pedalwrencher_core::garage::bikes;
 use pedalwrencher_core::garage::components::{self, ComponentPatch, InitialUsage};
+use pedalwrencher_core::garage::installations;
 use pedalwrencher_core::garage::rides::{self, RidePatch};
 use pedalwrencher_core::garage::rules::{self, RulePatch};
 use pedalwrencher_core::garage::services;
@@ -13,8 +14,10 @@ use pedalwrencher_core::{ErrorKind, RideId, RuleId, Timestamp, When};
 use proptest::prelude::*;
 
 use crate::at;
-use crate::reference::{reference_cycle, reference_state, reference_usage, PartModel, RuleModel};
-use crate::scenario::{Edit, RideValues};
+use crate::reference::{
+    above, bike_now, reference_cycle, reference_state, reference_usage, On, PartModel, RuleModel,
+};
+use crate::scenario::{Edit, RideValues, Target};
 use crate::sim::{ok, Sim};
 
 impl Sim {
@@ -204,8 +207,11 @@ impl Sim {
                     Some((_, since)) if *hour <= since => {
                         return expect_refused(result.map(|_| ()), ErrorKind::Invalid, edit);
                     }
-                    // The fresh part cannot be mounted on a retired bike.
-                    Some((bike, _)) if self.bike_retired[bike] => {
+                    // The fresh part cannot be mounted on a retired bike or part.
+                    Some((On::Bike(bike), _)) if self.bike_retired[bike] => {
+                        return expect_refused(result.map(|_| ()), ErrorKind::Conflict, edit);
+                    }
+                    Some((On::Part(q), _)) if self.parts[q].retired => {
                         return expect_refused(result.map(|_| ()), ErrorKind::Conflict, edit);
                     }
                     _ => {}
@@ -237,7 +243,7 @@ impl Sim {
                     id: fresh.id,
                     initial: InitialUsage::default(),
                     installs: open
-                        .map(|(bike, _)| vec![(bike, *hour, None)])
+                        .map(|(on, _)| vec![(on, *hour, None)])
                         .unwrap_or_default(),
                     rules: copies,
                     retired: false,
@@ -250,6 +256,42 @@ impl Sim {
                     "retire bike",
                 )?;
                 self.bike_retired[*bike] = true;
+            }
+            Edit::Move {
+                component,
+                onto,
+                hour,
+            } => {
+                let Some((p, _)) = self.target(*component, 0) else {
+                    return Ok(());
+                };
+                let on = match onto {
+                    Target::Bike(b) => On::Bike(*b),
+                    Target::Part(slot) => match self.slots[*slot] {
+                        Some(q) => On::Part(q),
+                        None => return Ok(()),
+                    },
+                };
+                let (id, mount) = (self.parts[p].id.clone(), self.mount(on));
+                let result =
+                    installations::move_onto(&mut self.store, &id, &mount, &at(*hour).into())
+                        .map(|_| ());
+                let Some((_, since)) = self.parts[p].open() else {
+                    return expect_refused(result, ErrorKind::Conflict, edit);
+                };
+                if *hour <= since {
+                    return expect_refused(result, ErrorKind::Invalid, edit);
+                }
+                let refused = match on {
+                    On::Bike(b) => self.bike_retired[b],
+                    On::Part(q) => above(&self.parts, p, q, *hour),
+                };
+                if refused {
+                    return expect_refused(result, ErrorKind::Conflict, edit);
+                }
+                ok(result, "move")?;
+                self.close_open(p, *hour);
+                self.parts[p].installs.push((on, *hour, None));
             }
         }
         Ok(())
@@ -271,10 +313,10 @@ impl Sim {
     /// Every rule of every part in service, as the reference sees it, against `wear::statuses`.
     pub fn verify(&mut self, when: &dyn Fn() -> String) -> Result<Vec<RuleStatus>, TestCaseError> {
         let statuses = ok(wear::statuses(&mut self.store), "statuses")?;
-        let mut expected: HashMap<&RuleId, (&PartModel, &RuleModel)> = HashMap::new();
-        for part in self.parts.iter().filter(|p| !p.retired) {
+        let mut expected: HashMap<&RuleId, (usize, &PartModel, &RuleModel)> = HashMap::new();
+        for (p, part) in self.parts.iter().enumerate().filter(|(_, p)| !p.retired) {
             for rule in &part.rules {
-                expected.insert(&rule.id, (part, rule));
+                expected.insert(&rule.id, (p, part, rule));
             }
         }
         prop_assert_eq!(
@@ -286,7 +328,7 @@ impl Sim {
         );
         let mut seen = HashSet::new();
         for st in &statuses {
-            let Some(&(part, rule)) = expected.get(&st.rule_id) else {
+            let Some(&(p, part, rule)) = expected.get(&st.rule_id) else {
                 return Err(TestCaseError::fail(format!(
                     "{}: rule {} of {} is listed but should not be",
                     when(),
@@ -295,7 +337,7 @@ impl Sim {
                 )));
             };
             prop_assert!(seen.insert(&st.rule_id), "{}: listed twice", when());
-            let want = reference_usage(part, rule, &self.rides);
+            let want = reference_usage(&self.parts, p, rule, &self.rides);
             prop_assert!(
                 (st.used - want).abs() <= 1e-6 * want.abs().max(1.0),
                 "{}: {} of {} ({:?}): engine {} vs reference {}",
@@ -350,8 +392,9 @@ impl Sim {
                 when(),
                 rule
             );
-            let active = part.open().is_none_or(|(bike, _)| !self.bike_retired[bike]);
-            prop_assert_eq!(st.active, active, "{}: active, {:?}", when(), part.open());
+            let now = bike_now(&self.parts, p);
+            let active = now.is_none_or(|bike| !self.bike_retired[bike]);
+            prop_assert_eq!(st.active, active, "{}: active, on bike {:?}", when(), now);
             prop_assert!(
                 (st.remaining - (rule.interval - want)).abs() <= 1e-6 * rule.interval.max(1.0),
                 "{}: remaining",
