@@ -33,6 +33,7 @@ use tempfile::TempDir;
 
 #[path = "garage/capture.rs"]
 mod capture;
+#[path = "garage/tree.rs"]
 mod tree;
 
 const BIKES: usize = 20;
