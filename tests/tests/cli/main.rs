@@ -10,6 +10,7 @@ use pedalwrencher_tests::cli::Garage;
 use predicates::prelude::*;
 
 mod demo_and_data_folder;
+mod forecast;
 mod hardening;
 mod listings;
 mod names;

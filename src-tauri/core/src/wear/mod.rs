@@ -1,9 +1,11 @@
 //! Wear: how much of its metric each rule has used since its anchor (`usage`), what state that
-//! puts the rule in (`state`), and every rule's standing at once (`evaluation`).
+//! puts the rule in (`state`), every rule's standing at once (`evaluation`), and when each will be
+//! due at the recent pace (`forecast`).
 //!
 //! Uses only the store: the garage calls in here from its writes, never the other way round.
 
 pub mod evaluation;
+pub mod forecast;
 pub mod metric;
 pub mod state;
 pub mod usage;
