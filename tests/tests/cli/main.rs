@@ -17,6 +17,7 @@ mod names;
 mod output;
 mod parts;
 mod rejected_input;
+mod ride_limits;
 mod wear;
 
 const M_PER_MI: f64 = 1_609.344;

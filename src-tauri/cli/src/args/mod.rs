@@ -132,6 +132,9 @@ pub struct RidesArgs {
     /// Only rides not assigned to any bike.
     #[arg(long)]
     pub unassigned: bool,
+    /// Only rides flagged for review (numbers a ride cannot have, from Strava or a file).
+    #[arg(long)]
+    pub flagged: bool,
     /// Show at most this many rides.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,

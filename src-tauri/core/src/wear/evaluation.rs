@@ -160,7 +160,18 @@ fn read(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
             st
         })
         .collect();
-    forecast::fill(&store.conn, &mut out, now)?;
+    let subjects: Vec<forecast::Subject<'_>> = out
+        .iter()
+        .map(|s| forecast::Subject {
+            component: &s.component_id,
+            metric: s.metric,
+            filter: s.filter,
+        })
+        .collect();
+    let paces = forecast::paces(&store.conn, &subjects, now)?;
+    for (st, pace) in out.iter_mut().zip(paces) {
+        st.forecast_days = forecast::forecast_days(st.metric, st.used, st.interval, pace);
+    }
     out.sort_by(|a, b| {
         b.fraction
             .total_cmp(&a.fraction)

@@ -9,6 +9,8 @@
 //! forecast_days  = 0 when already due; the remaining days for a calendar rule; remaining ÷ pace
 //!                  otherwise; unknown (None) when the part was not ridden in the window.
 //!
+//! Tested with exact numbers in tests/tests/forecast.rs.
+//!
 //! Rides only: the starting usage of a second-hand part and wear carried over from deleted
 //! rides say nothing about how fast the rider wears the part now.
 
@@ -19,7 +21,6 @@ use rusqlite::Connection;
 use crate::error::Result;
 use crate::ids::{BikeId, ComponentId};
 use crate::time::{Timestamp, MS_PER_DAY};
-use crate::wear::evaluation::RuleStatus;
 use crate::wear::metric::{ActivityFilter, Metric};
 
 /// Eight weeks: long enough to smooth a week off the bike, short enough to follow the season.
@@ -69,28 +70,40 @@ impl RecentRide {
     }
 }
 
-/// Fills `forecast_days` in every status, reading only the rides of the pace window.
-pub(crate) fn fill(conn: &Connection, statuses: &mut [RuleStatus], now: Timestamp) -> Result<()> {
+/// What a pace is asked for: a rule's component, what it counts and which rides.
+pub(crate) struct Subject<'a> {
+    pub component: &'a ComponentId,
+    pub metric: Metric,
+    pub filter: ActivityFilter,
+}
+
+/// The pace (metric per day) of each subject, in order, reading only the rides of the window;
+/// None for a part not ridden in it.
+pub(crate) fn paces(
+    conn: &Connection,
+    subjects: &[Subject<'_>],
+    now: Timestamp,
+) -> Result<Vec<Option<f64>>> {
     let window_start = now.millis() - PACE_WINDOW_DAYS * MS_PER_DAY;
-    let components: BTreeSet<&ComponentId> = statuses.iter().map(|s| &s.component_id).collect();
+    let components: BTreeSet<&ComponentId> = subjects.iter().map(|s| s.component).collect();
     let spans = installations(conn, &components)?;
     let bikes: BTreeSet<&BikeId> = spans.values().flatten().map(|s| &s.bike).collect();
     let rides = recent_rides(conn, &bikes, window_start, now.millis())?;
-
     let none = Vec::new();
-    for status in statuses.iter_mut() {
-        let spans = spans.get(&status.component_id).unwrap_or(&none);
-        let pace = pace(
-            spans,
-            &rides,
-            status.metric,
-            status.filter,
-            window_start,
-            now.millis(),
-        );
-        status.forecast_days = forecast_days(status.metric, status.used, status.interval, pace);
-    }
-    Ok(())
+    Ok(subjects
+        .iter()
+        .map(|s| {
+            let spans = spans.get(s.component).unwrap_or(&none);
+            pace(
+                spans,
+                &rides,
+                s.metric,
+                s.filter,
+                window_start,
+                now.millis(),
+            )
+        })
+        .collect())
 }
 
 /// The metric per day over the window, or None when no ride on the part fell in it.
@@ -162,7 +175,7 @@ fn recent_rides(
 ) -> Result<HashMap<BikeId, Vec<RecentRide>>> {
     let mut stmt = conn.prepare_cached(
         "SELECT start_at, distance_m, moving_time_s, elevation_m, COALESCE(energy_kj, 0), indoor
-         FROM rides WHERE bike_id = ?1 AND deleted_at IS NULL AND start_at >= ?2 AND start_at < ?3
+         FROM rides WHERE bike_id = ?1 AND deleted_at IS NULL AND excluded = 0 AND start_at >= ?2 AND start_at < ?3
          ORDER BY start_at",
     )?;
     let mut out = HashMap::new();
@@ -183,5 +196,23 @@ fn recent_rides(
 }
 
 #[cfg(test)]
-#[path = "forecast_tests.rs"]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forecast_days_by_hand() {
+        assert_eq!(
+            forecast_days(Metric::DistanceM, 100.0, 300.0, Some(50.0)),
+            Some(4.0)
+        );
+        assert_eq!(
+            forecast_days(Metric::DistanceM, 300.0, 300.0, None),
+            Some(0.0)
+        );
+        assert_eq!(
+            forecast_days(Metric::DistanceM, 0.0, 300.0, Some(0.0)),
+            None
+        );
+        assert_eq!(forecast_days(Metric::Days, 30.5, 90.0, None), Some(59.5));
+    }
+}

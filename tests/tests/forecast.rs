@@ -1,14 +1,18 @@
+//! `forecast_days` with exact numbers: days until due at the pace of the last 8 weeks of riding
+//! on the part (core `wear::forecast`), through the garage's own API on a clock held still.
+
 use std::sync::Arc;
 
-use super::*;
-use crate::garage::bikes::{self, NewBike};
-use crate::garage::components::NewComponent;
-use crate::garage::rides::{self, NewRide};
-use crate::garage::rules::{self, NewRule};
-use crate::garage::{installations, workshop};
-use crate::ids::RuleId;
-use crate::store::{ManualClock, Store};
-use crate::wear;
+use pedalwrencher_core::garage::bikes::{self, NewBike};
+use pedalwrencher_core::garage::components::NewComponent;
+use pedalwrencher_core::garage::rides::{self, NewRide};
+use pedalwrencher_core::garage::rules::{self, NewRule};
+use pedalwrencher_core::garage::{installations, workshop};
+use pedalwrencher_core::time::MS_PER_DAY;
+use pedalwrencher_core::wear;
+use pedalwrencher_core::{
+    ActivityFilter, BikeId, ComponentId, ManualClock, Metric, RuleId, Store, Timestamp,
+};
 
 /// 2027-01-15T00:00:00Z, a round "now".
 const NOW: i64 = 1_800_000_000_000 - 1_800_000_000_000 % MS_PER_DAY;
@@ -201,21 +205,4 @@ fn pace_counts_only_rides_the_rule_counts_and_only_while_the_part_was_mounted() 
     g.ride(-5, 1000.0, false);
     // 280 km in 56 days = 5 km a day; 4720 km left.
     assert_eq!(g.forecast(&outdoor), Some(944.0));
-}
-
-#[test]
-fn forecast_days_by_hand() {
-    assert_eq!(
-        forecast_days(Metric::DistanceM, 100.0, 300.0, Some(50.0)),
-        Some(4.0)
-    );
-    assert_eq!(
-        forecast_days(Metric::DistanceM, 300.0, 300.0, None),
-        Some(0.0)
-    );
-    assert_eq!(
-        forecast_days(Metric::DistanceM, 0.0, 300.0, Some(0.0)),
-        None
-    );
-    assert_eq!(forecast_days(Metric::Days, 30.5, 90.0, None), Some(59.5));
 }
