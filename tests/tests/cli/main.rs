@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use pedalwrencher_tests::cli::Garage;
 use predicates::prelude::*;
 
+mod backup;
 mod demo_and_data_folder;
 mod forecast;
 mod hardening;
