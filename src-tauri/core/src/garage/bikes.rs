@@ -37,6 +37,7 @@ pub struct NewBike {
 
 /// Fields left `None` keep their value.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct BikePatch {
     pub name: Option<String>,
     pub kind: Option<String>,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -14,7 +14,7 @@ use crate::time::{Timestamp, When};
 use crate::wear::usage;
 
 use super::query::get;
-use super::rows::{ensure_bike, find_external, insert, update};
+use super::rows::{ensure_bike, find_external, from_row, insert, update, COLUMNS};
 use super::{checked, NewRide, Ride};
 
 /// Components whose wear a ride on `bike` at `at` touches.
@@ -176,6 +176,45 @@ pub fn assign(store: &mut Store, id: &RideId, bike: Option<BikeId>) -> Result<Ri
             ..Default::default()
         },
     )
+}
+
+/// Brings back a ride the rider deleted (the "Undo" after Delete); its wear counts again. A ride
+/// its source stopped listing comes back only through the source.
+pub fn undelete(store: &mut Store, id: &RideId) -> Result<Ride> {
+    store.atomically(|store| {
+        let found: Option<String> = store
+            .conn
+            .query_row(
+                "SELECT deleted_by FROM rides WHERE id = ?1 AND deleted_at IS NOT NULL",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if found.as_deref() != Some("rider") {
+            return Err(Error::NotFound {
+                kind: "ride deleted by the rider",
+                id: id.to_string(),
+                list: "rides",
+            });
+        }
+        let now = store.now();
+        let tx = store.write()?;
+        tx.execute(
+            "UPDATE rides SET deleted_at = NULL, deleted_by = NULL, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        let ride = tx.query_row(
+            &format!("SELECT {COLUMNS} FROM rides WHERE id = ?1"),
+            [id],
+            from_row,
+        )?;
+        let mut set = BTreeSet::new();
+        touched(&tx, ride.bike_id.as_ref(), ride.start_at, &mut set)?;
+        refresh(&tx, set, now)?;
+        tx.commit()?;
+        Ok(ride)
+    })
 }
 
 /// Soft-deletes a ride; the wear it caused is taken back.

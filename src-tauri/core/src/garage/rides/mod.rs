@@ -27,7 +27,9 @@ use crate::store::sql_text_enum;
 use crate::time::{DateMeaning, Timestamp, When};
 use crate::validate;
 
-pub use self::edit::{add, add_within, assign, delete, edit, edit_within, Limits, RidePatch};
+pub use self::edit::{
+    add, add_within, assign, delete, edit, edit_within, undelete, Limits, RidePatch,
+};
 pub use self::import::{import, ImportReport};
 pub use self::limits::Implausible;
 pub(crate) use self::listed::{
