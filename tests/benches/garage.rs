@@ -4,9 +4,10 @@
 //! on wheels and a wheel moved with its parts (`tree.rs`); then a first
 //! Strava import of 10,000 activities from the fake Strava on loopback (requests used, wall time,
 //! and the local, non-network part) and a re-sync with nothing new; and device sync: a new device
-//! joining that garage, and pushing and applying 1,000 changes. Reports numbers; asserts
-//! nothing about speed. Each garage figure is taken several times: this machine is shared and
-//! single runs vary by half.
+//! joining that garage, and pushing and applying 1,000 changes; what the rider's window asks of
+//! that garage (a page of rides, a bike page), and a backup and restore of it. Reports numbers;
+//! asserts nothing about speed. Each garage figure is taken several times: this machine is shared
+//! and single runs vary by half.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -207,8 +208,84 @@ fn main() -> Res<()> {
         stats(single)
     );
     tree::parts_on_wheels(now, || garage(now, true), &rides_for)?;
+    window_places(&mut store, &bike_ids)?;
+    backup_and_restore(&mut store)?;
     device_sync(store)?;
     strava_import()
+}
+
+/// What the rider's window asks the core for on the big garage: the Rides place's first page
+/// (50 of 50,000, newest first, with the total for the pager), all rides and one bike's; and a
+/// bike page (its parts, 12 months of distance, each part's cost).
+fn window_places(store: &mut Store, bike_ids: &[BikeId]) -> Res<()> {
+    use pedalwrencher_core::garage::components;
+    use pedalwrencher_core::garage::cost;
+    let page = |q: &rides::RideQuery, store: &Store| -> Res<usize> {
+        Ok(rides::list(store, q)?.len() + rides::count(store, q)? as usize)
+    };
+    let all = rides::RideQuery {
+        limit: Some(50),
+        ..Default::default()
+    };
+    let one_bike = rides::RideQuery {
+        bike: Some(bike_ids[3].clone()),
+        limit: Some(50),
+        offset: Some(1_000),
+        ..Default::default()
+    };
+    let (mut first, mut by_bike, mut bike_page) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..20 {
+        let t = Instant::now();
+        page(&all, store)?;
+        first.push(t.elapsed());
+        let t = Instant::now();
+        page(&one_bike, store)?;
+        by_bike.push(t.elapsed());
+        let t = Instant::now();
+        let bike = &bike_ids[i % BIKES];
+        let parts = components::list(store, Some(bike), false)?;
+        cost::distance_by_month(store, bike, 12)?;
+        for p in &parts {
+            cost::component_cost(store, &p.component.id)?;
+        }
+        bike_page.push(t.elapsed());
+    }
+    println!(
+        "rides page (first 50 of {RIDES}, with the total): {}",
+        stats(first)
+    );
+    println!(
+        "rides page of one bike (50 from the 1,000th, with the total): {}",
+        stats(by_bike)
+    );
+    println!(
+        "bike page ({COMPONENTS_PER_BIKE} parts with their cost, 12 months of distance): {}",
+        stats(bike_page)
+    );
+    Ok(())
+}
+
+/// Backing up the big garage to a file and restoring it onto an empty garage (validated, all
+/// rows with their ids, wear rebuilt).
+fn backup_and_restore(store: &mut Store) -> Res<()> {
+    use pedalwrencher_core::backup;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("backup.json");
+    let t = Instant::now();
+    backup::export(store, &file, &mut |_| {})?;
+    let exported = t.elapsed();
+    let size = std::fs::metadata(&file)?.len();
+    let mut empty = Store::open_dir(&dir.path().join("restored"))?;
+    let t = Instant::now();
+    backup::restore(&mut empty, &file, &mut |_| {})?;
+    let restored = t.elapsed();
+    println!(
+        "backup the garage: {:.0} ms ({:.1} MB); restore it onto an empty garage: {:.0} ms",
+        exported.as_secs_f64() * 1000.0,
+        size as f64 / 1e6,
+        restored.as_secs_f64() * 1000.0
+    );
+    Ok(())
 }
 
 const SYNC_CHANGES: usize = 1_000;

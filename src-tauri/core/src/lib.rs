@@ -7,6 +7,8 @@
 //!   jobs of the `workshop` (replace, retire, add with preset rules), the demo and the overview;
 //! - `delivery` — reminders, the outbox and the channels (email, SMS; the app adds native
 //!   notifications), on top of `wear` and `garage`;
+//! - `backup` — the whole garage in one versioned file and back (restore validates first,
+//!   writes all or nothing), on top of `garage`, `wear` and `store`;
 //! - `watchdog` — episodes of what could silently stop reminders (stale sync, revoked token,
 //!   exhausted rate limit, failed channel, a loop that stopped), heartbeats, the dead-man's switch;
 //! - `runner` — the background engine both hosts (the app, `serve`) run: when each job runs, one
@@ -20,6 +22,7 @@
 //!   variable read, named once and read once.
 
 pub mod advice;
+pub mod backup;
 pub mod delivery;
 pub mod env;
 pub mod error;

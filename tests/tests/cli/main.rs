@@ -9,13 +9,16 @@ use std::collections::BTreeMap;
 use pedalwrencher_tests::cli::Garage;
 use predicates::prelude::*;
 
+mod backup;
 mod demo_and_data_folder;
+mod forecast;
 mod hardening;
 mod listings;
 mod names;
 mod output;
 mod parts;
 mod rejected_input;
+mod ride_limits;
 mod tree;
 mod wear;
 

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 mod browser;
 mod connection;
+mod flagged;
 mod import;
 mod rides;
 

@@ -213,6 +213,10 @@ pub enum RideCmd {
         /// Its name, e.g. "Morning loop".
         #[arg(long, default_value = "")]
         name: String,
+        /// Keep numbers a ride cannot have (over 1,000 km, 100 km/h on average, 48 h moving,
+        /// 50 m of climbing per km): refused without it, to catch typos.
+        #[arg(long)]
+        force: bool,
     },
     /// Correct a logged ride; only the options given change.
     Edit {
@@ -242,6 +246,18 @@ pub enum RideCmd {
         /// Its new name.
         #[arg(long)]
         name: Option<String>,
+        /// Keep numbers a ride cannot have (see `ride add --help`).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Answer a ride flagged for review (`rides --flagged`): `keep` it as it is, `exclude` it so
+    /// that it counts for nothing, or `include` an excluded ride again. To fix its numbers, use
+    /// `ride edit`.
+    Review {
+        /// The ride (an id from `rides --flagged`).
+        id: String,
+        /// keep, exclude or include.
+        verdict: String,
     },
     /// Put a ride on a bike, or take it off any bike; its wear moves with it.
     Assign {

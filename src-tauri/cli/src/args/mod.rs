@@ -110,6 +110,27 @@ pub enum Command {
     Serve(ServeArgs),
     /// Quiet a rule's reminders for a while: some days, until a date, or for some further use.
     Snooze(SnoozeArgs),
+    /// Write the whole garage to FILE (one versioned JSON file: bikes, parts, rules, services,
+    /// rides…) and its rides as CSV next to it (FILE's name with .rides.csv).
+    Backup(BackupArgs),
+    /// Restore a backup written by `backup`: onto an empty garage every id is kept; alongside an
+    /// existing one, rows already here are kept as they are and reported as skipped. The file is
+    /// checked first, and a damaged, truncated or foreign one changes nothing.
+    Restore(RestoreArgs),
+}
+
+// The options of `backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the backup (e.g. garage-2026-12-05.json).
+    pub file: std::path::PathBuf,
+}
+
+// The options of `restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore.
+    pub file: std::path::PathBuf,
 }
 
 // The options of `components` (its help is the variant's line above).
@@ -132,6 +153,9 @@ pub struct RidesArgs {
     /// Only rides not assigned to any bike.
     #[arg(long)]
     pub unassigned: bool,
+    /// Only rides flagged for review (numbers a ride cannot have, from Strava or a file).
+    #[arg(long)]
+    pub flagged: bool,
     /// Show at most this many rides.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,

@@ -2,6 +2,7 @@
 //! one the rider typed. Shared pieces live in leaf modules (`output`, `input`, `table`,
 //! `runtime`, `secrets`, `delivery`, `health`) that import nothing from here.
 
+mod backup;
 mod bike;
 mod bikes;
 mod component;
@@ -12,6 +13,7 @@ mod done;
 mod due;
 mod notify;
 mod presets;
+mod restore;
 mod ride;
 mod rides;
 mod rule;
@@ -75,6 +77,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
             },
         )?,
         Command::Snooze(args) => snooze::run(s, &out, args)?,
+        Command::Backup(args) => backup::run(s, &out, args)?,
+        Command::Restore(args) => restore::run(s, &out, args)?,
     }
     Ok(Exit::Ok)
 }

@@ -1,12 +1,24 @@
-//! `ride add`, `edit`, `assign`, `delete`.
+//! `ride add`, `edit`, `review`, `assign`, `delete`. The rider's own numbers are checked against
+//! what a ride can have (`limits`) and refused unless `--force`.
 
-use pedalwrencher_core::garage::rides::{self, NewRide, RidePatch, RideSource};
+use pedalwrencher_core::garage::rides::{self, Limits, NewRide, RidePatch, RideSource, Verdict};
 use pedalwrencher_core::units::parse_duration_s;
-use pedalwrencher_core::{BikeId, Metric, Result, RideId, Store, When};
+use pedalwrencher_core::{BikeId, Error, Metric, Result, RideId, Store, When};
 
 use crate::args::RideCmd;
 use crate::input::{si, when};
 use crate::output::Out;
+
+/// Numbers a ride cannot have are refused unless the rider confirms them with `--force`.
+fn limits(force: bool) -> Limits {
+    if force {
+        Limits::Waived
+    } else {
+        Limits::Enforce {
+            confirm: "add --force to keep it",
+        }
+    }
+}
 
 pub fn run(s: &mut Store, out: &Out, cmd: RideCmd) -> Result<()> {
     let now = s.now();
@@ -21,6 +33,7 @@ pub fn run(s: &mut Store, out: &Out, cmd: RideCmd) -> Result<()> {
             indoor,
             commute,
             name,
+            force,
         } => {
             let moving = parse_duration_s(&time)?;
             let new = NewRide {
@@ -38,7 +51,7 @@ pub fn run(s: &mut Store, out: &Out, cmd: RideCmd) -> Result<()> {
                 source: RideSource::Manual,
                 external_id: None,
             };
-            let r = rides::add(s, new)?;
+            let r = rides::add_within(s, new, limits(force))?;
             out.emit(&r, |r| {
                 format!(
                     "Ride logged ({}). id: {}",
@@ -57,6 +70,7 @@ pub fn run(s: &mut Store, out: &Out, cmd: RideCmd) -> Result<()> {
             indoor,
             commute,
             name,
+            force,
         } => {
             let patch = RidePatch {
                 start_at: date.map(When::Typed),
@@ -73,7 +87,7 @@ pub fn run(s: &mut Store, out: &Out, cmd: RideCmd) -> Result<()> {
                 name,
                 ..Default::default()
             };
-            let r = rides::edit(s, &RideId::from(id), patch)?;
+            let r = rides::edit_within(s, &RideId::from(id), patch, limits(force))?;
             out.emit(&r, |r| {
                 format!(
                     "Ride saved ({}). id: {}",
@@ -92,6 +106,24 @@ pub fn run(s: &mut Store, out: &Out, cmd: RideCmd) -> Result<()> {
             out.emit(&r, |r| match &r.bike_id {
                 Some(b) => format!("Ride assigned to bike {b}."),
                 None => "Ride is now unassigned.".to_owned(),
+            })
+        }
+        RideCmd::Review { id, verdict } => {
+            let verdict = match verdict.as_str() {
+                "keep" => Verdict::Keep,
+                "exclude" => Verdict::Exclude,
+                "include" => Verdict::Include,
+                other => {
+                    return Err(Error::Invalid(format!(
+                        "unknown answer '{other}'; use keep, exclude or include"
+                    )))
+                }
+            };
+            let r = rides::review(s, &RideId::from(id), verdict)?;
+            out.emit(&r, |r| match (verdict, r.excluded) {
+                (Verdict::Keep, _) => "Ride kept as it is; it is no longer flagged.".to_owned(),
+                (_, true) => "Ride excluded: it counts for nothing now.".to_owned(),
+                (_, false) => "Ride counted again.".to_owned(),
             })
         }
         RideCmd::Delete { id } => {

@@ -18,7 +18,9 @@ pub fn run(s: &mut Store, out: &Out, args: RidesArgs) -> Result<()> {
     let q = RideQuery {
         bike,
         unassigned_only: args.unassigned,
+        flagged_only: args.flagged,
         limit: Some(args.limit),
+        ..RideQuery::default()
     };
     let list = rides::list(s, &q)?;
     // Riders know their bikes by name; the ids are in --json and in `bikes`.

@@ -37,6 +37,7 @@ pub struct NewBike {
 
 /// Fields left `None` keep their value.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct BikePatch {
     pub name: Option<String>,
     pub kind: Option<String>,
@@ -221,7 +222,7 @@ pub fn list(store: &Store) -> Result<Vec<BikeSummary>> {
         "SELECT b.id, b.name, b.kind, b.strava_gear_id, b.retired, b.notes,
                 COUNT(r.id), COALESCE(SUM(r.distance_m), 0), COALESCE(SUM(r.moving_time_s), 0)
          FROM bikes b
-         LEFT JOIN rides r ON r.bike_id = b.id AND r.deleted_at IS NULL
+         LEFT JOIN rides r ON r.bike_id = b.id AND r.deleted_at IS NULL AND r.excluded = 0
          WHERE b.deleted_at IS NULL
          GROUP BY b.id
          ORDER BY b.retired, b.name COLLATE NOCASE, b.id",

@@ -73,6 +73,7 @@ pub struct NewComponent {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct ComponentPatch {
     pub name: Option<String>,
     pub brand: Option<String>,
@@ -212,6 +213,7 @@ pub(crate) fn not_found(id: &ComponentId) -> Error {
 /// A component with where it is mounted now (None when on the shelf): its bike, found through
 /// its parents, and the part it sits on directly, if any.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct ComponentListing {
     #[serde(flatten)]
     pub component: Component,

@@ -17,6 +17,7 @@ use crate::wear::usage;
 pub const DEFAULT_WARN_FRACTION: f64 = 0.8;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct Rule {
     pub id: RuleId,
     pub component_id: ComponentId,
@@ -35,6 +36,7 @@ pub struct Rule {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct NewRule {
     pub task: String,
     pub metric: Metric,
@@ -74,6 +76,7 @@ impl From<&Rule> for NewRule {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
 pub struct RulePatch {
     pub task: Option<String>,
     pub interval: Option<f64>,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::garage::rules;
-use crate::ids::{RuleId, ServiceId};
+use crate::ids::{ComponentId, RuleId, ServiceId};
 use crate::store::Store;
 use crate::time::{DateMeaning, Timestamp, When};
 use crate::validate;
@@ -122,6 +122,46 @@ pub fn delete(store: &mut Store, id: &ServiceId) -> Result<Undone> {
     })
 }
 
+/// Brings back a deleted service (the "Undo" after deleting one from a part's history): the
+/// rule's counter starts from it again if it is the latest, and a new round of reminders starts.
+pub fn restore(store: &mut Store, id: &ServiceId) -> Result<Service> {
+    store.atomically(|store| {
+        let rule_id: RuleId = store
+            .conn
+            .query_row(
+                "SELECT rule_id FROM services WHERE id = ?1 AND deleted_at IS NOT NULL",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                kind: "deleted service",
+                id: id.to_string(),
+                list: "services RULE_ID",
+            })?;
+        let rule = rules::get(store, &rule_id)?;
+        let now = store.now();
+        let tx = store.write()?;
+        tx.execute(
+            "UPDATE services SET deleted_at = NULL, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        if latest(&tx, &rule.id)?.as_ref() == Some(id) {
+            tx.execute(
+                "UPDATE rules SET epoch = epoch + 1, updated_at = ?2 WHERE id = ?1",
+                params![rule.id, now],
+            )?;
+        }
+        usage::refresh(
+            &tx,
+            usage::Scope::Components(std::slice::from_ref(&rule.component_id)),
+            now,
+        )?;
+        tx.commit()?;
+        get(store, id)
+    })
+}
+
 /// The service that anchors a rule's counter: the latest by date (ties: the one made last).
 pub(crate) fn latest(conn: &Connection, rule: &RuleId) -> Result<Option<ServiceId>> {
     Ok(conn
@@ -162,6 +202,24 @@ fn get_in(conn: &Connection, id: &ServiceId) -> Result<Service> {
         id: id.to_string(),
         list: "services RULE_ID",
     })
+}
+
+/// Every service done on a component's rules (a rule deleted since included), newest first: the
+/// part's service history.
+pub fn list_for_component(store: &Store, component: &ComponentId) -> Result<Vec<Service>> {
+    crate::garage::components::get(store, component)?;
+    let cols: String = COLUMNS
+        .split(',')
+        .map(|c| format!("s.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = store.conn.prepare(&format!(
+        "SELECT {cols} FROM services s JOIN rules r ON r.id = s.rule_id
+         WHERE r.component_id = ?1 AND s.deleted_at IS NULL
+         ORDER BY s.done_at DESC, s.id DESC"
+    ))?;
+    let rows = stmt.query_map([component], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The services of a rule, newest first.

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::ids::{BikeId, ComponentId, RuleId};
 use crate::store::Store;
 use crate::time::Timestamp;
+use crate::wear::forecast;
 use crate::wear::metric::{ActivityFilter, Metric};
 use crate::wear::state::{self, State};
 use crate::wear::usage::{self, Scope, Usage};
@@ -44,6 +45,10 @@ pub struct RuleStatus {
     /// Snoozed until `used` reaches this (in the rule's metric).
     pub snoozed_until_used: Option<f64>,
     pub last_service_at: Option<Timestamp>,
+    /// Days (fractions allowed) until due at the pace of the last 8 weeks of riding on the part;
+    /// 0 when already due, the remaining days for a calendar rule, None when the part was not
+    /// ridden lately (see `wear::forecast`).
+    pub forecast_days: Option<f64>,
 }
 
 /// The state of every rule of every component in the garage (not retired, not deleted) now, by
@@ -109,6 +114,7 @@ fn read(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
                 state: State::Ok,
                 cycle: 0,
                 last_service_at: None,
+                forecast_days: None,
             },
             cached,
             initial_days: r.get(15)?,
@@ -154,6 +160,18 @@ fn read(store: &Store, now: Timestamp) -> Result<Vec<RuleStatus>> {
             st
         })
         .collect();
+    let subjects: Vec<forecast::Subject<'_>> = out
+        .iter()
+        .map(|s| forecast::Subject {
+            component: &s.component_id,
+            metric: s.metric,
+            filter: s.filter,
+        })
+        .collect();
+    let paces = forecast::paces(&store.conn, &subjects, now)?;
+    for (st, pace) in out.iter_mut().zip(paces) {
+        st.forecast_days = forecast::forecast_days(st.metric, st.used, st.interval, pace);
+    }
     out.sort_by(|a, b| {
         b.fraction
             .total_cmp(&a.fraction)

@@ -147,7 +147,7 @@ fn load_rides(
 ) -> Result<HashMap<BikeId, Vec<RideRow>>> {
     let mut stmt = conn.prepare_cached(
         "SELECT start_at, distance_m, moving_time_s, elevation_m, COALESCE(energy_kj, 0), indoor
-         FROM rides WHERE bike_id = ?1 AND deleted_at IS NULL ORDER BY start_at",
+         FROM rides WHERE bike_id = ?1 AND deleted_at IS NULL AND excluded = 0 ORDER BY start_at",
     )?;
     let mut out = HashMap::new();
     for &b in bikes {

@@ -13,7 +13,7 @@ use crate::time::When;
 use crate::wear::usage;
 
 use super::rows::{ensure_bike, find_external, insert, update};
-use super::{checked, NewRide};
+use super::{checked, flagged, limits, NewRide};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
@@ -50,6 +50,7 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
             continue;
         }
         let existing = existing.map(|(ride, _)| ride);
+        let found = limits::check(&new);
         let mut ride = checked(
             existing.as_ref().map_or_else(RideId::new, |r| r.id.clone()),
             new,
@@ -61,7 +62,10 @@ pub fn import(store: &mut Store, rides: Vec<NewRide>) -> Result<ImportReport> {
             ride.source_gear_id = old.source_gear_id.clone();
             ride.bike_chosen = old.bike_chosen;
             ride.utc_offset_s = old.utc_offset_s;
+            ride.excluded = old.excluded;
         }
+        // Kept but flagged: the rider reviews it in the list of rides.
+        ride.review = flagged(found, existing.as_ref(), &ride);
         ensure_bike(&tx, ride.bike_id.as_ref()).map_err(|e| e.about(&which()))?;
         match existing {
             Some(old) if old == ride => report.unchanged += 1,

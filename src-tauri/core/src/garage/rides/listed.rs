@@ -12,7 +12,7 @@ use crate::time::Timestamp;
 use crate::wear::usage;
 
 use super::rows::{ensure_bike, from_row, insert, update, COLUMNS};
-use super::{checked, NewRide, Ride, RideSource};
+use super::{checked, flagged, limits, NewRide, Ride, RideSource};
 
 /// A ride as a source lists it (Strava), with what only a source knows.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +68,11 @@ pub(crate) fn upsert_listed(
     let id = existing
         .as_ref()
         .map_or(listed.id.clone(), |(old, _)| old.id.clone());
+    let found = limits::check(&listed.ride);
     let mut ride = checked(id, listed.ride, now)?;
+    let old = existing.as_ref().map(|(old, _)| old);
+    ride.review = flagged(found, old, &ride);
+    ride.excluded = old.is_some_and(|o| o.excluded);
     ride.bike_id = bike;
     ride.bike_chosen = chosen;
     ride.source_gear_id = listed.source_gear_id;
@@ -113,8 +117,8 @@ fn existing_listed(
              WHERE source = ?1 AND external_id = ?2"
         ))?
         .query_row(params![source, external_id], |r| {
-            let deleted: bool = r.get(17)?;
-            let by: Option<String> = r.get(18)?;
+            let deleted: bool = r.get(19)?;
+            let by: Option<String> = r.get(20)?;
             let by = match (deleted, by.as_deref()) {
                 (false, _) => None,
                 (true, Some("source")) => Some(DeletedBy::Source),
@@ -168,7 +172,7 @@ pub(crate) fn refresh_bikes(
 pub(crate) fn scrub_source(tx: &Connection, source: RideSource, now: Timestamp) -> Result<usize> {
     Ok(tx.execute(
         "UPDATE rides SET name = '', distance_m = 0, moving_time_s = 0, elapsed_time_s = 0, elevation_m = 0,
-            energy_kj = NULL, source_gear_id = NULL, utc_offset_s = NULL,
+            energy_kj = NULL, source_gear_id = NULL, utc_offset_s = NULL, review = NULL,
             deleted_at = COALESCE(deleted_at, ?2), deleted_by = COALESCE(deleted_by, 'source'), updated_at = ?2
          WHERE source = ?1",
         params![source, now],

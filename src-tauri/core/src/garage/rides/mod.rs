@@ -5,12 +5,16 @@
 //! - `edit` adds, edits, assigns and deletes one ride as the rider asks;
 //! - `import` upserts many rides from a file in one transaction;
 //! - `listed` upserts and deletes the rides a source (Strava) lists, inside its writes;
-//! - `query` reads them back; `rows` is the SQL they all share.
+//! - `query` reads them back; `rows` is the SQL they all share;
+//! - `limits` names the numbers a ride cannot have; `review` is the rider's answer to a ride
+//!   flagged for them (keep it, exclude it, count it again).
 
 mod edit;
 mod import;
+pub mod limits;
 mod listed;
 mod query;
+mod review;
 mod rows;
 
 use std::str::FromStr;
@@ -23,13 +27,17 @@ use crate::store::sql_text_enum;
 use crate::time::{DateMeaning, Timestamp, When};
 use crate::validate;
 
-pub use self::edit::{add, assign, delete, edit, RidePatch};
+pub use self::edit::{
+    add, add_within, assign, delete, edit, edit_within, undelete, Limits, RidePatch,
+};
 pub use self::import::{import, ImportReport};
+pub use self::limits::Implausible;
 pub(crate) use self::listed::{
     delete_unlisted, refresh_all, refresh_bikes, scrub_source, upsert_listed,
 };
 pub use self::listed::{Listed, ListedRide};
-pub use self::query::{count_unassigned, get, list, RideQuery};
+pub use self::query::{count, count_unassigned, get, list, RideQuery};
+pub use self::review::{review, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "bindings", derive(specta::Type))]
@@ -124,6 +132,30 @@ pub struct Ride {
     pub bike_chosen: bool,
     /// The local time zone offset at its start, when the source said (seconds east of UTC).
     pub utc_offset_s: Option<i32>,
+    /// Numbers a ride cannot have, found when a source (Strava, a file) brought it in: the ride
+    /// is kept but waits for the rider's review. Empty when there is nothing to review.
+    pub review: Vec<Implausible>,
+    /// The rider excluded it: it counts for nothing (wear, totals, charts) but stays listed.
+    pub excluded: bool,
+}
+
+impl Ride {
+    /// Whether two versions of a ride say the same numbers (a review of one holds for the other).
+    fn same_numbers(&self, other: &Ride) -> bool {
+        self.distance_m == other.distance_m
+            && self.moving_time_s == other.moving_time_s
+            && self.elevation_m == other.elevation_m
+            && self.energy_kj == other.energy_kj
+    }
+}
+
+/// What a source's ride waits for: its findings, unless the rider already reviewed the same
+/// numbers (a later sync of an unchanged ride does not flag it again).
+fn flagged(found: Vec<Implausible>, old: Option<&Ride>, ride: &Ride) -> Vec<Implausible> {
+    match old {
+        Some(old) if old.review.is_empty() && old.same_numbers(ride) => Vec::new(),
+        _ => found,
+    }
 }
 
 /// Checks a ride as given; `now` bounds its start: a ride cannot start more than a day from now
@@ -165,5 +197,7 @@ fn checked(id: RideId, new: NewRide, now: Timestamp) -> Result<Ride> {
         source_gear_id: None,
         bike_chosen: false,
         utc_offset_s: None,
+        review: Vec::new(),
+        excluded: false,
     })
 }

@@ -1,13 +1,15 @@
 //! Reading rides back: one by id, a list newest first, how many wait for a bike.
 
 use rusqlite::{params, OptionalExtension};
+use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::ids::{BikeId, RideId};
 use crate::store::Store;
+use crate::time::Timestamp;
 
 use super::rows::{from_row, COLUMNS};
-use super::Ride;
+use super::{Ride, RideSource};
 
 pub fn get(store: &Store, id: &RideId) -> Result<Ride> {
     store
@@ -25,23 +27,79 @@ pub fn get(store: &Store, id: &RideId) -> Result<Ride> {
         })
 }
 
-#[derive(Debug, Clone, Default)]
+/// Which rides to list; every filter left empty lets all through.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[serde(default)]
 pub struct RideQuery {
     pub bike: Option<BikeId>,
     pub unassigned_only: bool,
+    /// Only rides flagged for review (numbers a ride cannot have, see `limits`).
+    pub flagged_only: bool,
+    /// Only indoor (true) or outdoor (false) rides.
+    pub indoor: Option<bool>,
+    pub source: Option<RideSource>,
+    /// Rides that started at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Rides that started before this instant.
+    pub until: Option<Timestamp>,
+    /// Skips this many (paging, with `limit`).
+    pub offset: Option<u32>,
     pub limit: Option<u32>,
 }
 
 /// Rides, newest first.
 pub fn list(store: &Store, q: &RideQuery) -> Result<Vec<Ride>> {
-    let mut stmt = store.conn.prepare(&format!(
+    let mut stmt = store.conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM rides
          WHERE deleted_at IS NULL AND (?1 IS NULL OR bike_id = ?1) AND (NOT ?2 OR bike_id IS NULL)
-         ORDER BY start_at DESC, id DESC LIMIT ?3"
+           AND (NOT ?3 OR review IS NOT NULL) AND (?4 IS NULL OR indoor = ?4)
+           AND (?5 IS NULL OR source = ?5) AND (?6 IS NULL OR start_at >= ?6)
+           AND (?7 IS NULL OR start_at < ?7)
+         ORDER BY start_at DESC, id DESC LIMIT ?8 OFFSET ?9"
     ))?;
     let limit = q.limit.map_or(-1, i64::from);
-    let rows = stmt.query_map(params![q.bike, q.unassigned_only, limit], from_row)?;
+    let offset = q.offset.map_or(0, i64::from);
+    let rows = stmt.query_map(
+        params![
+            q.bike,
+            q.unassigned_only,
+            q.flagged_only,
+            q.indoor,
+            q.source,
+            q.from,
+            q.until,
+            limit,
+            offset
+        ],
+        from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many rides `q` lists without its paging (the window's "1–50 of 50,000").
+pub fn count(store: &Store, q: &RideQuery) -> Result<i64> {
+    Ok(store
+        .conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM rides
+         WHERE deleted_at IS NULL AND (?1 IS NULL OR bike_id = ?1) AND (NOT ?2 OR bike_id IS NULL)
+           AND (NOT ?3 OR review IS NOT NULL) AND (?4 IS NULL OR indoor = ?4)
+           AND (?5 IS NULL OR source = ?5) AND (?6 IS NULL OR start_at >= ?6)
+           AND (?7 IS NULL OR start_at < ?7)",
+        )?
+        .query_row(
+            params![
+                q.bike,
+                q.unassigned_only,
+                q.flagged_only,
+                q.indoor,
+                q.source,
+                q.from,
+                q.until
+            ],
+            |r| r.get(0),
+        )?)
 }
 
 pub fn count_unassigned(store: &Store) -> Result<i64> {

@@ -8,7 +8,7 @@ use crate::garage::bikes;
 use crate::ids::BikeId;
 use crate::time::Timestamp;
 
-use super::{Ride, RideSource};
+use super::{Implausible, Ride, RideSource};
 
 pub(super) fn ensure_bike(tx: &Connection, bike: Option<&BikeId>) -> Result<()> {
     let Some(bike) = bike else { return Ok(()) };
@@ -28,8 +28,8 @@ pub(super) fn insert(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO rides (id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
             elevation_m, energy_kj, sport_type, indoor, commute, name, source_gear_id, bike_chosen, utc_offset_s,
-            created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18, ?15, ?15)",
+            review, excluded, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18, ?19, ?20, ?15, ?15)",
     )?
     .execute(params![
         r.id,
@@ -49,7 +49,9 @@ pub(super) fn insert(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
         now,
         r.source_gear_id,
         r.bike_chosen,
-        r.utc_offset_s
+        r.utc_offset_s,
+        review_to_sql(&r.review),
+        r.excluded
     ])?;
     Ok(())
 }
@@ -60,7 +62,7 @@ pub(super) fn update(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
         "UPDATE rides SET bike_id = ?2, start_at = ?3, distance_m = ?4, moving_time_s = ?5, elapsed_time_s = ?6,
             elevation_m = ?7, energy_kj = ?8, sport_type = ?9, indoor = ?10, commute = ?11, name = ?12,
             updated_at = ?13, source_gear_id = ?14, bike_chosen = ?15, utc_offset_s = ?16,
-            deleted_at = NULL, deleted_by = NULL
+            review = ?17, excluded = ?18, deleted_at = NULL, deleted_by = NULL
          WHERE id = ?1",
     )?
     .execute(params![
@@ -79,14 +81,38 @@ pub(super) fn update(tx: &Connection, r: &Ride, now: Timestamp) -> Result<()> {
         now,
         r.source_gear_id,
         r.bike_chosen,
-        r.utc_offset_s
+        r.utc_offset_s,
+        review_to_sql(&r.review),
+        r.excluded
     ])?;
     Ok(())
 }
 
 pub(super) const COLUMNS: &str =
     "id, source, external_id, bike_id, start_at, distance_m, moving_time_s, elapsed_time_s,
-    elevation_m, energy_kj, sport_type, indoor, commute, name, source_gear_id, bike_chosen, utc_offset_s";
+    elevation_m, energy_kj, sport_type, indoor, commute, name, source_gear_id, bike_chosen, utc_offset_s,
+    review, excluded";
+
+/// The findings as the `review` column keeps them: a JSON array, NULL when empty.
+pub(super) fn review_to_sql(found: &[Implausible]) -> Option<String> {
+    if found.is_empty() {
+        return None;
+    }
+    serde_json::to_string(found).ok()
+}
+
+/// A `review` the findings cannot be read from (written by hand, damaged) still flags the ride.
+fn review_from_sql(text: Option<String>) -> Vec<Implausible> {
+    let Some(text) = text else { return Vec::new() };
+    serde_json::from_str(&text).unwrap_or_else(|_| {
+        vec![Implausible {
+            field: String::new(),
+            value: 0.0,
+            limit: 0.0,
+            reason: format!("flagged for review: {text}"),
+        }]
+    })
+}
 
 pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Ride> {
     Ok(Ride {
@@ -107,6 +133,8 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Ride> {
         source_gear_id: r.get(14)?,
         bike_chosen: r.get(15)?,
         utc_offset_s: r.get(16)?,
+        review: review_from_sql(r.get(17)?),
+        excluded: r.get(18)?,
     })
 }
 
@@ -120,6 +148,6 @@ pub(super) fn find_external(
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, deleted_at IS NOT NULL FROM rides WHERE source = ?1 AND external_id = ?2"
         ))?
-        .query_row(params![source, external_id], |r| Ok((from_row(r)?, r.get(17)?)))
+        .query_row(params![source, external_id], |r| Ok((from_row(r)?, r.get(19)?)))
         .optional()?)
 }
