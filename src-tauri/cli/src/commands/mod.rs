@@ -13,6 +13,7 @@ mod due;
 mod notify;
 mod presets;
 mod ride;
+mod ride_import;
 mod rides;
 mod rule;
 mod serve;
@@ -25,7 +26,7 @@ mod sync;
 
 use pedalwrencher_core::{env, paths, Error, Result, Store};
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, RideCmd};
 use crate::exit::Exit;
 use crate::output::Out;
 
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Component(cmd) => component::run(s, &out, cmd)?,
         Command::Presets => presets::run(&out)?,
         Command::Rides(args) => rides::run(s, &out, args)?,
+        Command::Ride(RideCmd::Import(args)) => return ride_import::run(s, &out, args),
         Command::Ride(cmd) => ride::run(s, &out, cmd)?,
         Command::Rule(cmd) => rule::run(s, &out, cmd)?,
         Command::Due(args) => due::run(s, &out, args)?,

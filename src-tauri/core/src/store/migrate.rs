@@ -21,6 +21,7 @@ pub const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0006_watchdog.sql"),
     include_str!("migrations/0007_sync.sql"),
     include_str!("migrations/0008_sync_unknown.sql"),
+    include_str!("migrations/0011_ride_files.sql"),
 ];
 
 /// The first version with device sync (`0007_sync.sql`): from it on, every upgrade rebuilds the

@@ -4,10 +4,12 @@
 //! This file holds what a ride is and the checks every write makes; the rest is split by job:
 //! - `edit` adds, edits, assigns and deletes one ride as the rider asks;
 //! - `import` upserts many rides from a file in one transaction;
+//! - `filed` finds, inserts and completes the rides of ride files (`ride_files::import`);
 //! - `listed` upserts and deletes the rides a source (Strava) lists, inside its writes;
 //! - `query` reads them back; `rows` is the SQL they all share.
 
 mod edit;
+mod filed;
 mod import;
 mod listed;
 mod query;
@@ -24,6 +26,7 @@ use crate::time::{DateMeaning, Timestamp, When};
 use crate::validate;
 
 pub use self::edit::{add, assign, delete, edit, RidePatch};
+pub(crate) use self::filed::{by_source_id, insert_filed, replace_numbers, starting_near};
 pub use self::import::{import, ImportReport};
 pub(crate) use self::listed::{
     delete_unlisted, refresh_all, refresh_bikes, scrub_source, upsert_listed,
