@@ -25,7 +25,7 @@ use super::strava_csv::{self, Listing};
 /// 1 GB).
 const MAX_NESTED_ZIP_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// An entry that claims to expand more than this many times its compressed size is a zip bomb.
-const MAX_RATIO: u64 = 200;
+const MAX_RATIO: u64 = 100;
 
 /// Imports every path given: files, folders and archives.
 pub fn import_paths(importer: &mut Importer<'_>, paths: &[PathBuf]) -> Result<()> {

@@ -284,14 +284,16 @@ fn write_one(
         (None, Some(own)) => own.clone(),
         (None, None) => format!("sha256:{}", s.fingerprint),
     };
-    if let Some((r, deleted)) = rides::by_source_id(tx, RideSource::File, &external)? {
-        let kept = if deleted {
-            "nothing: the ride was deleted here and stays deleted"
-        } else {
-            "the ride imported before"
-        };
-        return Ok(duplicate(r.id, kept));
-    }
+    let same_activity = match rides::by_source_id(tx, RideSource::File, &external)? {
+        Some((r, true)) => {
+            return Ok(duplicate(
+                r.id,
+                "nothing: the ride was deleted here and stays deleted",
+            ))
+        }
+        Some((r, false)) => Some(r),
+        None => None,
+    };
     if let Some(id) = by_fingerprint(tx, &s.fingerprint)? {
         return Ok(duplicate(id, "the ride imported before from the same file"));
     }
@@ -315,9 +317,12 @@ fn write_one(
         commute: c.commute,
         name: s.name.clone(),
     };
-    let same = rides::starting_near(tx, s.start, SAME_START_MS)?
-        .into_iter()
-        .find(|r| same_distance(r.distance_m, s.distance_m));
+    let same = match same_activity {
+        Some(r) => Some(r),
+        None => rides::starting_near(tx, s.start, SAME_START_MS)?
+            .into_iter()
+            .find(|r| same_distance(r.distance_m, s.distance_m)),
+    };
     if let Some(old) = same {
         if old.source == RideSource::File && more_complete(tx, &old, s)? {
             let ride = rides::replace_numbers(tx, &old, new, s.utc_offset_s, now)?;
