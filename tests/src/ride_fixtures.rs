@@ -22,11 +22,21 @@ pub fn crate_dir(name: &str) -> PathBuf {
     let meta = METADATA.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = std::process::Command::new(cargo)
-            .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--offline",
+                "--manifest-path",
+            ])
             .arg(workspace().join("Cargo.toml"))
             .output()
             .expect("cargo metadata runs");
-        assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "cargo metadata: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON")
     });
     let package = meta["packages"]
@@ -52,12 +62,19 @@ pub fn tcx(name: &str) -> PathBuf {
 /// gpxpy's test files, from its source package on PyPI.
 pub fn gpxpy(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/fixtures/gpxpy-1.6.2/test_files");
-    assert!(dir.is_dir(), "gpxpy's test files are missing: run `make py-venv`");
+    assert!(
+        dir.is_dir(),
+        "gpxpy's test files are missing: run `make py-venv`"
+    );
     existing(dir.join(name))
 }
 
 fn existing(path: PathBuf) -> PathBuf {
-    assert!(path.is_file(), "the registry's file {} is missing", path.display());
+    assert!(
+        path.is_file(),
+        "the registry's file {} is missing",
+        path.display()
+    );
     path
 }
 
@@ -70,6 +87,10 @@ pub fn garmin_sdk_summaries(files: &[PathBuf]) -> Value {
         .args(files)
         .output()
         .expect("the virtualenv's Python runs (make py-venv)");
-    assert!(out.status.success(), "fit_summary.py: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "fit_summary.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("fit_summary.py prints JSON")
 }

@@ -28,7 +28,10 @@ fn strava_export(path: &Path) {
     for (name, bytes) in [
         ("activities.csv", csv.as_bytes().to_vec()),
         ("activities/101.fit.gz", gzip(fenix)),
-        ("activities/102.gpx", [b"          ".to_vec(), wahoo.clone()].concat()),
+        (
+            "activities/102.gpx",
+            [b"          ".to_vec(), wahoo.clone()].concat(),
+        ),
         ("activities/104.gpx", wahoo),
         ("profile.csv", b"name\nrider\n".to_vec()),
     ] {
@@ -55,7 +58,11 @@ fn a_strava_export_imports_in_one_pass_with_its_gear_and_manual_entries() {
     };
     assert_eq!(status(by("101.fit.gz")), "imported");
     assert_eq!(status(by("102.gpx")), "imported");
-    assert_eq!(status(by("activity 103")), "imported", "a manual entry comes from its row");
+    assert_eq!(
+        status(by("activity 103")),
+        "imported",
+        "a manual entry comes from its row"
+    );
     assert_eq!(status(by("104.gpx")), "skipped", "the CSV says it is a run");
     assert_eq!(report["totals"]["imported"], 3);
     // "Activity Gear" became one bike, and both its rides are on it.
@@ -67,8 +74,12 @@ fn a_strava_export_imports_in_one_pass_with_its_gear_and_manual_entries() {
     let trainer = all.iter().find(|r| r["name"] == "Trainer hour").unwrap();
     assert_eq!(trainer["indoor"], true);
     assert_eq!(trainer["distance_m"], 35_000.0);
-    assert!(all.iter().any(|r| r["name"] == "Fenix ride" && r["commute"] == false));
-    assert!(all.iter().any(|r| r["name"] == "Wahoo ride" && r["commute"] == true));
+    assert!(all
+        .iter()
+        .any(|r| r["name"] == "Fenix ride" && r["commute"] == false));
+    assert!(all
+        .iter()
+        .any(|r| r["name"] == "Wahoo ride" && r["commute"] == true));
 
     // Again: nothing is added, nothing fails.
     let (code, again) = import(&g, &[archive.to_str().unwrap()]);
@@ -88,8 +99,11 @@ fn a_garmin_export_reads_the_fit_files_in_the_zip_inside_the_zip() {
     let inner = inner.finish().unwrap().into_inner();
     let archive = dir.path().join("garmin.zip");
     let mut z = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
-    z.start_file("DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip", opts())
-        .unwrap();
+    z.start_file(
+        "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip",
+        opts(),
+    )
+    .unwrap();
     z.write_all(&inner).unwrap();
     z.finish().unwrap();
     let g = Garage::new();

@@ -24,14 +24,25 @@ fn each_bad_file_gets_its_own_reason_and_the_good_one_still_lands() {
     let text = variant(d, &fenix, "notes.tcx", |_| b"just some notes".to_vec());
     // 200 MB, sparse: no need to write it.
     let huge = d.join("huge.gpx");
-    std::fs::File::create(&huge).unwrap().set_len(200 * 1024 * 1024).unwrap();
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(200 * 1024 * 1024)
+        .unwrap();
     let (code, entries) = import_files(&moved(), &[&empty, &html, &text, &huge, &fenix], &[]);
     assert_eq!(code, 1, "a failed file makes the exit code 1");
     assert_eq!(entries.len(), 5);
     assert!(reason(&entries[0]).contains("empty"), "{}", entries[0]);
     assert!(reason(&entries[1]).contains("web page"), "{}", entries[1]);
-    assert!(reason(&entries[2]).contains("not a TCX file"), "{}", entries[2]);
-    assert!(reason(&entries[3]).contains("larger than"), "{}", entries[3]);
+    assert!(
+        reason(&entries[2]).contains("not a TCX file"),
+        "{}",
+        entries[2]
+    );
+    assert!(
+        reason(&entries[3]).contains("larger than"),
+        "{}",
+        entries[3]
+    );
     assert_eq!(status(&entries[4]), "imported");
 }
 
@@ -42,7 +53,12 @@ fn moved() -> Garage {
 #[test]
 fn a_fit_file_named_gpx_is_read_as_what_it_is() {
     let dir = tempfile::tempdir().unwrap();
-    let f = variant(dir.path(), &ride_fixtures::fit("garmin-fenix-5-bike.fit"), "ride.gpx", |b| b);
+    let f = variant(
+        dir.path(),
+        &ride_fixtures::fit("garmin-fenix-5-bike.fit"),
+        "ride.gpx",
+        |b| b,
+    );
     let (code, entries) = import_files(&Garage::new(), &[&f], &[]);
     assert_eq!(code, 0);
     assert_eq!(status(&entries[0]), "imported");
@@ -69,7 +85,10 @@ fn a_truncated_fit_file_keeps_what_came_before_the_damage_or_says_why() {
     }
     // Nothing half-imported: every ride in the garage has a whole row.
     for r in rides(&g) {
-        assert!(r["start_at"].is_number() || r["start_at"].is_string(), "{r}");
+        assert!(
+            r["start_at"].is_number() || r["start_at"].is_string(),
+            "{r}"
+        );
     }
 }
 
@@ -112,7 +131,11 @@ fn a_zip_bomb_and_a_path_out_of_the_archive_are_refused_and_the_rest_imported() 
     let entries = report["files"].as_array().unwrap();
     assert_eq!(entries.len(), 3, "{report}");
     assert!(reason(&entries[0]).contains("zip bomb"), "{}", entries[0]);
-    assert!(reason(&entries[1]).contains("unsafe path"), "{}", entries[1]);
+    assert!(
+        reason(&entries[1]).contains("unsafe path"),
+        "{}",
+        entries[1]
+    );
     assert_eq!(status(&entries[2]), "imported");
     assert_eq!(rides(&g).len(), 1);
 }
@@ -124,7 +147,10 @@ fn a_strava_csv_without_its_columns_says_which_and_the_files_still_import() {
     let archive = dir.path().join("export.zip");
     zip_with(
         &[
-            ("activities.csv", b"Activity ID,Activity Date\n1,yesterday\n"),
+            (
+                "activities.csv",
+                b"Activity ID,Activity Date\n1,yesterday\n",
+            ),
             ("activities/1.fit", &fenix),
         ],
         &archive,

@@ -20,13 +20,21 @@ fn the_same_file_imported_twice_or_on_two_devices_is_one_ride_with_one_id() {
     assert_eq!(code, 0);
     assert_eq!(status(&again[0]), "duplicate");
     assert_eq!(first[0]["ride_id"], again[0]["ride_id"]);
-    assert_eq!(first[0]["ride_id"], other_device[0]["ride_id"], "the id comes from the content");
+    assert_eq!(
+        first[0]["ride_id"], other_device[0]["ride_id"],
+        "the id comes from the content"
+    );
     assert_eq!(rides(&a).len(), 1);
 }
 
 fn summary(path: &std::path::Path) -> ride_files::Summary {
-    ride_files::read("ride.fit", None, std::fs::File::open(path).unwrap(), &ReadOptions::default())
-        .unwrap()
+    ride_files::read(
+        "ride.fit",
+        None,
+        std::fs::File::open(path).unwrap(),
+        &ReadOptions::default(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -55,7 +63,9 @@ fn a_ride_strava_already_brought_is_recognised_by_its_start_and_distance() {
     .unwrap();
     let mut outcomes = Vec::new();
     let mut importer = Importer::new(&mut store, Options::default(), |e| outcomes.push(e));
-    importer.add("ride.fit".into(), Ok(Candidate::from(s)), None).unwrap();
+    importer
+        .add("ride.fit".into(), Ok(Candidate::from(s)), None)
+        .unwrap();
     importer.finish().unwrap();
     assert!(
         matches!(&outcomes[0].outcome, Outcome::Duplicate { kept, .. } if kept.contains("strava")),
@@ -69,7 +79,9 @@ fn of_two_files_of_one_activity_the_more_complete_is_kept() {
     let full = ride_fixtures::fit("hrv-activity.fit");
     // The same activity, cut short and exported again (different bytes, no session): fewer
     // records, shorter timer time.
-    let short = variant(dir.path(), &full, "short.fit", |b| b[..b.len() * 6 / 10].to_vec());
+    let short = variant(dir.path(), &full, "short.fit", |b| {
+        b[..b.len() * 6 / 10].to_vec()
+    });
     let g = Garage::new();
     let (_, first) = import_files(&g, &[&short], &[]);
     if status(&first[0]) != "imported" {
@@ -80,7 +92,13 @@ fn of_two_files_of_one_activity_the_more_complete_is_kept() {
     let before = rides(&g)[0]["moving_time_s"].as_f64().unwrap();
     let (_, second) = import_files(&g, &[&full], &[]);
     assert_eq!(status(&second[0]), "duplicate", "{second:?}");
-    assert!(second[0]["kept"].as_str().unwrap().contains("more complete"), "{second:?}");
+    assert!(
+        second[0]["kept"]
+            .as_str()
+            .unwrap()
+            .contains("more complete"),
+        "{second:?}"
+    );
     let after = rides(&g);
     assert_eq!(after.len(), 1);
     assert!(after[0]["moving_time_s"].as_f64().unwrap() > before);
@@ -109,7 +127,9 @@ fn a_ride_goes_to_the_bike_whose_rides_named_the_same_sensors_and_says_so() {
         ..Options::default()
     };
     let mut importer = Importer::new(&mut store, on_bike, |e| outcomes.push(e));
-    importer.add("a.fit".into(), Ok(Candidate::from(s.clone())), None).unwrap();
+    importer
+        .add("a.fit".into(), Ok(Candidate::from(s.clone())), None)
+        .unwrap();
     importer.finish().unwrap();
     // The same devices a week later: another ride.
     let mut later = s.clone();
@@ -121,12 +141,21 @@ fn a_ride_goes_to_the_bike_whose_rides_named_the_same_sensors_and_says_so() {
         ..Options::default()
     };
     let mut importer = Importer::new(&mut store, learn, |e| outcomes.push(e));
-    importer.add("b.fit".into(), Ok(Candidate::from(later)), None).unwrap();
+    importer
+        .add("b.fit".into(), Ok(Candidate::from(later)), None)
+        .unwrap();
     importer.finish().unwrap();
     match &outcomes[1].outcome {
-        Outcome::Imported { bike_id, bike_from_sensors, .. } => {
+        Outcome::Imported {
+            bike_id,
+            bike_from_sensors,
+            ..
+        } => {
             assert_eq!(bike_id.as_ref(), Some(&bike.id));
-            assert!(bike_from_sensors.as_deref().unwrap_or("").contains("sensors"));
+            assert!(bike_from_sensors
+                .as_deref()
+                .unwrap_or("")
+                .contains("sensors"));
         }
         other => panic!("{other:?}"),
     }

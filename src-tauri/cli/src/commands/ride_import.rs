@@ -66,7 +66,10 @@ pub fn run(s: &mut Store, out: &Out, args: RideImportArgs) -> Result<Exit> {
     }
     let failed = totals.failed > 0;
     if json {
-        out.emit(&serde_json::json!({ "files": entries, "totals": totals }), |_| String::new())?;
+        out.emit(
+            &serde_json::json!({ "files": entries, "totals": totals }),
+            |_| String::new(),
+        )?;
     } else {
         print_out(&format!(
             "{} imported, {} already here, {} skipped, {} failed.",

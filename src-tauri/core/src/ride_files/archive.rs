@@ -93,7 +93,9 @@ fn import_zip_file(importer: &mut Importer<'_>, path: &Path) -> Result<()> {
     });
     match opened {
         Ok((zip, size)) => {
-            let file_name = path.file_name().map_or(name.clone(), |n| n.to_string_lossy().into_owned());
+            let file_name = path
+                .file_name()
+                .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
             import_zip(importer, zip, &name, &format!("{file_name}:{size}"), 0)
         }
         Err(p) => importer.add(name, Err(p), None),
@@ -113,7 +115,11 @@ fn import_zip<R: Read + Seek>(
         let mut entry = match zip.by_index(i) {
             Ok(e) => e,
             Err(e) => {
-                importer.add(format!("{shown}#{i}"), Err(Problem::Archive(e.to_string())), None)?;
+                importer.add(
+                    format!("{shown}#{i}"),
+                    Err(Problem::Archive(e.to_string())),
+                    None,
+                )?;
                 continue;
             }
         };
@@ -124,7 +130,11 @@ fn import_zip<R: Read + Seek>(
             Ok(n) => n.into_owned(),
             Err(e) => {
                 drop(entry);
-                importer.add(format!("{shown}#{i}"), Err(Problem::Archive(e.to_string())), None)?;
+                importer.add(
+                    format!("{shown}#{i}"),
+                    Err(Problem::Archive(e.to_string())),
+                    None,
+                )?;
                 continue;
             }
         };
@@ -144,18 +154,26 @@ fn import_zip<R: Read + Seek>(
         }
         if is_zip {
             if depth > 0 {
-                importer.add(file, Err(Problem::Archive("a zip inside a zip inside a zip is not read".into())), None)?;
+                importer.add(
+                    file,
+                    Err(Problem::Archive(
+                        "a zip inside a zip inside a zip is not read".into(),
+                    )),
+                    None,
+                )?;
                 continue;
             }
             let inner = copy_to_temp(&mut entry);
             drop(entry);
             match inner {
                 Ok(temp) => {
-                    let opened = File::open(&temp.0)
-                        .map_err(Problem::from)
-                        .and_then(|f| ZipArchive::new(f).map_err(|e| Problem::Archive(e.to_string())));
+                    let opened = File::open(&temp.0).map_err(Problem::from).and_then(|f| {
+                        ZipArchive::new(f).map_err(|e| Problem::Archive(e.to_string()))
+                    });
                     match opened {
-                        Ok(z) => import_zip(importer, z, &file, &format!("{key}/{raw_name}"), depth + 1)?,
+                        Ok(z) => {
+                            import_zip(importer, z, &file, &format!("{key}/{raw_name}"), depth + 1)?
+                        }
                         Err(p) => importer.add(file, Err(p), None)?,
                     }
                 }
@@ -180,18 +198,19 @@ fn import_zip<R: Read + Seek>(
             }
         }
         let size = entry.size();
-        let read = read::read(&raw_name, Some(size), &mut entry, &importer.options().read).map(|s| {
-            let mut c = Candidate::from(s);
-            if let Some(r) = row {
-                c.strava_id = Some(r.strava_id);
-                c.gear = r.gear;
-                c.commute = r.commute;
-                if !r.name.is_empty() {
-                    c.summary.name = r.name;
+        let read =
+            read::read(&raw_name, Some(size), &mut entry, &importer.options().read).map(|s| {
+                let mut c = Candidate::from(s);
+                if let Some(r) = row {
+                    c.strava_id = Some(r.strava_id);
+                    c.gear = r.gear;
+                    c.commute = r.commute;
+                    if !r.name.is_empty() {
+                        c.summary.name = r.name;
+                    }
                 }
-            }
-            c
-        });
+                c
+            });
         importer.add(file, read, Some(mark))?;
     }
     // Manual entries, and activities whose file is not in the archive: the row is the ride.
@@ -218,7 +237,11 @@ fn import_zip<R: Read + Seek>(
         importer.add(file, read, Some(mark))?;
     }
     for (line, problem) in listing.bad_rows {
-        importer.add(format!("{shown}/activities.csv line {line}"), Err(problem), None)?;
+        importer.add(
+            format!("{shown}/activities.csv line {line}"),
+            Err(problem),
+            None,
+        )?;
     }
     Ok(())
 }
@@ -259,7 +282,8 @@ impl Drop for Temp {
 }
 
 fn copy_to_temp(entry: &mut impl Read) -> std::result::Result<Temp, Problem> {
-    let path = std::env::temp_dir().join(format!("pedalwrencher-import-{}.zip", uuid::Uuid::now_v7()));
+    let path =
+        std::env::temp_dir().join(format!("pedalwrencher-import-{}.zip", uuid::Uuid::now_v7()));
     let temp = Temp(path);
     let mut out = File::create(&temp.0)?;
     let copied = std::io::copy(&mut entry.take(MAX_NESTED_ZIP_BYTES + 1), &mut out)?;

@@ -51,12 +51,18 @@ struct Reading {
 
 pub fn read(bytes: &[u8]) -> Result<Summary, Problem> {
     if !looks_like_fit(bytes) {
-        return Err(Problem::unreadable("FIT", "it does not start with a FIT header"));
+        return Err(Problem::unreadable(
+            "FIT",
+            "it does not start with a FIT header",
+        ));
     }
     // The parser is third-party code fed outside input: a panic in it (seen on local times that
     // fall in a daylight-saving gap) must fail this one file, not the whole import.
     std::panic::catch_unwind(|| read_unguarded(bytes)).unwrap_or_else(|_| {
-        Err(Problem::unreadable("FIT", "the FIT reader could not decode it"))
+        Err(Problem::unreadable(
+            "FIT",
+            "the FIT reader could not decode it",
+        ))
     })
 }
 
@@ -101,7 +107,16 @@ fn summarise(r: Reading, damage: Option<String>) -> Result<Summary, Problem> {
     }
     let sensors: Vec<Sensor> = r.sensors.into_iter().collect();
     if !r.sessions.is_empty() {
-        return from_sessions(r.sessions, r.sport, r.sub_sport, r.offset_s, r.source_id, r.records, sensors, r.track.has_position);
+        return from_sessions(
+            r.sessions,
+            r.sport,
+            r.sub_sport,
+            r.offset_s,
+            r.source_id,
+            r.records,
+            sensors,
+            r.track.has_position,
+        );
     }
     // No summary: the records are all there is (a file cut short, or one that never has one).
     if r.track.points == 0 {
@@ -159,9 +174,16 @@ fn from_sessions(
     if rides.is_empty() {
         return Err(first_refusal.unwrap_or(Problem::UnknownSport));
     }
-    let start_s = rides.iter().filter_map(|(s, _)| s.start_s).min().ok_or(Problem::Undated)?;
+    let start_s = rides
+        .iter()
+        .filter_map(|(s, _)| s.start_s)
+        .min()
+        .ok_or(Problem::Undated)?;
     let sum = |f: fn(&Session) -> Option<f64>| -> Option<f64> {
-        rides.iter().filter_map(|(s, _)| f(s)).fold(None, |a, v| Some(a.unwrap_or(0.0) + v))
+        rides
+            .iter()
+            .filter_map(|(s, _)| f(s))
+            .fold(None, |a, v| Some(a.unwrap_or(0.0) + v))
     };
     let distance_m = sum(|s| s.distance_m).unwrap_or(0.0);
     let timer = sum(|s| s.timer_s).unwrap_or(0.0);
@@ -178,7 +200,12 @@ fn from_sessions(
         elapsed_time_s: sum(|s| s.elapsed_s).unwrap_or(timer).max(timer),
         elevation_m: sum(|s| s.ascent_m).unwrap_or(0.0),
         energy_kj,
-        sport_type: if indoor { "VirtualRide" } else { rides[0].1.sport_type }.to_owned(),
+        sport_type: if indoor {
+            "VirtualRide"
+        } else {
+            rides[0].1.sport_type
+        }
+        .to_owned(),
         indoor,
         name: String::new(),
         source_id,
@@ -257,7 +284,8 @@ fn take(r: &mut Reading, record: FitDataRecord) {
             let lon = number(f.get("position_long")).map(semicircles_to_degrees);
             r.track.push(Point {
                 lat_lon: lat.zip(lon),
-                elevation_m: number(f.get("enhanced_altitude")).or_else(|| number(f.get("altitude"))),
+                elevation_m: number(f.get("enhanced_altitude"))
+                    .or_else(|| number(f.get("altitude"))),
                 at_ms: f.get("timestamp").and_then(seconds).map(|s| s * 1000),
                 cumulative_m: number(f.get("distance")),
             });

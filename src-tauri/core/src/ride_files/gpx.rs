@@ -52,7 +52,11 @@ pub fn read(bytes: &[u8], date: Option<Timestamp>) -> Result<Summary, Problem> {
         .find_map(|t| t.name.clone())
         .or_else(|| gpx.metadata.as_ref().and_then(|m| m.name.clone()))
         .unwrap_or_default();
-    let start = track.first_ms.map(Timestamp).or(date).ok_or(Problem::Undated)?;
+    let start = track
+        .first_ms
+        .map(Timestamp)
+        .or(date)
+        .ok_or(Problem::Undated)?;
     Ok(Summary {
         start,
         utc_offset_s: None,

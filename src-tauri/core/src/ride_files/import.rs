@@ -186,7 +186,9 @@ impl<'s> Importer<'s> {
         }
         let batch = std::mem::take(&mut self.pending);
         let options = self.options.clone();
-        let entries = self.store.atomically(|store| write_batch(store, &options, batch))?;
+        let entries = self
+            .store
+            .atomically(|store| write_batch(store, &options, batch))?;
         for e in entries {
             (self.report)(e);
         }
@@ -333,7 +335,10 @@ fn write_one(
                 "this file's numbers, more complete than the file imported before",
             ));
         }
-        return Ok(duplicate(old.id, &format!("the {} ride already here", old.source.as_str())));
+        return Ok(duplicate(
+            old.id,
+            &format!("the {} ride already here", old.source.as_str()),
+        ));
     }
     let (bike, learned) = match (options.bike.clone(), gear_bike) {
         (Some(b), _) | (None, Some(b)) => (Some(b), None),

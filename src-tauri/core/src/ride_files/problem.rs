@@ -21,7 +21,9 @@ pub enum Problem {
     // Failed: the rider may want to look at the file.
     #[error("the file is empty (0 bytes); copy it again from the device")]
     Empty,
-    #[error("the file is larger than {limit_mb} MB, more than any ride file; is it the right file?")]
+    #[error(
+        "the file is larger than {limit_mb} MB, more than any ride file; is it the right file?"
+    )]
     TooLarge { limit_mb: u64 },
     #[error("a web page (HTML) saved under a ride file's name; download the file itself again")]
     Html,

@@ -81,12 +81,15 @@ pub fn read(
         return Err(Problem::Empty);
     }
     let bytes = if gz || raw.starts_with(&[0x1f, 0x8b]) {
-        bounded(MultiGzDecoder::new(&raw[..]), MAX_FILE_BYTES, Problem::Bomb { limit_mb }).map_err(
-            |e| match e {
-                Problem::Io(why) => Problem::unreadable("gzip", why),
-                other => other,
-            },
-        )?
+        bounded(
+            MultiGzDecoder::new(&raw[..]),
+            MAX_FILE_BYTES,
+            Problem::Bomb { limit_mb },
+        )
+        .map_err(|e| match e {
+            Problem::Io(why) => Problem::unreadable("gzip", why),
+            other => other,
+        })?
     } else {
         raw
     };

@@ -86,8 +86,12 @@ pub fn from_words(text: &str) -> Result<Cycling, Problem> {
     let c = |sport_type, indoor| Ok(Cycling { sport_type, indoor });
     match t.as_str() {
         // Strava's GPX export writes its activity type as a number: 1 is a ride.
-        "ride" | "cycling" | "biking" | "bike" | "roadbiking" | "roadcycling" | "1" => c("Ride", false),
-        "virtualride" | "indoorcycling" | "virtualcycling" | "spin" | "17" => c("VirtualRide", true),
+        "ride" | "cycling" | "biking" | "bike" | "roadbiking" | "roadcycling" | "1" => {
+            c("Ride", false)
+        }
+        "virtualride" | "indoorcycling" | "virtualcycling" | "spin" | "17" => {
+            c("VirtualRide", true)
+        }
         "mountainbikeride" | "mountainbiking" | "mtb" => c("MountainBikeRide", false),
         "gravelride" | "gravelcycling" => c("GravelRide", false),
         "ebikeride" | "ebiking" => c("EBikeRide", false),
@@ -105,7 +109,10 @@ mod tests {
     #[test]
     fn fit_trainer_and_virtual_rides_are_indoor() {
         for sub in ["indoor_cycling", "virtual_activity", "spin"] {
-            assert!(from_fit(Some("cycling"), Some(sub)).unwrap().indoor, "{sub}");
+            assert!(
+                from_fit(Some("cycling"), Some(sub)).unwrap().indoor,
+                "{sub}"
+            );
         }
         assert!(!from_fit(Some("cycling"), Some("road")).unwrap().indoor);
     }
@@ -126,7 +133,10 @@ mod tests {
         assert_eq!(from_gpx_type(Some("cycling")).unwrap().sport_type, "Ride");
         assert!(from_gpx_type(Some("running")).is_err());
         assert!(from_gpx_type(Some("hiking")).is_err());
-        assert_eq!(from_words("Virtual Ride").unwrap().sport_type, "VirtualRide");
+        assert_eq!(
+            from_words("Virtual Ride").unwrap().sport_type,
+            "VirtualRide"
+        );
         assert_eq!(from_words("E-Bike Ride").unwrap().sport_type, "EBikeRide");
     }
 }

@@ -41,18 +41,78 @@ pub struct Listing {
     pub bad_rows: Vec<(usize, Problem)>,
 }
 
-const ID: &[&str] = &["activityid", "aktivitatsid", "iddelactivite", "iddeactividad", "idattivita"];
-const DATE: &[&str] = &["activitydate", "aktivitatsdatum", "datedelactivite", "fechadelaactividad", "dataattivita"];
-const NAME: &[&str] = &["activityname", "aktivitatsname", "nomdelactivite", "nombredelaactividad", "nomeattivita"];
-const KIND: &[&str] = &["activitytype", "aktivitatsart", "typedactivite", "tipodeactividad", "tipoattivita"];
-const ELAPSED: &[&str] = &["elapsedtime", "verstrichenezeit", "tempsecoule", "tiempotranscurrido", "tempotrascorso"];
-const MOVING: &[&str] = &["movingtime", "bewegungszeit", "tempsdedeplacement", "tiempoenmovimiento", "tempoinmovimento"];
+const ID: &[&str] = &[
+    "activityid",
+    "aktivitatsid",
+    "iddelactivite",
+    "iddeactividad",
+    "idattivita",
+];
+const DATE: &[&str] = &[
+    "activitydate",
+    "aktivitatsdatum",
+    "datedelactivite",
+    "fechadelaactividad",
+    "dataattivita",
+];
+const NAME: &[&str] = &[
+    "activityname",
+    "aktivitatsname",
+    "nomdelactivite",
+    "nombredelaactividad",
+    "nomeattivita",
+];
+const KIND: &[&str] = &[
+    "activitytype",
+    "aktivitatsart",
+    "typedactivite",
+    "tipodeactividad",
+    "tipoattivita",
+];
+const ELAPSED: &[&str] = &[
+    "elapsedtime",
+    "verstrichenezeit",
+    "tempsecoule",
+    "tiempotranscurrido",
+    "tempotrascorso",
+];
+const MOVING: &[&str] = &[
+    "movingtime",
+    "bewegungszeit",
+    "tempsdedeplacement",
+    "tiempoenmovimiento",
+    "tempoinmovimento",
+];
 const DISTANCE: &[&str] = &["distance", "distanz", "distancia", "distanza"];
-const ELEVATION: &[&str] = &["elevationgain", "hohenzunahme", "denivelepositif", "desnivelpositivo", "dislivelloinsalita"];
+const ELEVATION: &[&str] = &[
+    "elevationgain",
+    "hohenzunahme",
+    "denivelepositif",
+    "desnivelpositivo",
+    "dislivelloinsalita",
+];
 const CALORIES: &[&str] = &["calories", "kalorien", "calorias", "calorie"];
-const GEAR: &[&str] = &["activitygear", "aktivitatsausrustung", "equipementdelactivite", "equipodelaactividad", "attrezzaturaattivita"];
-const FILENAME: &[&str] = &["filename", "dateiname", "nomdufichier", "nombredearchivo", "nomefile"];
-const COMMUTE: &[&str] = &["commute", "pendeln", "trajetdomiciletravail", "desplazamiento", "pendolarismo"];
+const GEAR: &[&str] = &[
+    "activitygear",
+    "aktivitatsausrustung",
+    "equipementdelactivite",
+    "equipodelaactividad",
+    "attrezzaturaattivita",
+];
+const FILENAME: &[&str] = &[
+    "filename",
+    "dateiname",
+    "nomdufichier",
+    "nombredearchivo",
+    "nomefile",
+];
+const COMMUTE: &[&str] = &[
+    "commute",
+    "pendeln",
+    "trajetdomiciletravail",
+    "desplazamiento",
+    "pendolarismo",
+];
 
 /// Header text folded for matching: letters and digits only, lower case, accents dropped.
 fn fold(h: &str) -> String {
@@ -147,7 +207,10 @@ fn row(c: &Columns, r: &csv::StringRecord) -> Result<Row, Problem> {
         .parse()
         .map_err(|_| Problem::CsvRow(format!("activity id '{id_text}' is not a number")))?;
     let start = date(get(c.date)).ok_or_else(|| {
-        Problem::CsvRow(format!("activity {strava_id}: date '{}' is not readable", get(c.date)))
+        Problem::CsvRow(format!(
+            "activity {strava_id}: date '{}' is not readable",
+            get(c.date)
+        ))
     })?;
     Ok(Row {
         strava_id,
@@ -162,14 +225,19 @@ fn row(c: &Columns, r: &csv::StringRecord) -> Result<Row, Problem> {
         calories: opt(c.calories).and_then(number).filter(|c| *c > 0.0),
         gear: opt(c.gear).map(str::to_owned),
         filename: opt(c.filename).map(str::to_owned),
-        commute: opt(c.commute).is_some_and(|v| matches!(v.to_lowercase().as_str(), "true" | "1" | "yes")),
+        commute: opt(c.commute)
+            .is_some_and(|v| matches!(v.to_lowercase().as_str(), "true" | "1" | "yes")),
     })
 }
 
 /// "1.234" or "1,234" (a decimal comma in some languages).
 fn number(s: &str) -> Option<f64> {
     let s = s.trim();
-    let s = if s.contains('.') { s.replace(',', "") } else { s.replace(',', ".") };
+    let s = if s.contains('.') {
+        s.replace(',', "")
+    } else {
+        s.replace(',', ".")
+    };
     s.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0)
 }
 

@@ -65,11 +65,9 @@ pub fn read(bytes: &[u8]) -> Result<Summary, Problem> {
                 }
                 path.push(name);
             }
-            Event::End(_) => {
-                if path.pop().as_deref() == Some("Trackpoint") {
-                    point.lat_lon = lat.zip(lon);
-                    track.push(point);
-                }
+            Event::End(_) if path.pop().as_deref() == Some("Trackpoint") => {
+                point.lat_lon = lat.zip(lon);
+                track.push(point);
             }
             Event::Text(t) => {
                 let text = t.decode().map_err(|e| Problem::unreadable("TCX", e))?;
@@ -97,7 +95,10 @@ pub fn read(bytes: &[u8]) -> Result<Summary, Problem> {
         buf.clear();
     }
     if !seen_root {
-        return Err(Problem::unreadable("TCX", "no TrainingCenterDatabase in it"));
+        return Err(Problem::unreadable(
+            "TCX",
+            "no TrainingCenterDatabase in it",
+        ));
     }
     if sport_attr.is_none() {
         return Err(Problem::NotAnActivity("course or workout".into()));

@@ -169,7 +169,10 @@ mod tests {
     #[test]
     fn noise_on_the_flat_adds_no_climb_but_a_hill_does() {
         let mut t = Track::default();
-        for (i, e) in [100.0, 101.5, 99.0, 101.0, 100.0, 99.5, 101.0].iter().enumerate() {
+        for (i, e) in [100.0, 101.5, 99.0, 101.0, 100.0, 99.5, 101.0]
+            .iter()
+            .enumerate()
+        {
             t.push(at(45.0, *e, i as i64));
         }
         assert_eq!(t.elevation_gain_m(), 0.0);

@@ -12,7 +12,11 @@ use super::rows::{ensure_bike, find_external, from_row, insert, update, COLUMNS}
 use super::{checked, NewRide, Ride, RideSource};
 
 /// Rides not deleted that start within `window_ms` of `start`, nearest first.
-pub(crate) fn starting_near(tx: &Connection, start: Timestamp, window_ms: i64) -> Result<Vec<Ride>> {
+pub(crate) fn starting_near(
+    tx: &Connection,
+    start: Timestamp,
+    window_ms: i64,
+) -> Result<Vec<Ride>> {
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM rides
          WHERE deleted_at IS NULL AND start_at BETWEEN ?1 AND ?2
