@@ -81,10 +81,18 @@ fn a_strava_export_imports_in_one_pass_with_its_gear_and_manual_entries() {
         .iter()
         .any(|r| r["name"] == "Wahoo ride" && r["commute"] == true));
 
-    // Again: nothing is added, nothing fails.
+    // Again: nothing is added, nothing fails, and each ride says which it is.
     let (code, again) = import(&g, &[archive.to_str().unwrap()]);
     assert_eq!(code, 0, "{again}");
     assert_eq!(again["totals"]["imported"], 0, "{again}");
+    let again_101 = again["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"].as_str().unwrap().contains("101.fit.gz"))
+        .unwrap();
+    assert_eq!(status(again_101), "duplicate");
+    assert_eq!(again_101["ride_id"], by("101.fit.gz")["ride_id"]);
     assert_eq!(rides(&g).len(), 3);
     assert_eq!(g.bikes().len(), 1);
 }
@@ -110,4 +118,69 @@ fn a_garmin_export_reads_the_fit_files_in_the_zip_inside_the_zip() {
     let (code, report) = import(&g, &[archive.to_str().unwrap()]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["totals"]["imported"], 1, "{report}");
+}
+
+#[test]
+fn an_exports_ride_that_strava_already_brought_is_recognised_by_its_activity_id() {
+    use pedalwrencher_core::garage::rides::{self, NewRide, RideSource};
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("export.zip");
+    strava_export(&archive);
+    let g = Garage::new();
+    {
+        let mut store = pedalwrencher_core::Store::open_dir(g.path()).unwrap();
+        rides::import(
+            &mut store,
+            vec![NewRide {
+                source: RideSource::Strava,
+                external_id: Some("102".into()),
+                bike_id: None,
+                // Far from the file's start: only the id can tell.
+                start_at: pedalwrencher_core::When::Typed("2017-01-01".into()),
+                distance_m: 10_000.0,
+                moving_time_s: 3_500.0,
+                elapsed_time_s: None,
+                elevation_m: 0.0,
+                energy_kj: None,
+                sport_type: "Ride".into(),
+                indoor: false,
+                commute: true,
+                name: "Wahoo ride".into(),
+            }],
+        )
+        .unwrap();
+    }
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    let e = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"].as_str().unwrap().contains("102.gpx"))
+        .unwrap()
+        .clone();
+    assert_eq!(status(&e), "duplicate", "{e}");
+    assert!(e["kept"].as_str().unwrap().contains("Strava"), "{e}");
+    assert_eq!(rides(&g).len(), 3);
+}
+
+#[test]
+fn an_export_zipped_again_inside_a_folder_still_matches_its_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let fenix = std::fs::read(ride_fixtures::fit("garmin-fenix-5-bike.fit")).unwrap();
+    let csv = "Activity ID,Activity Date,Activity Name,Activity Type,Elapsed Time,Distance,Activity Gear,Filename\n\
+        7,\"Jun 1, 2018, 6:00:00 AM\",Named in the CSV,Ride,60,0.46,Blue,activities/7.fit\n";
+    let archive = dir.path().join("again.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    z.start_file("export_99/activities.csv", opts()).unwrap();
+    z.write_all(csv.as_bytes()).unwrap();
+    z.start_file("export_99/activities/7.fit", opts()).unwrap();
+    z.write_all(&fenix).unwrap();
+    z.finish().unwrap();
+    let g = Garage::new();
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["totals"]["imported"], 1, "{report}");
+    assert_eq!(rides(&g)[0]["name"], "Named in the CSV");
+    assert_eq!(g.bikes()[0]["name"], "Blue");
 }

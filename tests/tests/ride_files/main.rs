@@ -13,6 +13,7 @@ use serde_json::Value;
 mod against_garmin_sdk;
 mod archives;
 mod bad_input;
+mod cli;
 mod duplicates;
 mod formats;
 

@@ -110,7 +110,7 @@ fn import_zip<R: Read + Seek>(
     key: &str,
     depth: usize,
 ) -> Result<()> {
-    let mut listing = strava_listing(importer, &mut zip, shown)?;
+    let (mut listing, csv_folder) = strava_listing(importer, &mut zip, shown)?;
     for i in 0..zip.len() {
         let mut entry = match zip.by_index(i) {
             Ok(e) => e,
@@ -185,9 +185,11 @@ fn import_zip<R: Read + Seek>(
             archive: key.to_owned(),
             entry: raw_name.clone(),
         };
-        let row = listing.by_file.remove(&raw_name);
-        if importer.already_done(&mark)? {
-            importer.add(file, Err(Problem::DoneBefore), None)?;
+        // The CSV names files from its own folder (an export unpacked and zipped again has one).
+        let row = listing
+            .by_file
+            .remove(raw_name.strip_prefix(&csv_folder).unwrap_or(&raw_name));
+        if importer.done_before(&file, &mark)? {
             continue;
         }
         // The CSV's type decides first: a run is skipped without reading its file.
@@ -224,8 +226,7 @@ fn import_zip<R: Read + Seek>(
             archive: key.to_owned(),
             entry: format!("activities.csv:{}", row.strava_id),
         };
-        if importer.already_done(&mark)? {
-            importer.add(file, Err(Problem::DoneBefore), None)?;
+        if importer.done_before(&file, &mark)? {
             continue;
         }
         let read = strava_csv::summary_of(&row).map(|s| Candidate {
@@ -246,28 +247,31 @@ fn import_zip<R: Read + Seek>(
     Ok(())
 }
 
-/// Strava's `activities.csv`, when the archive has one (at its root or one folder down).
+/// Strava's `activities.csv`, when the archive has one (at its root or one folder down), and the
+/// folder it is in ("" or "export_123/").
 fn strava_listing<R: Read + Seek>(
     importer: &mut Importer<'_>,
     zip: &mut ZipArchive<R>,
     shown: &str,
-) -> Result<Listing> {
-    let Some(index) = (0..zip.len()).find(|&i| {
-        zip.name_for_index(i).and_then(|n| n.ok()).is_some_and(|n| {
-            n == "activities.csv" || (n.ends_with("/activities.csv") && n.matches('/').count() == 1)
-        })
-    }) else {
-        return Ok(Listing::default());
+) -> Result<(Listing, String)> {
+    let found = (0..zip.len()).find_map(|i| {
+        let name = zip.name_for_index(i)?.ok()?.into_owned();
+        let folder = name.strip_suffix("activities.csv")?.to_owned();
+        (folder.is_empty() || (folder.ends_with('/') && folder.matches('/').count() == 1))
+            .then_some((i, folder))
+    });
+    let Some((index, folder)) = found else {
+        return Ok((Listing::default(), String::new()));
     };
     let csv = zip
         .by_index(index)
         .map_err(|e| Problem::Archive(e.to_string()))
         .and_then(|e| strava_csv::read(e.take(MAX_FILE_BYTES)));
     match csv {
-        Ok(listing) => Ok(listing),
+        Ok(listing) => Ok((listing, folder)),
         Err(p) => {
-            importer.add(format!("{shown}/activities.csv"), Err(p), None)?;
-            Ok(Listing::default())
+            importer.add(format!("{shown}/{folder}activities.csv"), Err(p), None)?;
+            Ok((Listing::default(), folder))
         }
     }
 }

@@ -127,6 +127,8 @@ struct Pending {
     file: String,
     read: std::result::Result<Candidate, Problem>,
     mark: Option<Mark>,
+    /// Imported by an earlier run of the same archive (as this ride, if it became one).
+    done_before: Option<Option<RideId>>,
 }
 
 /// Takes files' rides (or their problems) one at a time and writes them in batches; every
@@ -158,22 +160,39 @@ impl<'s> Importer<'s> {
         read: std::result::Result<Candidate, Problem>,
         mark: Option<Mark>,
     ) -> Result<()> {
-        self.pending.push(Pending { file, read, mark });
+        self.push(Pending {
+            file,
+            read,
+            mark,
+            done_before: None,
+        })
+    }
+
+    fn push(&mut self, p: Pending) -> Result<()> {
+        self.pending.push(p);
         if self.pending.len() >= BATCH {
             self.flush()?;
         }
         Ok(())
     }
 
-    /// Whether an earlier run already imported this archive entry.
-    pub fn already_done(&self, mark: &Mark) -> Result<bool> {
-        Ok(self
+    /// When an earlier run already imported this archive entry, reports it (as the ride it
+    /// became) and returns true; the caller then does not read it again.
+    pub fn done_before(&mut self, file: &str, mark: &Mark) -> Result<bool> {
+        let done: Option<Option<RideId>> = self
             .store
             .connection()
-            .prepare_cached("SELECT 1 FROM import_entries WHERE archive = ?1 AND entry = ?2")?
-            .query_row(params![mark.archive, mark.entry], |_| Ok(()))
-            .optional()?
-            .is_some())
+            .prepare_cached("SELECT ride_id FROM import_entries WHERE archive = ?1 AND entry = ?2")?
+            .query_row(params![mark.archive, mark.entry], |r| r.get(0))
+            .optional()?;
+        let Some(ride) = done else { return Ok(false) };
+        self.push(Pending {
+            file: file.to_owned(),
+            read: Err(Problem::DoneBefore),
+            mark: None,
+            done_before: Some(ride),
+        })?;
+        Ok(true)
     }
 
     pub fn finish(mut self) -> Result<()> {
@@ -201,37 +220,52 @@ fn write_batch(store: &mut Store, options: &Options, batch: Vec<Pending>) -> Res
     let mut bikes_touched = BTreeSet::new();
     let mut entries = Vec::with_capacity(batch.len());
     for p in batch {
-        let outcome = match p.read {
-            Err(problem) if problem.is_skip() => Outcome::Skipped {
+        let outcome = match (p.done_before, p.read) {
+            (Some(Some(ride_id)), _) => Outcome::Duplicate {
+                ride_id,
+                kept: "the ride this archive entry became in an earlier run".to_owned(),
+            },
+            (_, Err(problem)) if problem.is_skip() => Outcome::Skipped {
                 reason: problem.to_string(),
             },
-            Err(problem) => Outcome::Failed {
+            (_, Err(problem)) => Outcome::Failed {
                 reason: problem.to_string(),
             },
-            Ok(c) => {
+            (_, Ok(c)) => {
+                // The gear's bike is made in the batch's transaction, before the file's own
+                // savepoint: a file that then fails leaves the bike, which its next import uses.
                 let gear_bike = match (&options.bike, &c.gear) {
-                    (None, Some(gear)) => Some(bike_for_gear(store, gear)?),
-                    _ => None,
+                    (None, Some(gear)) => bike_for_gear(store, gear).map(Some),
+                    _ => Ok(None),
                 };
-                let tx = store.write()?;
-                match write_one(&tx, options, gear_bike, c, now, &mut bikes_touched) {
-                    Ok(o) => {
-                        tx.commit()?;
-                        o
+                let written = match gear_bike {
+                    Ok(bike) => {
+                        let tx = store.write()?;
+                        match write_one(&tx, options, bike, c, now, &mut bikes_touched) {
+                            Ok(o) => tx.commit().map(|()| o),
+                            // Dropped without commit: this file's writes roll back.
+                            Err(e) => Err(e),
+                        }
                     }
-                    // Dropped without commit: this file's writes roll back, the batch goes on.
-                    Err(e) => Outcome::Failed {
-                        reason: e.to_string(),
-                    },
-                }
+                    Err(e) => Err(e),
+                };
+                written.unwrap_or_else(|e| Outcome::Failed {
+                    reason: e.to_string(),
+                })
             }
         };
         if let Some(m) = &p.mark {
             // A failed entry is tried again next time; the others are done.
+            let ride = match &outcome {
+                Outcome::Imported { ride_id, .. } => Some(ride_id),
+                Outcome::Duplicate { ride_id, .. } => Some(ride_id),
+                Outcome::Skipped { .. } => None,
+                Outcome::Failed { .. } => None,
+            };
             if !matches!(outcome, Outcome::Failed { .. }) {
                 store.connection().execute(
-                    "INSERT OR IGNORE INTO import_entries (archive, entry) VALUES (?1, ?2)",
-                    params![m.archive, m.entry],
+                    "INSERT OR IGNORE INTO import_entries (archive, entry, ride_id) VALUES (?1, ?2, ?3)",
+                    params![m.archive, m.entry, ride],
                 )?;
             }
         }

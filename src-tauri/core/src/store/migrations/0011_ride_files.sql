@@ -20,9 +20,11 @@ CREATE INDEX ride_sensors_serial ON ride_sensors (serial);
 CREATE INDEX rides_start ON rides (start_at) WHERE deleted_at IS NULL;
 
 -- Archive entries already imported, so an archive of years imported in several sittings goes on
--- where it stopped. `archive` is the archive's name and size.
+-- where it stopped. `archive` is the archive's name and size; `ride_id` the ride the entry became
+-- or was recognised as (none for an entry skipped on purpose).
 CREATE TABLE import_entries (
     archive TEXT NOT NULL,
     entry   TEXT NOT NULL,
+    ride_id TEXT,
     PRIMARY KEY (archive, entry)
 );
