@@ -69,3 +69,21 @@ fn a_ride_whose_sensors_no_bike_has_seen_stays_unassigned() {
     assert!(entries[0]["bike_id"].is_null(), "{}", entries[0]);
     assert!(entries[0].get("bike_from_sensors").is_none());
 }
+
+#[test]
+fn the_local_offset_read_from_a_fit_file_does_not_depend_on_this_machines_time_zone() {
+    let fit = ride_fixtures::fit("hrv-activity.fit");
+    let mut seen = Vec::new();
+    for tz in ["UTC", "Europe/Berlin", "Australia/Sydney"] {
+        let g = Garage::new();
+        let out = g.run_with(&["ride", "import", fit.to_str().unwrap()], &[("TZ", tz)]);
+        assert_eq!(out.status.code(), Some(0), "{tz}");
+        let offset: Option<i64> = g
+            .db()
+            .query_row("SELECT utc_offset_s FROM rides", [], |r| r.get(0))
+            .unwrap();
+        seen.push(offset);
+    }
+    assert!(seen[0].is_some(), "the file says its offset");
+    assert!(seen.iter().all(|o| *o == seen[0]), "{seen:?}");
+}

@@ -56,8 +56,8 @@ pub fn read(bytes: &[u8]) -> Result<Summary, Problem> {
             "it does not start with a FIT header",
         ));
     }
-    // The parser is third-party code fed outside input: a panic in it (seen on local times that
-    // fall in a daylight-saving gap) must fail this one file, not the whole import.
+    // The parser is third-party code fed outside input (it unwraps in places): a panic in it
+    // must fail this one file, not the whole import.
     std::panic::catch_unwind(|| read_unguarded(bytes)).unwrap_or_else(|_| {
         Err(Problem::unreadable(
             "FIT",
@@ -248,10 +248,8 @@ fn take(r: &mut Reading, record: FitDataRecord) {
         }),
         MesgNum::Activity => {
             let utc = f.get("timestamp").and_then(seconds);
-            // fitparser places a local date-time in this machine's zone: its wall clock is the
-            // rider's.
             let local = match f.get("local_timestamp") {
-                Some(Value::Timestamp(t)) => Some(t.naive_local().and_utc().timestamp()),
+                Some(Value::Timestamp(t)) => rider_wall_clock(t),
                 _ => None,
             };
             if let (Some(utc), Some(local)) = (utc, local) {
@@ -292,6 +290,18 @@ fn take(r: &mut Reading, record: FitDataRecord) {
         }
         _ => {}
     }
+}
+
+/// The rider's wall clock, as seconds since 1970 written as if it were UTC. fitparser turns a
+/// FIT local date-time (seconds since 1989-12-31 00:00 on the rider's clock) into an instant by
+/// placing that epoch in this machine's time zone; taking the same epoch back out gives the
+/// seconds the file holds, whatever this machine's zone and its daylight-saving rules.
+fn rider_wall_clock(t: &chrono::DateTime<chrono::Local>) -> Option<i64> {
+    use chrono::{Local, NaiveDate, TimeZone};
+    const FIT_EPOCH_UNIX: i64 = 631_065_600;
+    let epoch = NaiveDate::from_ymd_opt(1989, 12, 31)?.and_hms_opt(0, 0, 0)?;
+    let placed = Local.from_local_datetime(&epoch).single()?;
+    Some(FIT_EPOCH_UNIX + (t.timestamp() - placed.timestamp()))
 }
 
 fn semicircles_to_degrees(s: f64) -> f64 {
