@@ -16,9 +16,11 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Where cargo unpacked a crate of the workspace's dependency graph.
+/// Where cargo unpacked a crate of the workspace's dependency graph: asked of `cargo metadata`,
+/// else (when metadata cannot run offline, say before the app's crates were fetched) looked up
+/// in cargo's registry folder at the version Cargo.lock pins.
 pub fn crate_dir(name: &str) -> PathBuf {
-    static METADATA: OnceLock<Value> = OnceLock::new();
+    static METADATA: OnceLock<Option<Value>> = OnceLock::new();
     let meta = METADATA.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = std::process::Command::new(cargo)
@@ -31,20 +33,41 @@ pub fn crate_dir(name: &str) -> PathBuf {
             ])
             .arg(workspace().join("Cargo.toml"))
             .output()
-            .expect("cargo metadata runs");
-        assert!(
-            out.status.success(),
-            "cargo metadata: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON")
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        serde_json::from_slice(&out.stdout).ok()
     });
-    let package = meta["packages"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
-        .unwrap_or_else(|| panic!("{name} is not in the dependency graph"));
-    let manifest = PathBuf::from(package["manifest_path"].as_str().expect("a manifest path"));
-    manifest.parent().expect("a crate folder").to_path_buf()
+    let from_metadata = meta.as_ref().and_then(|m| {
+        let package = m["packages"]
+            .as_array()?
+            .iter()
+            .find(|p| p["name"] == name)?;
+        let manifest = PathBuf::from(package["manifest_path"].as_str()?);
+        manifest.parent().map(Path::to_path_buf)
+    });
+    from_metadata.unwrap_or_else(|| in_registry(name))
+}
+
+fn in_registry(name: &str) -> PathBuf {
+    let lock = std::fs::read_to_string(workspace().join("Cargo.lock")).expect("Cargo.lock reads");
+    let version = lock
+        .split("[[package]]")
+        .find(|p| p.contains(&format!("name = \"{name}\"\n")))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map(|v| v.trim_end_matches('"').to_owned())
+        .unwrap_or_else(|| panic!("{name} is not in Cargo.lock"));
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("CARGO_HOME or HOME is set");
+    let registries = std::fs::read_dir(home.join("registry/src")).expect("cargo's registry folder");
+    registries
+        .filter_map(|r| r.ok())
+        .map(|r| r.path().join(format!("{name}-{version}")))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| panic!("{name} {version} is not unpacked: run `cargo fetch`"))
 }
 
 pub fn fit(name: &str) -> PathBuf {
