@@ -162,3 +162,25 @@ fn a_strava_csv_without_its_columns_says_which_and_the_files_still_import() {
     assert!(reason(&entries[0]).contains("Activity Type"), "{report}");
     assert_eq!(status(&entries[1]), "imported", "{report}");
 }
+
+#[test]
+fn a_file_the_garage_refuses_leaves_nothing_behind_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let wahoo = ride_fixtures::gpx("wahoo_example.gpx");
+    // The same real track moved to 2099: the garage refuses a ride that starts in the future.
+    let future = variant(dir.path(), &wahoo, "future.gpx", |b| {
+        String::from_utf8(b)
+            .unwrap()
+            .replace("2022-04-24", "2099-04-24")
+            .into_bytes()
+    });
+    let g = Garage::new();
+    let (code, entries) = import_files(&g, &[&future, &wahoo], &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&entries[0]), "failed", "{}", entries[0]);
+    assert_eq!(status(&entries[1]), "imported", "{}", entries[1]);
+    let db = g.db();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM rides"), 1);
+    assert_eq!(count("SELECT count(*) FROM ride_files"), 1);
+}
