@@ -26,8 +26,12 @@ APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsec
 # (wsgidav on cheroot) and an S3 server (moto), tests/src/sync_servers.rs. Pinned exactly; the
 # stamp file is named after the whole list, so changing a pin remakes the virtualenv.
 PY_VENV := tests/.venv
-PY_TEST_PACKAGES := aiosmtpd==1.4.6 wsgidav==4.4.0 cheroot==11.1.2 moto[server]==5.2.5
-PY_VENV_STAMP := $(PY_VENV)/.stamp-$(shell echo '$(PY_TEST_PACKAGES)' | cksum | cut -d' ' -f1)
+# The ride file tests read files written by real devices and apps as the registries ship them:
+# Garmin's FIT SDK (garmin-fit-sdk) is the independent reader they are checked against, and
+# gpxpy's source package brings its GPX test files (unpacked into $(PY_VENV)/fixtures).
+PY_TEST_PACKAGES := aiosmtpd==1.4.6 wsgidav==4.4.0 cheroot==11.1.2 moto[server]==5.2.5 garmin-fit-sdk==21.218.0
+PY_FIXTURE_PACKAGES := gpxpy==1.6.2
+PY_VENV_STAMP := $(PY_VENV)/.stamp-$(shell echo '$(PY_TEST_PACKAGES) $(PY_FIXTURE_PACKAGES)' | cksum | cut -d' ' -f1)
 
 .PHONY: help deps deps-test py-venv ui app bindings bindings-check run test test-unit test-e2e bench lint screenshot clean
 
@@ -67,6 +71,9 @@ $(PY_VENV_STAMP):
 	rm -rf $(PY_VENV)
 	python3 -m venv $(PY_VENV)
 	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check $(foreach p,$(PY_TEST_PACKAGES),'$(p)')
+	$(PY_VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+	  -d $(PY_VENV)/fixtures $(foreach p,$(PY_FIXTURE_PACKAGES),'$(p)')
+	cd $(PY_VENV)/fixtures && for a in *.tar.gz; do tar xzf "$$a"; done
 	@touch $@
 
 py-venv: $(PY_VENV_STAMP)

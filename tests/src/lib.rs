@@ -10,6 +10,7 @@ pub mod garages;
 pub mod healthcheck;
 pub mod loopback;
 pub mod process;
+pub mod ride_fixtures;
 pub mod smtp_server;
 pub mod sql;
 pub mod sync_servers;

@@ -26,7 +26,7 @@ pub const SYNCED: [(&str, &[&str]); 8] = [
 
 /// The tables that stay on one device: caches, delivery, Strava's and sync's bookkeeping, the
 /// watchdog.
-pub const DEVICE_LOCAL: [&str; 18] = [
+pub const DEVICE_LOCAL: [&str; 21] = [
     "rule_usage",
     "meta",
     "reminders",
@@ -45,6 +45,11 @@ pub const DEVICE_LOCAL: [&str; 18] = [
     "sync_unknown",
     "sync_outgoing",
     "sync_notices",
+    // Ride files: what a file said beyond the ride (completeness, sensors), and archive entries
+    // already imported.
+    "ride_files",
+    "ride_sensors",
+    "import_entries",
 ];
 
 /// The wear cache, one row per rule: the demo fills it, like the garage tables.

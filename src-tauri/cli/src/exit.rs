@@ -10,13 +10,15 @@ pub enum Exit {
     /// The report was printed, but the device is unhealthy: exit 1, so cron and uptime monitors
     /// alert (`status`).
     Unhealthy,
+    /// The report was printed, but some of the work failed (`ride import`: a file failed): exit 1.
+    PartFailed,
 }
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         match exit {
             Exit::Ok => ExitCode::SUCCESS,
-            Exit::Unhealthy => ExitCode::FAILURE,
+            Exit::Unhealthy | Exit::PartFailed => ExitCode::FAILURE,
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod garage;
 pub mod ids;
 pub(crate) mod locked_file;
 pub mod paths;
+pub mod ride_files;
 pub mod runner;
 pub mod secrets;
 pub mod settings;

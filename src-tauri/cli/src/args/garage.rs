@@ -275,6 +275,29 @@ pub enum RideCmd {
         /// The ride (an id from `rides`).
         id: String,
     },
+    /// Import rides from FIT, GPX and TCX files (gzipped or not), folders of them, and zip
+    /// archives such as Strava's or Garmin Connect's bulk export. A ride already here (from any
+    /// source) is recognised, not added twice. Exits 0 when every file was imported, a duplicate
+    /// or skipped on purpose (a run, a planned route), 1 when any file failed.
+    Import(RideImportArgs),
+}
+
+// The options of `ride import`.
+#[derive(Debug, clap::Args)]
+pub struct RideImportArgs {
+    /// Files, folders (read with their sub-folders) or zip archives.
+    #[arg(required = true)]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Put every imported ride on this bike (an id from `bikes`); left out, a ride goes to the
+    /// bike its archive or sensors name, else waits unassigned.
+    #[arg(long)]
+    pub bike: Option<String>,
+    /// The date of GPX tracks that have no times: YYYY-MM-DD or YYYY-MM-DDTHH:MM.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Do not put rides on a bike because their sensors were seen on it before.
+    #[arg(long)]
+    pub no_sensor_bikes: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use garage::{BikeCmd, ComponentCmd, RideCmd, RuleCmd, ServiceCmd};
+pub use garage::{BikeCmd, ComponentCmd, RideCmd, RideImportArgs, RuleCmd, ServiceCmd};
 pub use sync::{DevicesCmd, StravaCmd, SyncArgs};
 
 #[derive(Debug, Parser)]

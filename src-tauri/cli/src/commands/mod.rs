@@ -15,6 +15,7 @@ mod notify;
 mod presets;
 mod restore;
 mod ride;
+mod ride_import;
 mod rides;
 mod rule;
 mod serve;
@@ -27,7 +28,7 @@ mod sync;
 
 use pedalwrencher_core::{env, paths, Error, Result, Store};
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, RideCmd};
 use crate::exit::Exit;
 use crate::output::Out;
 
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Component(cmd) => component::run(s, &out, cmd)?,
         Command::Presets => presets::run(&out)?,
         Command::Rides(args) => rides::run(s, &out, args)?,
+        Command::Ride(RideCmd::Import(args)) => return ride_import::run(s, &out, args),
         Command::Ride(cmd) => ride::run(s, &out, cmd)?,
         Command::Rule(cmd) => rule::run(s, &out, cmd)?,
         Command::Due(args) => due::run(s, &out, args)?,

@@ -132,5 +132,9 @@ pub fn run(s: &mut Store, out: &Out, cmd: RideCmd) -> Result<()> {
                 "Ride deleted; its wear is taken back.".to_owned()
             })
         }
+        // Dispatched to `ride_import` before this (it has its own exit code).
+        RideCmd::Import(_) => Err(pedalwrencher_core::Error::Invalid(
+            "ride import is handled by its own command".into(),
+        )),
     }
 }

@@ -22,6 +22,7 @@ pub const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0007_sync.sql"),
     include_str!("migrations/0008_sync_unknown.sql"),
     include_str!("migrations/0010_parts_on_parts.sql"),
+    include_str!("migrations/0011_ride_files.sql"),
     include_str!("migrations/0012_ride_review.sql"),
 ];
 

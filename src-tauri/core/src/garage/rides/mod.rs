@@ -4,12 +4,14 @@
 //! This file holds what a ride is and the checks every write makes; the rest is split by job:
 //! - `edit` adds, edits, assigns and deletes one ride as the rider asks;
 //! - `import` upserts many rides from a file in one transaction;
+//! - `filed` finds, inserts and completes the rides of ride files (`ride_files::import`);
 //! - `listed` upserts and deletes the rides a source (Strava) lists, inside its writes;
 //! - `query` reads them back; `rows` is the SQL they all share;
 //! - `limits` names the numbers a ride cannot have; `review` is the rider's answer to a ride
 //!   flagged for them (keep it, exclude it, count it again).
 
 mod edit;
+mod filed;
 mod import;
 pub mod limits;
 mod listed;
@@ -30,6 +32,7 @@ use crate::validate;
 pub use self::edit::{
     add, add_within, assign, delete, edit, edit_within, undelete, Limits, RidePatch,
 };
+pub(crate) use self::filed::{by_source_id, insert_filed, replace_numbers, starting_near};
 pub use self::import::{import, ImportReport};
 pub use self::limits::Implausible;
 pub(crate) use self::listed::{

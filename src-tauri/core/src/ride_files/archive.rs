@@ -1,0 +1,304 @@
+//! Where ride files come from: files, folders (walked in name order) and zip archives, Strava's
+//! and Garmin Connect's bulk exports among them. A zip is read one entry at a time, each through
+//! the same size limit as a file, so an archive of years never sits in memory whole; a zip inside
+//! the zip (Garmin's uploaded files) is copied to a temporary file first, since zip needs to seek.
+//!
+//! Strava's export: `activities.csv` names each activity's file, gear, name and commute flag, and
+//! lists manual entries that have no file. Garmin's: `DI_CONNECT/…/UploadedFiles_*.zip` holds the
+//! FIT files as uploaded. In an archive, entries that are not ride files (photos, profiles) are
+//! passed over without a word; in a folder too.
+
+use std::fs::File;
+use std::io::{Read, Seek};
+use std::path::{Path, PathBuf};
+
+use zip::ZipArchive;
+
+use crate::error::Result;
+
+use super::import::{Candidate, Importer, Mark};
+use super::problem::Problem;
+use super::read::{self, format_of_name, MAX_FILE_BYTES};
+use super::strava_csv::{self, Listing};
+
+/// A zip inside a zip larger than this is refused (Garmin splits its uploads into parts of about
+/// 1 GB).
+const MAX_NESTED_ZIP_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// An entry that claims to expand more than this many times its compressed size is a zip bomb.
+const MAX_RATIO: u64 = 100;
+
+/// Imports every path given: files, folders and archives.
+pub fn import_paths(importer: &mut Importer<'_>, paths: &[PathBuf]) -> Result<()> {
+    for path in paths {
+        if path.is_dir() {
+            import_folder(importer, path)?;
+        } else {
+            import_file(importer, path, true)?;
+        }
+    }
+    Ok(())
+}
+
+fn import_folder(importer: &mut Importer<'_>, dir: &Path) -> Result<()> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut children: Vec<PathBuf> = match std::fs::read_dir(&d) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => {
+                importer.add(shown(&d), Err(Problem::Io(e.to_string())), None)?;
+                continue;
+            }
+        };
+        children.sort();
+        // Depth first, in name order: sub-folders are pushed in reverse so they pop in order.
+        for child in children.iter().rev().filter(|c| c.is_dir()) {
+            stack.push(child.clone());
+        }
+        for child in children.iter().filter(|c| !c.is_dir()) {
+            import_file(importer, child, false)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_zip_name(name: &str) -> bool {
+    name.to_lowercase().ends_with(".zip")
+}
+
+fn import_file(importer: &mut Importer<'_>, path: &Path, named_by_rider: bool) -> Result<()> {
+    let name = shown(path);
+    if is_zip_name(&name) {
+        return import_zip_file(importer, path);
+    }
+    if format_of_name(&name).is_none() && !named_by_rider {
+        return Ok(());
+    }
+    let read = File::open(path)
+        .map_err(Problem::from)
+        .and_then(|f| {
+            let size = f.metadata().ok().map(|m| m.len());
+            read::read(&name, size, f, &importer.options().read)
+        })
+        .map(Candidate::from);
+    importer.add(name, read, None)
+}
+
+fn import_zip_file(importer: &mut Importer<'_>, path: &Path) -> Result<()> {
+    let name = shown(path);
+    let opened = File::open(path).map_err(Problem::from).and_then(|f| {
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        ZipArchive::new(f)
+            .map(|z| (z, size))
+            .map_err(|e| Problem::Archive(e.to_string()))
+    });
+    match opened {
+        Ok((zip, size)) => {
+            let file_name = path
+                .file_name()
+                .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
+            import_zip(importer, zip, &name, &format!("{file_name}:{size}"), 0)
+        }
+        Err(p) => importer.add(name, Err(p), None),
+    }
+}
+
+/// Walks one archive; `shown` prefixes its entries' names in the report, `key` marks what is done.
+fn import_zip<R: Read + Seek>(
+    importer: &mut Importer<'_>,
+    mut zip: ZipArchive<R>,
+    shown: &str,
+    key: &str,
+    depth: usize,
+) -> Result<()> {
+    let (mut listing, csv_folder) = strava_listing(importer, &mut zip, shown)?;
+    for i in 0..zip.len() {
+        let mut entry = match zip.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                importer.add(
+                    format!("{shown}#{i}"),
+                    Err(Problem::Archive(e.to_string())),
+                    None,
+                )?;
+                continue;
+            }
+        };
+        if entry.is_dir() {
+            continue;
+        }
+        let raw_name = match entry.name() {
+            Ok(n) => n.into_owned(),
+            Err(e) => {
+                drop(entry);
+                importer.add(
+                    format!("{shown}#{i}"),
+                    Err(Problem::Archive(e.to_string())),
+                    None,
+                )?;
+                continue;
+            }
+        };
+        let file = format!("{shown}/{raw_name}");
+        let is_zip = is_zip_name(&raw_name);
+        if format_of_name(&raw_name).is_none() && !is_zip {
+            continue;
+        }
+        if entry.enclosed_name().is_none() {
+            importer.add(file, Err(Problem::UnsafePath(raw_name)), None)?;
+            continue;
+        }
+        let limit_mb = MAX_FILE_BYTES / (1024 * 1024);
+        if entry.size() > MAX_RATIO * entry.compressed_size().max(1) && entry.size() > 1024 * 1024 {
+            importer.add(file, Err(Problem::Bomb { limit_mb }), None)?;
+            continue;
+        }
+        if is_zip {
+            if depth > 0 {
+                importer.add(
+                    file,
+                    Err(Problem::Archive(
+                        "a zip inside a zip inside a zip is not read".into(),
+                    )),
+                    None,
+                )?;
+                continue;
+            }
+            let inner = copy_to_temp(&mut entry);
+            drop(entry);
+            match inner {
+                Ok(temp) => {
+                    let opened = File::open(&temp.0).map_err(Problem::from).and_then(|f| {
+                        ZipArchive::new(f).map_err(|e| Problem::Archive(e.to_string()))
+                    });
+                    match opened {
+                        Ok(z) => {
+                            import_zip(importer, z, &file, &format!("{key}/{raw_name}"), depth + 1)?
+                        }
+                        Err(p) => importer.add(file, Err(p), None)?,
+                    }
+                }
+                Err(p) => importer.add(file, Err(p), None)?,
+            }
+            continue;
+        }
+        let mark = Mark {
+            archive: key.to_owned(),
+            entry: raw_name.clone(),
+        };
+        // The CSV names files from its own folder (an export unpacked and zipped again has one).
+        let row = listing
+            .by_file
+            .remove(raw_name.strip_prefix(&csv_folder).unwrap_or(&raw_name));
+        if importer.done_before(&file, &mark)? {
+            continue;
+        }
+        // The CSV's type decides first: a run is skipped without reading its file.
+        if let Some(r) = &row {
+            if let Err(p) = super::sport::from_words(&r.kind) {
+                importer.add(file, Err(p), Some(mark))?;
+                continue;
+            }
+        }
+        let size = entry.size();
+        let read =
+            read::read(&raw_name, Some(size), &mut entry, &importer.options().read).map(|s| {
+                let mut c = Candidate::from(s);
+                if let Some(r) = row {
+                    c.strava_id = Some(r.strava_id);
+                    c.gear = r.gear;
+                    c.commute = r.commute;
+                    if !r.name.is_empty() {
+                        c.summary.name = r.name;
+                    }
+                }
+                c
+            });
+        importer.add(file, read, Some(mark))?;
+    }
+    // Manual entries, and activities whose file is not in the archive: the row is the ride.
+    let rows = listing
+        .without_file
+        .into_iter()
+        .chain(listing.by_file.into_values());
+    for row in rows {
+        let file = format!("{shown}/activities.csv (activity {})", row.strava_id);
+        let mark = Mark {
+            archive: key.to_owned(),
+            entry: format!("activities.csv:{}", row.strava_id),
+        };
+        if importer.done_before(&file, &mark)? {
+            continue;
+        }
+        let read = strava_csv::summary_of(&row).map(|s| Candidate {
+            summary: s,
+            strava_id: Some(row.strava_id),
+            gear: row.gear.clone(),
+            commute: row.commute,
+        });
+        importer.add(file, read, Some(mark))?;
+    }
+    for (line, problem) in listing.bad_rows {
+        importer.add(
+            format!("{shown}/activities.csv line {line}"),
+            Err(problem),
+            None,
+        )?;
+    }
+    Ok(())
+}
+
+/// Strava's `activities.csv`, when the archive has one (at its root or one folder down), and the
+/// folder it is in ("" or "export_123/").
+fn strava_listing<R: Read + Seek>(
+    importer: &mut Importer<'_>,
+    zip: &mut ZipArchive<R>,
+    shown: &str,
+) -> Result<(Listing, String)> {
+    let found = (0..zip.len()).find_map(|i| {
+        let name = zip.name_for_index(i)?.ok()?.into_owned();
+        let folder = name.strip_suffix("activities.csv")?.to_owned();
+        (folder.is_empty() || (folder.ends_with('/') && folder.matches('/').count() == 1))
+            .then_some((i, folder))
+    });
+    let Some((index, folder)) = found else {
+        return Ok((Listing::default(), String::new()));
+    };
+    let csv = zip
+        .by_index(index)
+        .map_err(|e| Problem::Archive(e.to_string()))
+        .and_then(|e| strava_csv::read(e.take(MAX_FILE_BYTES)));
+    match csv {
+        Ok(listing) => Ok((listing, folder)),
+        Err(p) => {
+            importer.add(format!("{shown}/{folder}activities.csv"), Err(p), None)?;
+            Ok((Listing::default(), folder))
+        }
+    }
+}
+
+/// A temporary file removed when dropped.
+struct Temp(PathBuf);
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn copy_to_temp(entry: &mut impl Read) -> std::result::Result<Temp, Problem> {
+    let path =
+        std::env::temp_dir().join(format!("pedalwrencher-import-{}.zip", uuid::Uuid::now_v7()));
+    let temp = Temp(path);
+    let mut out = File::create(&temp.0)?;
+    let copied = std::io::copy(&mut entry.take(MAX_NESTED_ZIP_BYTES + 1), &mut out)?;
+    if copied > MAX_NESTED_ZIP_BYTES {
+        return Err(Problem::Bomb {
+            limit_mb: MAX_NESTED_ZIP_BYTES / (1024 * 1024),
+        });
+    }
+    Ok(temp)
+}
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,29 @@
+//! Rides from files and archives: FIT, GPX and TCX files (gzipped or not) from head units and
+//! apps, folders of them, and the bulk exports of Strava and Garmin Connect.
+//!
+//! - `read` turns one file into a [`Summary`] (`fit`, `gpx`, `tcx`; `xml` and `track` are what
+//!   the XML formats share), or a [`Problem`] that says why not;
+//! - `sport` decides what is a ride; `summary` and `problem` are the vocabulary;
+//! - `archive` walks zip files (Strava's and Garmin's exports among them) without inflating
+//!   them into memory; `strava_csv` reads Strava's `activities.csv`;
+//! - `import` brings summaries into the garage: ids from the content, a ride already here (from
+//!   any source) recognised, the more complete of two files kept, each file all or nothing;
+//! - `sensors` puts a ride on the bike whose rides named the same sensors.
+
+pub mod archive;
+pub mod fit;
+pub mod gpx;
+pub mod import;
+pub mod problem;
+pub mod read;
+pub mod sensors;
+pub mod sport;
+pub mod strava_csv;
+pub mod summary;
+pub mod tcx;
+pub mod track;
+mod xml;
+
+pub use problem::Problem;
+pub use read::{read, ReadOptions, MAX_FILE_BYTES};
+pub use summary::{Sensor, Summary};

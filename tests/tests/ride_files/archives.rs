@@ -1,0 +1,186 @@
+//! Strava's and Garmin Connect's bulk exports, built the way they ship around real ride files:
+//! one pass imports them, gear becomes bikes, manual entries come from the CSV, and importing
+//! the same archive again adds nothing.
+
+use std::io::Write;
+use std::path::Path;
+
+use pedalwrencher_tests::cli::Garage;
+use pedalwrencher_tests::ride_fixtures;
+
+use super::{gzip, import, rides, status};
+
+fn opts() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)
+}
+
+fn strava_export(path: &Path) {
+    let fenix = std::fs::read(ride_fixtures::fit("garmin-fenix-5-bike.fit")).unwrap();
+    let wahoo = std::fs::read(ride_fixtures::gpx("wahoo_example.gpx")).unwrap();
+    // The columns of a real export: names repeat (the second Distance is metres, the second
+    // Elapsed Time too), and Strava puts white space before its GPX's `<?xml`.
+    let csv = "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,Distance,Max Heart Rate,Relative Effort,Commute,Activity Private Note,Activity Gear,Filename,Athlete Weight,Bike Weight,Elapsed Time,Moving Time,Distance,Max Speed\n\
+        101,\"Jun 1, 2018, 6:00:00 AM\",Fenix ride,Ride,,3600,30.5,,,false,,Red Bike,activities/101.fit.gz,,,3600,3500,30500.0,12\n\
+        102,\"Jun 2, 2018, 6:00:00 AM\",Wahoo ride,Ride,,3600,10.0,,,true,,Red Bike,activities/102.gpx,,,3600,3500,10000.0,12\n\
+        103,\"Jun 3, 2018, 7:30:00 PM\",Trainer hour,Virtual Ride,,3600,35.0,,,false,,,,,,3600,3600,35000.0,12\n\
+        104,\"Jun 4, 2018, 7:00:00 AM\",Morning run,Run,,1800,5.0,,,false,,,activities/104.gpx,,,1800,1800,5000.0,4\n";
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in [
+        ("activities.csv", csv.as_bytes().to_vec()),
+        ("activities/101.fit.gz", gzip(fenix)),
+        (
+            "activities/102.gpx",
+            [b"          ".to_vec(), wahoo.clone()].concat(),
+        ),
+        ("activities/104.gpx", wahoo),
+        ("profile.csv", b"name\nrider\n".to_vec()),
+    ] {
+        z.start_file(name, opts()).unwrap();
+        z.write_all(&bytes).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+#[test]
+fn a_strava_export_imports_in_one_pass_with_its_gear_and_manual_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("export_12345.zip");
+    strava_export(&archive);
+    let g = Garage::new();
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    let files = report["files"].as_array().unwrap();
+    let by = |needle: &str| {
+        files
+            .iter()
+            .find(|e| e["file"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no entry for {needle}: {report}"))
+    };
+    assert_eq!(status(by("101.fit.gz")), "imported");
+    assert_eq!(status(by("102.gpx")), "imported");
+    assert_eq!(
+        status(by("activity 103")),
+        "imported",
+        "a manual entry comes from its row"
+    );
+    assert_eq!(status(by("104.gpx")), "skipped", "the CSV says it is a run");
+    assert_eq!(report["totals"]["imported"], 3);
+    // "Activity Gear" became one bike, and both its rides are on it.
+    let bikes = g.bikes();
+    assert_eq!(bikes.len(), 1, "{bikes:?}");
+    assert_eq!(bikes[0]["name"], "Red Bike");
+    assert_eq!(by("101.fit.gz")["bike_id"], bikes[0]["id"]);
+    let all = rides(&g);
+    let trainer = all.iter().find(|r| r["name"] == "Trainer hour").unwrap();
+    assert_eq!(trainer["indoor"], true);
+    assert_eq!(trainer["distance_m"], 35_000.0);
+    assert!(all
+        .iter()
+        .any(|r| r["name"] == "Fenix ride" && r["commute"] == false));
+    assert!(all
+        .iter()
+        .any(|r| r["name"] == "Wahoo ride" && r["commute"] == true));
+
+    // Again: nothing is added, nothing fails, and each ride says which it is.
+    let (code, again) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{again}");
+    assert_eq!(again["totals"]["imported"], 0, "{again}");
+    let again_101 = again["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"].as_str().unwrap().contains("101.fit.gz"))
+        .unwrap();
+    assert_eq!(status(again_101), "duplicate");
+    assert_eq!(again_101["ride_id"], by("101.fit.gz")["ride_id"]);
+    assert_eq!(rides(&g).len(), 3);
+    assert_eq!(g.bikes().len(), 1);
+}
+
+#[test]
+fn a_garmin_export_reads_the_fit_files_in_the_zip_inside_the_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    let fenix = std::fs::read(ride_fixtures::fit("garmin-fenix-5-bike.fit")).unwrap();
+    let mut inner = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    inner.start_file("rider_123456.fit", opts()).unwrap();
+    inner.write_all(&fenix).unwrap();
+    let inner = inner.finish().unwrap().into_inner();
+    let archive = dir.path().join("garmin.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    z.start_file(
+        "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip",
+        opts(),
+    )
+    .unwrap();
+    z.write_all(&inner).unwrap();
+    z.finish().unwrap();
+    let g = Garage::new();
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["totals"]["imported"], 1, "{report}");
+}
+
+#[test]
+fn an_exports_ride_that_strava_already_brought_is_recognised_by_its_activity_id() {
+    use pedalwrencher_core::garage::rides::{self, NewRide, RideSource};
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("export.zip");
+    strava_export(&archive);
+    let g = Garage::new();
+    {
+        let mut store = pedalwrencher_core::Store::open_dir(g.path()).unwrap();
+        rides::import(
+            &mut store,
+            vec![NewRide {
+                source: RideSource::Strava,
+                external_id: Some("102".into()),
+                bike_id: None,
+                // Far from the file's start: only the id can tell.
+                start_at: pedalwrencher_core::When::Typed("2017-01-01".into()),
+                distance_m: 10_000.0,
+                moving_time_s: 3_500.0,
+                elapsed_time_s: None,
+                elevation_m: 0.0,
+                energy_kj: None,
+                sport_type: "Ride".into(),
+                indoor: false,
+                commute: true,
+                name: "Wahoo ride".into(),
+            }],
+        )
+        .unwrap();
+    }
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    let e = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"].as_str().unwrap().contains("102.gpx"))
+        .unwrap()
+        .clone();
+    assert_eq!(status(&e), "duplicate", "{e}");
+    assert!(e["kept"].as_str().unwrap().contains("Strava"), "{e}");
+    assert_eq!(rides(&g).len(), 3);
+}
+
+#[test]
+fn an_export_zipped_again_inside_a_folder_still_matches_its_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let fenix = std::fs::read(ride_fixtures::fit("garmin-fenix-5-bike.fit")).unwrap();
+    let csv = "Activity ID,Activity Date,Activity Name,Activity Type,Elapsed Time,Distance,Activity Gear,Filename\n\
+        7,\"Jun 1, 2018, 6:00:00 AM\",Named in the CSV,Ride,60,0.46,Blue,activities/7.fit\n";
+    let archive = dir.path().join("again.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    z.start_file("export_99/activities.csv", opts()).unwrap();
+    z.write_all(csv.as_bytes()).unwrap();
+    z.start_file("export_99/activities/7.fit", opts()).unwrap();
+    z.write_all(&fenix).unwrap();
+    z.finish().unwrap();
+    let g = Garage::new();
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["totals"]["imported"], 1, "{report}");
+    assert_eq!(rides(&g)[0]["name"], "Named in the CSV");
+    assert_eq!(g.bikes()[0]["name"], "Blue");
+}
