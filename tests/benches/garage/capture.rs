@@ -32,7 +32,7 @@ pub struct Rounds {
 
 /// The CPU time this thread has used (Linux: `/proc/thread-self/schedstat`, nanoseconds on CPU);
 /// zero where that is not available.
-fn cpu_now() -> Duration {
+pub fn cpu_now() -> Duration {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
