@@ -66,7 +66,7 @@ fn each_filter_and_paging_list_the_right_rides_newest_first_with_their_total() {
     rides::delete(&mut s, &deleted.id).unwrap();
 
     let all = RideQuery::default();
-    let everything = vec!["2025-04-01", "2025-03-01", "2025-02-01", "2025-01-01"];
+    let everything = ["2025-04-01", "2025-03-01", "2025-02-01", "2025-01-01"];
     assert_eq!(
         names(&s, all.clone()),
         (everything.iter().map(|d| d.to_string()).collect(), 4)
