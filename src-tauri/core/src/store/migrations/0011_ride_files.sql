@@ -16,8 +16,8 @@ CREATE TABLE ride_sensors (
 );
 CREATE INDEX ride_sensors_serial ON ride_sensors (serial);
 
--- A file is recognised as a ride already here by its start: found by this index, not a scan.
-CREATE INDEX rides_start ON rides (start_at) WHERE deleted_at IS NULL;
+-- A file is recognised as a ride already here by its start: found by the index on rides'
+-- start (`rides_start`, 0012_ride_review.sql, which also serves the Rides place), not a scan.
 
 -- Archive entries already imported, so an archive of years imported in several sittings goes on
 -- where it stopped. `archive` is the archive's name and size; `ride_id` the ride the entry became

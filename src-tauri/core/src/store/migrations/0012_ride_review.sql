@@ -11,5 +11,6 @@ ALTER TABLE rides ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX rides_review ON rides (start_at) WHERE review IS NOT NULL AND deleted_at IS NULL;
 
 -- The Rides place lists rides newest first, a page at a time, over every bike: this index gives
--- a page without sorting the whole table (tens of thousands of rides after a Strava import).
+-- a page without sorting the whole table (tens of thousands of rides after a Strava import),
+-- and ride files find a ride already here by its start through it (ride_files/).
 CREATE INDEX rides_start ON rides (start_at DESC, id DESC) WHERE deleted_at IS NULL;
