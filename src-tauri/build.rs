@@ -45,7 +45,6 @@ const COMMANDS: &[&str] = &[
     "component_get",
     "edit_component",
     "remove_component",
-    "move_component",
     "replace_component",
     "retire_component",
     "component_installations",

@@ -69,7 +69,6 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             commands::components::component_get,
             commands::components::edit_component,
             commands::components::remove_component,
-            commands::components::move_component,
             commands::components::replace_component,
             commands::components::retire_component,
             commands::components::component_installations,

@@ -80,23 +80,6 @@ pub fn remove_component(
     state.with(|s| installations::remove(s, &input.component_id, &input.at))
 }
 
-#[derive(Debug, Deserialize, specta::Type)]
-pub struct MoveComponent {
-    component_id: ComponentId,
-    bike_id: BikeId,
-    at: When,
-}
-
-/// Moves a part to another bike from a date; its usage follows it.
-#[tauri::command(async)]
-#[specta::specta]
-pub fn move_component(
-    state: State<'_, AppState>,
-    input: MoveComponent,
-) -> Result<Installation, CommandError> {
-    state.with(|s| installations::move_to(s, &input.component_id, &input.bike_id, &input.at))
-}
-
 /// Retires a part and mounts a new one like it in its place; returns the new one.
 #[tauri::command(async)]
 #[specta::specta]
