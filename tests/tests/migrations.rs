@@ -18,6 +18,8 @@ const FIXTURES: &[(usize, &str)] = &[
     (6, include_str!("../fixtures/schema_v6.sql")),
     (7, include_str!("../fixtures/schema_v7.sql")),
     (8, include_str!("../fixtures/schema_v8.sql")),
+    (9, include_str!("../fixtures/schema_v9.sql")),
+    (10, include_str!("../fixtures/schema_v10.sql")),
 ];
 
 #[test]

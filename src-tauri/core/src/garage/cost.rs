@@ -14,6 +14,7 @@ use crate::garage::{bikes, components};
 use crate::ids::{BikeId, ComponentId};
 use crate::store::Store;
 use crate::time::Timestamp;
+use crate::wear::mounts;
 
 /// The international mile.
 const M_PER_MI: f64 = 1_609.344;
@@ -45,14 +46,18 @@ pub fn component_cost(store: &Store, id: &ComponentId) -> Result<ComponentCost> 
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let ridden: f64 = store.conn.query_row(
-        "SELECT COALESCE(SUM(r.distance_m), 0) FROM installations i
-         JOIN rides r ON r.bike_id = i.bike_id AND r.start_at >= i.installed_at
-              AND (i.removed_at IS NULL OR r.start_at < i.removed_at)
-         WHERE i.component_id = ?1 AND i.deleted_at IS NULL AND r.deleted_at IS NULL AND r.excluded = 0",
-        [id],
-        |r| r.get(0),
+    // Through its parents: a tyre on a wheel rode what the wheel's bikes rode while it was on it.
+    let spans = mounts::Resolver::new(&store.conn).spans(id)?;
+    let mut ridden = 0.0;
+    let mut on_bike = store.conn.prepare_cached(
+        "SELECT COALESCE(SUM(distance_m), 0) FROM rides
+         WHERE bike_id = ?1 AND start_at >= ?2 AND start_at < ?3 AND deleted_at IS NULL AND excluded = 0",
     )?;
+    for span in &spans {
+        ridden += on_bike.query_row(params![span.bike, span.from, span.until], |r| {
+            r.get::<_, f64>(0)
+        })?;
+    }
     let distance_m = part.initial.distance_m + ridden;
     let total_cents = part.purchase_cost_cents.unwrap_or(0) + services_cents;
     let per = |metres: f64| (distance_m > 0.0).then(|| total_cents as f64 * metres / distance_m);

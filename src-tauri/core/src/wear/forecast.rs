@@ -22,6 +22,7 @@ use crate::error::Result;
 use crate::ids::{BikeId, ComponentId};
 use crate::time::{Timestamp, MS_PER_DAY};
 use crate::wear::metric::{ActivityFilter, Metric};
+use crate::wear::mounts::{self, Span};
 
 /// Eight weeks: long enough to smooth a week off the bike, short enough to follow the season.
 pub const PACE_WINDOW_DAYS: i64 = 56;
@@ -42,11 +43,6 @@ pub fn forecast_days(metric: Metric, used: f64, interval: f64, pace: Option<f64>
     }
 }
 
-struct Span {
-    bike: BikeId,
-    from: i64,
-    until: i64,
-}
 
 struct RecentRide {
     start: i64,
@@ -144,24 +140,16 @@ fn pace(
     Some(total / days)
 }
 
+/// Each part's stretches of time on a bike, through its parents (a tyre on a wheel rides what
+/// the wheel's bike rides).
 fn installations(
     conn: &Connection,
     components: &BTreeSet<&ComponentId>,
 ) -> Result<HashMap<ComponentId, Vec<Span>>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT bike_id, installed_at, removed_at FROM installations
-         WHERE component_id = ?1 AND deleted_at IS NULL ORDER BY installed_at",
-    )?;
+    let mut resolver = mounts::Resolver::new(conn);
     let mut out = HashMap::new();
     for &c in components {
-        let rows = stmt.query_map([c], |r| {
-            Ok(Span {
-                bike: r.get(0)?,
-                from: r.get(1)?,
-                until: r.get::<_, Option<i64>>(2)?.unwrap_or(i64::MAX),
-            })
-        })?;
-        out.insert(c.clone(), rows.collect::<rusqlite::Result<Vec<_>>>()?);
+        out.insert(c.clone(), resolver.spans(c)?);
     }
     Ok(out)
 }
