@@ -16,3 +16,4 @@ mod garage;
 mod header;
 mod notifications;
 mod strava;
+mod tree;

@@ -203,6 +203,13 @@ impl<'a> Dashboard<'a> {
         Ok(Mount::new(self.w))
     }
 
+    /// Opens the dialog that moves a part carrying others (a wheel) with its parts; the same
+    /// form as mounting.
+    pub async fn move_part(&self) -> Result<Mount<'a>> {
+        self.w.click("[data-testid='move-component']").await?;
+        Ok(Mount::new(self.w))
+    }
+
     /// The banner offering to undo the last Done.
     pub async fn undo_banner_text(&self) -> Result<String> {
         self.w.text("[data-testid='undo-banner']").await

@@ -1,0 +1,82 @@
+//! Parts on parts in the window: a bike card lists a wheel's parts under it, and Move… takes the
+//! wheel to another bike with its parts in one step.
+
+use pedalwrencher_tests::cli::Garage;
+
+use crate::app::App;
+use crate::window::Result;
+
+/// A bike's card, by the bike's id.
+fn card(bike: &str) -> String {
+    format!("article[aria-labelledby='bike-{bike}']")
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_wheelset_moves_to_another_bike_with_its_tyre_in_one_step() {
+    let garage = Garage::new();
+    let road = garage.add_bike("Road");
+    let winter = garage.add_bike("Winter");
+    let (wheelset, _) = garage.add_component(&[
+        "--kind",
+        "wheelset",
+        "--name",
+        "Race wheels",
+        "--bike",
+        &road,
+        "--installed",
+        "2026-01-01",
+    ]);
+    let (tyre, _) = garage.add_component(&[
+        "--kind",
+        "tyre",
+        "--name",
+        "Rear tyre",
+        "--on",
+        &wheelset,
+        "--installed",
+        "2026-01-01",
+    ]);
+
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let (window, dashboard) = (app.window(), app.dashboard());
+        // The tyre is listed under the wheelset, one level in, on Road's card.
+        let road_card = window.text(&card(&road)).await?;
+        assert!(
+            road_card.contains("Race wheels") && road_card.contains("Rear tyre"),
+            "Road: {road_card}"
+        );
+        let tyre_row = format!("{} #component-{tyre}", card(&road));
+        assert_eq!(
+            window.attr(&tyre_row, "data-depth").await?.as_deref(),
+            Some("1")
+        );
+        let wheel_row = format!("{} #component-{wheelset}", card(&road));
+        assert_eq!(
+            window.attr(&wheel_row, "data-depth").await?.as_deref(),
+            Some("0")
+        );
+        window.screenshot("e2e-tree.png").await?;
+
+        // Move… on the wheelset (the only part carrying others), to Winter, today.
+        let moving = dashboard.move_part().await?;
+        moving.bike(&winter).await?;
+        moving.submit().await?;
+        window.wait_no_dialog().await?;
+        let winter_card = window
+            .wait_text(&card(&winter), "the wheels on Winter", |t| {
+                t.contains("Race wheels") && t.contains("Rear tyre")
+            })
+            .await?;
+        assert!(winter_card.contains("Move…"), "Winter: {winter_card}");
+        let road_card = window.text(&card(&road)).await?;
+        assert!(
+            !road_card.contains("Race wheels") && !road_card.contains("Rear tyre"),
+            "Road: {road_card}"
+        );
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "tree flow").await;
+}
