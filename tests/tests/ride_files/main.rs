@@ -15,6 +15,7 @@ mod archives;
 mod bad_input;
 mod cli;
 mod duplicates;
+mod flagged;
 mod formats;
 
 /// `ride import --json` with `args`: the exit code and the report.
