@@ -47,7 +47,11 @@ fn a_real_ride_file_is_not_flagged() {
     let (code, entries) = import_files(&g, &[&fit], &[]);
     assert_eq!(code, 0);
     assert!(entries[0].get("flagged").is_none(), "{}", entries[0]);
-    assert!(g.json(&["rides", "--flagged"]).as_array().unwrap().is_empty());
+    assert!(g
+        .json(&["rides", "--flagged"])
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

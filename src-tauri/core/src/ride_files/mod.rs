@@ -5,13 +5,15 @@
 //!   the XML formats share), or a [`Problem`] that says why not;
 //! - `sport` decides what is a ride; `summary` and `problem` are the vocabulary;
 //! - `archive` walks zip files (Strava's and Garmin's exports among them) without inflating
-//!   them into memory; `strava_csv` reads Strava's `activities.csv`;
+//!   them into memory; `strava_csv` reads Strava's `activities.csv`, `garmin_gear` the gear of
+//!   Garmin's export;
 //! - `import` brings summaries into the garage: ids from the content, a ride already here (from
 //!   any source) recognised, the more complete of two files kept, each file all or nothing;
 //! - `sensors` puts a ride on the bike whose rides named the same sensors.
 
 pub mod archive;
 pub mod fit;
+pub mod garmin_gear;
 pub mod gpx;
 pub mod import;
 pub mod problem;
