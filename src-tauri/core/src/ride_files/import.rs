@@ -77,7 +77,8 @@ impl From<Summary> for Candidate {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[serde(tag = "status", rename_all = "snake_case", rename = "RideFileOutcome")]
 pub enum Outcome {
     Imported {
         ride_id: RideId,
@@ -104,6 +105,8 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[serde(rename = "RideFileEntry")]
 pub struct Entry {
     pub file: String,
     #[serde(flatten)]

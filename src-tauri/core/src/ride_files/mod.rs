@@ -9,6 +9,7 @@
 //!   Garmin's export;
 //! - `import` brings summaries into the garage: ids from the content, a ride already here (from
 //!   any source) recognised, the more complete of two files kept, each file all or nothing;
+//! - `report` runs one import for a front end (every file's entry, totals, progress);
 //! - `sensors` puts a ride on the bike whose rides named the same sensors.
 
 pub mod archive;
@@ -18,6 +19,7 @@ pub mod gpx;
 pub mod import;
 pub mod problem;
 pub mod read;
+pub mod report;
 pub mod sensors;
 pub mod sport;
 pub mod strava_csv;
