@@ -17,6 +17,7 @@ mod cli;
 mod duplicates;
 mod flagged;
 mod formats;
+mod watched;
 
 /// `ride import --json` with `args`: the exit code and the report.
 fn import(g: &Garage, args: &[&str]) -> (i32, Value) {

@@ -10,7 +10,8 @@
 //! - `import` brings summaries into the garage: ids from the content, a ride already here (from
 //!   any source) recognised, the more complete of two files kept, each file all or nothing;
 //! - `report` runs one import for a front end (every file's entry, totals, progress);
-//! - `sensors` puts a ride on the bike whose rides named the same sensors.
+//! - `sensors` puts a ride on the bike whose rides named the same sensors;
+//! - `watched` imports the new files of the watched folder (the background runner calls it).
 
 pub mod archive;
 pub mod fit;
@@ -26,6 +27,7 @@ pub mod strava_csv;
 pub mod summary;
 pub mod tcx;
 pub mod track;
+pub mod watched;
 mod xml;
 
 pub use problem::Problem;

@@ -28,7 +28,7 @@ impl Totals {
         self.imported + self.duplicate + self.skipped + self.failed
     }
 
-    fn count(&mut self, o: &Outcome) {
+    pub(crate) fn count(&mut self, o: &Outcome) {
         match o {
             Outcome::Imported { .. } => self.imported += 1,
             Outcome::Duplicate { .. } => self.duplicate += 1,
