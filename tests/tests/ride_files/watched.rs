@@ -83,3 +83,29 @@ fn a_missing_folder_imports_nothing_and_is_no_problem() {
     assert!(report.files.is_empty());
     assert_eq!(watched::problem(&gone, &report), None);
 }
+
+#[test]
+fn serve_imports_the_watched_folder_and_a_file_that_fails_makes_the_cycle_unhealthy() {
+    let g = pedalwrencher_tests::cli::Garage::new();
+    let folder = tempfile::tempdir().unwrap();
+    g.write_settings(serde_json::json!({ "watched_folder": folder.path().display().to_string() }));
+    copy(
+        &ride_fixtures::fit("garmin-fenix-5-bike.fit"),
+        &folder.path().join("2018-06-01.fit"),
+    );
+    g.ok(&["serve", "--cycles", "1", "--interval-seconds", "1"]);
+    assert_eq!(super::rides(&g).len(), 1, "the ride came in at start");
+
+    std::fs::write(folder.path().join("copied-too-early.fit"), b"").unwrap();
+    let out = g.ok(&["serve", "--cycles", "1", "--interval-seconds", "1"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("unhealthy") && log.contains("copied-too-early.fit"),
+        "{log}"
+    );
+    assert_eq!(
+        super::rides(&g).len(),
+        1,
+        "the first file is not read again"
+    );
+}

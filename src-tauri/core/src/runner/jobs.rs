@@ -37,10 +37,21 @@ pub(super) fn watched_folder<H: Host>(r: &Runner<H>, settings: &Settings) -> Opt
         learn_bikes: true,
         ..ride_files::import::Options::default()
     };
-    match host
+    // Its own connection to the garage when it has a file: reading the files then never keeps
+    // the host's other users of the store waiting; only each batch's writes lock the database.
+    let own = host
         .store()
-        .with(|s| ride_files::watched::scan(s, &folder, options))
-    {
+        .with(|s| Ok(s.path().map(std::path::Path::to_path_buf)));
+    let scanned = match own {
+        Ok(Some(path)) => crate::store::Store::open(&path).and_then(|s| {
+            let mut s = s.with_clock(host.clock());
+            ride_files::watched::scan(&mut s, &folder, options)
+        }),
+        _ => host
+            .store()
+            .with(|s| ride_files::watched::scan(s, &folder, options)),
+    };
+    match scanned {
         Ok(report) => {
             if report.totals.imported + report.totals.duplicate > 0 {
                 tracing::info!(
