@@ -68,6 +68,7 @@ const COMMANDS: &[&str] = &[
     "review_ride",
     "backup_export",
     "backup_restore",
+    "import_ride_files",
 ];
 
 fn main() {

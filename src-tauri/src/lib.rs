@@ -92,6 +92,7 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             commands::rides::review_ride,
             commands::backup::backup_export,
             commands::backup::backup_restore,
+            commands::ride_files::import_ride_files,
         ])
         .events(tauri_specta::collect_events![
             events::GarageChanged,
@@ -100,6 +101,7 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             events::DeliveryHealth,
             events::OpenComponent,
             commands::backup::BackupProgress,
+            commands::ride_files::RideImportProgress,
         ])
 }
 
@@ -130,7 +132,8 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .build(),
         )
         .plugin(tauri_plugin_store::Builder::new().build())
-        .plugin(tauri_plugin_notification::init());
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init());
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_deep_link::init());
     let bridge = bridge();

@@ -6,6 +6,7 @@ pub mod components;
 pub mod devices;
 pub mod garage;
 pub mod notifications;
+pub mod ride_files;
 pub mod rides;
 pub mod rules;
 pub mod settings;

@@ -184,3 +184,113 @@ fn an_export_zipped_again_inside_a_folder_still_matches_its_csv() {
     assert_eq!(rides(&g)[0]["name"], "Named in the CSV");
     assert_eq!(g.bikes()[0]["name"], "Blue");
 }
+
+/// Garmin's export around the real Fenix 5 ride: its FIT file in the uploaded files' zip, and
+/// `gear_json` (the rider's gear, in Garmin's format) linking activity 9001, which starts
+/// `offset_ms` after the file's ride, to it.
+fn garmin_export_with_gear(path: &Path, gear_json: &str, offset_ms: i64) {
+    use pedalwrencher_core::ride_files::{self, ReadOptions};
+    let fit = ride_fixtures::fit("garmin-fenix-5-bike.fit");
+    let start = ride_files::read(
+        "ride.fit",
+        None,
+        std::fs::File::open(&fit).unwrap(),
+        &ReadOptions::default(),
+    )
+    .unwrap()
+    .start;
+    let activities = format!(
+        r#"[{{"summarizedActivitiesExport":[{{"activityId":9001,"name":"Fenix ride","activityType":"cycling","beginTimestamp":{},"distance":1000.0}},{{"activityId":9002,"beginTimestamp":1000}}]}}]"#,
+        start.0 + offset_ms
+    );
+    let mut inner = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    inner
+        .start_file("rider@example.com_9001.fit", opts())
+        .unwrap();
+    inner.write_all(&std::fs::read(&fit).unwrap()).unwrap();
+    let inner = inner.finish().unwrap().into_inner();
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in [
+        (
+            "DI_CONNECT/DI-Connect-Fitness/rider@example.com_gear.json",
+            gear_json.as_bytes().to_vec(),
+        ),
+        (
+            "DI_CONNECT/DI-Connect-Fitness/rider@example.com_0_summarizedActivities.json",
+            activities.into_bytes(),
+        ),
+        (
+            "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip",
+            inner,
+        ),
+    ] {
+        z.start_file(name, opts()).unwrap();
+        z.write_all(&bytes).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+const GARMIN_GEAR: &str = r#"[{"gearDTOS":[
+    {"gearPk":501,"uuid":"u1","displayName":"Gravel Bike","customMakeModel":"Canyon Grizl","gearTypeName":"Bike","gearStatusName":"active","dateBegin":"2018-01-01","maximumMeters":0},
+    {"gearPk":502,"uuid":"u2","displayName":"","customMakeModel":"Cycling Shoes","gearTypeName":"Shoes","gearStatusName":"active"}],
+    "gearActivityDTOs":{"501":[{"activityId":9001,"gearPk":501}],"502":[{"activityId":9001,"gearPk":502},{"activityId":9002,"gearPk":502}]},
+    "gearActivityTypeDTOS":[]}]"#;
+
+#[test]
+fn a_garmin_exports_gear_becomes_the_rides_bike_made_when_missing_and_found_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("garmin.zip");
+    garmin_export_with_gear(&archive, GARMIN_GEAR, 20_000);
+    let g = Garage::new();
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["totals"]["imported"], 1, "{report}");
+    let bikes = g.json(&["bikes"]);
+    let bikes = bikes.as_array().unwrap();
+    assert_eq!(bikes.len(), 1, "shoes are not a bike: {bikes:?}");
+    assert_eq!(bikes[0]["name"], "Gravel Bike");
+    let entry = &report["files"][0];
+    assert_eq!(entry["bike_id"], bikes[0]["id"], "{report}");
+
+    // The same gear in a second export (another file of the ride) finds the bike, not a new one.
+    let again = dir.path().join("garmin-again.zip");
+    garmin_export_with_gear(&again, GARMIN_GEAR, 0);
+    import(&g, &[again.to_str().unwrap()]);
+    assert_eq!(g.json(&["bikes"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_garmin_activity_that_starts_more_than_a_minute_away_gives_no_gear() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("garmin.zip");
+    garmin_export_with_gear(&archive, GARMIN_GEAR, 90_000);
+    let g = Garage::new();
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    assert!(report["files"][0]["bike_id"].is_null(), "{report}");
+    assert!(g.json(&["bikes"]).as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_garmin_gear_file_that_cannot_be_read_is_reported_and_the_rides_still_come_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("garmin.zip");
+    garmin_export_with_gear(&archive, "<html>not json</html>", 0);
+    let g = Garage::new();
+    let (code, report) = import(&g, &[archive.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["totals"]["imported"], 1, "{report}");
+    let failed = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| status(e) == "failed")
+        .expect("the gear file has an entry");
+    assert!(
+        failed["reason"]
+            .as_str()
+            .unwrap()
+            .contains("without their gear"),
+        "{failed}"
+    );
+}

@@ -15,7 +15,9 @@ mod archives;
 mod bad_input;
 mod cli;
 mod duplicates;
+mod flagged;
 mod formats;
+mod watched;
 
 /// `ride import --json` with `args`: the exit code and the report.
 fn import(g: &Garage, args: &[&str]) -> (i32, Value) {

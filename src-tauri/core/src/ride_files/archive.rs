@@ -5,7 +5,8 @@
 //!
 //! Strava's export: `activities.csv` names each activity's file, gear, name and commute flag, and
 //! lists manual entries that have no file. Garmin's: `DI_CONNECT/…/UploadedFiles_*.zip` holds the
-//! FIT files as uploaded. In an archive, entries that are not ride files (photos, profiles) are
+//! FIT files as uploaded, and `DI_CONNECT/DI-Connect-Fitness/*_gear.json` links gear to
+//! activities (`garmin_gear`): each file's ride gets its activity's bike. In an archive, entries that are not ride files (photos, profiles) are
 //! passed over without a word; in a folder too.
 
 use std::fs::File;
@@ -16,6 +17,7 @@ use zip::ZipArchive;
 
 use crate::error::Result;
 
+use super::garmin_gear::{self, GarminGear};
 use super::import::{Candidate, Importer, Mark};
 use super::problem::Problem;
 use super::read::{self, format_of_name, MAX_FILE_BYTES};
@@ -96,7 +98,8 @@ fn import_zip_file(importer: &mut Importer<'_>, path: &Path) -> Result<()> {
             let file_name = path
                 .file_name()
                 .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
-            import_zip(importer, zip, &name, &format!("{file_name}:{size}"), 0)
+            let key = format!("{file_name}:{size}");
+            import_zip(importer, zip, &name, &key, 0, &GarminGear::default())
         }
         Err(p) => importer.add(name, Err(p), None),
     }
@@ -109,8 +112,16 @@ fn import_zip<R: Read + Seek>(
     shown: &str,
     key: &str,
     depth: usize,
+    outer_gear: &GarminGear,
 ) -> Result<()> {
     let (mut listing, csv_folder) = strava_listing(importer, &mut zip, shown)?;
+    // Garmin's gear is in the export; its FIT files are in the zip inside it.
+    let own_gear = garmin_listing(importer, &mut zip, shown)?;
+    let gear = if own_gear.is_empty() {
+        outer_gear
+    } else {
+        &own_gear
+    };
     for i in 0..zip.len() {
         let mut entry = match zip.by_index(i) {
             Ok(e) => e,
@@ -172,7 +183,8 @@ fn import_zip<R: Read + Seek>(
                     });
                     match opened {
                         Ok(z) => {
-                            import_zip(importer, z, &file, &format!("{key}/{raw_name}"), depth + 1)?
+                            let inner_key = format!("{key}/{raw_name}");
+                            import_zip(importer, z, &file, &inner_key, depth + 1, gear)?
                         }
                         Err(p) => importer.add(file, Err(p), None)?,
                     }
@@ -210,6 +222,9 @@ fn import_zip<R: Read + Seek>(
                     if !r.name.is_empty() {
                         c.summary.name = r.name;
                     }
+                }
+                if c.gear.is_none() {
+                    c.gear = gear.gear_for(c.summary.start);
                 }
                 c
             });
@@ -274,6 +289,48 @@ fn strava_listing<R: Read + Seek>(
             Ok((Listing::default(), folder))
         }
     }
+}
+
+/// Garmin's gear and activity starts, when the archive is Garmin's export: gear files first, since
+/// only activities with gear are kept. A file that cannot be read is reported, and the export's
+/// rides are imported without gear.
+fn garmin_listing<R: Read + Seek>(
+    importer: &mut Importer<'_>,
+    zip: &mut ZipArchive<R>,
+    shown: &str,
+) -> Result<GarminGear> {
+    let names: Vec<(usize, String)> = (0..zip.len())
+        .filter_map(|i| Some((i, zip.name_for_index(i)?.ok()?.into_owned())))
+        .collect();
+    let mut gear = GarminGear::default();
+    for gear_files in [true, false] {
+        if !gear_files && gear.is_empty() {
+            break;
+        }
+        let wanted = names.iter().filter(|(_, n)| {
+            if gear_files {
+                garmin_gear::is_gear_file(n)
+            } else {
+                garmin_gear::is_activities_file(n)
+            }
+        });
+        for (i, name) in wanted {
+            let read = zip
+                .by_index(*i)
+                .map_err(|e| Problem::Archive(e.to_string()))
+                .and_then(|e| {
+                    if gear_files {
+                        gear.read_gear(e)
+                    } else {
+                        gear.read_activities(e)
+                    }
+                });
+            if let Err(p) = read {
+                importer.add(format!("{shown}/{name}"), Err(p), None)?;
+            }
+        }
+    }
+    Ok(gear)
 }
 
 /// A temporary file removed when dropped.

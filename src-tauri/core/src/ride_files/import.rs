@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::garage::bikes::{self, NewBike};
-use crate::garage::rides::{self, NewRide, Ride, RideSource};
+use crate::garage::rides::{self, limits, NewRide, Ride, RideSource};
 use crate::ids::{BikeId, RideId};
 use crate::store::Store;
 use crate::time::{Timestamp, When};
@@ -77,7 +77,8 @@ impl From<Summary> for Candidate {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[serde(tag = "status", rename_all = "snake_case", rename = "RideFileOutcome")]
 pub enum Outcome {
     Imported {
         ride_id: RideId,
@@ -104,6 +105,8 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[serde(rename = "RideFileEntry")]
 pub struct Entry {
     pub file: String,
     #[serde(flatten)]
@@ -402,11 +405,14 @@ fn write_one(
     })
 }
 
-/// The decision point for rides whose numbers look impossible (a GPS glitch's 900 km/h): the
-/// limits belong to the garage's ride checks (`garage::rides`), not to file reading. When they
-/// say so, the ride is imported flagged for the rider's review instead of counted in silence.
-fn review(_ride: &Ride) -> Option<String> {
-    None
+/// Why a ride's numbers look impossible (a GPS glitch's 900 km/h), in words, or None. The
+/// limits belong to the garage's ride checks (`garage::rides::limits`), which flagged the ride
+/// as it was written: it is imported flagged for the rider's review, not counted in silence.
+pub fn review(ride: &Ride) -> Option<String> {
+    if ride.review.is_empty() {
+        return None;
+    }
+    Some(limits::describe(&ride.review))
 }
 
 fn duplicate(ride_id: RideId, kept: &str) -> Outcome {

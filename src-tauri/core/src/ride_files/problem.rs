@@ -39,6 +39,8 @@ pub enum Problem {
     UnsafePath(String),
     #[error("the archive is damaged: {0}")]
     Archive(String),
+    #[error("Garmin's gear list cannot be read ({0}); the export's rides are imported without their gear: name the bike with --bike")]
+    GarminGear(String),
     #[error("the row of activities.csv cannot be read: {0}")]
     CsvRow(String),
     #[error("cannot read the file: {0}")]

@@ -25,7 +25,50 @@ use crate::sync::config as sync_config;
 use crate::sync::transport::OpendalTransport;
 use crate::watchdog::healthcheck::{self, Pinger};
 use crate::watchdog::{self, Config as WatchdogConfig};
-use crate::{sync, Error};
+use crate::{ride_files, sync, Error};
+
+/// The watched folder's new ride files, imported before the reminders are evaluated (so their
+/// wear counts at once). On the delivery job's timer and at start; what failed is a problem of
+/// the cycle (the watchdog's, so the rider is told), and is tried again at the next scan.
+pub(super) fn watched_folder<H: Host>(r: &Runner<H>, settings: &Settings) -> Option<String> {
+    let folder = std::path::PathBuf::from(settings.watched_folder.as_deref()?);
+    let host = r.host();
+    let options = ride_files::import::Options {
+        learn_bikes: true,
+        ..ride_files::import::Options::default()
+    };
+    // Its own connection to the garage when it has a file: reading the files then never keeps
+    // the host's other users of the store waiting; only each batch's writes lock the database.
+    let own = host
+        .store()
+        .with(|s| Ok(s.path().map(std::path::Path::to_path_buf)));
+    let scanned = match own {
+        Ok(Some(path)) => crate::store::Store::open(&path).and_then(|s| {
+            let mut s = s.with_clock(host.clock());
+            ride_files::watched::scan(&mut s, &folder, options)
+        }),
+        _ => host
+            .store()
+            .with(|s| ride_files::watched::scan(s, &folder, options)),
+    };
+    match scanned {
+        Ok(report) => {
+            if report.totals.imported + report.totals.duplicate > 0 {
+                tracing::info!(
+                    imported = report.totals.imported,
+                    duplicate = report.totals.duplicate,
+                    "watched folder"
+                );
+                host.emit(Event::GarageChanged);
+            }
+            ride_files::watched::problem(&folder, &report)
+        }
+        Err(e) => Some(format!(
+            "the watched folder {} could not be scanned: {e}",
+            folder.display()
+        )),
+    }
+}
 
 /// The longest a Strava pass waits inside itself for a rate-limit window to turn.
 const STRAVA_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(60);

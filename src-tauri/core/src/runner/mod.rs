@@ -3,6 +3,8 @@
 //! heartbeat, check and the dead-man's switch ping) — one pass at a time across every job, on
 //! the store's [`Clock`](crate::store::Clock).
 //!
+//! Before each delivery the watched folder's new ride files are imported (`jobs::watched_folder`).
+//!
 //! The app and `pedalwrencher-cli serve` are its two [`Host`]s; neither schedules anything itself.
 //! The app runs [`Policy::WhenDue`]: a job when its timer is due (Strava's interval, back-off or
 //! rate-limit pause as the garage records them; the devices interval; the reminder period) or when
@@ -415,7 +417,14 @@ impl<H: Host> Runner<H> {
                 JobReport::Devices(outcome)
             }
             Job::Deliver => {
-                let report = jobs::deliver(self, settings, settings_problem).await;
+                // Reading files may take a while: on a blocking thread.
+                let (me, for_scan) = (Arc::clone(self), settings.clone());
+                let watched =
+                    tokio::task::spawn_blocking(move || jobs::watched_folder(&me, &for_scan))
+                        .await
+                        .unwrap_or_else(|e| Some(task_failed("watched folder", e).message));
+                let mut report = jobs::deliver(self, settings, settings_problem).await;
+                report.problems.extend(watched);
                 *self.last_deliver.lock().unwrap_or_else(|p| p.into_inner()) = Some(report.clone());
                 JobReport::Deliver(report)
             }

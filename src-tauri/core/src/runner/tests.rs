@@ -39,6 +39,7 @@ struct TestHost {
     finished: Mutex<Vec<(Job, Why)>>,
     cycles: Mutex<Vec<CycleReport>>,
     period: Duration,
+    settings: Settings,
 }
 
 impl TestHost {
@@ -56,6 +57,7 @@ impl TestHost {
             finished: Mutex::new(Vec::new()),
             cycles: Mutex::new(Vec::new()),
             period,
+            settings: Settings::default(),
         }
     }
 
@@ -83,7 +85,7 @@ impl Host for TestHost {
     }
 
     fn settings(&self) -> crate::Result<Settings> {
-        Ok(Settings::default())
+        Ok(self.settings.clone())
     }
 
     fn secrets(&self) -> crate::Result<Arc<dyn SecretStore>> {
@@ -299,4 +301,25 @@ fn check_now_gives_up_waiting_after_its_deadline_and_leaves_the_job_asked_for() 
         assert_eq!(runner.step().await, Step::Ran(Job::Deliver));
         assert_eq!(runner.host().finished()[0], (Job::Deliver, "asked"));
     });
+}
+
+#[test]
+fn delivery_first_imports_the_watched_folder_and_a_file_that_fails_is_a_problem_of_the_cycle() {
+    let folder = tempfile::tempdir().unwrap();
+    // Copied off the device too early: nothing in it yet.
+    std::fs::write(folder.path().join("2026-01-01-07-00-00.fit"), b"").unwrap();
+    let mut host = TestHost::new(manual(), Duration::from_secs(3600));
+    host.settings.watched_folder = Some(folder.path().display().to_string());
+    let runner = Runner::new(host, Policy::WhenDue);
+    let report = rt().block_on(runner.run_now(Job::Deliver));
+    let Some(JobReport::Deliver(d)) = report else {
+        panic!("delivery ran: {report:?}");
+    };
+    assert_eq!(d.problems.len(), 1, "{:?}", d.problems);
+    assert!(
+        d.problems[0].contains("watched folder")
+            && d.problems[0].contains("2026-01-01-07-00-00.fit"),
+        "{:?}",
+        d.problems
+    );
 }

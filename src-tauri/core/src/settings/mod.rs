@@ -9,7 +9,8 @@
 //!   allowed.
 //! - `patch.rs`: how a change is said. The settings come in sections, the groups of fields the
 //!   window's panels and the CLI edit together ([`StravaPatch`], [`DisplayPatch`],
-//!   [`RemindersPatch`], [`EmailPatch`], [`SmsPatch`], [`WatchdogPatch`], [`DevicesPatch`]); a
+//!   [`RemindersPatch`], [`EmailPatch`], [`SmsPatch`], [`WatchdogPatch`], [`DevicesPatch`],
+//!   [`ImportPatch`]); a
 //!   [`SettingsPatch`] carries one or more of them, and only the fields it names change. So a
 //!   panel holding stale values for another section cannot write them back.
 //! - `file.rs`: the one writer. [`update`] takes an exclusive lock on `settings.json.lock` beside
@@ -30,8 +31,8 @@ mod validate;
 
 pub use file::{load, path, update, FILE, LOCK_FILE};
 pub use patch::{
-    DevicesPatch, DisplayPatch, EmailPatch, RemindersPatch, SettingsPatch, SmsPatch, StravaPatch,
-    WatchdogPatch,
+    DevicesPatch, DisplayPatch, EmailPatch, ImportPatch, RemindersPatch, SettingsPatch, SmsPatch,
+    StravaPatch, WatchdogPatch,
 };
 
 use serde::{Deserialize, Serialize};
@@ -89,6 +90,10 @@ pub struct Settings {
     pub device_name: String,
     /// Minutes between background device syncs (besides syncing soon after every change).
     pub devices_sync_minutes: u32,
+
+    /// A folder whose new ride files the app imports in the background (a head unit's USB mount,
+    /// a synced folder); none: no watched folder. An absolute path on this device.
+    pub watched_folder: Option<String>,
 }
 
 /// How the connection to the mail server is protected.
@@ -147,6 +152,7 @@ impl Default for Settings {
             healthcheck_url: None,
             device_name: String::new(),
             devices_sync_minutes: DEFAULT_DEVICES_SYNC_MINUTES,
+            watched_folder: None,
         }
     }
 }

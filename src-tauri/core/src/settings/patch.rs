@@ -37,6 +37,8 @@ pub struct SettingsPatch {
     pub watchdog: Option<WatchdogPatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devices: Option<DevicesPatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportPatch>,
 }
 
 /// The Strava panel: how often the background sync runs.
@@ -140,6 +142,16 @@ pub struct DevicesPatch {
     pub devices_sync_minutes: Option<u32>,
 }
 
+/// The Import place: the folder whose new ride files are imported in the background.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportPatch {
+    #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "bindings", specta(type = Option<String>, optional))]
+    pub watched_folder: Option<Option<String>>,
+}
+
 /// `Some(v)` sets the field to `v`; `None` leaves it.
 fn set<T>(field: &mut T, change: Option<T>) {
     if let Some(v) = change {
@@ -158,6 +170,7 @@ impl SettingsPatch {
             sms,
             watchdog,
             devices,
+            import,
         } = self;
         if let Some(p) = strava {
             p.apply(s);
@@ -178,6 +191,9 @@ impl SettingsPatch {
             p.apply(s);
         }
         if let Some(p) = devices {
+            p.apply(s);
+        }
+        if let Some(p) = import {
             p.apply(s);
         }
     }
@@ -210,6 +226,7 @@ impl SettingsPatch {
             healthcheck_url,
             device_name,
             devices_sync_minutes,
+            watched_folder,
         } = s.clone();
         SettingsPatch {
             strava: Some(StravaPatch {
@@ -244,6 +261,9 @@ impl SettingsPatch {
             devices: Some(DevicesPatch {
                 device_name: Some(device_name),
                 devices_sync_minutes: Some(devices_sync_minutes),
+            }),
+            import: Some(ImportPatch {
+                watched_folder: Some(watched_folder),
             }),
         }
     }
@@ -305,6 +325,12 @@ impl DevicesPatch {
     }
 }
 
+impl ImportPatch {
+    pub fn apply(self, s: &mut Settings) {
+        set(&mut s.watched_folder, self.watched_folder);
+    }
+}
+
 // A single section is a whole patch: `settings::update(dir, StravaPatch { … })`.
 
 impl From<StravaPatch> for SettingsPatch {
@@ -356,6 +382,15 @@ impl From<WatchdogPatch> for SettingsPatch {
     fn from(p: WatchdogPatch) -> Self {
         SettingsPatch {
             watchdog: Some(p),
+            ..SettingsPatch::default()
+        }
+    }
+}
+
+impl From<ImportPatch> for SettingsPatch {
+    fn from(p: ImportPatch) -> Self {
+        SettingsPatch {
+            import: Some(p),
             ..SettingsPatch::default()
         }
     }
@@ -425,6 +460,7 @@ mod tests {
             healthcheck_url: Some("https://hc-ping.com/x".into()),
             device_name: "Laptop".into(),
             devices_sync_minutes: 5,
+            watched_folder: Some("/media/rider/GARMIN/Garmin/Activities".into()),
         }
     }
 

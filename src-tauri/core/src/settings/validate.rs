@@ -65,6 +65,16 @@ impl Settings {
                 ))),
             }
         })?;
+        s.watched_folder = optional(s.watched_folder, |v| {
+            let v = v.trim();
+            if std::path::Path::new(v).is_absolute() {
+                Ok(v.to_owned())
+            } else {
+                Err(Error::Invalid(format!(
+                    "the watched folder must be a whole path (such as /media/you/GARMIN/Garmin/Activities), not '{v}'"
+                )))
+            }
+        })?;
         Ok(s)
     }
 }
@@ -111,6 +121,31 @@ mod tests {
             ..Settings::default()
         };
         assert!(bad_hour.validated().is_err());
+    }
+
+    #[test]
+    fn a_watched_folder_is_a_whole_path_and_blank_means_none() {
+        let ok = Settings {
+            watched_folder: Some(" /media/rider/GARMIN ".into()),
+            ..Settings::default()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!(ok.watched_folder.as_deref(), Some("/media/rider/GARMIN"));
+        let blank = Settings {
+            watched_folder: Some("  ".into()),
+            ..Settings::default()
+        };
+        assert_eq!(blank.validated().unwrap().watched_folder, None);
+        let relative = Settings {
+            watched_folder: Some("Activities".into()),
+            ..Settings::default()
+        };
+        assert!(relative
+            .validated()
+            .unwrap_err()
+            .to_string()
+            .contains("whole path"));
     }
 
     #[test]

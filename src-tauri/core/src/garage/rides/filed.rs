@@ -9,7 +9,7 @@ use crate::ids::RideId;
 use crate::time::Timestamp;
 
 use super::rows::{ensure_bike, find_external, from_row, insert, update, COLUMNS};
-use super::{checked, NewRide, Ride, RideSource};
+use super::{checked, flagged, limits, NewRide, Ride, RideSource};
 
 /// Rides not deleted that start within `window_ms` of `start`, nearest first.
 pub(crate) fn starting_near(
@@ -38,7 +38,8 @@ pub(crate) fn by_source_id(
     find_external(tx, source, external_id)
 }
 
-/// Inserts a new ride read from a file, with the id its content gave it.
+/// Inserts a new ride read from a file, with the id its content gave it; numbers a ride cannot
+/// have (`limits`) are kept but flagged for review.
 pub(crate) fn insert_filed(
     tx: &Connection,
     id: RideId,
@@ -46,7 +47,9 @@ pub(crate) fn insert_filed(
     utc_offset_s: Option<i32>,
     now: Timestamp,
 ) -> Result<Ride> {
+    let found = limits::check(&new);
     let mut ride = checked(id, new, now)?;
+    ride.review = found;
     ride.utc_offset_s = utc_offset_s;
     ensure_bike(tx, ride.bike_id.as_ref())?;
     insert(tx, &ride, now)?;
@@ -54,7 +57,8 @@ pub(crate) fn insert_filed(
 }
 
 /// Puts the numbers of a more complete file of the same activity on a ride already here; its
-/// id, bike, name and flags stay as they are.
+/// id, bike, name and flags stay as they are. The new numbers are flagged when a ride cannot
+/// have them, unless the rider already reviewed the same numbers.
 pub(crate) fn replace_numbers(
     tx: &Connection,
     old: &Ride,
@@ -62,7 +66,10 @@ pub(crate) fn replace_numbers(
     utc_offset_s: Option<i32>,
     now: Timestamp,
 ) -> Result<Ride> {
+    let found = limits::check(&new);
     let mut ride = checked(old.id.clone(), new, now)?;
+    ride.review = flagged(found, Some(old), &ride);
+    ride.excluded = old.excluded;
     ride.source = old.source;
     ride.external_id = old.external_id.clone();
     ride.bike_id = old.bike_id.clone();
