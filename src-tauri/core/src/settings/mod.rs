@@ -9,7 +9,8 @@
 //!   allowed.
 //! - `patch.rs`: how a change is said. The settings come in sections, the groups of fields the
 //!   window's panels and the CLI edit together ([`StravaPatch`], [`DisplayPatch`],
-//!   [`RemindersPatch`], [`EmailPatch`], [`SmsPatch`], [`WatchdogPatch`], [`DevicesPatch`]); a
+//!   [`RemindersPatch`], [`EmailPatch`], [`SmsPatch`], [`WatchdogPatch`], [`DevicesPatch`],
+//!   [`DesktopPatch`]); a
 //!   [`SettingsPatch`] carries one or more of them, and only the fields it names change. So a
 //!   panel holding stale values for another section cannot write them back.
 //! - `file.rs`: the one writer. [`update`] takes an exclusive lock on `settings.json.lock` beside
@@ -30,7 +31,7 @@ mod validate;
 
 pub use file::{load, path, update, FILE, LOCK_FILE};
 pub use patch::{
-    DevicesPatch, DisplayPatch, EmailPatch, RemindersPatch, SettingsPatch, SmsPatch, StravaPatch,
+    DesktopPatch, DevicesPatch, DisplayPatch, EmailPatch, RemindersPatch, SettingsPatch, SmsPatch, StravaPatch,
     WatchdogPatch,
 };
 
@@ -89,6 +90,12 @@ pub struct Settings {
     pub device_name: String,
     /// Minutes between background device syncs (besides syncing soon after every change).
     pub devices_sync_minutes: u32,
+
+    /// The desktop app starts (in the tray, without its window) when the rider logs in. The app
+    /// makes the login entry match it (on Linux an XDG autostart file); phones ignore it.
+    pub start_at_login: bool,
+    /// The desktop app has said once that closing its window leaves it running in the tray.
+    pub tray_notice_shown: bool,
 }
 
 /// How the connection to the mail server is protected.
@@ -147,6 +154,8 @@ impl Default for Settings {
             healthcheck_url: None,
             device_name: String::new(),
             devices_sync_minutes: DEFAULT_DEVICES_SYNC_MINUTES,
+            start_at_login: false,
+            tray_notice_shown: false,
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct SettingsPatch {
     pub watchdog: Option<WatchdogPatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devices: Option<DevicesPatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desktop: Option<DesktopPatch>,
 }
 
 /// The Strava panel: how often the background sync runs.
@@ -140,6 +142,17 @@ pub struct DevicesPatch {
     pub devices_sync_minutes: Option<u32>,
 }
 
+/// The desktop app around the window: start at login, and what it has told the rider already.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[serde(default, deny_unknown_fields)]
+pub struct DesktopPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_at_login: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tray_notice_shown: Option<bool>,
+}
+
 /// `Some(v)` sets the field to `v`; `None` leaves it.
 fn set<T>(field: &mut T, change: Option<T>) {
     if let Some(v) = change {
@@ -158,6 +171,7 @@ impl SettingsPatch {
             sms,
             watchdog,
             devices,
+            desktop,
         } = self;
         if let Some(p) = strava {
             p.apply(s);
@@ -178,6 +192,9 @@ impl SettingsPatch {
             p.apply(s);
         }
         if let Some(p) = devices {
+            p.apply(s);
+        }
+        if let Some(p) = desktop {
             p.apply(s);
         }
     }
@@ -210,6 +227,8 @@ impl SettingsPatch {
             healthcheck_url,
             device_name,
             devices_sync_minutes,
+            start_at_login,
+            tray_notice_shown,
         } = s.clone();
         SettingsPatch {
             strava: Some(StravaPatch {
@@ -244,6 +263,10 @@ impl SettingsPatch {
             devices: Some(DevicesPatch {
                 device_name: Some(device_name),
                 devices_sync_minutes: Some(devices_sync_minutes),
+            }),
+            desktop: Some(DesktopPatch {
+                start_at_login: Some(start_at_login),
+                tray_notice_shown: Some(tray_notice_shown),
             }),
         }
     }
@@ -302,6 +325,13 @@ impl DevicesPatch {
     pub fn apply(self, s: &mut Settings) {
         set(&mut s.device_name, self.device_name);
         set(&mut s.devices_sync_minutes, self.devices_sync_minutes);
+    }
+}
+
+impl DesktopPatch {
+    pub fn apply(self, s: &mut Settings) {
+        set(&mut s.start_at_login, self.start_at_login);
+        set(&mut s.tray_notice_shown, self.tray_notice_shown);
     }
 }
 
@@ -370,6 +400,15 @@ impl From<DevicesPatch> for SettingsPatch {
     }
 }
 
+impl From<DesktopPatch> for SettingsPatch {
+    fn from(p: DesktopPatch) -> Self {
+        SettingsPatch {
+            desktop: Some(p),
+            ..SettingsPatch::default()
+        }
+    }
+}
+
 /// Serde for a field that may be absent (leave), `null` (clear) or a value (set). With
 /// `#[serde(default, skip_serializing_if = "Option::is_none")]` on the field: serde only calls
 /// `deserialize` for a field that is present, so absent stays `None`.
@@ -425,6 +464,8 @@ mod tests {
             healthcheck_url: Some("https://hc-ping.com/x".into()),
             device_name: "Laptop".into(),
             devices_sync_minutes: 5,
+            start_at_login: true,
+            tray_notice_shown: true,
         }
     }
 
@@ -485,6 +526,19 @@ mod tests {
             })
         );
         assert_eq!(serde_json::from_value::<SettingsPatch>(json).unwrap(), p);
+    }
+
+    #[test]
+    fn start_at_login_is_the_desktop_sections_and_leaves_the_notice_alone() {
+        let mut s = Settings {
+            tray_notice_shown: true,
+            ..Settings::default()
+        };
+        patch(r#"{"desktop": {"start_at_login": true}}"#).apply(&mut s);
+        assert!(s.start_at_login);
+        assert!(s.tray_notice_shown, "absent leaves it");
+        patch(r#"{"desktop": {"start_at_login": false}}"#).apply(&mut s);
+        assert!(!s.start_at_login);
     }
 
     #[test]
