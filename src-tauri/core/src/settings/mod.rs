@@ -31,8 +31,8 @@ mod validate;
 
 pub use file::{load, path, update, FILE, LOCK_FILE};
 pub use patch::{
-    DesktopPatch, DevicesPatch, DisplayPatch, EmailPatch, RemindersPatch, SettingsPatch, SmsPatch, StravaPatch,
-    WatchdogPatch,
+    DesktopPatch, DevicesPatch, DisplayPatch, EmailPatch, RemindersPatch, SettingsPatch, SmsPatch,
+    StravaPatch, WatchdogPatch,
 };
 
 use serde::{Deserialize, Serialize};
