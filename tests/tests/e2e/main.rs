@@ -6,13 +6,18 @@
 //! each test reads as the rider's steps; [`desktop`] is the notification daemon around the app.
 
 mod app;
+mod app_process;
 mod desktop;
 mod opener;
 mod pages;
 mod window;
+mod x_window;
 
 mod devices;
 mod garage;
 mod header;
 mod notifications;
 mod strava;
+
+mod autostart;
+mod tray;
