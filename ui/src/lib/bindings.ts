@@ -372,6 +372,21 @@ export type DemoOutcome = {
 	loaded: boolean,
 };
 
+/**  The desktop app around the window: start at login, and what it has told the rider already. */
+export type DesktopPatch = DesktopPatch_Serialize | DesktopPatch_Deserialize;
+
+/**  The desktop app around the window: start at login, and what it has told the rider already. */
+export type DesktopPatch_Deserialize = {
+	start_at_login?: boolean | null,
+	tray_notice_shown?: boolean | null,
+};
+
+/**  The desktop app around the window: start at login, and what it has told the rider already. */
+export type DesktopPatch_Serialize = {
+	start_at_login?: boolean,
+	tray_notice_shown?: boolean,
+};
+
 /**  The device-sync status changed (a pass started or ended, sync set up or stopped). No payload. */
 export type DevicesChanged = null;
 
@@ -1271,6 +1286,7 @@ export type SettingsPatch_Deserialize = {
 	sms?: SmsPatch_Deserialize | null,
 	watchdog?: WatchdogPatch_Deserialize | null,
 	devices?: DevicesPatch_Deserialize | null,
+	desktop?: DesktopPatch_Deserialize | null,
 };
 
 /**
@@ -1285,6 +1301,7 @@ export type SettingsPatch_Serialize = {
 	sms?: SmsPatch_Serialize,
 	watchdog?: WatchdogPatch_Serialize,
 	devices?: DevicesPatch_Serialize,
+	desktop?: DesktopPatch_Serialize,
 };
 
 /**  Every device setting, with its default when the file or the key is missing. */
@@ -1332,6 +1349,13 @@ export type Settings_Deserialize = {
 	device_name?: string,
 	/**  Minutes between background device syncs (besides syncing soon after every change). */
 	devices_sync_minutes?: number,
+	/**
+	 *  The desktop app starts (in the tray, without its window) when the rider logs in. The app
+	 *  makes the login entry match it (on Linux an XDG autostart file); phones ignore it.
+	 */
+	start_at_login?: boolean,
+	/**  The desktop app has said once that closing its window leaves it running in the tray. */
+	tray_notice_shown?: boolean,
 };
 
 /**  Every device setting, with its default when the file or the key is missing. */
@@ -1379,6 +1403,13 @@ export type Settings_Serialize = {
 	device_name: string,
 	/**  Minutes between background device syncs (besides syncing soon after every change). */
 	devices_sync_minutes: number,
+	/**
+	 *  The desktop app starts (in the tray, without its window) when the rider logs in. The app
+	 *  makes the login entry match it (on Linux an XDG autostart file); phones ignore it.
+	 */
+	start_at_login: boolean,
+	/**  The desktop app has said once that closing its window leaves it running in the tray. */
+	tray_notice_shown: boolean,
 };
 
 /**  Twilio and the numbers (the auth token is a secret, not a setting). */
