@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "devices_set_interval",
     "devices_set_forwarding",
     "devices_dismiss_notice",
+    "first_render",
 ];
 
 fn main() {

@@ -14,6 +14,7 @@ mod instance;
 mod mobile;
 mod native;
 mod settings;
+mod startup;
 mod state;
 mod strava;
 #[cfg(desktop)]
@@ -66,6 +67,7 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             commands::devices::devices_set_interval,
             commands::devices::devices_set_forwarding,
             commands::devices::devices_dismiss_notice,
+            commands::startup::first_render,
         ])
         .events(tauri_specta::collect_events![
             events::GarageChanged,
@@ -84,6 +86,7 @@ pub fn mobile_main() {
 }
 
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    startup::begin();
     tracing_subscriber::fmt()
         .with_env_filter(
             pedalwrencher_core::env::env()
@@ -152,6 +155,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             for window in &app.config().app.windows {
                 tauri::WebviewWindowBuilder::from_config(app.handle(), window)?
                     .visible(visible && window.visible)
+                    .initialization_script(startup::SCRIPT)
                     .build()?;
             }
             // Asks for the notification permission where the OS wants the rider asked (mobile).

@@ -4,4 +4,5 @@ pub mod devices;
 pub mod garage;
 pub mod notifications;
 pub mod settings;
+pub mod startup;
 pub mod strava;
