@@ -72,6 +72,7 @@ export const commands = {
 	/**  Chooses the one device that sends email and SMS reminders. */
 	devicesSetForwarding: (input: SetForwarding) => __TAURI_INVOKE<DevicesStatus_Serialize>("devices_set_forwarding", { input }),
 	devicesDismissNotice: (input: Dismiss) => __TAURI_INVOKE<DevicesStatus_Serialize>("devices_dismiss_notice", { input }),
+	firstRender: () => __TAURI_INVOKE<void>("first_render"),
 };
 
 /** Events */
