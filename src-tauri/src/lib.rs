@@ -19,6 +19,7 @@ mod state;
 mod strava;
 #[cfg(desktop)]
 mod tray;
+mod webview;
 mod window;
 
 use pedalwrencher_core::runner::Wake;
@@ -153,10 +154,11 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             #[cfg(mobile)]
             let visible = true;
             for window in &app.config().app.windows {
-                tauri::WebviewWindowBuilder::from_config(app.handle(), window)?
+                let window = tauri::WebviewWindowBuilder::from_config(app.handle(), window)?
                     .visible(visible && window.visible)
                     .initialization_script(startup::SCRIPT)
                     .build()?;
+                webview::tune(&window);
             }
             // Asks for the notification permission where the OS wants the rider asked (mobile).
             let handle = app.handle().clone();
