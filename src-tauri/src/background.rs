@@ -99,11 +99,7 @@ impl Host for AppHost {
     fn emit(&self, event: Event) {
         let app = &self.app;
         let _ = match event {
-            Event::GarageChanged => {
-                #[cfg(desktop)]
-                crate::tray::refresh(app);
-                GarageChanged.emit(app)
-            }
+            Event::GarageChanged => GarageChanged.emit(app),
             Event::StravaChanged => StravaChanged.emit(app),
             Event::DevicesChanged => DevicesChanged.emit(app),
             Event::HealthChanged => match health::health(self.store()) {

@@ -173,7 +173,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             }
             #[cfg(desktop)]
             tauri::WindowEvent::CloseRequested { api, .. } => {
-                window::close_requested(window, api);
+                tray::close_requested(window, api);
             }
             _ => {}
         })

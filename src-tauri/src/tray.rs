@@ -3,17 +3,25 @@
 //! tooltip (Windows and macOS; Linux trays show none) and the menu's first line everywhere. It is
 //! read again whenever the garage may have changed: a write from the window, or the runner's
 //! "garage changed" (a sync, a delivery cycle, which also notices writes by the CLI).
+//!
+//! With a tray, closing the window hides it ([`close_requested`]): the app goes on, so reminders
+//! and syncs go on too (Quit ends it). The first time, a notification says so, once (remembered in
+//! the settings as `tray_notice_shown`).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
 use pedalwrencher_core::runner::{Job, Wake};
+use pedalwrencher_core::settings::{self, DesktopPatch};
 use pedalwrencher_core::wear::{self, RuleStatus, State};
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, CloseRequestApi, Manager, Runtime, Window};
+use tauri_specta::Event as _;
 
 use crate::background;
+use crate::events::GarageChanged;
+use crate::native;
 use crate::state::AppState;
 use crate::window;
 
@@ -71,6 +79,9 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
         status,
         shown: Mutex::new(None),
     });
+    // The runner's "garage changed" (a sync, a delivery cycle) reaches the tray as the window.
+    let handle = app.clone();
+    GarageChanged::listen_any(app, move |_| refresh(&handle));
     refresh(app);
     Ok(())
 }
@@ -152,6 +163,52 @@ fn label(due: usize) -> String {
         0 => "Nothing due".to_owned(),
         1 => "1 part due".to_owned(),
         n => format!("{n} parts due"),
+    }
+}
+
+/// The rider closed the window (desktop): hidden, not closed, when there is a tray to bring it back from;
+/// without a tray (it could not be made) closing ends the app as before.
+pub fn close_requested(window: &Window, api: &CloseRequestApi) {
+    if window.label() != window::MAIN || !exists(window.app_handle()) {
+        return;
+    }
+    api.prevent_close();
+    if let Err(e) = window.hide() {
+        tracing::warn!("could not hide the window: {e}");
+        return;
+    }
+    tracing::info!("window closed; still running in the tray");
+    let app = window.app_handle().clone();
+    // Reading and writing settings.json takes its lock: off the event loop.
+    tauri::async_runtime::spawn_blocking(move || tell_once(&app));
+}
+
+const NOTICE_TITLE: &str = "Pedalwrencher is still running";
+const NOTICE_BODY: &str = "Reminders and syncs go on in the background. Open the window again \
+    from the tray icon; choose Quit there to stop Pedalwrencher.";
+
+/// The first close says where the app went, once per device.
+fn tell_once(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let dir = state.data_dir();
+    match settings::load(dir) {
+        Ok(s) if s.tray_notice_shown => return,
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!("could not read the settings: {e}");
+            return;
+        }
+    }
+    if let Err(e) = native::show(app, NOTICE_TITLE, NOTICE_BODY, None) {
+        tracing::warn!("could not say that the app runs on in the tray: {e}");
+        return;
+    }
+    let told = DesktopPatch {
+        tray_notice_shown: Some(true),
+        ..DesktopPatch::default()
+    };
+    if let Err(e) = settings::update(dir, told) {
+        tracing::warn!("could not remember that the tray notice was shown: {e}");
     }
 }
 
