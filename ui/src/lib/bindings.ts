@@ -697,7 +697,8 @@ export type Garage = Garage_Serialize | Garage_Deserialize;
 
 /**
  *  The garage may have changed (a Strava or device sync pass ended, a delivery cycle ran): the
- *  window reloads it and the Strava and device status. No payload (`null`).
+ *  window reloads it and the Strava and device status; so does the tray's count. No payload
+ *  (`null`).
  */
 export type GarageChanged = null;
 
