@@ -33,12 +33,12 @@ PY_TEST_PACKAGES := aiosmtpd==1.4.6 wsgidav==4.4.0 cheroot==11.1.2 moto[server]=
 PY_FIXTURE_PACKAGES := gpxpy==1.6.2
 PY_VENV_STAMP := $(PY_VENV)/.stamp-$(shell echo '$(PY_TEST_PACKAGES) $(PY_FIXTURE_PACKAGES)' | cksum | cut -d' ' -f1)
 
-.PHONY: help deps deps-test py-venv ui app bindings bindings-check run test test-unit test-e2e bench lint screenshot clean
+.PHONY: help deps deps-test py-venv ui app bindings bindings-check run test test-unit test-e2e bench bench-app lint screenshot clean
 
 help:
 	@echo "make run         build and open the app (installs what is missing)"
 	@echo "make test        lint, then every test: unit, property, migration, CLI and end-to-end"
-	@echo "make bench       evaluation and insert timings for a large garage"
+	@echo "make bench       evaluation and insert timings for a large garage; app start-up and memory"
 	@echo "make lint        rustfmt and clippy"
 	@echo "make bindings    regenerate ui/src/lib/bindings.ts from the Rust commands and events"
 	@echo "make screenshot  demo garage screenshot under Xvfb -> ui/screenshots/dashboard.png"
@@ -124,6 +124,12 @@ test-e2e: py-venv
 
 bench: deps
 	$(CARGO) bench -p pedalwrencher-tests --bench garage
+	$(MAKE) bench-app
+
+# The release app beside an empty Tauri 2 window built with the same profile (start-up, memory).
+bench-app: deps-test ui
+	$(CARGO) build --release -p pedalwrencher --features custom-protocol --bin pedalwrencher --example empty_window
+	tests/scripts/headless.sh $(CARGO) bench -p pedalwrencher-tests --bench app
 
 lint: deps
 	$(CARGO) fmt --all --check

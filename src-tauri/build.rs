@@ -69,6 +69,7 @@ const COMMANDS: &[&str] = &[
     "backup_export",
     "backup_restore",
     "import_ride_files",
+    "first_render",
 ];
 
 fn main() {

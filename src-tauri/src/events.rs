@@ -6,15 +6,16 @@
 //! Emit with `tauri_specta::Event::emit`, e.g. `let _ = GarageChanged.emit(app);` (the events
 //! are mounted first thing at start, see `lib.rs`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri_specta::Event;
 
 use crate::health::Health;
 
 /// The garage may have changed (a Strava or device sync pass ended, a delivery cycle ran): the
-/// window reloads it and the Strava and device status. No payload (`null`).
-#[derive(Debug, Clone, Copy, Serialize, Type, Event)]
+/// window reloads it and the Strava and device status; so does the tray's count. No payload
+/// (`null`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, Event)]
 pub struct GarageChanged;
 
 /// Only the Strava status changed (a pass started, a connection attempt moved on). No payload.

@@ -1,17 +1,26 @@
 //! The Tauri shell: window, app state and thin commands over `pedalwrencher-core`.
 
 mod advice;
+#[cfg(desktop)]
+mod autostart;
 mod background;
 pub mod bindings;
 mod commands;
 mod devices;
 mod events;
 mod health;
+#[cfg(desktop)]
+mod instance;
 mod mobile;
 mod native;
 mod settings;
+mod startup;
 mod state;
 mod strava;
+#[cfg(desktop)]
+mod tray;
+mod webview;
+mod window;
 
 use pedalwrencher_core::runner::Wake;
 use tauri::Manager;
@@ -93,6 +102,7 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             commands::backup::backup_export,
             commands::backup::backup_restore,
             commands::ride_files::import_ride_files,
+            commands::startup::first_render,
         ])
         .events(tauri_specta::collect_events![
             events::GarageChanged,
@@ -113,6 +123,7 @@ pub fn mobile_main() {
 }
 
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    startup::begin();
     tracing_subscriber::fmt()
         .with_env_filter(
             pedalwrencher_core::env::env()
@@ -124,7 +135,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         .try_init()
         .ok();
 
-    let builder = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // Desktop: first of all, a second launch on the same garage hands over and exits.
+    #[cfg(desktop)]
+    let builder = builder
+        .plugin(instance::plugin())
+        .plugin(autostart::plugin());
+    let builder = builder
         // The authorize page opens from Rust; links in the page open nothing (no JS hook).
         .plugin(
             tauri_plugin_opener::Builder::new()
@@ -150,9 +167,15 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             app.manage(AppState::open(&dir));
             app.manage(Connector::default());
             // Every write from the window asks for a device sync a few seconds later.
+            // The tray's count of parts due follows the window's writes too.
             let handle = app.handle().clone();
-            app.state::<AppState>()
-                .on_write(move || background::wake(&handle, Wake::LocalChange));
+            app.state::<AppState>().on_write(move || {
+                background::wake(&handle, Wake::LocalChange);
+                #[cfg(desktop)]
+                tray::refresh(&handle);
+            });
+            #[cfg(desktop)]
+            desktop_setup(app.handle());
             #[cfg(mobile)]
             strava::listen_for_deep_links(app.handle());
             // Syncs, reminders and the watchdog, in the background from now on.
@@ -162,8 +185,17 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             // Tauri opens windows from the config before this hook runs, so a page could call a
             // command before the state above exists. The window is declared with
             // `"create": false` and opened only now.
+            // Started at login, the app waits in the tray until the rider opens it.
+            #[cfg(desktop)]
+            let visible = !autostart::started_at_login();
+            #[cfg(mobile)]
+            let visible = true;
             for window in &app.config().app.windows {
-                tauri::WebviewWindowBuilder::from_config(app.handle(), window)?.build()?;
+                let window = tauri::WebviewWindowBuilder::from_config(app.handle(), window)?
+                    .visible(visible && window.visible)
+                    .initialization_script(startup::SCRIPT)
+                    .build()?;
+                webview::tune(&window);
             }
             // Asks for the notification permission where the OS wants the rider asked (mobile).
             let handle = app.handle().clone();
@@ -172,10 +204,15 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             });
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::Focused(focused) = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::Focused(focused) => {
                 background::wake(window.app_handle(), Wake::Focus(*focused));
             }
+            #[cfg(desktop)]
+            tauri::WindowEvent::CloseRequested { api, .. } => {
+                tray::close_requested(window, api);
+            }
+            _ => {}
         })
         .invoke_handler(invoke)
         .build(tauri::generate_context!())?
@@ -185,4 +222,17 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             }
         });
     Ok(())
+}
+
+/// The tray, and the login entry made to match the setting.
+#[cfg(desktop)]
+fn desktop_setup(app: &tauri::AppHandle) {
+    if let Err(e) = tray::build(app) {
+        // Without a tray, closing the window ends the app as before.
+        tracing::warn!("no tray icon: {e}");
+    }
+    let on = pedalwrencher_core::settings::load(app.state::<AppState>().data_dir())
+        .map(|s| s.start_at_login)
+        .unwrap_or(false);
+    autostart::refresh(app, on);
 }

@@ -5,7 +5,7 @@
 use pedalwrencher_core::delivery::sender::{Outgoing, SendFuture};
 use pedalwrencher_core::delivery::{message, Channel, SendError, Sender};
 use pedalwrencher_core::units::Units;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 use tauri_plugin_notification::{NotificationExt, PermissionState};
 use tauri_specta::Event;
 
@@ -22,11 +22,7 @@ pub fn listen_for_clicks<R: Runtime>(app: &AppHandle<R>) {
         if action.action_id() != "tap" {
             return;
         }
-        if let Some(window) = handle.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.show();
-            let _ = window.set_focus();
-        }
+        crate::window::show(&handle);
         let component_id = action
             .notification()
             .and_then(|n| n.extra().get(COMPONENT_ID))

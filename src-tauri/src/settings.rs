@@ -17,6 +17,8 @@ pub fn apply(app: &AppHandle, patch: impl Into<SettingsPatch>) -> Result<Setting
     let old = settings::load(state.data_dir()).ok();
     let new = settings::update(state.data_dir(), patch)?;
     tracing::info!("settings saved");
+    #[cfg(desktop)]
+    start_at_login(app, old.as_ref(), &new)?;
     // A channel switched off drops its pending deliveries, so switching it on later does not
     // flood the rider with old reminders.
     // The rider's switches only: a channel the environment turns on is not the panel's to drop.
@@ -36,4 +38,30 @@ pub fn apply(app: &AppHandle, patch: impl Into<SettingsPatch>) -> Result<Setting
         background::wake(app, Wake::LocalChange);
     }
     Ok(new)
+}
+
+/// The login entry follows `start_at_login`. When the system refuses, the setting goes back to
+/// what it was, so the panel never shows a switch that is not true.
+#[cfg(desktop)]
+fn start_at_login(
+    app: &AppHandle,
+    old: Option<&Settings>,
+    new: &Settings,
+) -> Result<(), CommandError> {
+    let was = old.is_some_and(|o| o.start_at_login);
+    if was == new.start_at_login {
+        return Ok(());
+    }
+    if let Err(e) = crate::autostart::apply(app, new.start_at_login) {
+        let back = settings::DesktopPatch {
+            start_at_login: Some(was),
+            ..settings::DesktopPatch::default()
+        };
+        if let Err(undo) = settings::update(app.state::<AppState>().data_dir(), back) {
+            tracing::warn!("could not set start at login back: {undo}");
+        }
+        return Err(e);
+    }
+    tracing::info!(on = new.start_at_login, "start at login changed");
+    Ok(())
 }

@@ -10,4 +10,5 @@ pub mod ride_files;
 pub mod rides;
 pub mod rules;
 pub mod settings;
+pub mod startup;
 pub mod strava;

@@ -144,3 +144,10 @@ pub async fn wait_saved_setting(data: &Path, key: &str, value: i64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// `key` in the device's `settings.json` in `data` now (null when absent).
+pub fn saved_setting(data: &Path, key: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(data.join("settings.json")).unwrap_or_default();
+    let saved: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    saved[key].clone()
+}

@@ -6,10 +6,12 @@
 //! each test reads as the rider's steps; [`desktop`] is the notification daemon around the app.
 
 mod app;
+mod app_process;
 mod desktop;
 mod opener;
 mod pages;
 mod window;
+mod x_window;
 
 mod devices;
 mod garage;
@@ -17,3 +19,5 @@ mod header;
 mod notifications;
 mod strava;
 mod tree;
+mod autostart;
+mod tray;

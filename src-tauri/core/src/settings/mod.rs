@@ -10,7 +10,7 @@
 //! - `patch.rs`: how a change is said. The settings come in sections, the groups of fields the
 //!   window's panels and the CLI edit together ([`StravaPatch`], [`DisplayPatch`],
 //!   [`RemindersPatch`], [`EmailPatch`], [`SmsPatch`], [`WatchdogPatch`], [`DevicesPatch`],
-//!   [`ImportPatch`]); a
+//!   [`ImportPatch`], [`DesktopPatch`]); a
 //!   [`SettingsPatch`] carries one or more of them, and only the fields it names change. So a
 //!   panel holding stale values for another section cannot write them back.
 //! - `file.rs`: the one writer. [`update`] takes an exclusive lock on `settings.json.lock` beside
@@ -31,7 +31,8 @@ mod validate;
 
 pub use file::{load, path, update, FILE, LOCK_FILE};
 pub use patch::{
-    DevicesPatch, DisplayPatch, EmailPatch, ImportPatch, RemindersPatch, SettingsPatch, SmsPatch,
+    DesktopPatch, DevicesPatch, DisplayPatch, EmailPatch, ImportPatch, RemindersPatch, SettingsPatch,
+    SmsPatch,
     StravaPatch, WatchdogPatch,
 };
 
@@ -94,6 +95,11 @@ pub struct Settings {
     /// A folder whose new ride files the app imports in the background (a head unit's USB mount,
     /// a synced folder); none: no watched folder. An absolute path on this device.
     pub watched_folder: Option<String>,
+    /// The desktop app starts (in the tray, without its window) when the rider logs in. The app
+    /// makes the login entry match it (on Linux an XDG autostart file); phones ignore it.
+    pub start_at_login: bool,
+    /// The desktop app has said once that closing its window leaves it running in the tray.
+    pub tray_notice_shown: bool,
 }
 
 /// How the connection to the mail server is protected.
@@ -153,6 +159,8 @@ impl Default for Settings {
             device_name: String::new(),
             devices_sync_minutes: DEFAULT_DEVICES_SYNC_MINUTES,
             watched_folder: None,
+            start_at_login: false,
+            tray_notice_shown: false,
         }
     }
 }

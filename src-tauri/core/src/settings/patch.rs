@@ -39,6 +39,7 @@ pub struct SettingsPatch {
     pub devices: Option<DevicesPatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub import: Option<ImportPatch>,
+    pub desktop: Option<DesktopPatch>,
 }
 
 /// The Strava panel: how often the background sync runs.
@@ -152,6 +153,17 @@ pub struct ImportPatch {
     pub watched_folder: Option<Option<String>>,
 }
 
+/// The desktop app around the window: start at login, and what it has told the rider already.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(specta::Type))]
+#[serde(default, deny_unknown_fields)]
+pub struct DesktopPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_at_login: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tray_notice_shown: Option<bool>,
+}
+
 /// `Some(v)` sets the field to `v`; `None` leaves it.
 fn set<T>(field: &mut T, change: Option<T>) {
     if let Some(v) = change {
@@ -171,6 +183,7 @@ impl SettingsPatch {
             watchdog,
             devices,
             import,
+            desktop,
         } = self;
         if let Some(p) = strava {
             p.apply(s);
@@ -194,6 +207,9 @@ impl SettingsPatch {
             p.apply(s);
         }
         if let Some(p) = import {
+            p.apply(s);
+        }
+        if let Some(p) = desktop {
             p.apply(s);
         }
     }
@@ -227,6 +243,8 @@ impl SettingsPatch {
             device_name,
             devices_sync_minutes,
             watched_folder,
+            start_at_login,
+            tray_notice_shown,
         } = s.clone();
         SettingsPatch {
             strava: Some(StravaPatch {
@@ -264,6 +282,10 @@ impl SettingsPatch {
             }),
             import: Some(ImportPatch {
                 watched_folder: Some(watched_folder),
+            }),
+            desktop: Some(DesktopPatch {
+                start_at_login: Some(start_at_login),
+                tray_notice_shown: Some(tray_notice_shown),
             }),
         }
     }
@@ -328,6 +350,13 @@ impl DevicesPatch {
 impl ImportPatch {
     pub fn apply(self, s: &mut Settings) {
         set(&mut s.watched_folder, self.watched_folder);
+    }
+}
+
+impl DesktopPatch {
+    pub fn apply(self, s: &mut Settings) {
+        set(&mut s.start_at_login, self.start_at_login);
+        set(&mut s.tray_notice_shown, self.tray_notice_shown);
     }
 }
 
@@ -405,6 +434,15 @@ impl From<DevicesPatch> for SettingsPatch {
     }
 }
 
+impl From<DesktopPatch> for SettingsPatch {
+    fn from(p: DesktopPatch) -> Self {
+        SettingsPatch {
+            desktop: Some(p),
+            ..SettingsPatch::default()
+        }
+    }
+}
+
 /// Serde for a field that may be absent (leave), `null` (clear) or a value (set). With
 /// `#[serde(default, skip_serializing_if = "Option::is_none")]` on the field: serde only calls
 /// `deserialize` for a field that is present, so absent stays `None`.
@@ -461,6 +499,8 @@ mod tests {
             device_name: "Laptop".into(),
             devices_sync_minutes: 5,
             watched_folder: Some("/media/rider/GARMIN/Garmin/Activities".into()),
+            start_at_login: true,
+            tray_notice_shown: true,
         }
     }
 
@@ -521,6 +561,19 @@ mod tests {
             })
         );
         assert_eq!(serde_json::from_value::<SettingsPatch>(json).unwrap(), p);
+    }
+
+    #[test]
+    fn start_at_login_is_the_desktop_sections_and_leaves_the_notice_alone() {
+        let mut s = Settings {
+            tray_notice_shown: true,
+            ..Settings::default()
+        };
+        patch(r#"{"desktop": {"start_at_login": true}}"#).apply(&mut s);
+        assert!(s.start_at_login);
+        assert!(s.tray_notice_shown, "absent leaves it");
+        patch(r#"{"desktop": {"start_at_login": false}}"#).apply(&mut s);
+        assert!(!s.start_at_login);
     }
 
     #[test]
