@@ -11,6 +11,7 @@
 // the core decides which instant of that day is meant (the same rule as the CLI's).
 
 import { events, type CommandError } from './bindings';
+import { NotAvailableYet } from './unbound';
 
 function hasBridge(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
@@ -30,6 +31,7 @@ export function isCommandError(e: unknown): e is CommandError {
 
 /** Turns anything a command (or the bridge) rejects with into a message for display. */
 export function errorMessage(e: unknown): string {
+  if (e instanceof NotAvailableYet) return e.message;
   // Outside the app (the UI alone in a browser) every command fails for this one reason.
   if (!hasBridge()) return 'The Pedalwrencher back end is not available (is the app running inside Tauri?).';
   if (isCommandError(e)) {

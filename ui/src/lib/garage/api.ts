@@ -1,0 +1,124 @@
+// What the window asks of the garage (bikes, parts, rules, services), in one place. Calls with a
+// command behind them go straight to the generated bindings; the others (issue 16's new verbs,
+// written by the core at the same time) fail visibly until the merger binds them: each names the
+// core function it stands for.
+
+import {
+  commands,
+  type ActivityFilter,
+  type Bike_Serialize as Bike,
+  type Component_Serialize as Component,
+  type Installation_Serialize as Installation,
+  type Metric,
+  type Service_Serialize as Service,
+  type Undone_Serialize as Undone,
+} from '../bindings';
+import { unbound } from '../unbound';
+
+/** Fields left out keep their value (core: garage::bikes::BikePatch). */
+export interface BikePatch {
+  name?: string;
+  kind?: string;
+  notes?: string;
+  retired?: boolean;
+}
+
+/** Core: garage::components::ComponentPatch. */
+export interface ComponentPatch {
+  name?: string;
+  brand?: string;
+  model?: string;
+  notes?: string;
+  purchase_cost_cents?: number | null;
+}
+
+/** Core: garage::rules::NewRule. */
+export interface NewRule {
+  task: string;
+  metric: Metric;
+  interval: number;
+  warn_fraction?: number | null;
+  repeat: boolean;
+  filter: ActivityFilter;
+}
+
+/** Core: garage::rules::RulePatch. */
+export interface RulePatch {
+  task?: string;
+  interval?: number;
+  warn_fraction?: number;
+  repeat?: boolean;
+  filter?: ActivityFilter;
+}
+
+/** Done with its date ("YYYY-MM-DD"; empty = now), cost and notes. */
+export interface DoneInput {
+  day: string | null;
+  cost_cents: number | null;
+  notes: string;
+}
+
+/** One month of riding on a bike, for its chart. */
+export interface MonthDistance {
+  /** "2026-03" */
+  month: string;
+  distance_m: number;
+}
+
+/** What a part cost: its purchase and its services, and per 1,000 km of its use. */
+export interface ComponentCosts {
+  total_cents: number;
+  distance_m: number;
+}
+
+export const garageApi = {
+  // Bikes
+  /** Core: garage::bikes::edit. */
+  editBike: (_id: string, _patch: BikePatch) => unbound<Bike>('Editing a bike'),
+  /** Core: garage::bikes::retire / edit { retired: false }. */
+  setBikeRetired: (_id: string, retired: boolean) =>
+    unbound<Bike>(retired ? 'Retiring a bike' : 'Bringing a retired bike back'),
+  /** Core: the month chart (issue 16, section 2). */
+  bikeMonths: (_id: string) => unbound<MonthDistance[]>('The distance per month'),
+
+  // Parts
+  /** Core: garage::components::edit. */
+  editComponent: (_id: string, _patch: ComponentPatch) => unbound<Component>('Editing a part'),
+  /** Core: garage::components::get (notes, cost, starting usage). */
+  component: (_id: string) => unbound<Component>('The part’s details'),
+  /** Core: garage::installations::history. */
+  installations: (_id: string) => unbound<Installation[]>('The part’s installation history'),
+  /** Core: garage::installations::move_to. */
+  moveComponent: (_id: string, _bikeId: string, _day: string | null) => unbound<Installation>('Moving a part'),
+  /** Core: garage::installations::remove. */
+  removeToShelf: (_id: string, _day: string | null) => unbound<void>('Removing a part to the shelf'),
+  /** Core: garage::workshop::replace. */
+  replaceComponent: (_id: string, _day: string | null) => unbound<Component>('Replacing a part'),
+  /** Core: garage::workshop::retire. */
+  retireComponent: (_id: string, _day: string | null) => unbound<Component>('Retiring a part'),
+  /** Core: the costs of issue 16, section 3. */
+  componentCosts: (_id: string) => unbound<ComponentCosts>('The part’s costs'),
+  /** Mounts a part from the shelf on a bike. */
+  mount: (componentId: string, bikeId: string, day: string) =>
+    commands.mountComponent({ component_id: componentId, bike_id: bikeId, at: day }),
+
+  // Rules
+  /** Core: garage::rules::add. */
+  addRule: (_componentId: string, _rule: NewRule) => unbound<void>('Adding a rule'),
+  /** Core: garage::rules::edit. */
+  editRule: (_id: string, _patch: RulePatch) => unbound<void>('Editing a rule'),
+  /** Core: garage::rules::delete. */
+  deleteRule: (_id: string) => unbound<void>('Deleting a rule'),
+  /** Core: garage::rules::snooze (until a day). */
+  snoozeDays: (_id: string, _days: number) => unbound<void>('Snoozing a reminder'),
+  /** Core: garage::rules::snooze_for_use (until this much more use). */
+  snoozeUse: (_id: string, _more: number) => unbound<void>('Snoozing a reminder'),
+
+  // Services
+  markDone: (ruleId: string, done: DoneInput): Promise<Service> =>
+    commands.markDone({ rule_id: ruleId, done_at: done.day, cost_cents: done.cost_cents, notes: done.notes }),
+  /** Deletes a service (its Undo puts it back: the core's restore). */
+  deleteService: (serviceId: string): Promise<Undone> => commands.deleteService({ service_id: serviceId }),
+  /** Core: garage::services::list, for every rule of a part. */
+  services: (_componentId: string) => unbound<Service[]>('The part’s service history'),
+};

@@ -1,0 +1,76 @@
+// What the window asks about rides. Listing every ride, editing and deleting wait for their
+// commands (issue 16); until then they fail visibly. The unassigned rides and assigning a ride to
+// a bike have commands today.
+
+import { commands, type Ride_Serialize as Ride, type RideSource } from '../bindings';
+import { unbound } from '../unbound';
+
+/** Which rides the Rides place shows (core: garage::rides::RideQuery, widened by issue 16). */
+export interface RideFilter {
+  bike?: string;
+  unassigned?: boolean;
+  indoor?: boolean;
+  source?: RideSource;
+  /** "YYYY-MM-DD", inclusive. */
+  from?: string;
+  to?: string;
+}
+
+/** One page of rides, newest first, and how many match in all. */
+export interface RidePage {
+  rides: Ride[];
+  total: number;
+}
+
+/** Core: garage::rides::edit::RidePatch (SI units). */
+export interface RidePatch {
+  name?: string;
+  bike_id?: string | null;
+  distance_m?: number;
+  moving_time_s?: number;
+  elevation_m?: number;
+  indoor?: boolean;
+  commute?: boolean;
+}
+
+/** Whether a filter needs more than the unassigned rides' command can give. */
+function needsListing(f: RideFilter): boolean {
+  return !f.unassigned || Boolean(f.bike);
+}
+
+export const ridesApi = {
+  /** A page of rides matching `filter`, newest first. */
+  async page(filter: RideFilter, offset: number, limit: number): Promise<RidePage> {
+    if (needsListing(filter)) return unbound<RidePage>('Listing every ride');
+    const all = (await commands.unassignedRides()).filter((r) => matches(r, filter));
+    return { rides: all.slice(offset, offset + limit), total: all.length };
+  },
+  /** Core: garage::rides::edit. */
+  edit: (_id: string, _patch: RidePatch) => unbound<Ride>('Editing a ride'),
+  /** Core: garage::rides::delete. */
+  delete: (_id: string) => unbound<void>('Deleting a ride'),
+  /** Undo of a delete (core: a ride's restore). */
+  restore: (_id: string) => unbound<void>('Bringing a deleted ride back'),
+  assign: (rideId: string, bikeId: string) => commands.assignRide({ ride_id: rideId, bike_id: bikeId }),
+  /** Assigns many rides, one after the other; stops at the first failure and says how far it got. */
+  async assignMany(rideIds: readonly string[], bikeId: string, onProgress?: (done: number) => void): Promise<number> {
+    let done = 0;
+    for (const id of rideIds) {
+      await commands.assignRide({ ride_id: id, bike_id: bikeId });
+      done += 1;
+      onProgress?.(done);
+    }
+    return done;
+  },
+};
+
+/** The filters the window can apply itself, on rides it already has. */
+export function matches(r: Ride, f: RideFilter): boolean {
+  if (f.bike && r.bike_id !== f.bike) return false;
+  if (f.unassigned && r.bike_id !== null) return false;
+  if (f.indoor !== undefined && r.indoor !== f.indoor) return false;
+  if (f.source && r.source !== f.source) return false;
+  if (f.from && r.start_at < new Date(`${f.from}T00:00:00`).getTime()) return false;
+  if (f.to && r.start_at >= new Date(`${f.to}T00:00:00`).getTime() + 86_400_000) return false;
+  return true;
+}
