@@ -8,6 +8,8 @@ export default defineConfig({
   // Svelte's browser build: @testing-library/svelte mounts components as the window does.
   resolve: { conditions: ['browser'] },
   test: {
+    // app.css is read raw by the theme contrast test.
+    css: { include: [/app\.css/] },
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
   },

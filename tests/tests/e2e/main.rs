@@ -15,4 +15,5 @@ mod devices;
 mod garage;
 mod header;
 mod notifications;
+mod places;
 mod strava;

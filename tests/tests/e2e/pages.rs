@@ -6,6 +6,7 @@ mod devices;
 mod dialogs;
 mod header;
 mod notifications;
+mod places;
 mod strava;
 
 pub use dashboard::Dashboard;
@@ -13,4 +14,5 @@ pub use devices::DevicesPanel;
 pub use dialogs::{AddBike, AddComponent, LogRide, Mount};
 pub use header::Header;
 pub use notifications::NotificationsPanel;
+pub use places::Places;
 pub use strava::StravaPanel;

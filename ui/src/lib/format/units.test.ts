@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { display } from './display.svelte';
+import { display, pickLocale } from './display.svelte';
 import { distanceToMetres, formatMetric, formatRemaining, formatUsage, kilometres, miles } from './units';
 
 afterEach(() => {
   display.units = 'metric';
-  display.locale = undefined;
+  display.locale = pickLocale([]);
 });
 
 describe('distances', () => {
@@ -41,5 +41,13 @@ describe('distances', () => {
     expect(formatMetric('moving_time_s', 5400, 'imperial')).toBe('1 h 30 m');
     expect(formatMetric('rides', 1, 'imperial')).toBe('1 ride');
     expect(formatMetric('days', 90, 'imperial')).toBe('90 days');
+  });
+});
+
+describe('the locale', () => {
+  it('is the first language the system names that Intl knows, English otherwise', () => {
+    expect(pickLocale(['de-DE', 'en-US'])).toBe('de-DE');
+    expect(pickLocale(['C'])).toBe('en-GB');
+    expect(pickLocale([])).toBe('en-GB');
   });
 });

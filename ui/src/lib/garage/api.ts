@@ -97,7 +97,7 @@ export const garageApi = {
   /** Core: garage::workshop::retire. */
   retireComponent: (_id: string, _day: string | null) => unbound<Component>('Retiring a part'),
   /** Core: the costs of issue 16, section 3. */
-  componentCosts: (_id: string) => unbound<ComponentCosts>('The part’s costs'),
+  componentCosts: (_id: string) => unbound<ComponentCosts>('What the part cost'),
   /** Mounts a part from the shelf on a bike. */
   mount: (componentId: string, bikeId: string, day: string) =>
     commands.mountComponent({ component_id: componentId, bike_id: bikeId, at: day }),

@@ -1,0 +1,104 @@
+//! The places of the window: each reached by its link and by its address, Back returning, and
+//! every page fitting a phone (360 px) and a desktop (1280 px), light and dark; the pictures go
+//! to ui/screenshots/ for a person to look at (and the README shows some).
+
+use pedalwrencher_tests::cli::Garage;
+
+use crate::app::App;
+use crate::window::Result;
+
+#[tokio::test(flavor = "current_thread")]
+async fn every_place_opens_by_link_and_address_and_fits_a_phone_and_a_desktop_in_both_themes() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let (window, places, dashboard) = (app.window(), app.places(), app.dashboard());
+        dashboard.wait_bike().await?;
+
+        // By link: a bike from its card, Back to the garage, a part from its row.
+        let bike = places.open_first_bike().await?;
+        assert!(!bike.is_empty(), "the bike page names its bike");
+        places.back().await?;
+        dashboard.wait_bike().await?;
+        let component = places.open_first_component().await?;
+        assert!(!component.is_empty(), "the part page names its part");
+
+        // Calls whose command is not there yet say so instead of doing nothing.
+        let unavailable = places.text("[data-testid='component-costs']").await?;
+        assert!(
+            unavailable.contains("not available yet"),
+            "costs: {unavailable}"
+        );
+
+        // By tab and by address.
+        places.tab("settings").await?;
+        window.find("[data-testid='settings-page']").await?;
+        places.tab("rides").await?;
+        window.find("[data-testid='rides-page']").await?;
+
+        let pages = [
+            ("garage", "#/".to_owned(), "bike-card"),
+            ("bike", format!("#/bike/{bike}"), "bike-page"),
+            (
+                "component",
+                format!("#/component/{component}"),
+                "component-page",
+            ),
+            ("rides", "#/rides".to_owned(), "rides-page"),
+            ("settings", "#/settings".to_owned(), "settings-page"),
+        ];
+        for theme in ["light", "dark"] {
+            places.theme(theme).await?;
+            let background = places.background().await?;
+            let dark = background != "rgb(243, 244, 246)";
+            assert_eq!(dark, theme == "dark", "{theme}: the page is {background}");
+            for width in [1280, 360] {
+                window.resize(width).await?;
+                for (name, address, page) in &pages {
+                    places.open(address, page).await?;
+                    let overflow = places.overflow().await?;
+                    assert!(
+                        overflow.is_empty(),
+                        "{name} at {width} px ({theme}): {overflow:#?}"
+                    );
+                    places
+                        .screenshot(&format!("{name}-{width}-{theme}.png"))
+                        .await?;
+                }
+            }
+        }
+        places.theme("system").await?;
+        window.resize(1280).await?;
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "every place, phone and desktop, light and dark")
+        .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn switching_to_imperial_writes_every_distance_in_miles() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let (places, dashboard) = (app.places(), app.dashboard());
+        dashboard.wait_bike().await?;
+        let metric = dashboard.bike_card_text().await?;
+        assert!(metric.contains(" km"), "metric card: {metric}");
+
+        places.open("#/settings", "settings-page").await?;
+        app.window().click("[data-testid='units-imperial']").await?;
+        crate::app::wait_saved_setting_text(garage.path(), "units", "imperial").await;
+        places.open("#/", "bike-card").await?;
+        let imperial = dashboard
+            .wait_bike_card_text("miles", |t| t.contains(" mi") && !t.contains(" km"))
+            .await?;
+        assert!(imperial.contains(" mi"), "imperial card: {imperial}");
+        places.screenshot("garage-imperial-1280-light.png").await?;
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "imperial units").await;
+}
