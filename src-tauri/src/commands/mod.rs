@@ -2,6 +2,7 @@
 
 pub mod devices;
 pub mod garage;
+pub mod garage_edit;
 pub mod notifications;
 pub mod settings;
 pub mod strava;

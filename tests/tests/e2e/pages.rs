@@ -6,6 +6,7 @@ mod devices;
 mod dialogs;
 mod header;
 mod notifications;
+mod part;
 mod places;
 mod strava;
 
@@ -14,5 +15,6 @@ pub use devices::DevicesPanel;
 pub use dialogs::{AddBike, AddComponent, LogRide, Mount};
 pub use header::Header;
 pub use notifications::NotificationsPanel;
+pub use part::{BikePage, PartPage};
 pub use places::Places;
 pub use strava::StravaPanel;

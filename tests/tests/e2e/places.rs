@@ -5,6 +5,7 @@
 use pedalwrencher_tests::cli::Garage;
 
 use crate::app::App;
+use crate::pages::{BikePage, PartPage};
 use crate::window::Result;
 
 #[tokio::test(flavor = "current_thread")]
@@ -101,4 +102,68 @@ async fn switching_to_imperial_writes_every_distance_in_miles() {
     }
     .await;
     app.finish(steps, "imperial units").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn editing_a_rules_interval_changes_its_state_and_a_snooze_is_shown() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        app.dashboard().wait_bike().await?;
+        let part = PartPage::new(app.window());
+        let task = part.open_first_due().await?;
+
+        // Far longer between services: the rule is no longer due.
+        part.edit_interval(&task, "100,000").await?;
+        part.wait_state(&task, "ok").await?;
+        let words = part.wait_rule_text(&task, "100,000 km").await?;
+        assert!(!words.contains("One-off"), "the rule's words: {words}");
+
+        // Quiet for a week: the line says until when.
+        part.snooze_days(&task, "7").await?;
+        part.wait_rule_text(&task, "Snoozed until").await?;
+        app.places()
+            .screenshot("component-edited-1280-light.png")
+            .await?;
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "edit a rule, snooze it").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_bike_is_renamed_retired_and_brought_back_from_its_page_and_its_rides_are_listed() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let (places, window) = (app.places(), app.window());
+        app.dashboard().wait_bike().await?;
+        let id = places.open_first_bike().await?;
+        let bike = BikePage::new(window);
+
+        bike.rename("Winter hack").await?;
+        bike.wait_heading("Winter hack").await?;
+        bike.retire().await?;
+        bike.wait_heading("Retired").await?;
+        bike.bring_back().await?;
+        bike.wait_heading_without("Retired").await?;
+
+        // Its rides, newest first, a page at a time.
+        window.click("[data-testid='bike-rides-link']").await?;
+        window.find("[data-testid='ride-row']").await?;
+        let on_page = window.all("[data-testid='ride-row']").await?.len();
+        assert!(
+            on_page > 0 && on_page <= 100,
+            "{on_page} rides on the first page"
+        );
+        let first = window.text("[data-testid='ride-row']").await?;
+        assert!(first.contains("Winter hack"), "the first ride: {first}");
+        assert!(!id.is_empty());
+        places.screenshot("rides-bike-1280-light.png").await?;
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "a bike's page and its rides").await;
 }

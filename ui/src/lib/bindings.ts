@@ -19,6 +19,14 @@ export const commands = {
 	deleteService: (input: DeleteService) => __TAURI_INVOKE<Undone_Serialize>("delete_service", { input }),
 	/**  Mounts a part from the shelf on a bike. */
 	mountComponent: (input: Mount) => __TAURI_INVOKE<Installation_Serialize>("mount_component", { input }),
+	editBike: (input: EditBike_Deserialize) => __TAURI_INVOKE<Bike_Serialize>("edit_bike", { input }),
+	/**  Rides, newest first: all of them, a bike's, or the unassigned ones. */
+	listRides: (input: ListRides_Deserialize) => __TAURI_INVOKE<Ride_Serialize[]>("list_rides", { input }),
+	editRule: (input: EditRule_Deserialize) => __TAURI_INVOKE<null>("edit_rule", { input }),
+	/**  Quiets a rule's reminders until an instant; its state is still shown as it is. */
+	snoozeUntil: (input: SnoozeUntil_Deserialize) => __TAURI_INVOKE<null>("snooze_until", { input }),
+	/**  Quiets a rule's reminders for this much more use. */
+	snoozeForUse: (input: SnoozeForUse_Deserialize) => __TAURI_INVOKE<null>("snooze_for_use", { input }),
 	stravaStatus: () => __TAURI_INVOKE<StravaStatus_Serialize>("strava_status"),
 	/**
 	 *  Opens Strava's page in the browser and waits for the rider in the background (see
@@ -590,6 +598,52 @@ export type DisplayPatch_Serialize = {
 	units?: Units,
 };
 
+/**  Fields left out keep their value. */
+export type EditBike = EditBike_Serialize | EditBike_Deserialize;
+
+/**  Fields left out keep their value. */
+export type EditBike_Deserialize = {
+	bike_id: BikeId,
+	name?: string | null,
+	kind?: string | null,
+	notes?: string | null,
+	/**  True retires it (its parts stop reminding); false brings it back. */
+	retired?: boolean | null,
+};
+
+/**  Fields left out keep their value. */
+export type EditBike_Serialize = {
+	bike_id: BikeId,
+	name: string | null,
+	kind: string | null,
+	notes: string | null,
+	/**  True retires it (its parts stop reminding); false brings it back. */
+	retired: boolean | null,
+};
+
+/**  Fields left out keep their value; the interval is in the rule's metric (SI units). */
+export type EditRule = EditRule_Serialize | EditRule_Deserialize;
+
+/**  Fields left out keep their value; the interval is in the rule's metric (SI units). */
+export type EditRule_Deserialize = {
+	rule_id: RuleId,
+	task?: string | null,
+	interval?: number | null,
+	warn_fraction?: number | null,
+	repeat?: boolean | null,
+	filter?: ActivityFilter | null,
+};
+
+/**  Fields left out keep their value; the interval is in the rule's metric (SI units). */
+export type EditRule_Serialize = {
+	rule_id: RuleId,
+	task: string | null,
+	interval: number | null,
+	warn_fraction: number | null,
+	repeat: boolean | null,
+	filter: ActivityFilter | null,
+};
+
 /**  The mail server and addresses (the SMTP password is a secret, not a setting). */
 export type EmailPatch = EmailPatch_Serialize | EmailPatch_Deserialize;
 
@@ -768,6 +822,20 @@ export type Installation_Serialize = {
 };
 
 export type Kind = "stale_sync" | "reconnect_needed" | "rate_limited" | "channel_failed" | "loop_missed";
+
+export type ListRides = ListRides_Serialize | ListRides_Deserialize;
+
+export type ListRides_Deserialize = {
+	bike_id?: BikeId | null,
+	unassigned_only?: boolean,
+	limit?: number | null,
+};
+
+export type ListRides_Serialize = {
+	bike_id: BikeId | null,
+	unassigned_only: boolean,
+	limit: number | null,
+};
 
 /**
  *  A listing of the whole history in progress, newest first, resumable exactly where it stopped:
@@ -1406,6 +1474,34 @@ export type SmtpSecurity =
 "tls" | 
 /**  No encryption: only to a server on this machine (a local relay). */
 "plain";
+
+export type SnoozeForUse = SnoozeForUse_Serialize | SnoozeForUse_Deserialize;
+
+export type SnoozeForUse_Deserialize = {
+	rule_id: RuleId,
+	/**  Further use in the rule's metric (SI units); None: no longer snoozed by use. */
+	more?: number | null,
+};
+
+export type SnoozeForUse_Serialize = {
+	rule_id: RuleId,
+	/**  Further use in the rule's metric (SI units); None: no longer snoozed by use. */
+	more: number | null,
+};
+
+export type SnoozeUntil = SnoozeUntil_Serialize | SnoozeUntil_Deserialize;
+
+export type SnoozeUntil_Deserialize = {
+	rule_id: RuleId,
+	/**  None: no longer snoozed by date. */
+	until?: Timestamp | null,
+};
+
+export type SnoozeUntil_Serialize = {
+	rule_id: RuleId,
+	/**  None: no longer snoozed by date. */
+	until: Timestamp | null,
+};
 
 /**  What Connect started. */
 export type Started = {

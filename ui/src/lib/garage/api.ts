@@ -73,11 +73,9 @@ export interface ComponentCosts {
 
 export const garageApi = {
   // Bikes
-  /** Core: garage::bikes::edit. */
-  editBike: (_id: string, _patch: BikePatch) => unbound<Bike>('Editing a bike'),
-  /** Core: garage::bikes::retire / edit { retired: false }. */
-  setBikeRetired: (_id: string, retired: boolean) =>
-    unbound<Bike>(retired ? 'Retiring a bike' : 'Bringing a retired bike back'),
+  editBike: (id: string, patch: BikePatch): Promise<Bike> => commands.editBike({ bike_id: id, ...patch }),
+  /** Retired: its parts keep their history but never remind; false brings it back. */
+  setBikeRetired: (id: string, retired: boolean): Promise<Bike> => commands.editBike({ bike_id: id, retired }),
   /** Core: the month chart (issue 16, section 2). */
   bikeMonths: (_id: string) => unbound<MonthDistance[]>('The distance per month'),
 
@@ -105,14 +103,14 @@ export const garageApi = {
   // Rules
   /** Core: garage::rules::add. */
   addRule: (_componentId: string, _rule: NewRule) => unbound<void>('Adding a rule'),
-  /** Core: garage::rules::edit. */
-  editRule: (_id: string, _patch: RulePatch) => unbound<void>('Editing a rule'),
+  editRule: (id: string, patch: RulePatch): Promise<null> => commands.editRule({ rule_id: id, ...patch }),
   /** Core: garage::rules::delete. */
   deleteRule: (_id: string) => unbound<void>('Deleting a rule'),
-  /** Core: garage::rules::snooze (until a day). */
-  snoozeDays: (_id: string, _days: number) => unbound<void>('Snoozing a reminder'),
-  /** Core: garage::rules::snooze_for_use (until this much more use). */
-  snoozeUse: (_id: string, _more: number) => unbound<void>('Snoozing a reminder'),
+  /** Quiet for `days` from now (its state is still shown as it is). */
+  snoozeDays: (id: string, days: number, now: number = Date.now()): Promise<null> =>
+    commands.snoozeUntil({ rule_id: id, until: Math.round(now + days * 86_400_000) }),
+  /** Quiet for this much more use, in the rule's metric (SI units). */
+  snoozeUse: (id: string, more: number): Promise<null> => commands.snoozeForUse({ rule_id: id, more }),
 
   // Services
   markDone: (ruleId: string, done: DoneInput): Promise<Service> =>

@@ -1,6 +1,6 @@
-// What the window asks about rides. Listing every ride, editing and deleting wait for their
-// commands (issue 16); until then they fail visibly. The unassigned rides and assigning a ride to
-// a bike have commands today.
+// What the window asks about rides. Listing and assigning have commands; editing and deleting
+// wait for theirs (issue 16) and fail visibly until then. The list command filters by bike (or
+// unassigned); the other filters and the page are cut here until the core takes them.
 
 import { commands, type Ride_Serialize as Ride, type RideSource } from '../bindings';
 import { unbound } from '../unbound';
@@ -33,16 +33,15 @@ export interface RidePatch {
   commute?: boolean;
 }
 
-/** Whether a filter needs more than the unassigned rides' command can give. */
-function needsListing(f: RideFilter): boolean {
-  return !f.unassigned || Boolean(f.bike);
-}
-
 export const ridesApi = {
   /** A page of rides matching `filter`, newest first. */
   async page(filter: RideFilter, offset: number, limit: number): Promise<RidePage> {
-    if (needsListing(filter)) return unbound<RidePage>('Listing every ride');
-    const all = (await commands.unassignedRides()).filter((r) => matches(r, filter));
+    const listed = await commands.listRides({
+      bike_id: filter.unassigned ? null : (filter.bike ?? null),
+      unassigned_only: Boolean(filter.unassigned),
+      limit: null,
+    });
+    const all = listed.filter((r) => matches(r, filter));
     return { rides: all.slice(offset, offset + limit), total: all.length };
   },
   /** Core: garage::rides::edit. */
