@@ -167,3 +167,30 @@ async fn a_bike_is_renamed_retired_and_brought_back_from_its_page_and_its_rides_
     .await;
     app.finish(steps, "a bike's page and its rides").await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_empty_garage_on_a_phone_offers_to_join_another_device() {
+    let garage = Garage::new();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let (window, places) = (app.window(), app.places());
+        window.resize(360).await?;
+        app.dashboard().wait_empty().await?;
+        let overflow = places.overflow().await?;
+        assert!(
+            overflow.is_empty(),
+            "the empty garage at 360 px: {overflow:#?}"
+        );
+        places.screenshot("garage-empty-360-light.png").await?;
+
+        // The first thing a rider does on a new phone: join the garage their other device keeps.
+        places.tap("[data-testid='empty-join-devices']").await?;
+        window.find("[data-testid='devices-panel'][open]").await?;
+        places.screenshot("devices-360-light.png").await?;
+        window.resize(1280).await?;
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "the empty garage on a phone").await;
+}

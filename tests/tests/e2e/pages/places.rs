@@ -115,6 +115,20 @@ impl<'a> Places<'a> {
         self.w.screenshot_to(&dir.join(name)).await
     }
 
+    /// Clicks `css` after scrolling it to the middle of the window: on a phone the bottom bar
+    /// covers the last 56 px, and WebDriver's own scrolling stops with the element under it.
+    pub async fn tap(&self, css: &str) -> Result {
+        let el = self.w.find(css).await?;
+        self.w
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center' });",
+                vec![serde_json::to_value(&el).unwrap_or_default()],
+            )
+            .await?;
+        self.w.settle().await?;
+        el.click().await
+    }
+
     /// The text of `css`, once it is there.
     pub async fn text(&self, css: &str) -> Result<String> {
         self.w.text(css).await
