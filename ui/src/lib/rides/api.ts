@@ -33,15 +33,26 @@ export interface RidePatch {
   commute?: boolean;
 }
 
+/** The last listing, for paging without asking again. */
+let listing: { key: string; rides: Ride[] } | null = null;
+
 export const ridesApi = {
-  /** A page of rides matching `filter`, newest first. */
-  async page(filter: RideFilter, offset: number, limit: number): Promise<RidePage> {
-    const listed = await commands.listRides({
-      bike_id: filter.unassigned ? null : (filter.bike ?? null),
-      unassigned_only: Boolean(filter.unassigned),
-      limit: null,
-    });
-    const all = listed.filter((r) => matches(r, filter));
+  /**
+   * A page of rides matching `filter`, newest first. The listing the core gave for this bike (or
+   * the unassigned rides) is kept, so turning pages and the window's own filters cost no call;
+   * `fresh` reads it again (after an edit, or when the garage changed).
+   */
+  async page(filter: RideFilter, offset: number, limit: number, fresh = false): Promise<RidePage> {
+    const key = filter.unassigned ? 'unassigned' : `bike:${filter.bike ?? ''}`;
+    if (fresh || listing?.key !== key) {
+      const rides = await commands.listRides({
+        bike_id: filter.unassigned ? null : (filter.bike ?? null),
+        unassigned_only: Boolean(filter.unassigned),
+        limit: null,
+      });
+      listing = { key, rides };
+    }
+    const all = listing.rides.filter((r) => matches(r, filter));
     return { rides: all.slice(offset, offset + limit), total: all.length };
   },
   /** Core: garage::rides::edit. */
