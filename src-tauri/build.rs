@@ -16,6 +16,8 @@ const COMMANDS: &[&str] = &[
     "edit_rule",
     "snooze_until",
     "snooze_for_use",
+    "edit_component",
+    "rule_services",
     "strava_status",
     "strava_connect",
     "strava_cancel_connect",

@@ -40,6 +40,8 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             commands::garage_edit::edit_rule,
             commands::garage_edit::snooze_until,
             commands::garage_edit::snooze_for_use,
+            commands::garage_edit::edit_component,
+            commands::garage_edit::rule_services,
             commands::strava::strava_status,
             commands::strava::strava_connect,
             commands::strava::strava_cancel_connect,

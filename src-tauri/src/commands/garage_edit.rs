@@ -1,10 +1,13 @@
 //! The garage's edits the window needs beyond adding things (issue 16): edit, retire or bring
-//! back a bike; list rides; edit a rule; snooze a reminder. Each is one line over the core.
+//! back a bike; edit a part; list rides; edit a rule; snooze a reminder; a rule's services. Each
+//! is one line over the core.
 
 use pedalwrencher_core::garage::bikes::{self, Bike, BikePatch};
+use pedalwrencher_core::garage::components::{self, Component, ComponentPatch};
 use pedalwrencher_core::garage::rides::{self, Ride, RideQuery};
 use pedalwrencher_core::garage::rules::{self, RulePatch};
-use pedalwrencher_core::{ActivityFilter, BikeId, RuleId, Timestamp};
+use pedalwrencher_core::garage::services::{self, Service};
+use pedalwrencher_core::{ActivityFilter, BikeId, ComponentId, RuleId, Timestamp};
 use serde::Deserialize;
 use tauri::State;
 
@@ -115,4 +118,52 @@ pub struct SnoozeForUse {
 #[specta::specta]
 pub fn snooze_for_use(state: State<'_, AppState>, input: SnoozeForUse) -> Result<(), CommandError> {
     state.with(|s| rules::snooze_for_use(s, &input.rule_id, input.more).map(|_| ()))
+}
+
+/// Fields left out keep their value; the cost in cents, null to forget it.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct EditComponent {
+    component_id: ComponentId,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    brand: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
+    #[serde(default)]
+    purchase_cost_cents: Option<Option<i64>>,
+}
+
+#[tauri::command(async)]
+#[specta::specta]
+pub fn edit_component(
+    state: State<'_, AppState>,
+    input: EditComponent,
+) -> Result<Component, CommandError> {
+    let patch = ComponentPatch {
+        name: input.name,
+        brand: input.brand,
+        model: input.model,
+        notes: input.notes,
+        purchase_cost_cents: input.purchase_cost_cents,
+        initial: None,
+    };
+    state.with(|s| components::edit(s, &input.component_id, patch))
+}
+
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct RuleServices {
+    rule_id: RuleId,
+}
+
+/// What was done on a rule (date, cost, notes), newest first.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn rule_services(
+    state: State<'_, AppState>,
+    input: RuleServices,
+) -> Result<Vec<Service>, CommandError> {
+    state.with(|s| services::list(s, &input.rule_id))
 }

@@ -194,3 +194,38 @@ async fn the_empty_garage_on_a_phone_offers_to_join_another_device() {
     .await;
     app.finish(steps, "the empty garage on a phone").await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_part_is_renamed_and_a_job_done_with_its_cost_shows_in_its_history() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        app.dashboard().wait_bike().await?;
+        let (part, places) = (PartPage::new(app.window()), app.places());
+        let task = part.open_first_due().await?;
+
+        part.rename("Chain no. 2").await?;
+        let title = app
+            .window()
+            .wait_text("[data-testid='page-title']", "the new name", |t| {
+                t == "Chain no. 2"
+            })
+            .await?;
+        assert_eq!(title, "Chain no. 2");
+
+        part.done_with(&task, "24.90", "KMC X11").await?;
+        let history = part.wait_history("KMC X11").await?;
+        assert!(
+            history.contains(&task) && history.contains("24.90"),
+            "the history: {history}"
+        );
+        part.wait_state(&task, "ok").await?;
+        places
+            .screenshot("component-history-1280-light.png")
+            .await?;
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "rename a part, Done with its cost").await;
+}

@@ -27,6 +27,9 @@ export const commands = {
 	snoozeUntil: (input: SnoozeUntil_Deserialize) => __TAURI_INVOKE<null>("snooze_until", { input }),
 	/**  Quiets a rule's reminders for this much more use. */
 	snoozeForUse: (input: SnoozeForUse_Deserialize) => __TAURI_INVOKE<null>("snooze_for_use", { input }),
+	editComponent: (input: EditComponent_Deserialize) => __TAURI_INVOKE<Component_Serialize>("edit_component", { input }),
+	/**  What was done on a rule (date, cost, notes), newest first. */
+	ruleServices: (input: RuleServices) => __TAURI_INVOKE<Service_Serialize[]>("rule_services", { input }),
 	stravaStatus: () => __TAURI_INVOKE<StravaStatus_Serialize>("strava_status"),
 	/**
 	 *  Opens Strava's page in the browser and waits for the rider in the background (see
@@ -621,6 +624,29 @@ export type EditBike_Serialize = {
 	retired: boolean | null,
 };
 
+/**  Fields left out keep their value; the cost in cents, null to forget it. */
+export type EditComponent = EditComponent_Serialize | EditComponent_Deserialize;
+
+/**  Fields left out keep their value; the cost in cents, null to forget it. */
+export type EditComponent_Deserialize = {
+	component_id: ComponentId,
+	name?: string | null,
+	brand?: string | null,
+	model?: string | null,
+	notes?: string | null,
+	purchase_cost_cents?: number | null,
+};
+
+/**  Fields left out keep their value; the cost in cents, null to forget it. */
+export type EditComponent_Serialize = {
+	component_id: ComponentId,
+	name: string | null,
+	brand: string | null,
+	model: string | null,
+	notes: string | null,
+	purchase_cost_cents: number | null,
+};
+
 /**  Fields left out keep their value; the interval is in the rule's metric (SI units). */
 export type EditRule = EditRule_Serialize | EditRule_Deserialize;
 
@@ -1202,6 +1228,10 @@ export type Ride_Serialize = {
 };
 
 export type RuleId = string;
+
+export type RuleServices = {
+	rule_id: RuleId,
+};
 
 /**  Where a rule stands now. */
 export type RuleStatus = RuleStatus_Serialize | RuleStatus_Deserialize;

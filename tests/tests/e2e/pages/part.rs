@@ -77,6 +77,43 @@ impl<'a> PartPage<'a> {
     }
 }
 
+impl PartPage<'_> {
+    /// Renames the part through its Edit form.
+    pub async fn rename(&self, name: &str) -> Result {
+        self.w.click("[data-testid='edit-component']").await?;
+        self.w.replace_text("#part-name", name).await?;
+        self.w.click("[data-testid='edit-component-save']").await
+    }
+
+    /// Marks `task` done with a cost and notes (today), through Done….
+    pub async fn done_with(&self, task: &str, cost: &str, notes: &str) -> Result {
+        let tools = tools(task);
+        self.w
+            .click(&format!("{tools} [data-testid='rule-done-details']"))
+            .await?;
+        let form = format!("{tools} [data-testid='done-form']");
+        self.w
+            .type_into(&format!("{form} input[id$='-cost']"), cost)
+            .await?;
+        self.w
+            .type_into(&format!("{form} input[id$='-notes']"), notes)
+            .await?;
+        self.w
+            .click(&format!("{form} [data-testid='done-save']"))
+            .await
+    }
+
+    /// Waits until the service history reads `what`; returns it.
+    pub async fn wait_history(&self, what: &str) -> Result<String> {
+        let needle = what.to_owned();
+        self.w
+            .wait_text("[data-testid='component-services']", what, move |t| {
+                t.contains(&needle)
+            })
+            .await
+    }
+}
+
 pub struct BikePage<'a> {
     w: Window<'a>,
 }

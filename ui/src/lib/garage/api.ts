@@ -80,8 +80,8 @@ export const garageApi = {
   bikeMonths: (_id: string) => unbound<MonthDistance[]>('The distance per month'),
 
   // Parts
-  /** Core: garage::components::edit. */
-  editComponent: (_id: string, _patch: ComponentPatch) => unbound<Component>('Editing a part'),
+  editComponent: (id: string, patch: ComponentPatch): Promise<Component> =>
+    commands.editComponent({ component_id: id, ...patch }),
   /** Core: garage::components::get (notes, cost, starting usage). */
   component: (_id: string) => unbound<Component>('The part’s details'),
   /** Core: garage::installations::history. */
@@ -117,6 +117,11 @@ export const garageApi = {
     commands.markDone({ rule_id: ruleId, done_at: done.day, cost_cents: done.cost_cents, notes: done.notes }),
   /** Deletes a service (its Undo puts it back: the core's restore). */
   deleteService: (serviceId: string): Promise<Undone> => commands.deleteService({ service_id: serviceId }),
-  /** Core: garage::services::list, for every rule of a part. */
-  services: (_componentId: string) => unbound<Service[]>('The part’s service history'),
+  /** What was done on each of these rules, newest first, each with its rule's task. */
+  async services(rules: readonly { rule_id: string; task: string }[]): Promise<(Service & { task: string })[]> {
+    const lists = await Promise.all(
+      rules.map(async (r) => (await commands.ruleServices({ rule_id: r.rule_id })).map((s) => ({ ...s, task: r.task }))),
+    );
+    return lists.flat().sort((a, b) => b.done_at - a.done_at);
+  },
 };
