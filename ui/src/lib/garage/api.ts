@@ -82,8 +82,6 @@ export const garageApi = {
   // Parts
   editComponent: (id: string, patch: ComponentPatch): Promise<Component> =>
     commands.editComponent({ component_id: id, ...patch }),
-  /** Core: garage::components::get (notes, cost, starting usage). */
-  component: (_id: string) => unbound<Component>('The part’s details'),
   /** Core: garage::installations::history. */
   installations: (_id: string) => unbound<Installation[]>('The part’s installation history'),
   /** Core: garage::installations::move_to. */
