@@ -1,13 +1,15 @@
 //! The garage's edits the window needs beyond adding things (issue 16): edit, retire or bring
-//! back a bike; edit a part; list rides; edit a rule; snooze a reminder; a rule's services. Each
-//! is one line over the core.
+//! back a bike; edit, move, shelve, replace or retire a part; list rides; add, edit or delete a
+//! rule; snooze a reminder; a rule's services. Each is one line over the core.
 
 use pedalwrencher_core::garage::bikes::{self, Bike, BikePatch};
 use pedalwrencher_core::garage::components::{self, Component, ComponentPatch};
+use pedalwrencher_core::garage::installations::{self, Installation};
 use pedalwrencher_core::garage::rides::{self, Ride, RideQuery};
-use pedalwrencher_core::garage::rules::{self, RulePatch};
+use pedalwrencher_core::garage::rules::{self, NewRule, RulePatch};
 use pedalwrencher_core::garage::services::{self, Service};
-use pedalwrencher_core::{ActivityFilter, BikeId, ComponentId, RuleId, Timestamp};
+use pedalwrencher_core::garage::workshop;
+use pedalwrencher_core::{ActivityFilter, BikeId, ComponentId, Metric, RuleId, Timestamp, When};
 use serde::Deserialize;
 use tauri::State;
 
@@ -166,4 +168,95 @@ pub fn rule_services(
     input: RuleServices,
 ) -> Result<Vec<Service>, CommandError> {
     state.with(|s| services::list(s, &input.rule_id))
+}
+
+/// A part and the day (`YYYY-MM-DD`, or an instant) a workshop job on it happened.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct PartOn {
+    component_id: ComponentId,
+    at: When,
+}
+
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct MovePart {
+    component_id: ComponentId,
+    bike_id: BikeId,
+    at: When,
+}
+
+/// Moves a part to another bike from a day on: its wear follows it.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn move_component(
+    state: State<'_, AppState>,
+    input: MovePart,
+) -> Result<Installation, CommandError> {
+    state.with(|s| installations::move_to(s, &input.component_id, &input.bike_id, &input.at))
+}
+
+/// Takes a part off its bike, onto the shelf.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn shelve_component(state: State<'_, AppState>, input: PartOn) -> Result<(), CommandError> {
+    state.with(|s| installations::remove(s, &input.component_id, &input.at).map(|_| ()))
+}
+
+/// Retires a worn part and mounts a fresh one of its kind, with its rules.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn replace_component(
+    state: State<'_, AppState>,
+    input: PartOn,
+) -> Result<Component, CommandError> {
+    state.with(|s| workshop::replace(s, &input.component_id, &input.at))
+}
+
+/// Takes a part out of service for good.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn retire_component(
+    state: State<'_, AppState>,
+    input: PartOn,
+) -> Result<Component, CommandError> {
+    state.with(|s| workshop::retire(s, &input.component_id, &input.at))
+}
+
+/// A rule to add to a part; the interval in the metric's SI unit.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct AddRule {
+    component_id: ComponentId,
+    task: String,
+    metric: Metric,
+    interval: f64,
+    #[serde(default)]
+    warn_fraction: Option<f64>,
+    #[serde(default)]
+    repeat: bool,
+    #[serde(default)]
+    filter: ActivityFilter,
+}
+
+#[tauri::command(async)]
+#[specta::specta]
+pub fn add_rule(state: State<'_, AppState>, input: AddRule) -> Result<(), CommandError> {
+    let rule = NewRule {
+        task: input.task,
+        metric: input.metric,
+        interval: input.interval,
+        warn_fraction: input.warn_fraction,
+        repeat: input.repeat,
+        filter: input.filter,
+    };
+    state.with(|s| rules::add(s, &input.component_id, rule).map(|_| ()))
+}
+
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct DeleteRule {
+    rule_id: RuleId,
+}
+
+#[tauri::command(async)]
+#[specta::specta]
+pub fn delete_rule(state: State<'_, AppState>, input: DeleteRule) -> Result<(), CommandError> {
+    state.with(|s| rules::delete(s, &input.rule_id))
 }

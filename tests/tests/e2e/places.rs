@@ -229,3 +229,35 @@ async fn a_part_is_renamed_and_a_job_done_with_its_cost_shows_in_its_history() {
     .await;
     app.finish(steps, "rename a part, Done with its cost").await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_part_moved_to_another_bike_keeps_its_wear_and_a_rule_is_added_and_deleted() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        app.dashboard().wait_bike().await?;
+        let part = PartPage::new(app.window());
+        let task = part.open_first_due().await?;
+        let before = part.usage(&task).await?;
+
+        // The wear follows the part, not the bike.
+        let bike = part.move_to_first_other_bike().await?;
+        part.wait_heading(&format!("on {bike}")).await?;
+        assert_eq!(part.usage(&task).await?, before, "the usage after the move");
+
+        // A rule of the rider's own, then gone again.
+        part.add_distance_rule("Check wear", "1,500").await?;
+        let words = part.wait_rule_text("Check wear", "every 1,500 km").await?;
+        assert!(words.contains("Check wear"), "the new rule: {words}");
+        part.delete_rule("Check wear").await?;
+        part.wait_no_rule("Check wear").await?;
+        app.places()
+            .screenshot("component-moved-1280-light.png")
+            .await?;
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "move a part, add and delete a rule")
+        .await;
+}

@@ -30,6 +30,16 @@ export const commands = {
 	editComponent: (input: EditComponent_Deserialize) => __TAURI_INVOKE<Component_Serialize>("edit_component", { input }),
 	/**  What was done on a rule (date, cost, notes), newest first. */
 	ruleServices: (input: RuleServices) => __TAURI_INVOKE<Service_Serialize[]>("rule_services", { input }),
+	/**  Moves a part to another bike from a day on: its wear follows it. */
+	moveComponent: (input: MovePart) => __TAURI_INVOKE<Installation_Serialize>("move_component", { input }),
+	/**  Takes a part off its bike, onto the shelf. */
+	shelveComponent: (input: PartOn) => __TAURI_INVOKE<null>("shelve_component", { input }),
+	/**  Retires a worn part and mounts a fresh one of its kind, with its rules. */
+	replaceComponent: (input: PartOn) => __TAURI_INVOKE<Component_Serialize>("replace_component", { input }),
+	/**  Takes a part out of service for good. */
+	retireComponent: (input: PartOn) => __TAURI_INVOKE<Component_Serialize>("retire_component", { input }),
+	addRule: (input: AddRule_Deserialize) => __TAURI_INVOKE<null>("add_rule", { input }),
+	deleteRule: (input: DeleteRule) => __TAURI_INVOKE<null>("delete_rule", { input }),
 	stravaStatus: () => __TAURI_INVOKE<StravaStatus_Serialize>("strava_status"),
 	/**
 	 *  Opens Strava's page in the browser and waits for the rider in the background (see
@@ -97,6 +107,31 @@ export const events = {
 /* Types */
 /**  Which rides a rule counts (e.g. tyres do not wear on the trainer). */
 export type ActivityFilter = "all" | "outdoor" | "indoor";
+
+/**  A rule to add to a part; the interval in the metric's SI unit. */
+export type AddRule = AddRule_Serialize | AddRule_Deserialize;
+
+/**  A rule to add to a part; the interval in the metric's SI unit. */
+export type AddRule_Deserialize = {
+	component_id: ComponentId,
+	task: string,
+	metric: Metric,
+	interval: number,
+	warn_fraction?: number | null,
+	repeat?: boolean,
+	filter?: ActivityFilter,
+};
+
+/**  A rule to add to a part; the interval in the metric's SI unit. */
+export type AddRule_Serialize = {
+	component_id: ComponentId,
+	task: string,
+	metric: Metric,
+	interval: number,
+	warn_fraction: number | null,
+	repeat: boolean,
+	filter: ActivityFilter,
+};
 
 export type Advice = 
 /**  This device is not connected to Strava: connect it. */
@@ -347,6 +382,10 @@ export type Component_Serialize = {
 export type Connect = {
 	client_id: string,
 	client_secret: string,
+};
+
+export type DeleteRule = {
+	rule_id: RuleId,
 };
 
 export type DeleteService = {
@@ -901,6 +940,12 @@ export type Mount = {
 	at: When,
 };
 
+export type MovePart = {
+	component_id: ComponentId,
+	bike_id: BikeId,
+	at: When,
+};
+
 export type NewBike = NewBike_Serialize | NewBike_Deserialize;
 
 export type NewBike_Deserialize = {
@@ -1120,6 +1165,12 @@ export type Overview_Serialize = {
 export type Pair = {
 	short: number,
 	daily: number,
+};
+
+/**  A part and the day (`YYYY-MM-DD`, or an instant) a workshop job on it happened. */
+export type PartOn = {
+	component_id: ComponentId,
+	at: When,
 };
 
 export type Preset = Preset_Serialize | Preset_Deserialize;

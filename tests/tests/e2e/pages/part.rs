@@ -103,6 +103,61 @@ impl PartPage<'_> {
             .await
     }
 
+    /// Moves the part to the first other bike offered (today); returns that bike's name.
+    pub async fn move_to_first_other_bike(&self) -> Result<String> {
+        let option = self.w.find("#move-to option:nth-child(2)").await?;
+        let name = option.text().await?;
+        option.click().await?;
+        self.w.click("[data-testid='move-component']").await?;
+        Ok(name)
+    }
+
+    /// Waits until the page's heading reads `what`; returns it.
+    pub async fn wait_heading(&self, what: &str) -> Result<String> {
+        let needle = what.to_owned();
+        self.w
+            .wait_text(".page-header", what, move |t| t.contains(&needle))
+            .await
+    }
+
+    /// What the rule `task` has used ("5,913 km / 3,000 km").
+    pub async fn usage(&self, task: &str) -> Result<String> {
+        self.w
+            .text(&format!("{} [data-testid='rule-usage']", rule(task)))
+            .await
+    }
+
+    /// Adds a rule counted in distance, every `km`, and saves.
+    pub async fn add_distance_rule(&self, task: &str, km: &str) -> Result {
+        self.w.click("[data-testid='add-rule']").await?;
+        let form = "[data-testid='component-rules'] [data-testid='rule-form']";
+        self.w
+            .type_into(&format!("{form} input[id$='-task']"), task)
+            .await?;
+        self.w
+            .type_into(&format!("{form} [data-testid='rule-interval']"), km)
+            .await?;
+        self.w
+            .click(&format!("{form} [data-testid='rule-save']"))
+            .await
+    }
+
+    /// Deletes the rule `task`, confirming.
+    pub async fn delete_rule(&self, task: &str) -> Result {
+        let tools = tools(task);
+        self.w
+            .click(&format!("{tools} [data-testid='rule-delete']"))
+            .await?;
+        self.w
+            .click(&format!("{tools} [data-testid='rule-delete-confirm']"))
+            .await
+    }
+
+    /// Waits until no rule `task` is shown.
+    pub async fn wait_no_rule(&self, task: &str) -> Result {
+        self.w.wait_gone(&rule(task)).await
+    }
+
     /// Waits until the service history reads `what`; returns it.
     pub async fn wait_history(&self, what: &str) -> Result<String> {
         let needle = what.to_owned();

@@ -84,14 +84,16 @@ export const garageApi = {
     commands.editComponent({ component_id: id, ...patch }),
   /** Core: garage::installations::history. */
   installations: (_id: string) => unbound<Installation[]>('The part’s installation history'),
-  /** Core: garage::installations::move_to. */
-  moveComponent: (_id: string, _bikeId: string, _day: string | null) => unbound<Installation>('Moving a part'),
-  /** Core: garage::installations::remove. */
-  removeToShelf: (_id: string, _day: string | null) => unbound<void>('Removing a part to the shelf'),
-  /** Core: garage::workshop::replace. */
-  replaceComponent: (_id: string, _day: string | null) => unbound<Component>('Replacing a part'),
-  /** Core: garage::workshop::retire. */
-  retireComponent: (_id: string, _day: string | null) => unbound<Component>('Retiring a part'),
+  /** Moves a part to another bike from `day` on ("YYYY-MM-DD"; null: now); its wear follows it. */
+  moveComponent: (id: string, bikeId: string, day: string | null): Promise<Installation> =>
+    commands.moveComponent({ component_id: id, bike_id: bikeId, at: day ?? Date.now() }),
+  removeToShelf: (id: string, day: string | null): Promise<null> =>
+    commands.shelveComponent({ component_id: id, at: day ?? Date.now() }),
+  /** Retires the part and mounts a fresh one of its kind with its rules; returns the new one. */
+  replaceComponent: (id: string, day: string | null): Promise<Component> =>
+    commands.replaceComponent({ component_id: id, at: day ?? Date.now() }),
+  retireComponent: (id: string, day: string | null): Promise<Component> =>
+    commands.retireComponent({ component_id: id, at: day ?? Date.now() }),
   /** Core: the costs of issue 16, section 3. */
   componentCosts: (_id: string) => unbound<ComponentCosts>('What the part cost'),
   /** Mounts a part from the shelf on a bike. */
@@ -99,11 +101,9 @@ export const garageApi = {
     commands.mountComponent({ component_id: componentId, bike_id: bikeId, at: day }),
 
   // Rules
-  /** Core: garage::rules::add. */
-  addRule: (_componentId: string, _rule: NewRule) => unbound<void>('Adding a rule'),
+  addRule: (componentId: string, rule: NewRule): Promise<null> => commands.addRule({ component_id: componentId, ...rule }),
   editRule: (id: string, patch: RulePatch): Promise<null> => commands.editRule({ rule_id: id, ...patch }),
-  /** Core: garage::rules::delete. */
-  deleteRule: (_id: string) => unbound<void>('Deleting a rule'),
+  deleteRule: (id: string): Promise<null> => commands.deleteRule({ rule_id: id }),
   /** Quiet for `days` from now (its state is still shown as it is). */
   snoozeDays: (id: string, days: number, now: number = Date.now()): Promise<null> =>
     commands.snoozeUntil({ rule_id: id, until: Math.round(now + days * 86_400_000) }),
