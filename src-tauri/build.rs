@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "retire_component",
     "add_rule",
     "delete_rule",
+    "edit_ride",
     "strava_status",
     "strava_connect",
     "strava_cancel_connect",

@@ -48,6 +48,7 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             commands::garage_edit::retire_component,
             commands::garage_edit::add_rule,
             commands::garage_edit::delete_rule,
+            commands::garage_edit::edit_ride,
             commands::strava::strava_status,
             commands::strava::strava_connect,
             commands::strava::strava_cancel_connect,

@@ -1,15 +1,17 @@
 //! The garage's edits the window needs beyond adding things (issue 16): edit, retire or bring
-//! back a bike; edit, move, shelve, replace or retire a part; list rides; add, edit or delete a
-//! rule; snooze a reminder; a rule's services. Each is one line over the core.
+//! back a bike; edit, move, shelve, replace or retire a part; list and edit rides; add, edit or
+//! delete a rule; snooze a reminder; a rule's services. Each is one line over the core.
 
 use pedalwrencher_core::garage::bikes::{self, Bike, BikePatch};
 use pedalwrencher_core::garage::components::{self, Component, ComponentPatch};
 use pedalwrencher_core::garage::installations::{self, Installation};
-use pedalwrencher_core::garage::rides::{self, Ride, RideQuery};
+use pedalwrencher_core::garage::rides::{self, Ride, RidePatch, RideQuery};
 use pedalwrencher_core::garage::rules::{self, NewRule, RulePatch};
 use pedalwrencher_core::garage::services::{self, Service};
 use pedalwrencher_core::garage::workshop;
-use pedalwrencher_core::{ActivityFilter, BikeId, ComponentId, Metric, RuleId, Timestamp, When};
+use pedalwrencher_core::{
+    ActivityFilter, BikeId, ComponentId, Metric, RideId, RuleId, Timestamp, When,
+};
 use serde::Deserialize;
 use tauri::State;
 
@@ -259,4 +261,37 @@ pub struct DeleteRule {
 #[specta::specta]
 pub fn delete_rule(state: State<'_, AppState>, input: DeleteRule) -> Result<(), CommandError> {
     state.with(|s| rules::delete(s, &input.rule_id))
+}
+
+/// Fields left out keep their value (SI units: metres, seconds).
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct EditRide {
+    ride_id: RideId,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    distance_m: Option<f64>,
+    #[serde(default)]
+    moving_time_s: Option<f64>,
+    #[serde(default)]
+    elevation_m: Option<f64>,
+    #[serde(default)]
+    indoor: Option<bool>,
+    #[serde(default)]
+    commute: Option<bool>,
+}
+
+#[tauri::command(async)]
+#[specta::specta]
+pub fn edit_ride(state: State<'_, AppState>, input: EditRide) -> Result<Ride, CommandError> {
+    let patch = RidePatch {
+        name: input.name,
+        distance_m: input.distance_m,
+        moving_time_s: input.moving_time_s,
+        elevation_m: input.elevation_m,
+        indoor: input.indoor,
+        commute: input.commute,
+        ..RidePatch::default()
+    };
+    state.with(|s| rides::edit(s, &input.ride_id, patch))
 }

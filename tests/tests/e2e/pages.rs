@@ -8,6 +8,7 @@ mod header;
 mod notifications;
 mod part;
 mod places;
+mod rides;
 mod strava;
 
 pub use dashboard::Dashboard;
@@ -17,4 +18,5 @@ pub use header::Header;
 pub use notifications::NotificationsPanel;
 pub use part::{BikePage, PartPage};
 pub use places::Places;
+pub use rides::RidesPage;
 pub use strava::StravaPanel;

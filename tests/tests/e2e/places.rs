@@ -5,7 +5,7 @@
 use pedalwrencher_tests::cli::Garage;
 
 use crate::app::App;
-use crate::pages::{BikePage, PartPage};
+use crate::pages::{BikePage, PartPage, RidesPage};
 use crate::window::Result;
 
 #[tokio::test(flavor = "current_thread")]
@@ -260,4 +260,31 @@ async fn a_part_moved_to_another_bike_keeps_its_wear_and_a_rule_is_added_and_del
     .await;
     app.finish(steps, "move a part, add and delete a rule")
         .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_ride_edited_in_rides_shows_its_new_name_and_distance() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        app.dashboard().wait_bike().await?;
+        app.places().open("#/rides", "rides-page").await?;
+        let rides = RidesPage::new(app.window());
+        assert_eq!(
+            rides.shown().await?,
+            100,
+            "the first page of the demo's rides"
+        );
+
+        rides.edit_first("Evening loop", "8.5").await?;
+        let row = rides.wait_first("Evening loop").await?;
+        assert!(row.contains("8.5 km"), "the edited ride: {row}");
+        app.places()
+            .screenshot("rides-edited-1280-light.png")
+            .await?;
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "edit a ride").await;
 }

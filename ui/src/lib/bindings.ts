@@ -40,6 +40,7 @@ export const commands = {
 	retireComponent: (input: PartOn) => __TAURI_INVOKE<Component_Serialize>("retire_component", { input }),
 	addRule: (input: AddRule_Deserialize) => __TAURI_INVOKE<null>("add_rule", { input }),
 	deleteRule: (input: DeleteRule) => __TAURI_INVOKE<null>("delete_rule", { input }),
+	editRide: (input: EditRide_Deserialize) => __TAURI_INVOKE<Ride_Serialize>("edit_ride", { input }),
 	stravaStatus: () => __TAURI_INVOKE<StravaStatus_Serialize>("strava_status"),
 	/**
 	 *  Opens Strava's page in the browser and waits for the rider in the background (see
@@ -684,6 +685,31 @@ export type EditComponent_Serialize = {
 	model: string | null,
 	notes: string | null,
 	purchase_cost_cents: number | null,
+};
+
+/**  Fields left out keep their value (SI units: metres, seconds). */
+export type EditRide = EditRide_Serialize | EditRide_Deserialize;
+
+/**  Fields left out keep their value (SI units: metres, seconds). */
+export type EditRide_Deserialize = {
+	ride_id: RideId,
+	name?: string | null,
+	distance_m?: number | null,
+	moving_time_s?: number | null,
+	elevation_m?: number | null,
+	indoor?: boolean | null,
+	commute?: boolean | null,
+};
+
+/**  Fields left out keep their value (SI units: metres, seconds). */
+export type EditRide_Serialize = {
+	ride_id: RideId,
+	name: string | null,
+	distance_m: number | null,
+	moving_time_s: number | null,
+	elevation_m: number | null,
+	indoor: boolean | null,
+	commute: boolean | null,
 };
 
 /**  Fields left out keep their value; the interval is in the rule's metric (SI units). */

@@ -1,6 +1,6 @@
-// What the window asks about rides. Listing and assigning have commands; editing and deleting
-// wait for theirs (issue 16) and fail visibly until then. The list command filters by bike (or
-// unassigned); the other filters and the page are cut here until the core takes them.
+// What the window asks about rides. Listing, editing and assigning have commands; deleting (with
+// its Undo) waits for its own (issue 16) and fails visibly until then. The list command filters
+// by bike (or unassigned); the other filters and the page are cut here until the core takes them.
 
 import { commands, type Ride_Serialize as Ride, type RideSource } from '../bindings';
 import { unbound } from '../unbound';
@@ -22,10 +22,9 @@ export interface RidePage {
   total: number;
 }
 
-/** Core: garage::rides::edit::RidePatch (SI units). */
+/** Fields left out keep their value (SI units); the bike is changed by assigning. */
 export interface RidePatch {
   name?: string;
-  bike_id?: string | null;
   distance_m?: number;
   moving_time_s?: number;
   elevation_m?: number;
@@ -55,8 +54,7 @@ export const ridesApi = {
     const all = listing.rides.filter((r) => matches(r, filter));
     return { rides: all.slice(offset, offset + limit), total: all.length };
   },
-  /** Core: garage::rides::edit. */
-  edit: (_id: string, _patch: RidePatch) => unbound<Ride>('Editing a ride'),
+  edit: (id: string, patch: RidePatch): Promise<Ride> => commands.editRide({ ride_id: id, ...patch }),
   /** Core: garage::rides::delete. */
   delete: (_id: string) => unbound<void>('Deleting a ride'),
   /** Undo of a delete (core: a ride's restore). */
