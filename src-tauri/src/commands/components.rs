@@ -70,14 +70,14 @@ pub struct DatedComponent {
     at: When,
 }
 
-/// Takes a part off its bike onto the shelf; returns the bike it was on.
+/// Takes a part off its bike (or the part it sits on) onto the shelf, with what it carries.
 #[tauri::command(async)]
 #[specta::specta]
 pub fn remove_component(
     state: State<'_, AppState>,
     input: DatedComponent,
-) -> Result<BikeId, CommandError> {
-    state.with(|s| installations::remove(s, &input.component_id, &input.at))
+) -> Result<(), CommandError> {
+    state.with(|s| installations::remove(s, &input.component_id, &input.at).map(|_| ()))
 }
 
 /// Retires a part and mounts a new one like it in its place; returns the new one.

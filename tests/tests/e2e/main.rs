@@ -15,5 +15,6 @@ mod devices;
 mod garage;
 mod header;
 mod notifications;
+mod places;
 mod strava;
 mod tree;

@@ -77,10 +77,81 @@ export const commands = {
 	/**  Chooses the one device that sends email and SMS reminders. */
 	devicesSetForwarding: (input: SetForwarding) => __TAURI_INVOKE<DevicesStatus_Serialize>("devices_set_forwarding", { input }),
 	devicesDismissNotice: (input: Dismiss) => __TAURI_INVOKE<DevicesStatus_Serialize>("devices_dismiss_notice", { input }),
+	/**  Every bike (retired last) with its ride totals (excluded rides left out). */
+	bikesList: () => __TAURI_INVOKE<BikeSummary_Serialize[]>("bikes_list"),
+	editBike: (input: EditBike_Deserialize) => __TAURI_INVOKE<Bike_Serialize>("edit_bike", { input }),
+	/**  Retires a bike (sold, stolen): its parts keep their state but never remind. */
+	retireBike: (input: BikeRef) => __TAURI_INVOKE<Bike_Serialize>("retire_bike", { input }),
+	/**  Brings a retired bike back: its parts remind again. */
+	restoreBike: (input: BikeRef) => __TAURI_INVOKE<Bike_Serialize>("restore_bike", { input }),
+	/**  The bike's distance in each of the last 12 months, this month last (the bike page's chart). */
+	bikeDistanceByMonth: (input: BikeRef) => __TAURI_INVOKE<MonthDistance[]>("bike_distance_by_month", { input }),
+	/**  Components with where each is mounted now (none: on the shelf). */
+	componentsList: (input: ComponentsQuery_Deserialize) => __TAURI_INVOKE<ComponentListing_Serialize[]>("components_list", { input }),
+	componentGet: (input: ComponentRef) => __TAURI_INVOKE<Component_Serialize>("component_get", { input }),
+	editComponent: (input: EditComponent_Deserialize) => __TAURI_INVOKE<Component_Serialize>("edit_component", { input }),
+	/**  Takes a part off its bike (or the part it sits on) onto the shelf, with what it carries. */
+	removeComponent: (input: DatedComponent) => __TAURI_INVOKE<null>("remove_component", { input }),
+	/**  Retires a part and mounts a new one like it in its place; returns the new one. */
+	replaceComponent: (input: DatedComponent) => __TAURI_INVOKE<Component_Serialize>("replace_component", { input }),
+	/**  Retires a part (worn out, thrown away): off its bike, no more reminders. */
+	retireComponent: (input: DatedComponent) => __TAURI_INVOKE<Component_Serialize>("retire_component", { input }),
+	/**  Where the part has been mounted, oldest first. */
+	componentInstallations: (input: ComponentRef) => __TAURI_INVOKE<Installation_Serialize[]>("component_installations", { input }),
+	/**  The part's service history, newest first. */
+	componentServices: (input: ComponentRef) => __TAURI_INVOKE<Service_Serialize[]>("component_services", { input }),
+	/**  What the part cost (purchase and services), and per 1,000 km and 1,000 mi. */
+	componentCost: (input: ComponentRef) => __TAURI_INVOKE<ComponentCost_Serialize>("component_cost", { input }),
+	/**  The rules of one part, oldest first. */
+	componentRules: (input: RulesOf) => __TAURI_INVOKE<Rule_Serialize[]>("component_rules", { input }),
+	addRule: (input: AddRule_Deserialize) => __TAURI_INVOKE<Rule_Serialize>("add_rule", { input }),
+	editRule: (input: EditRule_Deserialize) => __TAURI_INVOKE<Rule_Serialize>("edit_rule", { input }),
+	deleteRule: (input: RuleRef) => __TAURI_INVOKE<null>("delete_rule", { input }),
+	/**  Quiets a rule's reminders for some days; its state is still shown truthfully. */
+	snoozeRule: (input: SnoozeDays_Deserialize) => __TAURI_INVOKE<Rule_Serialize>("snooze_rule", { input }),
+	/**  Quiets a rule's reminders for some further use ("200 km more"). */
+	snoozeRuleForUse: (input: SnoozeUse_Deserialize) => __TAURI_INVOKE<Rule_Serialize>("snooze_rule_for_use", { input }),
+	/**  The services done on one rule, newest first. */
+	ruleServices: (input: RuleRef) => __TAURI_INVOKE<Service_Serialize[]>("rule_services", { input }),
+	/**  The "Undo" after deleting a service from a part's history. */
+	restoreService: (input: ServiceRef) => __TAURI_INVOKE<Service_Serialize>("restore_service", { input }),
+	/**
+	 *  Rides newest first, filtered (bike, unassigned, flagged, indoor, source, date range) and paged
+	 *  (`offset`, `limit`).
+	 */
+	ridesPage: (input: RideQuery_Deserialize) => __TAURI_INVOKE<RidePage_Serialize>("rides_page", { input }),
+	/**
+	 *  The numbers of a ride being typed that a ride cannot have, each with its field, to show next
+	 *  to the field before saving. Writes nothing.
+	 */
+	checkRide: (input: NewRide_Deserialize) => __TAURI_INVOKE<Implausible[]>("check_ride", { input }),
+	/**
+	 *  Logs a ride typed by the rider: numbers a ride cannot have are refused (kind `invalid`, with
+	 *  the reason) unless `force`.
+	 */
+	logRide: (input: LogRide_Deserialize) => __TAURI_INVOKE<Ride_Serialize>("log_ride", { input }),
+	/**  Edits a ride; changed numbers a ride cannot have are refused unless `force`. */
+	editRide: (input: EditRide_Deserialize) => __TAURI_INVOKE<Ride_Serialize>("edit_ride", { input }),
+	/**  Deletes a ride; its wear is taken back. `undelete_ride` is the Undo. */
+	deleteRide: (input: RideRef) => __TAURI_INVOKE<null>("delete_ride", { input }),
+	/**  The "Undo" after deleting a ride. */
+	undeleteRide: (input: RideRef) => __TAURI_INVOKE<Ride_Serialize>("undelete_ride", { input }),
+	/**  Puts many rides on a bike (or none) at once: all of them, or none if one fails. */
+	assignRides: (input: AssignRides_Deserialize) => __TAURI_INVOKE<number>("assign_rides", { input }),
+	/**  The rider's answer to a flagged ride: keep it as it is, exclude it, or count it again. */
+	reviewRide: (input: ReviewRide) => __TAURI_INVOKE<Ride_Serialize>("review_ride", { input }),
+	/**  Writes the whole garage to one file, and its rides as CSV next to it. */
+	backupExport: (input: BackupTo_Deserialize) => __TAURI_INVOKE<BackupReport>("backup_export", { input }),
+	/**
+	 *  Restores a backup: validated first, all or nothing; the report says what was added and what
+	 *  was skipped and why. The window reloads on `GarageChanged`.
+	 */
+	backupRestore: (input: RestoreFrom) => __TAURI_INVOKE<RestoreReport>("backup_restore", { input }),
 };
 
 /** Events */
 export const events = {
+	backupProgress: makeEvent<BackupProgress_Serialize, BackupProgress_Deserialize>("backup-progress"),
 	deliveryHealth: makeEvent<DeliveryHealth_Serialize, DeliveryHealth_Deserialize>("delivery-health"),
 	devicesChanged: makeEvent<DevicesChanged, DevicesChanged>("devices-changed"),
 	garageChanged: makeEvent<GarageChanged, GarageChanged>("garage-changed"),
@@ -91,6 +162,16 @@ export const events = {
 /* Types */
 /**  Which rides a rule counts (e.g. tyres do not wear on the trainer). */
 export type ActivityFilter = "all" | "outdoor" | "indoor";
+
+export type AddRule = AddRule_Serialize | AddRule_Deserialize;
+
+export type AddRule_Deserialize = {
+	component_id: ComponentId,
+} & NewRule_Deserialize;
+
+export type AddRule_Serialize = {
+	component_id: ComponentId,
+} & NewRule_Serialize;
 
 export type Advice = 
 /**  This device is not connected to Strava: connect it. */
@@ -157,9 +238,81 @@ export type AssignRide = {
 	bike_id: BikeId,
 };
 
+export type AssignRides = AssignRides_Serialize | AssignRides_Deserialize;
+
+export type AssignRides_Deserialize = {
+	ride_ids: RideId[],
+	/**  None: unassigned. */
+	bike_id?: BikeId | null,
+};
+
+export type AssignRides_Serialize = {
+	ride_ids: RideId[],
+	/**  None: unassigned. */
+	bike_id: BikeId | null,
+};
+
+/**  How far a backup or restore has come ("Restoring rides: 4,000 of 12,000"). */
+export type BackupProgress = BackupProgress_Serialize | BackupProgress_Deserialize;
+
+/**  How far a backup or restore has come ("Restoring rides: 4,000 of 12,000"). */
+export type BackupProgress_Deserialize = Progress_Deserialize;
+
+/**  How far a backup or restore has come ("Restoring rides: 4,000 of 12,000"). */
+export type BackupProgress_Serialize = Progress_Serialize;
+
+/**  What a backup wrote. */
+export type BackupReport = {
+	/**  The backup file. */
+	file: string,
+	/**  The rides as CSV, next to it. */
+	rides_csv: string,
+	/**  The backup format version written. */
+	format_version: number,
+	/**  Rows written per table (tombstones included). */
+	rows: { [key in string]: number },
+};
+
+export type BackupTo = BackupTo_Serialize | BackupTo_Deserialize;
+
+export type BackupTo_Deserialize = {
+	/**  Where to write it; none: `backups/pedalwrencher-YYYY-MM-DD.json` in the data folder. */
+	path?: string | null,
+};
+
+export type BackupTo_Serialize = {
+	/**  Where to write it; none: `backups/pedalwrencher-YYYY-MM-DD.json` in the data folder. */
+	path: string | null,
+};
+
 export type Bike = Bike_Serialize | Bike_Deserialize;
 
 export type BikeId = string;
+
+/**  Fields left `None` keep their value. */
+export type BikePatch = BikePatch_Serialize | BikePatch_Deserialize;
+
+/**  Fields left `None` keep their value. */
+export type BikePatch_Deserialize = {
+	name?: string | null,
+	kind?: string | null,
+	strava_gear_id?: string | null,
+	notes?: string | null,
+	retired?: boolean | null,
+};
+
+/**  Fields left `None` keep their value. */
+export type BikePatch_Serialize = {
+	name: string | null,
+	kind: string | null,
+	strava_gear_id: string | null,
+	notes: string | null,
+	retired: boolean | null,
+};
+
+export type BikeRef = {
+	bike_id: BikeId,
+};
 
 /**  A bike with the totals of the rides assigned to it. */
 export type BikeSummary = BikeSummary_Serialize | BikeSummary_Deserialize;
@@ -280,7 +433,96 @@ export type CommandError = {
 
 export type Component = Component_Serialize | Component_Deserialize;
 
+/**  A component's cost so far. Amounts in cents of the rider's currency (the garage keeps one). */
+export type ComponentCost = ComponentCost_Serialize | ComponentCost_Deserialize;
+
+/**  A component's cost so far. Amounts in cents of the rider's currency (the garage keeps one). */
+export type ComponentCost_Deserialize = {
+	component_id: ComponentId,
+	/**  None when no purchase cost was entered. */
+	purchase_cents?: number | null,
+	/**  The costs of every service done on its rules (a rule deleted since included: it was paid). */
+	services_cents: number,
+	services: number,
+	total_cents: number,
+	/**  Its distance in all: the starting distance it came with and every ride while mounted. */
+	distance_m: number,
+	/**  None until the part has been ridden. */
+	per_1000_km_cents?: number | null,
+	per_1000_mi_cents?: number | null,
+};
+
+/**  A component's cost so far. Amounts in cents of the rider's currency (the garage keeps one). */
+export type ComponentCost_Serialize = {
+	component_id: ComponentId,
+	/**  None when no purchase cost was entered. */
+	purchase_cents: number | null,
+	/**  The costs of every service done on its rules (a rule deleted since included: it was paid). */
+	services_cents: number,
+	services: number,
+	total_cents: number,
+	/**  Its distance in all: the starting distance it came with and every ride while mounted. */
+	distance_m: number,
+	/**  None until the part has been ridden. */
+	per_1000_km_cents: number | null,
+	per_1000_mi_cents: number | null,
+};
+
 export type ComponentId = string;
+
+/**
+ *  A component with where it is mounted now (None when on the shelf): its bike, found through
+ *  its parents, and the part it sits on directly, if any.
+ */
+export type ComponentListing = ComponentListing_Serialize | ComponentListing_Deserialize;
+
+/**
+ *  A component with where it is mounted now (None when on the shelf): its bike, found through
+ *  its parents, and the part it sits on directly, if any.
+ */
+export type ComponentListing_Deserialize = {
+	bike_id?: BikeId | null,
+	bike?: string | null,
+	parent_id?: ComponentId | null,
+	parent?: string | null,
+	installed_at?: Timestamp | null,
+} & Component_Deserialize;
+
+/**
+ *  A component with where it is mounted now (None when on the shelf): its bike, found through
+ *  its parents, and the part it sits on directly, if any.
+ */
+export type ComponentListing_Serialize = {
+	bike_id: BikeId | null,
+	bike: string | null,
+	parent_id: ComponentId | null,
+	parent: string | null,
+	installed_at: Timestamp | null,
+} & Component_Serialize;
+
+export type ComponentPatch = ComponentPatch_Serialize | ComponentPatch_Deserialize;
+
+export type ComponentPatch_Deserialize = {
+	name?: string | null,
+	brand?: string | null,
+	model?: string | null,
+	notes?: string | null,
+	purchase_cost_cents?: number | null,
+	initial?: InitialUsage_Deserialize | null,
+};
+
+export type ComponentPatch_Serialize = {
+	name: string | null,
+	brand: string | null,
+	model: string | null,
+	notes: string | null,
+	purchase_cost_cents: number | null,
+	initial: InitialUsage_Serialize | null,
+};
+
+export type ComponentRef = {
+	component_id: ComponentId,
+};
 
 export type ComponentView = ComponentView_Serialize | ComponentView_Deserialize;
 
@@ -346,9 +588,30 @@ export type Component_Serialize = {
 	replaced_by: ComponentId | null,
 };
 
+export type ComponentsQuery = ComponentsQuery_Serialize | ComponentsQuery_Deserialize;
+
+export type ComponentsQuery_Deserialize = {
+	/**  Only those mounted on this bike now. */
+	bike_id?: BikeId | null,
+	include_retired?: boolean,
+};
+
+export type ComponentsQuery_Serialize = {
+	/**  Only those mounted on this bike now. */
+	bike_id: BikeId | null,
+	include_retired: boolean,
+};
+
 export type Connect = {
 	client_id: string,
 	client_secret: string,
+};
+
+/**  A component and a date: when it came off, was replaced or retired. */
+export type DatedComponent = {
+	component_id: ComponentId,
+	/**  A typed date (`YYYY-MM-DD`) or an instant; the core resolves it. */
+	at: When,
 };
 
 export type DeleteService = {
@@ -596,12 +859,56 @@ export type DisplayPatch = DisplayPatch_Serialize | DisplayPatch_Deserialize;
 /**  How distances are written (reminders, and the CLI's default). */
 export type DisplayPatch_Deserialize = {
 	units?: Units | null,
+	default_warn_fraction?: number | null,
 };
 
 /**  How distances are written (reminders, and the CLI's default). */
 export type DisplayPatch_Serialize = {
 	units?: Units,
+	default_warn_fraction?: number,
 };
+
+export type EditBike = EditBike_Serialize | EditBike_Deserialize;
+
+export type EditBike_Deserialize = {
+	bike_id: BikeId,
+} & BikePatch_Deserialize;
+
+export type EditBike_Serialize = {
+	bike_id: BikeId,
+} & BikePatch_Serialize;
+
+export type EditComponent = EditComponent_Serialize | EditComponent_Deserialize;
+
+export type EditComponent_Deserialize = {
+	component_id: ComponentId,
+} & ComponentPatch_Deserialize;
+
+export type EditComponent_Serialize = {
+	component_id: ComponentId,
+} & ComponentPatch_Serialize;
+
+export type EditRide = EditRide_Serialize | EditRide_Deserialize;
+
+export type EditRide_Deserialize = {
+	ride_id: RideId,
+	force?: boolean,
+} & RidePatch_Deserialize;
+
+export type EditRide_Serialize = {
+	ride_id: RideId,
+	force: boolean,
+} & RidePatch_Serialize;
+
+export type EditRule = EditRule_Serialize | EditRule_Deserialize;
+
+export type EditRule_Deserialize = {
+	rule_id: RuleId,
+} & RulePatch_Deserialize;
+
+export type EditRule_Serialize = {
+	rule_id: RuleId,
+} & RulePatch_Serialize;
 
 /**  The mail server and addresses (the SMTP password is a secret, not a setting). */
 export type EmailPatch = EmailPatch_Serialize | EmailPatch_Deserialize;
@@ -737,6 +1044,21 @@ export type Health_Serialize = {
 	problems: Episode_Serialize[],
 };
 
+/**  One number a ride cannot have: which field, its value, the limit, and the reason in words. */
+export type Implausible = {
+	/**
+	 *  The field it concerns: `distance_m`, `moving_time_s`, `average_speed`, `elevation_m` or
+	 *  `energy_kj` (a later version may add others: kept as text).
+	 */
+	field: string,
+	/**  The value found, in the field's SI unit (`average_speed` in km/h). */
+	value: number,
+	/**  The most a ride may have, in the same unit. */
+	limit: number,
+	/**  Why, in words (metric; a front end words it in the rider's units from the numbers above). */
+	reason: string,
+};
+
 /**  Usage a second-hand part already had when it joined the garage, in SI units. */
 export type InitialUsage = InitialUsage_Serialize | InitialUsage_Deserialize;
 
@@ -806,6 +1128,18 @@ export type Listing = {
 	done: boolean,
 };
 
+export type LogRide = LogRide_Serialize | LogRide_Deserialize;
+
+export type LogRide_Deserialize = {
+	/**  The rider confirmed numbers a ride cannot have ("Keep it"). */
+	force?: boolean,
+} & NewRide_Deserialize;
+
+export type LogRide_Serialize = {
+	/**  The rider confirmed numbers a ride cannot have ("Keep it"). */
+	force: boolean,
+} & NewRide_Serialize;
+
 export type MarkDone = MarkDone_Serialize | MarkDone_Deserialize;
 
 export type MarkDone_Deserialize = {
@@ -818,6 +1152,14 @@ export type MarkDone_Serialize = {
 
 /**  Every value is stored in SI: metres, seconds, kilojoules, days. */
 export type Metric = "distance_m" | "moving_time_s" | "rides" | "elevation_m" | "energy_kj" | "days";
+
+/**  One calendar month of a bike's riding. */
+export type MonthDistance = {
+	/**  `YYYY-MM`, in the rider's time zone. */
+	month: string,
+	distance_m: number,
+	rides: number,
+};
 
 export type Mount = {
 	component_id: ComponentId,
@@ -948,6 +1290,26 @@ export type NewRide_Serialize = {
 	indoor: boolean,
 	commute: boolean,
 	name: string,
+};
+
+export type NewRule = NewRule_Serialize | NewRule_Deserialize;
+
+export type NewRule_Deserialize = {
+	task: string,
+	metric: Metric,
+	interval: number,
+	warn_fraction?: number | null,
+	repeat?: boolean,
+	filter?: ActivityFilter,
+};
+
+export type NewRule_Serialize = {
+	task: string,
+	metric: Metric,
+	interval: number,
+	warn_fraction: number | null,
+	repeat: boolean,
+	filter: ActivityFilter,
 };
 
 export type NewService = NewService_Serialize | NewService_Deserialize;
@@ -1117,6 +1479,27 @@ export type Preset_Serialize = {
 	carries: string[],
 };
 
+/**  How far a backup or a restore has come, for the window ("Restoring rides: 4,000 of 12,000"). */
+export type Progress = Progress_Serialize | Progress_Deserialize;
+
+/**  How far a backup or a restore has come, for the window ("Restoring rides: 4,000 of 12,000"). */
+export type Progress_Deserialize = {
+	stage: Stage,
+	/**  The table being read or written, if any. */
+	table?: string | null,
+	done: number,
+	total: number,
+};
+
+/**  How far a backup or a restore has come, for the window ("Restoring rides: 4,000 of 12,000"). */
+export type Progress_Serialize = {
+	stage: Stage,
+	/**  The table being read or written, if any. */
+	table: string | null,
+	done: number,
+	total: number,
+};
+
 /**  Which channels reminders take from this device, and how often they repeat. */
 export type RemindersPatch = RemindersPatch_Serialize | RemindersPatch_Deserialize;
 
@@ -1136,9 +1519,121 @@ export type RemindersPatch_Serialize = {
 	nag_days?: number,
 };
 
+export type RestoreFrom = {
+	path: string,
+};
+
+/**  What a restore did. */
+export type RestoreReport = {
+	/**  The garage had nothing in it before: every row was kept with its id. */
+	onto_empty: boolean,
+	/**  Rows added per table. */
+	added: { [key in string]: number },
+	/**  Rows skipped per table. */
+	skipped: { [key in string]: number },
+	/**  The skipped rows and why (the first [`MAX_SKIPPED_LISTED`]; `skipped` counts them all). */
+	skipped_rows: Skipped[],
+	/**  When the backup was made. */
+	created_at: Timestamp,
+};
+
+export type ReviewRide = {
+	ride_id: RideId,
+	verdict: Verdict,
+};
+
 export type Ride = Ride_Serialize | Ride_Deserialize;
 
 export type RideId = string;
+
+/**  One page of rides and how many the filters let through in all. */
+export type RidePage = RidePage_Serialize | RidePage_Deserialize;
+
+/**  One page of rides and how many the filters let through in all. */
+export type RidePage_Deserialize = {
+	rides: Ride_Deserialize[],
+	total: number,
+};
+
+/**  One page of rides and how many the filters let through in all. */
+export type RidePage_Serialize = {
+	rides: Ride_Serialize[],
+	total: number,
+};
+
+/**  Fields left `None` keep their value. */
+export type RidePatch = RidePatch_Serialize | RidePatch_Deserialize;
+
+/**  Fields left `None` keep their value. */
+export type RidePatch_Deserialize = {
+	bike_id?: BikeId | null,
+	start_at?: When | null,
+	distance_m?: number | null,
+	moving_time_s?: number | null,
+	elapsed_time_s?: number | null,
+	elevation_m?: number | null,
+	energy_kj?: number | null,
+	indoor?: boolean | null,
+	commute?: boolean | null,
+	name?: string | null,
+};
+
+/**  Fields left `None` keep their value. */
+export type RidePatch_Serialize = {
+	bike_id: BikeId | null,
+	start_at: When | null,
+	distance_m: number | null,
+	moving_time_s: number | null,
+	elapsed_time_s: number | null,
+	elevation_m: number | null,
+	energy_kj: number | null,
+	indoor: boolean | null,
+	commute: boolean | null,
+	name: string | null,
+};
+
+/**  Which rides to list; every filter left empty lets all through. */
+export type RideQuery = RideQuery_Serialize | RideQuery_Deserialize;
+
+/**  Which rides to list; every filter left empty lets all through. */
+export type RideQuery_Deserialize = {
+	bike?: BikeId | null,
+	unassigned_only?: boolean,
+	/**  Only rides flagged for review (numbers a ride cannot have, see `limits`). */
+	flagged_only?: boolean,
+	/**  Only indoor (true) or outdoor (false) rides. */
+	indoor?: boolean | null,
+	source?: RideSource | null,
+	/**  Rides that started at or after this instant. */
+	from?: Timestamp | null,
+	/**  Rides that started before this instant. */
+	until?: Timestamp | null,
+	/**  Skips this many (paging, with `limit`). */
+	offset?: number | null,
+	limit?: number | null,
+};
+
+/**  Which rides to list; every filter left empty lets all through. */
+export type RideQuery_Serialize = {
+	bike: BikeId | null,
+	unassigned_only: boolean,
+	/**  Only rides flagged for review (numbers a ride cannot have, see `limits`). */
+	flagged_only: boolean,
+	/**  Only indoor (true) or outdoor (false) rides. */
+	indoor: boolean | null,
+	source: RideSource | null,
+	/**  Rides that started at or after this instant. */
+	from: Timestamp | null,
+	/**  Rides that started before this instant. */
+	until: Timestamp | null,
+	/**  Skips this many (paging, with `limit`). */
+	offset: number | null,
+	limit: number | null,
+};
+
+export type RideRef = {
+	ride_id: RideId,
+};
 
 export type RideSource = "strava" | "manual" | "file";
 
@@ -1163,6 +1658,13 @@ export type Ride_Deserialize = {
 	bike_chosen: boolean,
 	/**  The local time zone offset at its start, when the source said (seconds east of UTC). */
 	utc_offset_s?: number | null,
+	/**
+	 *  Numbers a ride cannot have, found when a source (Strava, a file) brought it in: the ride
+	 *  is kept but waits for the rider's review. Empty when there is nothing to review.
+	 */
+	review: Implausible[],
+	/**  The rider excluded it: it counts for nothing (wear, totals, charts) but stays listed. */
+	excluded: boolean,
 };
 
 export type Ride_Serialize = {
@@ -1186,9 +1688,40 @@ export type Ride_Serialize = {
 	bike_chosen: boolean,
 	/**  The local time zone offset at its start, when the source said (seconds east of UTC). */
 	utc_offset_s: number | null,
+	/**
+	 *  Numbers a ride cannot have, found when a source (Strava, a file) brought it in: the ride
+	 *  is kept but waits for the rider's review. Empty when there is nothing to review.
+	 */
+	review: Implausible[],
+	/**  The rider excluded it: it counts for nothing (wear, totals, charts) but stays listed. */
+	excluded: boolean,
 };
 
+export type Rule = Rule_Serialize | Rule_Deserialize;
+
 export type RuleId = string;
+
+export type RulePatch = RulePatch_Serialize | RulePatch_Deserialize;
+
+export type RulePatch_Deserialize = {
+	task?: string | null,
+	interval?: number | null,
+	warn_fraction?: number | null,
+	repeat?: boolean | null,
+	filter?: ActivityFilter | null,
+};
+
+export type RulePatch_Serialize = {
+	task: string | null,
+	interval: number | null,
+	warn_fraction: number | null,
+	repeat: boolean | null,
+	filter: ActivityFilter | null,
+};
+
+export type RuleRef = {
+	rule_id: RuleId,
+};
 
 /**  Where a rule stands now. */
 export type RuleStatus = RuleStatus_Serialize | RuleStatus_Deserialize;
@@ -1225,6 +1758,12 @@ export type RuleStatus_Deserialize = {
 	/**  Snoozed until `used` reaches this (in the rule's metric). */
 	snoozed_until_used?: number | null,
 	last_service_at?: Timestamp | null,
+	/**
+	 *  Days (fractions allowed) until due at the pace of the last 8 weeks of riding on the part;
+	 *  0 when already due, the remaining days for a calendar rule, None when the part was not
+	 *  ridden lately (see `wear::forecast`).
+	 */
+	forecast_days?: number | null,
 };
 
 /**  Where a rule stands now. */
@@ -1259,6 +1798,50 @@ export type RuleStatus_Serialize = {
 	/**  Snoozed until `used` reaches this (in the rule's metric). */
 	snoozed_until_used: number | null,
 	last_service_at: Timestamp | null,
+	/**
+	 *  Days (fractions allowed) until due at the pace of the last 8 weeks of riding on the part;
+	 *  0 when already due, the remaining days for a calendar rule, None when the part was not
+	 *  ridden lately (see `wear::forecast`).
+	 */
+	forecast_days: number | null,
+};
+
+export type Rule_Deserialize = {
+	id: RuleId,
+	component_id: ComponentId,
+	task: string,
+	metric: Metric,
+	/**  In the metric's SI unit (metres, seconds, rides, metres, kJ, days). */
+	interval: number,
+	warn_fraction: number,
+	repeat: boolean,
+	filter: ActivityFilter,
+	snoozed_until?: Timestamp | null,
+	/**  Quiet until the rule's usage reaches this (its metric, SI): "200 km more". */
+	snoozed_until_used?: number | null,
+	/**  Moves on every service and on the undo of the latest one; reminders are keyed on it. */
+	epoch: number,
+};
+
+export type Rule_Serialize = {
+	id: RuleId,
+	component_id: ComponentId,
+	task: string,
+	metric: Metric,
+	/**  In the metric's SI unit (metres, seconds, rides, metres, kJ, days). */
+	interval: number,
+	warn_fraction: number,
+	repeat: boolean,
+	filter: ActivityFilter,
+	snoozed_until: Timestamp | null,
+	/**  Quiet until the rule's usage reaches this (its metric, SI): "200 km more". */
+	snoozed_until_used: number | null,
+	/**  Moves on every service and on the undo of the latest one; reminders are keyed on it. */
+	epoch: number,
+};
+
+export type RulesOf = {
+	component_id: ComponentId,
 };
 
 export type SecretInput = {
@@ -1271,6 +1854,10 @@ export type SecretInput = {
 export type Service = Service_Serialize | Service_Deserialize;
 
 export type ServiceId = string;
+
+export type ServiceRef = {
+	service_id: ServiceId,
+};
 
 export type Service_Deserialize = {
 	id: ServiceId,
@@ -1348,6 +1935,11 @@ export type Settings_Deserialize = {
 	sync_interval_minutes?: number,
 	/**  The units reminders are written in. */
 	units?: Units,
+	/**
+	 *  The share of its interval at which a new rule the window adds starts warning ("due soon"),
+	 *  unless the rider sets one on the rule.
+	 */
+	default_warn_fraction?: number,
 	/**  Reminders as desktop / mobile notifications on this device (shown by the app). */
 	notify_native?: boolean,
 	/**  Forward reminders by email from this device. */
@@ -1395,6 +1987,11 @@ export type Settings_Serialize = {
 	sync_interval_minutes: number,
 	/**  The units reminders are written in. */
 	units: Units,
+	/**
+	 *  The share of its interval at which a new rule the window adds starts warning ("due soon"),
+	 *  unless the rider sets one on the rule.
+	 */
+	default_warn_fraction: number,
 	/**  Reminders as desktop / mobile notifications on this device (shown by the app). */
 	notify_native: boolean,
 	/**  Forward reminders by email from this device. */
@@ -1436,6 +2033,12 @@ export type Settings_Serialize = {
 	devices_sync_minutes: number,
 };
 
+export type Skipped = {
+	table: string,
+	id: string,
+	reason: string,
+};
+
 /**  Twilio and the numbers (the auth token is a secret, not a setting). */
 export type SmsPatch = SmsPatch_Serialize | SmsPatch_Deserialize;
 
@@ -1461,6 +2064,50 @@ export type SmtpSecurity =
 "tls" | 
 /**  No encryption: only to a server on this machine (a local relay). */
 "plain";
+
+export type SnoozeDays = SnoozeDays_Serialize | SnoozeDays_Deserialize;
+
+export type SnoozeDays_Deserialize = {
+	rule_id: RuleId,
+	/**  Quiet for this many days from now (fractions allowed); null ends the snooze. */
+	days?: number | null,
+};
+
+export type SnoozeDays_Serialize = {
+	rule_id: RuleId,
+	/**  Quiet for this many days from now (fractions allowed); null ends the snooze. */
+	days: number | null,
+};
+
+export type SnoozeUse = SnoozeUse_Serialize | SnoozeUse_Deserialize;
+
+export type SnoozeUse_Deserialize = {
+	rule_id: RuleId,
+	/**
+	 *  Quiet for this much further use, in the rule's metric (SI: metres, seconds, rides, …);
+	 *  null ends the snooze.
+	 */
+	more?: number | null,
+};
+
+export type SnoozeUse_Serialize = {
+	rule_id: RuleId,
+	/**
+	 *  Quiet for this much further use, in the rule's metric (SI: metres, seconds, rides, …);
+	 *  null ends the snooze.
+	 */
+	more: number | null,
+};
+
+export type Stage = 
+/**  Reading the garage (backup) or the file (restore). */
+"reading" | 
+/**  Checking the file before anything is written. */
+"validating" | 
+/**  Writing the file (backup) or the rows (restore). */
+"writing" | 
+/**  Bringing the wear of every rule up to date. */
+"wear" | "done";
 
 /**  What Connect started. */
 export type Started = {
@@ -1648,6 +2295,14 @@ export type Undone_Serialize = {
 };
 
 export type Units = "metric" | "imperial";
+
+export type Verdict = 
+/**  The numbers are right: no longer flagged, counted as it is. */
+"keep" | 
+/**  Not a real ride (or not worth fixing): counts for nothing, no longer flagged. */
+"exclude" | 
+/**  Counted again after an exclusion. */
+"include";
 
 /**  When a stale sync is reported, and the dead-man's switch. */
 export type WatchdogPatch = WatchdogPatch_Serialize | WatchdogPatch_Deserialize;
