@@ -284,8 +284,50 @@ async fn a_ride_edited_in_rides_shows_its_new_name_and_distance() {
         app.places()
             .screenshot("rides-edited-1280-light.png")
             .await?;
+
+        // Deleted, it leaves the list; Undo brings it back.
+        rides.delete_first().await?;
+        rides.wait_first_not("Evening loop").await?;
+        rides.undo_delete().await?;
+        let row = rides.wait_first("Evening loop").await?;
+        assert!(row.contains("8.5 km"), "the ride back: {row}");
         Result::Ok(())
     }
     .await;
-    app.finish(steps, "edit a ride").await;
+    app.finish(steps, "edit a ride, delete it and undo").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_backup_exported_from_settings_says_where_it_and_its_rides_csv_are() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        app.dashboard().wait_bike().await?;
+        let window = app.window();
+        app.places().open("#/settings", "settings-page").await?;
+        window.click("[data-testid='export-backup']").await?;
+        window
+            .wait_text(
+                "[data-testid='backup-written']",
+                "the backup's files",
+                |t| t.contains(".rides.csv"),
+            )
+            .await?;
+        let file = window.text("[data-testid='backup-file']").await?;
+        let csv = window.text("[data-testid='backup-csv']").await?;
+        for written in [&file, &csv] {
+            let path = std::path::Path::new(written.trim());
+            assert!(path.is_file(), "{written} was written");
+            assert!(
+                path.starts_with(garage.path()),
+                "{written} is in the data folder"
+            );
+        }
+        let rides = std::fs::read_to_string(csv.trim()).unwrap_or_default();
+        assert!(rides.lines().count() > 100, "the demo's rides as CSV");
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "export a backup").await;
 }

@@ -128,9 +128,4 @@ impl<'a> Places<'a> {
         self.w.settle().await?;
         el.click().await
     }
-
-    /// The text of `css`, once it is there.
-    pub async fn text(&self, css: &str) -> Result<String> {
-        self.w.text(css).await
-    }
 }

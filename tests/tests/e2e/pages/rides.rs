@@ -1,4 +1,4 @@
-//! The Rides place (`#/rides`): the list, its filters, editing a ride.
+//! The Rides place (`#/rides`): the list, its filters, editing and deleting a ride (with Undo).
 
 use crate::window::{Result, Window};
 
@@ -39,6 +39,31 @@ impl<'a> RidesPage<'a> {
         let needle = what.to_owned();
         self.w
             .wait_text(ROW, what, move |t| t.contains(&needle))
+            .await
+    }
+
+    /// Deletes the newest ride; waits for its Undo to be offered.
+    pub async fn delete_first(&self) -> Result {
+        self.w
+            .click(&format!("{ROW} [data-testid='delete-ride']"))
+            .await?;
+        self.w.find("[data-testid='ride-deleted']").await?;
+        Ok(())
+    }
+
+    /// Undoes the last delete; waits until its offer is gone.
+    pub async fn undo_delete(&self) -> Result {
+        self.w.click("[data-testid='undo-delete-ride']").await?;
+        self.w.wait_gone("[data-testid='ride-deleted']").await
+    }
+
+    /// Waits until the newest ride's row no longer reads `what`; returns it.
+    pub async fn wait_first_not(&self, what: &str) -> Result<String> {
+        let needle = what.to_owned();
+        self.w
+            .wait_text(ROW, &format!("a first row without {what}"), move |t| {
+                !t.contains(&needle)
+            })
             .await
     }
 }
