@@ -11,6 +11,20 @@ use crate::window::Result;
 #[tokio::test(flavor = "current_thread")]
 async fn every_place_opens_by_link_and_address_and_fits_a_phone_and_a_desktop_in_both_themes() {
     let garage = Garage::with_demo();
+    // A wheelset carrying its tyre, so the pictures show a tree on the bike's card.
+    let bike = garage.bikes()[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (wheelset, _) = garage.add_component(&[
+        "--kind",
+        "wheelset",
+        "--name",
+        "Race wheels",
+        "--bike",
+        &bike,
+    ]);
+    garage.add_component(&["--kind", "tyre", "--name", "Rear tyre", "--on", &wheelset]);
     let app = App::open(garage.path()).await;
 
     let steps = async {
