@@ -1,5 +1,6 @@
-//! Parts on parts in the window: a bike card lists a wheel's parts under it, and Move… takes the
-//! wheel to another bike with its parts in one step.
+//! Parts on parts in the window: a bike card lists a wheel's parts under it, Move… takes the
+//! wheel to another bike with its parts in one step, and the part pages say what a part carries
+//! and what it sits on.
 
 use pedalwrencher_tests::cli::Garage;
 
@@ -75,6 +76,26 @@ async fn a_wheelset_moves_to_another_bike_with_its_tyre_in_one_step() {
             !road_card.contains("Race wheels") && !road_card.contains("Rear tyre"),
             "Road: {road_card}"
         );
+
+        // The wheelset's page lists what it carries; the tyre's says what it sits on.
+        let places = app.places();
+        places
+            .open(&format!("#/component/{wheelset}"), "component-page")
+            .await?;
+        let carried = window.text("[data-testid='carried-part']").await?;
+        assert!(carried.contains("Rear tyre"), "carried: {carried}");
+        for width in [1280, 360] {
+            window.resize(width).await?;
+            places
+                .screenshot(&format!("component-wheel-{width}-light.png"))
+                .await?;
+        }
+        window.resize(1280).await?;
+        places
+            .open(&format!("#/component/{tyre}"), "component-page")
+            .await?;
+        let sits_on = window.text("[data-testid='component-sits-on']").await?;
+        assert!(sits_on.contains("Race wheels"), "sits on: {sits_on}");
         Result::Ok(())
     }
     .await;
