@@ -152,7 +152,7 @@ fn main() -> Res<()> {
             })
             .collect()
     };
-    let (inserts, last) = capture::measure(INSERT_ROUNDS, || garage(now, false), &rides_for)?;
+    let (inserts, last) = capture::measure(INSERT_ROUNDS, || garage(now, false), rides_for)?;
     let Some((_dir, mut store, bike_ids)) = last else {
         return Ok(());
     };
