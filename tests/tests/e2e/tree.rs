@@ -101,3 +101,43 @@ async fn a_wheelset_moves_to_another_bike_with_its_tyre_in_one_step() {
     .await;
     app.finish(steps, "tree flow").await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_wheel_added_from_the_form_brings_its_tyre_cassette_and_rotor_in_the_same_step() {
+    let garage = Garage::new();
+    let road = garage.add_bike("Road");
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let window = app.window();
+        window.find(&card(&road)).await?;
+        let part = app.header().add_component().await?;
+        part.preset("wheel").await?;
+        // What a wheel carries is offered: tyre, cassette and rotor ticked, tube and sealant not.
+        let offered = window.text("[data-testid='add-carried']").await?;
+        assert!(
+            offered.contains("Tyre")
+                && offered.contains("Cassette")
+                && offered.contains("Inner tube"),
+            "offered: {offered}"
+        );
+        part.submit().await?;
+        window.wait_no_dialog().await?;
+        let road_card = window
+            .wait_text(&card(&road), "the wheel and its parts", |t| {
+                t.contains("Wheel") && t.contains("Tyre") && t.contains("Brake rotor")
+            })
+            .await?;
+        assert!(
+            road_card.contains("Cassette") && !road_card.contains("Inner tube"),
+            "Road: {road_card}"
+        );
+        let rows = window
+            .all(&format!("{} [data-depth='1']", card(&road)))
+            .await?;
+        assert_eq!(rows.len(), 3, "tyre, cassette and rotor on the wheel");
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "a wheel with its parts").await;
+}
