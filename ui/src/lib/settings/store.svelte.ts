@@ -1,7 +1,8 @@
-// The rider's display preferences: units (a device setting, shared with reminders and the CLI)
-// the warning point new rules get, and the theme (system, light or dark). The theme is kept in the window's own storage until
-// the settings model has a field for it (issue 16); main.ts applies it before the app mounts
-// (the CSP allows no inline script in index.html).
+// The rider's display preferences: units (a device setting, shared with reminders and the CLI),
+// the warning point new rules get (a device setting the window reads), and the theme (system,
+// light or dark). The theme is kept in the window's own storage, not a device setting: it is this
+// window's look; main.ts applies it before the app mounts (the CSP allows no inline script in
+// index.html).
 
 import { errorMessage } from '../api';
 import type { Units } from '../bindings';
