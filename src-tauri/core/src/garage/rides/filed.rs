@@ -1,6 +1,7 @@
 //! The writes a ride file import makes inside its own transaction (`ride_files::import`): find a
 //! ride already here by its start, insert a new one, or put a more complete file's numbers on
-//! one that is here. The checks are the same as for every ride (`checked`).
+//! one that is here. The checks are the same as for every ride (`checked`), and, as for every
+//! source's ride, numbers a ride cannot have are kept but flagged for the rider's review.
 
 use rusqlite::{params, Connection};
 
@@ -9,7 +10,7 @@ use crate::ids::RideId;
 use crate::time::Timestamp;
 
 use super::rows::{ensure_bike, find_external, from_row, insert, update, COLUMNS};
-use super::{checked, NewRide, Ride, RideSource};
+use super::{checked, flagged, limits, NewRide, Ride, RideSource};
 
 /// Rides not deleted that start within `window_ms` of `start`, nearest first.
 pub(crate) fn starting_near(
@@ -46,8 +47,10 @@ pub(crate) fn insert_filed(
     utc_offset_s: Option<i32>,
     now: Timestamp,
 ) -> Result<Ride> {
+    let found = limits::check(&new);
     let mut ride = checked(id, new, now)?;
     ride.utc_offset_s = utc_offset_s;
+    ride.review = found;
     ensure_bike(tx, ride.bike_id.as_ref())?;
     insert(tx, &ride, now)?;
     Ok(ride)
@@ -62,6 +65,7 @@ pub(crate) fn replace_numbers(
     utc_offset_s: Option<i32>,
     now: Timestamp,
 ) -> Result<Ride> {
+    let found = limits::check(&new);
     let mut ride = checked(old.id.clone(), new, now)?;
     ride.source = old.source;
     ride.external_id = old.external_id.clone();
@@ -73,6 +77,8 @@ pub(crate) fn replace_numbers(
         ride.name = old.name.clone();
     }
     ride.utc_offset_s = utc_offset_s.or(old.utc_offset_s);
+    ride.excluded = old.excluded;
+    ride.review = flagged(found, Some(old), &ride);
     update(tx, &ride, now)?;
     Ok(ride)
 }
