@@ -11,7 +11,8 @@ use crate::window::Result;
 #[tokio::test(flavor = "current_thread")]
 async fn every_place_opens_by_link_and_address_and_fits_a_phone_and_a_desktop_in_both_themes() {
     let garage = Garage::with_demo();
-    // A wheelset carrying its tyre, so the pictures show a tree on the bike's card.
+    // A wheelset carrying its tyre, and a ride from a file with numbers no ride has (flagged in
+    // Rides), so the pictures show both.
     let bike = garage.bikes()[0]["id"]
         .as_str()
         .unwrap_or_default()
@@ -25,6 +26,10 @@ async fn every_place_opens_by_link_and_address_and_fits_a_phone_and_a_desktop_in
         &bike,
     ]);
     garage.add_component(&["--kind", "tyre", "--name", "Rear tyre", "--on", &wheelset]);
+    let track = garage.file("too-far.gpx");
+    std::fs::write(&track, too_far_gpx()).unwrap_or_default();
+    // Unassigned: its 2,224 km wear no part.
+    garage.ok(&["ride", "import", &track.to_string_lossy()]);
     let app = App::open(garage.path()).await;
 
     let steps = async {
@@ -86,6 +91,21 @@ async fn every_place_opens_by_link_and_address_and_fits_a_phone_and_a_desktop_in
         }
         places.theme("system").await?;
         window.resize(1280).await?;
+
+        // The flagged ride: listed alone under "Flagged to check"; kept, it is flagged no more.
+        places.open("#/rides", "rides-page").await?;
+        window
+            .click("[data-testid='filter-flagged'] option[value='flagged']")
+            .await?;
+        let row = window
+            .wait_text("[data-testid='ride-list']", "the flagged ride", |t| {
+                t.contains("Too far")
+            })
+            .await?;
+        assert!(row.contains("Check this ride"), "flagged: {row}");
+        assert_eq!(window.all("[data-testid='ride-row']").await?.len(), 1);
+        window.click("[data-testid='review-keep']").await?;
+        window.find("[data-testid='rides-empty']").await?;
         Result::Ok(())
     }
     .await;
@@ -344,4 +364,25 @@ async fn a_backup_exported_from_settings_says_where_it_and_its_rides_csv_are() {
     }
     .await;
     app.finish(steps, "export a backup").await;
+}
+
+/// A GPX track of 2,224 km in 50 minutes, an hour ago: no ride has those numbers, so its import
+/// is flagged for review.
+fn too_far_gpx() -> String {
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    let points: String = (0..=2)
+        .map(|i| {
+            let at = start + chrono::Duration::minutes(25 * i);
+            format!(
+                r#"<trkpt lat="0" lon="{}"><time>{}</time></trkpt>"#,
+                10 * i,
+                at.format("%Y-%m-%dT%H:%M:%SZ")
+            )
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="pedalwrencher-tests" xmlns="http://www.topografix.com/GPX/1/1">
+<trk><name>Too far</name><type>cycling</type><trkseg>{points}</trkseg></trk></gpx>"#
+    )
 }
