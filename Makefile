@@ -117,6 +117,7 @@ test: deps-test app lint test-unit test-e2e
 
 test-unit: py-venv bindings-check
 	cd ui && npm run check
+	cd ui && npm test
 	$(CARGO) test -p pedalwrencher-core -p pedalwrencher-cli -p pedalwrencher-tests
 
 test-e2e: py-venv

@@ -1,6 +1,10 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
+import { applyTheme, settings } from './lib/settings/store.svelte';
+
+// A forced theme is on <html> before the first render; "system" is CSS alone.
+applyTheme(settings.theme);
 
 const target = document.getElementById('app');
 if (!target) throw new Error('#app element missing from index.html');

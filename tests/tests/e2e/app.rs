@@ -10,7 +10,7 @@ use fantoccini::{Client, ClientBuilder};
 use pedalwrencher_tests::loopback::{free_port, wait_until_accepting};
 use pedalwrencher_tests::process::Running;
 
-use crate::pages::{Dashboard, Header};
+use crate::pages::{Dashboard, Header, Places};
 use crate::window::{Result, Window};
 
 /// `target/debug/pedalwrencher`, built by `make app`.
@@ -93,6 +93,10 @@ impl App {
         Header::new(self.window())
     }
 
+    pub fn places(&self) -> Places<'_> {
+        Places::new(self.window())
+    }
+
     pub fn dashboard(&self) -> Dashboard<'_> {
         Dashboard::new(self.window())
     }
@@ -150,4 +154,22 @@ pub fn saved_setting(data: &Path, key: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(data.join("settings.json")).unwrap_or_default();
     let saved: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     saved[key].clone()
+}
+
+/// Waits until the device's `settings.json` in `data` holds the text `value` for `key`.
+pub async fn wait_saved_setting_text(data: &Path, key: &str, value: &str) {
+    let settings = data.join("settings.json");
+    let deadline = std::time::Instant::now() + crate::window::WAIT;
+    loop {
+        let text = std::fs::read_to_string(&settings).unwrap_or_default();
+        let saved: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        if saved[key] == value {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{key} not saved as {value}: settings.json reads {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -45,6 +45,13 @@ async fn forms_add_a_bike_a_chain_and_a_ride_and_done_resets_the_lube_counter() 
         ride.distance("2500").await?;
         ride.time("80:00").await?;
         ride.submit().await?;
+        // More than any one ride (1,000 km): the window asks first, and says why.
+        let doubts = ride.doubts().await?;
+        assert!(
+            doubts.contains("more than a ride can be"),
+            "doubts: {doubts}"
+        );
+        ride.submit_anyway().await?;
         dashboard.component_row("[data-state='due']").await?;
         let due = dashboard.due_row_text("due").await?;
         assert!(due.contains("Clean and lube"), "due row: {due}");

@@ -13,11 +13,12 @@ async fn the_header_fits_from_the_default_window_down_to_the_narrowest() {
     let steps = async {
         let (window, header) = (app.window(), app.header());
         app.dashboard().wait_bike().await?;
-        // tauri.conf.json: 1280 px by default, 880 px at the narrowest; each breakpoint (Header.
-        // svelte, SyncChip.svelte) and one pixel wider, where the header is most crowded. First
-        // as the demo shows it, then with the longest Strava summary the core writes.
+        // tauri.conf.json: 1280 px by default, 360 px at the narrowest (a phone); each breakpoint
+        // (Header.svelte, SyncChip.svelte) and one pixel wider, where the header is most crowded.
+        // First as the demo shows it, then with the longest Strava summary the core writes.
         let widths = [
-            1400, 1321, 1320, 1280, 1181, 1180, 1061, 1060, 981, 980, 880,
+            1400, 1321, 1320, 1280, 1181, 1180, 1061, 1060, 981, 980, 880, 879, 641, 640, 481, 480,
+            360,
         ];
         for longest in [false, true] {
             if longest {
@@ -37,6 +38,9 @@ async fn the_header_fits_from_the_default_window_down_to_the_narrowest() {
                 );
                 if width == 880 && !longest {
                     window.screenshot("e2e-header-880.png").await?;
+                }
+                if width == 360 && !longest {
+                    window.screenshot("e2e-header-360.png").await?;
                 }
                 if width == 1181 && longest {
                     window.screenshot("e2e-header-1181-long.png").await?;

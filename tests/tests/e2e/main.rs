@@ -17,6 +17,7 @@ mod devices;
 mod garage;
 mod header;
 mod notifications;
+mod places;
 mod strava;
 mod tree;
 mod autostart;

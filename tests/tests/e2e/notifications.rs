@@ -101,9 +101,11 @@ async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the
         eprintln!("Notify calls after start: {}", calls.len());
 
         // A click on a reminder (dunst's default action on the newest one) opens the app at
-        // that part: its row is highlighted.
+        // that part: its page.
         desktop.click_newest();
-        dashboard.component_row("[data-highlight='true']").await?;
+        app.window().find("[data-testid='component-page']").await?;
+        let title = app.places().title().await?;
+        assert!(title.contains("Chain"), "the part's page: {title}");
 
         // The next timer ticks (three of them, counted by the app's heartbeat) and a cycle run
         // by hand show nothing new.

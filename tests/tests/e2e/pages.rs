@@ -6,6 +6,9 @@ mod devices;
 mod dialogs;
 mod header;
 mod notifications;
+mod part;
+mod places;
+mod rides;
 mod strava;
 
 pub use dashboard::Dashboard;
@@ -13,4 +16,7 @@ pub use devices::DevicesPanel;
 pub use dialogs::{AddBike, AddComponent, LogRide, Mount};
 pub use header::Header;
 pub use notifications::NotificationsPanel;
+pub use part::{BikePage, PartPage};
+pub use places::Places;
+pub use rides::RidesPage;
 pub use strava::StravaPanel;

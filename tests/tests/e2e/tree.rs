@@ -1,5 +1,6 @@
-//! Parts on parts in the window: a bike card lists a wheel's parts under it, and Move… takes the
-//! wheel to another bike with its parts in one step.
+//! Parts on parts in the window: a bike card lists a wheel's parts under it, Move… takes the
+//! wheel to another bike with its parts in one step, and the part pages say what a part carries
+//! and what it sits on.
 
 use pedalwrencher_tests::cli::Garage;
 
@@ -75,8 +76,68 @@ async fn a_wheelset_moves_to_another_bike_with_its_tyre_in_one_step() {
             !road_card.contains("Race wheels") && !road_card.contains("Rear tyre"),
             "Road: {road_card}"
         );
+
+        // The wheelset's page lists what it carries; the tyre's says what it sits on.
+        let places = app.places();
+        places
+            .open(&format!("#/component/{wheelset}"), "component-page")
+            .await?;
+        let carried = window.text("[data-testid='carried-part']").await?;
+        assert!(carried.contains("Rear tyre"), "carried: {carried}");
+        for width in [1280, 360] {
+            window.resize(width).await?;
+            places
+                .screenshot(&format!("component-wheel-{width}-light.png"))
+                .await?;
+        }
+        window.resize(1280).await?;
+        places
+            .open(&format!("#/component/{tyre}"), "component-page")
+            .await?;
+        let sits_on = window.text("[data-testid='component-sits-on']").await?;
+        assert!(sits_on.contains("Race wheels"), "sits on: {sits_on}");
         Result::Ok(())
     }
     .await;
     app.finish(steps, "tree flow").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_wheel_added_from_the_form_brings_its_tyre_cassette_and_rotor_in_the_same_step() {
+    let garage = Garage::new();
+    let road = garage.add_bike("Road");
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let window = app.window();
+        window.find(&card(&road)).await?;
+        let part = app.header().add_component().await?;
+        part.preset("wheel").await?;
+        // What a wheel carries is offered: tyre, cassette and rotor ticked, tube and sealant not.
+        let offered = window.text("[data-testid='add-carried']").await?;
+        assert!(
+            offered.contains("Tyre")
+                && offered.contains("Cassette")
+                && offered.contains("Inner tube"),
+            "offered: {offered}"
+        );
+        part.submit().await?;
+        window.wait_no_dialog().await?;
+        let road_card = window
+            .wait_text(&card(&road), "the wheel and its parts", |t| {
+                t.contains("Wheel") && t.contains("Tyre") && t.contains("Brake rotor")
+            })
+            .await?;
+        assert!(
+            road_card.contains("Cassette") && !road_card.contains("Inner tube"),
+            "Road: {road_card}"
+        );
+        let rows = window
+            .all(&format!("{} [data-depth='1']", card(&road)))
+            .await?;
+        assert_eq!(rows.len(), 3, "tyre, cassette and rotor on the wheel");
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "a wheel with its parts").await;
 }

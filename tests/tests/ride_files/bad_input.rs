@@ -184,3 +184,44 @@ fn a_file_the_garage_refuses_leaves_nothing_behind_and_the_batch_goes_on() {
     assert_eq!(count("SELECT count(*) FROM rides"), 1);
     assert_eq!(count("SELECT count(*) FROM ride_files"), 1);
 }
+
+/// A track of 2,224 km in an hour: kept, like any source's ride with numbers a ride cannot have,
+/// but flagged for the rider's review (`rides --flagged`), not counted silently.
+#[test]
+fn a_file_with_numbers_no_ride_has_is_kept_but_flagged_for_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let points: String = (0..=2)
+        .map(|i| {
+            format!(
+                r#"<trkpt lat="0" lon="{}"><time>2026-01-10T10:{:02}:00Z</time></trkpt>"#,
+                10 * i,
+                25 * i
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("");
+    let track = dir.path().join("too-far.gpx");
+    std::fs::write(
+        &track,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="tests" xmlns="http://www.topografix.com/GPX/1/1">
+<trk><name>Too far</name><type>cycling</type><trkseg>{points}</trkseg></trk></gpx>"#
+        ),
+    )
+    .unwrap();
+    let g = Garage::new();
+    let (code, _) = import(&g, &[track.to_str().unwrap()]);
+    assert_eq!(code, 0, "the file is imported");
+    assert_eq!(rides(&g).len(), 1);
+    let flagged = g.json(&["rides", "--flagged"]);
+    let flagged = flagged.as_array().cloned().unwrap_or_default();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert!(
+        flagged[0]["review"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
+        "{:?}",
+        flagged[0]
+    );
+}

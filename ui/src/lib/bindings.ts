@@ -90,8 +90,8 @@ export const commands = {
 	componentsList: (input: ComponentsQuery_Deserialize) => __TAURI_INVOKE<ComponentListing_Serialize[]>("components_list", { input }),
 	componentGet: (input: ComponentRef) => __TAURI_INVOKE<Component_Serialize>("component_get", { input }),
 	editComponent: (input: EditComponent_Deserialize) => __TAURI_INVOKE<Component_Serialize>("edit_component", { input }),
-	/**  Takes a part off its bike onto the shelf; returns the bike it was on. */
-	removeComponent: (input: DatedComponent) => __TAURI_INVOKE<BikeId>("remove_component", { input }),
+	/**  Takes a part off its bike (or the part it sits on) onto the shelf, with what it carries. */
+	removeComponent: (input: DatedComponent) => __TAURI_INVOKE<null>("remove_component", { input }),
 	/**  Retires a part and mounts a new one like it in its place; returns the new one. */
 	replaceComponent: (input: DatedComponent) => __TAURI_INVOKE<Component_Serialize>("replace_component", { input }),
 	/**  Retires a part (worn out, thrown away): off its bike, no more reminders. */
@@ -147,8 +147,6 @@ export const commands = {
 	 *  was skipped and why. The window reloads on `GarageChanged`.
 	 */
 	backupRestore: (input: RestoreFrom) => __TAURI_INVOKE<RestoreReport>("backup_restore", { input }),
-	/**  Imports ride files, folders and archives; the report has one entry per ride file. */
-	importRideFiles: (input: ImportRideFiles_Deserialize) => __TAURI_INVOKE<RideFileReport_Serialize>("import_ride_files", { input }),
 };
 
 /** Events */
@@ -158,7 +156,6 @@ export const events = {
 	devicesChanged: makeEvent<DevicesChanged, DevicesChanged>("devices-changed"),
 	garageChanged: makeEvent<GarageChanged, GarageChanged>("garage-changed"),
 	openComponent: makeEvent<OpenComponent, OpenComponent>("open-component"),
-	rideImportProgress: makeEvent<RideImportProgress, RideImportProgress>("ride-import-progress"),
 	stravaChanged: makeEvent<StravaChanged, StravaChanged>("strava-changed"),
 };
 
@@ -862,11 +859,13 @@ export type DisplayPatch = DisplayPatch_Serialize | DisplayPatch_Deserialize;
 /**  How distances are written (reminders, and the CLI's default). */
 export type DisplayPatch_Deserialize = {
 	units?: Units | null,
+	default_warn_fraction?: number | null,
 };
 
 /**  How distances are written (reminders, and the CLI's default). */
 export type DisplayPatch_Serialize = {
 	units?: Units,
+	default_warn_fraction?: number,
 };
 
 export type EditBike = EditBike_Serialize | EditBike_Deserialize;
@@ -1058,41 +1057,6 @@ export type Implausible = {
 	limit: number,
 	/**  Why, in words (metric; a front end words it in the rider's units from the numbers above). */
 	reason: string,
-};
-
-/**  The Import place: the folder whose new ride files are imported in the background. */
-export type ImportPatch = ImportPatch_Serialize | ImportPatch_Deserialize;
-
-/**  The Import place: the folder whose new ride files are imported in the background. */
-export type ImportPatch_Deserialize = {
-	watched_folder?: string | null,
-};
-
-/**  The Import place: the folder whose new ride files are imported in the background. */
-export type ImportPatch_Serialize = {
-	watched_folder?: string,
-};
-
-export type ImportRideFiles = ImportRideFiles_Serialize | ImportRideFiles_Deserialize;
-
-export type ImportRideFiles_Deserialize = {
-	/**  Files, folders and zip archives. */
-	paths: string[],
-	/**
-	 *  The bike for the whole batch (the CLI's `--bike`); none: the archive's gear, else the
-	 *  sensors' bike, else unassigned.
-	 */
-	bike_id?: BikeId | null,
-};
-
-export type ImportRideFiles_Serialize = {
-	/**  Files, folders and zip archives. */
-	paths: string[],
-	/**
-	 *  The bike for the whole batch (the CLI's `--bike`); none: the archive's gear, else the
-	 *  sensors' bike, else unassigned.
-	 */
-	bike_id: BikeId | null,
 };
 
 /**  Usage a second-hand part already had when it joined the garage, in SI units. */
@@ -1580,67 +1544,7 @@ export type ReviewRide = {
 
 export type Ride = Ride_Serialize | Ride_Deserialize;
 
-export type RideFileEntry = RideFileEntry_Serialize | RideFileEntry_Deserialize;
-
-export type RideFileEntry_Deserialize = {
-	file: string,
-} & RideFileOutcome_Deserialize;
-
-export type RideFileEntry_Serialize = {
-	file: string,
-} & RideFileOutcome_Serialize;
-
-export type RideFileOutcome = RideFileOutcome_Serialize | RideFileOutcome_Deserialize;
-
-export type RideFileOutcome_Deserialize = { status: "imported"; ride_id: RideId; bike_id?: BikeId | null; 
-/**
- *  The bike was chosen because its rides named the same sensors (undo with
- *  `ride assign`).
- */
-bike_from_sensors?: string | null; 
-/**  Why the ride's numbers look wrong, when the garage's checks say so. */
-flagged?: string | null } | { status: "duplicate"; ride_id: RideId; 
-/**  What is kept, in words. */
-kept: string } | { status: "skipped"; reason: string } | { status: "failed"; reason: string };
-
-export type RideFileOutcome_Serialize = { status: "imported"; ride_id: RideId; bike_id: BikeId | null; 
-/**
- *  The bike was chosen because its rides named the same sensors (undo with
- *  `ride assign`).
- */
-bike_from_sensors?: string; 
-/**  Why the ride's numbers look wrong, when the garage's checks say so. */
-flagged?: string } | { status: "duplicate"; ride_id: RideId; 
-/**  What is kept, in words. */
-kept: string } | { status: "skipped"; reason: string } | { status: "failed"; reason: string };
-
-/**  What an import did, file by file. */
-export type RideFileReport = RideFileReport_Serialize | RideFileReport_Deserialize;
-
-/**  What an import did, file by file. */
-export type RideFileReport_Deserialize = {
-	files: RideFileEntry_Deserialize[],
-	totals: RideFileTotals,
-};
-
-/**  What an import did, file by file. */
-export type RideFileReport_Serialize = {
-	files: RideFileEntry_Serialize[],
-	totals: RideFileTotals,
-};
-
-/**  How many files of each outcome. */
-export type RideFileTotals = {
-	imported: number,
-	duplicate: number,
-	skipped: number,
-	failed: number,
-};
-
 export type RideId = string;
-
-/**  How many files an import has done so far, by outcome. */
-export type RideImportProgress = RideFileTotals;
 
 /**  One page of rides and how many the filters let through in all. */
 export type RidePage = RidePage_Serialize | RidePage_Deserialize;
@@ -2009,7 +1913,6 @@ export type SettingsPatch_Deserialize = {
 	sms?: SmsPatch_Deserialize | null,
 	watchdog?: WatchdogPatch_Deserialize | null,
 	devices?: DevicesPatch_Deserialize | null,
-	import?: ImportPatch_Deserialize | null,
 };
 
 /**
@@ -2024,7 +1927,6 @@ export type SettingsPatch_Serialize = {
 	sms?: SmsPatch_Serialize,
 	watchdog?: WatchdogPatch_Serialize,
 	devices?: DevicesPatch_Serialize,
-	import?: ImportPatch_Serialize,
 };
 
 /**  Every device setting, with its default when the file or the key is missing. */
@@ -2033,6 +1935,11 @@ export type Settings_Deserialize = {
 	sync_interval_minutes?: number,
 	/**  The units reminders are written in. */
 	units?: Units,
+	/**
+	 *  The share of its interval at which a new rule the window adds starts warning ("due soon"),
+	 *  unless the rider sets one on the rule.
+	 */
+	default_warn_fraction?: number,
 	/**  Reminders as desktop / mobile notifications on this device (shown by the app). */
 	notify_native?: boolean,
 	/**  Forward reminders by email from this device. */
@@ -2072,11 +1979,6 @@ export type Settings_Deserialize = {
 	device_name?: string,
 	/**  Minutes between background device syncs (besides syncing soon after every change). */
 	devices_sync_minutes?: number,
-	/**
-	 *  A folder whose new ride files the app imports in the background (a head unit's USB mount,
-	 *  a synced folder); none: no watched folder. An absolute path on this device.
-	 */
-	watched_folder?: string | null,
 };
 
 /**  Every device setting, with its default when the file or the key is missing. */
@@ -2085,6 +1987,11 @@ export type Settings_Serialize = {
 	sync_interval_minutes: number,
 	/**  The units reminders are written in. */
 	units: Units,
+	/**
+	 *  The share of its interval at which a new rule the window adds starts warning ("due soon"),
+	 *  unless the rider sets one on the rule.
+	 */
+	default_warn_fraction: number,
 	/**  Reminders as desktop / mobile notifications on this device (shown by the app). */
 	notify_native: boolean,
 	/**  Forward reminders by email from this device. */
@@ -2124,11 +2031,6 @@ export type Settings_Serialize = {
 	device_name: string,
 	/**  Minutes between background device syncs (besides syncing soon after every change). */
 	devices_sync_minutes: number,
-	/**
-	 *  A folder whose new ride files the app imports in the background (a head unit's USB mount,
-	 *  a synced folder); none: no watched folder. An absolute path on this device.
-	 */
-	watched_folder: string | null,
 };
 
 export type Skipped = {

@@ -49,6 +49,9 @@ pub struct Settings {
     pub sync_interval_minutes: u32,
     /// The units reminders are written in.
     pub units: Units,
+    /// The share of its interval at which a new rule the window adds starts warning ("due soon"),
+    /// unless the rider sets one on the rule.
+    pub default_warn_fraction: f64,
 
     /// Reminders as desktop / mobile notifications on this device (shown by the app).
     pub notify_native: bool,
@@ -139,6 +142,7 @@ impl Default for Settings {
         Settings {
             sync_interval_minutes: 60,
             units: Units::Metric,
+            default_warn_fraction: crate::garage::rules::DEFAULT_WARN_FRACTION,
             notify_native: true,
             notify_email: false,
             notify_sms: false,

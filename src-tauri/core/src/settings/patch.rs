@@ -58,6 +58,8 @@ pub struct StravaPatch {
 pub struct DisplayPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub units: Option<Units>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_warn_fraction: Option<f64>,
 }
 
 /// Which channels reminders take from this device, and how often they repeat.
@@ -223,6 +225,7 @@ impl SettingsPatch {
         let Settings {
             sync_interval_minutes,
             units,
+            default_warn_fraction,
             notify_native,
             notify_email,
             notify_sms,
@@ -250,7 +253,10 @@ impl SettingsPatch {
             strava: Some(StravaPatch {
                 sync_interval_minutes: Some(sync_interval_minutes),
             }),
-            display: Some(DisplayPatch { units: Some(units) }),
+            display: Some(DisplayPatch {
+                units: Some(units),
+                default_warn_fraction: Some(default_warn_fraction),
+            }),
             reminders: Some(RemindersPatch {
                 notify_native: Some(notify_native),
                 notify_email: Some(notify_email),
@@ -300,6 +306,7 @@ impl StravaPatch {
 impl DisplayPatch {
     pub fn apply(self, s: &mut Settings) {
         set(&mut s.units, self.units);
+        set(&mut s.default_warn_fraction, self.default_warn_fraction);
     }
 }
 
@@ -479,6 +486,7 @@ mod tests {
         Settings {
             sync_interval_minutes: 30,
             units: Units::Imperial,
+            default_warn_fraction: 0.7,
             notify_native: false,
             notify_email: true,
             notify_sms: true,
@@ -596,6 +604,7 @@ mod tests {
     fn one_section_is_a_whole_patch() {
         let p: SettingsPatch = DisplayPatch {
             units: Some(Units::Imperial),
+            ..DisplayPatch::default()
         }
         .into();
         let mut s = Settings::default();

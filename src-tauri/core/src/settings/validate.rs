@@ -18,6 +18,7 @@ impl Settings {
                 MAX_SYNC_INTERVAL_MINUTES / 60
             )));
         }
+        validate::fraction("the default warning point", self.default_warn_fraction)?;
         if self.digest_hour > 23 {
             return Err(Error::Invalid(format!(
                 "the digest hour must be between 0 and 23, not {}",

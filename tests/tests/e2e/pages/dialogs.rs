@@ -81,6 +81,16 @@ impl<'a> LogRide<'a> {
     pub async fn submit(&self) -> Result {
         self.w.click("[data-testid='log-ride-submit']").await
     }
+
+    /// Why the window doubts the ride's numbers (a typo?), once it says so.
+    pub async fn doubts(&self) -> Result<String> {
+        self.w.text("[data-testid='log-ride-doubts']").await
+    }
+
+    /// Logs the ride the window doubted: the rider confirms the numbers are right.
+    pub async fn submit_anyway(&self) -> Result {
+        self.w.click("[data-testid='log-ride-anyway']").await
+    }
 }
 
 /// Mounting a part from the shelf on a bike.

@@ -87,7 +87,7 @@ impl<'a> Header<'a> {
     }
 
     /// Resizes the window to `width` and reports what in the header overlaps, leaves the window,
-    /// wraps onto a second line or clips its words (a sync chip may ellipsise its words, but
+    /// wraps onto a second line (taller than a 44 px touch target and its border) or clips its words (a sync chip may ellipsise its words, but
     /// keeps its mark). Returns the page's width and the problems found.
     pub async fn problems_at(&self, width: u32) -> Result<(u64, Vec<String>)> {
         self.w.resize(width).await?;
@@ -103,7 +103,7 @@ impl<'a> Header<'a> {
                  const out = [];\n\
                  for (const { e, r, n } of items) {\n\
                    if (r.left < 0 || r.right > vw) out.push(`${n} spans ${Math.round(r.left)}..${Math.round(r.right)} of ${vw} px`);\n\
-                   if (r.height > 40) out.push(`${n} wraps (${Math.round(r.height)} px tall)`);\n\
+                   if (r.height > 48) out.push(`${n} wraps (${Math.round(r.height)} px tall)`);\n\
                    if (e.scrollWidth > e.clientWidth + 1) out.push(`${n} is too small for what it holds`);\n\
                    for (const c of e.children) {\n\
                      const cr = c.getBoundingClientRect();\n\

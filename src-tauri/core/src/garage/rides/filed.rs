@@ -1,6 +1,7 @@
 //! The writes a ride file import makes inside its own transaction (`ride_files::import`): find a
 //! ride already here by its start, insert a new one, or put a more complete file's numbers on
-//! one that is here. The checks are the same as for every ride (`checked`).
+//! one that is here. The checks are the same as for every ride (`checked`), and, as for every
+//! source's ride, numbers a ride cannot have are kept but flagged for the rider's review.
 
 use rusqlite::{params, Connection};
 
@@ -49,8 +50,8 @@ pub(crate) fn insert_filed(
 ) -> Result<Ride> {
     let found = limits::check(&new);
     let mut ride = checked(id, new, now)?;
-    ride.review = found;
     ride.utc_offset_s = utc_offset_s;
+    ride.review = found;
     ensure_bike(tx, ride.bike_id.as_ref())?;
     insert(tx, &ride, now)?;
     Ok(ride)
@@ -68,8 +69,6 @@ pub(crate) fn replace_numbers(
 ) -> Result<Ride> {
     let found = limits::check(&new);
     let mut ride = checked(old.id.clone(), new, now)?;
-    ride.review = flagged(found, Some(old), &ride);
-    ride.excluded = old.excluded;
     ride.source = old.source;
     ride.external_id = old.external_id.clone();
     ride.bike_id = old.bike_id.clone();
@@ -80,6 +79,8 @@ pub(crate) fn replace_numbers(
         ride.name = old.name.clone();
     }
     ride.utc_offset_s = utc_offset_s.or(old.utc_offset_s);
+    ride.excluded = old.excluded;
+    ride.review = flagged(found, Some(old), &ride);
     update(tx, &ride, now)?;
     Ok(ride)
 }
