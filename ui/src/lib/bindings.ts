@@ -147,6 +147,9 @@ export const commands = {
 	 *  was skipped and why. The window reloads on `GarageChanged`.
 	 */
 	backupRestore: (input: RestoreFrom) => __TAURI_INVOKE<RestoreReport>("backup_restore", { input }),
+	/**  Imports ride files, folders and archives; the report has one entry per ride file. */
+	importRideFiles: (input: ImportRideFiles_Deserialize) => __TAURI_INVOKE<RideFileReport_Serialize>("import_ride_files", { input }),
+	firstRender: () => __TAURI_INVOKE<void>("first_render"),
 };
 
 /** Events */
@@ -156,6 +159,7 @@ export const events = {
 	devicesChanged: makeEvent<DevicesChanged, DevicesChanged>("devices-changed"),
 	garageChanged: makeEvent<GarageChanged, GarageChanged>("garage-changed"),
 	openComponent: makeEvent<OpenComponent, OpenComponent>("open-component"),
+	rideImportProgress: makeEvent<RideImportProgress, RideImportProgress>("ride-import-progress"),
 	stravaChanged: makeEvent<StravaChanged, StravaChanged>("strava-changed"),
 };
 
@@ -648,6 +652,21 @@ export type DemoOutcome = {
 	loaded: boolean,
 };
 
+/**  The desktop app around the window: start at login, and what it has told the rider already. */
+export type DesktopPatch = DesktopPatch_Serialize | DesktopPatch_Deserialize;
+
+/**  The desktop app around the window: start at login, and what it has told the rider already. */
+export type DesktopPatch_Deserialize = {
+	start_at_login?: boolean | null,
+	tray_notice_shown?: boolean | null,
+};
+
+/**  The desktop app around the window: start at login, and what it has told the rider already. */
+export type DesktopPatch_Serialize = {
+	start_at_login?: boolean,
+	tray_notice_shown?: boolean,
+};
+
 /**  The device-sync status changed (a pass started or ended, sync set up or stopped). No payload. */
 export type DevicesChanged = null;
 
@@ -1001,7 +1020,8 @@ export type Garage = Garage_Serialize | Garage_Deserialize;
 
 /**
  *  The garage may have changed (a Strava or device sync pass ended, a delivery cycle ran): the
- *  window reloads it and the Strava and device status. No payload (`null`).
+ *  window reloads it and the Strava and device status; so does the tray's count. No payload
+ *  (`null`).
  */
 export type GarageChanged = null;
 
@@ -1057,6 +1077,41 @@ export type Implausible = {
 	limit: number,
 	/**  Why, in words (metric; a front end words it in the rider's units from the numbers above). */
 	reason: string,
+};
+
+/**  The Import place: the folder whose new ride files are imported in the background. */
+export type ImportPatch = ImportPatch_Serialize | ImportPatch_Deserialize;
+
+/**  The Import place: the folder whose new ride files are imported in the background. */
+export type ImportPatch_Deserialize = {
+	watched_folder?: string | null,
+};
+
+/**  The Import place: the folder whose new ride files are imported in the background. */
+export type ImportPatch_Serialize = {
+	watched_folder?: string,
+};
+
+export type ImportRideFiles = ImportRideFiles_Serialize | ImportRideFiles_Deserialize;
+
+export type ImportRideFiles_Deserialize = {
+	/**  Files, folders and zip archives. */
+	paths: string[],
+	/**
+	 *  The bike for the whole batch (the CLI's `--bike`); none: the archive's gear, else the
+	 *  sensors' bike, else unassigned.
+	 */
+	bike_id?: BikeId | null,
+};
+
+export type ImportRideFiles_Serialize = {
+	/**  Files, folders and zip archives. */
+	paths: string[],
+	/**
+	 *  The bike for the whole batch (the CLI's `--bike`); none: the archive's gear, else the
+	 *  sensors' bike, else unassigned.
+	 */
+	bike_id: BikeId | null,
 };
 
 /**  Usage a second-hand part already had when it joined the garage, in SI units. */
@@ -1544,7 +1599,67 @@ export type ReviewRide = {
 
 export type Ride = Ride_Serialize | Ride_Deserialize;
 
+export type RideFileEntry = RideFileEntry_Serialize | RideFileEntry_Deserialize;
+
+export type RideFileEntry_Deserialize = {
+	file: string,
+} & RideFileOutcome_Deserialize;
+
+export type RideFileEntry_Serialize = {
+	file: string,
+} & RideFileOutcome_Serialize;
+
+export type RideFileOutcome = RideFileOutcome_Serialize | RideFileOutcome_Deserialize;
+
+export type RideFileOutcome_Deserialize = { status: "imported"; ride_id: RideId; bike_id?: BikeId | null; 
+/**
+ *  The bike was chosen because its rides named the same sensors (undo with
+ *  `ride assign`).
+ */
+bike_from_sensors?: string | null; 
+/**  Why the ride's numbers look wrong, when the garage's checks say so. */
+flagged?: string | null } | { status: "duplicate"; ride_id: RideId; 
+/**  What is kept, in words. */
+kept: string } | { status: "skipped"; reason: string } | { status: "failed"; reason: string };
+
+export type RideFileOutcome_Serialize = { status: "imported"; ride_id: RideId; bike_id: BikeId | null; 
+/**
+ *  The bike was chosen because its rides named the same sensors (undo with
+ *  `ride assign`).
+ */
+bike_from_sensors?: string; 
+/**  Why the ride's numbers look wrong, when the garage's checks say so. */
+flagged?: string } | { status: "duplicate"; ride_id: RideId; 
+/**  What is kept, in words. */
+kept: string } | { status: "skipped"; reason: string } | { status: "failed"; reason: string };
+
+/**  What an import did, file by file. */
+export type RideFileReport = RideFileReport_Serialize | RideFileReport_Deserialize;
+
+/**  What an import did, file by file. */
+export type RideFileReport_Deserialize = {
+	files: RideFileEntry_Deserialize[],
+	totals: RideFileTotals,
+};
+
+/**  What an import did, file by file. */
+export type RideFileReport_Serialize = {
+	files: RideFileEntry_Serialize[],
+	totals: RideFileTotals,
+};
+
+/**  How many files of each outcome. */
+export type RideFileTotals = {
+	imported: number,
+	duplicate: number,
+	skipped: number,
+	failed: number,
+};
+
 export type RideId = string;
+
+/**  How many files an import has done so far, by outcome. */
+export type RideImportProgress = RideFileTotals;
 
 /**  One page of rides and how many the filters let through in all. */
 export type RidePage = RidePage_Serialize | RidePage_Deserialize;
@@ -1913,6 +2028,8 @@ export type SettingsPatch_Deserialize = {
 	sms?: SmsPatch_Deserialize | null,
 	watchdog?: WatchdogPatch_Deserialize | null,
 	devices?: DevicesPatch_Deserialize | null,
+	import?: ImportPatch_Deserialize | null,
+	desktop?: DesktopPatch_Deserialize | null,
 };
 
 /**
@@ -1927,6 +2044,8 @@ export type SettingsPatch_Serialize = {
 	sms?: SmsPatch_Serialize,
 	watchdog?: WatchdogPatch_Serialize,
 	devices?: DevicesPatch_Serialize,
+	import?: ImportPatch_Serialize,
+	desktop: DesktopPatch_Serialize | null,
 };
 
 /**  Every device setting, with its default when the file or the key is missing. */
@@ -1979,6 +2098,18 @@ export type Settings_Deserialize = {
 	device_name?: string,
 	/**  Minutes between background device syncs (besides syncing soon after every change). */
 	devices_sync_minutes?: number,
+	/**
+	 *  A folder whose new ride files the app imports in the background (a head unit's USB mount,
+	 *  a synced folder); none: no watched folder. An absolute path on this device.
+	 */
+	watched_folder?: string | null,
+	/**
+	 *  The desktop app starts (in the tray, without its window) when the rider logs in. The app
+	 *  makes the login entry match it (on Linux an XDG autostart file); phones ignore it.
+	 */
+	start_at_login?: boolean,
+	/**  The desktop app has said once that closing its window leaves it running in the tray. */
+	tray_notice_shown?: boolean,
 };
 
 /**  Every device setting, with its default when the file or the key is missing. */
@@ -2031,6 +2162,18 @@ export type Settings_Serialize = {
 	device_name: string,
 	/**  Minutes between background device syncs (besides syncing soon after every change). */
 	devices_sync_minutes: number,
+	/**
+	 *  A folder whose new ride files the app imports in the background (a head unit's USB mount,
+	 *  a synced folder); none: no watched folder. An absolute path on this device.
+	 */
+	watched_folder: string | null,
+	/**
+	 *  The desktop app starts (in the tray, without its window) when the rider logs in. The app
+	 *  makes the login entry match it (on Linux an XDG autostart file); phones ignore it.
+	 */
+	start_at_login: boolean,
+	/**  The desktop app has said once that closing its window leaves it running in the tray. */
+	tray_notice_shown: boolean,
 };
 
 export type Skipped = {
