@@ -13,12 +13,12 @@ mod pages;
 mod window;
 mod x_window;
 
+mod autostart;
 mod devices;
 mod garage;
 mod header;
 mod notifications;
 mod places;
 mod strava;
-mod tree;
-mod autostart;
 mod tray;
+mod tree;

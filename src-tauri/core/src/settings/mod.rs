@@ -31,9 +31,8 @@ mod validate;
 
 pub use file::{load, path, update, FILE, LOCK_FILE};
 pub use patch::{
-    DesktopPatch, DevicesPatch, DisplayPatch, EmailPatch, ImportPatch, RemindersPatch, SettingsPatch,
-    SmsPatch,
-    StravaPatch, WatchdogPatch,
+    DesktopPatch, DevicesPatch, DisplayPatch, EmailPatch, ImportPatch, RemindersPatch,
+    SettingsPatch, SmsPatch, StravaPatch, WatchdogPatch,
 };
 
 use serde::{Deserialize, Serialize};
