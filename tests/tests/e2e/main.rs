@@ -11,6 +11,7 @@ mod opener;
 mod pages;
 mod window;
 
+mod accessibility;
 mod devices;
 mod garage;
 mod header;

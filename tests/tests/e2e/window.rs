@@ -157,6 +157,11 @@ impl<'a> Window<'a> {
         self.client.execute(script, args).await
     }
 
+    /// Runs `script` in the page with `args` and a callback last; returns what it was called with.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.client.execute_async(script, args).await
+    }
+
     /// Waits until running animations end and two frames are drawn, so a screenshot shows what
     /// the page settled on (a dialog just opened, say).
     pub async fn settle(&self) -> Result {
