@@ -152,3 +152,74 @@ async fn axe_core_finds_no_serious_or_critical_violation_anywhere_in_light_or_da
     app.finish(steps, "axe-core on every place, light and dark")
         .await;
 }
+
+/// The focused element; whether the rider can see where the focus is (it matches `:focus-visible`
+/// and draws an outline or a ring there); and whether it comes after the one focused before in
+/// the document, so Tab follows the reading order.
+const FOCUS: &str = "const e = document.activeElement;\n\
+    if (!e || e === document.body) return null;\n\
+    const s = getComputedStyle(e);\n\
+    const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';\n\
+    const name = (e.getAttribute('aria-label') || e.textContent || e.getAttribute('data-testid') || '').trim().slice(0, 40);\n\
+    const before = window.__focusedBefore;\n\
+    window.__focusedBefore = e;\n\
+    const onward = !before || before === e || !!(before.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING);\n\
+    return { id: `${e.tagName.toLowerCase()} '${name}'`, seen: e.matches(':focus-visible') && ring, onward };";
+
+/// Focuses the header's first control, where a keyboard rider starts.
+const START: &str = "const first = document.querySelector('header button, header a');\n\
+    first?.focus();\n\
+    window.__focusedBefore = first;";
+
+#[tokio::test(flavor = "current_thread")]
+async fn tab_walks_the_header_navigation_and_page_in_reading_order_with_the_focus_visible() {
+    let garage = Garage::with_demo();
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let (window, places) = (app.window(), app.places());
+        app.dashboard().wait_bike().await?;
+        let mut problems = Vec::new();
+        for theme in ["light", "dark"] {
+            places.theme(theme).await?;
+            for (address, page) in [("#/", "bike-card"), ("#/settings", "settings-page")] {
+                places.open(address, page).await?;
+                window.execute(START, vec![]).await?;
+                let mut reached = Vec::new();
+                for _ in 0..40 {
+                    window.press_tab().await?;
+                    let focus = window.execute(FOCUS, vec![]).await?;
+                    if focus.is_null() {
+                        break; // past the last control
+                    }
+                    let id = focus["id"].as_str().unwrap_or_default().to_owned();
+                    if focus["seen"] != Value::Bool(true) {
+                        problems.push(format!("{address} ({theme}): no visible focus on {id}"));
+                    }
+                    if focus["onward"] != Value::Bool(true) {
+                        // Back to the top is the end of the walk, not a jump.
+                        break;
+                    }
+                    reached.push(id);
+                }
+                // The header's controls, then the places, then the page.
+                let nav = reached.iter().position(|c| c.contains("Rides"));
+                let page = reached.iter().position(|c| {
+                    c.contains("Canyon Endurace") || c.contains("Metric") || c.starts_with("input")
+                });
+                match (nav, page) {
+                    (Some(nav), Some(page)) if nav < page => {}
+                    _ => problems.push(format!(
+                        "{address} ({theme}): Tab reaches the places, then the page: {reached:#?}"
+                    )),
+                }
+            }
+        }
+        places.theme("system").await?;
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "Tab through the garage and settings")
+        .await;
+}
