@@ -13,6 +13,7 @@ mod pages;
 mod window;
 mod x_window;
 
+mod accessibility;
 mod autostart;
 mod devices;
 mod garage;

@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
@@ -81,7 +83,12 @@ impl<'a> Window<'a> {
     ) -> Result<String> {
         let deadline = Instant::now() + WAIT;
         loop {
-            let text = self.text(css).await?;
+            let text = match self.text(css).await {
+                Ok(text) => text,
+                // The app redrew the element between finding and reading it: look again.
+                Err(e) if e.is_stale_element_reference() => String::new(),
+                Err(e) => return Err(e),
+            };
             if ok(&text) {
                 return Ok(text);
             }
@@ -155,6 +162,20 @@ impl<'a> Window<'a> {
     /// Runs `script` in the page with `args`; returns what it returned.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
         self.client.execute(script, args).await
+    }
+
+    /// Runs `script` in the page with `args` and a callback last; returns what it was called with.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.client.execute_async(script, args).await
+    }
+
+    /// Presses Tab as a keyboard would, wherever the focus is.
+    pub async fn press_tab(&self) -> Result {
+        let tab = char::from(Key::Tab);
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: tab })
+            .then(KeyAction::Up { value: tab });
+        self.client.perform_actions(keys).await
     }
 
     /// Waits until running animations end and two frames are drawn, so a screenshot shows what
