@@ -28,7 +28,7 @@ mod file;
 mod patch;
 mod validate;
 
-pub use file::{load, path, update, FILE, LOCK_FILE};
+pub use file::{default_units, load, path, update, FILE, LOCK_FILE};
 pub use patch::{
     DevicesPatch, DisplayPatch, EmailPatch, RemindersPatch, SettingsPatch, SmsPatch, StravaPatch,
     WatchdogPatch,
