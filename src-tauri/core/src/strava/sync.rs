@@ -19,7 +19,7 @@ use crate::strava::apply::{self, Changes};
 use crate::strava::model::{Gear, Page};
 use crate::strava::progress::{Progress, ProgressSink};
 use crate::strava::state::{self, Listing, Status};
-use crate::strava::{tokens, units, StravaError};
+use crate::strava::{mapping, tokens, units, StravaError};
 use crate::time::{Timestamp, MS_PER_DAY};
 
 /// Strava's largest page.
@@ -108,6 +108,7 @@ pub async fn sync(
         report: Report::default(),
         app: None,
         rides_listed: 0,
+        previous_page: BTreeSet::new(),
         missing_gear: BTreeSet::new(),
     };
     let outcome = pass.run().await;
@@ -171,6 +172,9 @@ struct Pass<'a, A: StoreAccess> {
     app: Option<tokens::App>,
     /// Rides listed so far in this pass, for progress.
     rides_listed: u32,
+    /// The rides on the page before: keyset pages overlap at their boundary second, and a ride
+    /// seen twice is counted once.
+    previous_page: BTreeSet<i64>,
     /// Gear Strava answered 404 for in this pass: not asked again.
     missing_gear: BTreeSet<String>,
 }
@@ -487,9 +491,15 @@ impl<A: StoreAccess> Pass<'_, A> {
             self.report.changes.add(linked);
         }
         let changes = self.local(|s| apply::apply_page(s, page, listing_id, next))?;
-        let rides = (page.activities.len() as u32).saturating_sub(changes.not_rides);
         self.report.changes.add(changes);
-        self.rides_listed += rides;
+        let rides: BTreeSet<i64> = page
+            .activities
+            .iter()
+            .filter(|a| mapping::is_cycling(a))
+            .map(|a| a.id)
+            .collect();
+        self.rides_listed += rides.difference(&self.previous_page).count() as u32;
+        self.previous_page = rides;
         self.tell(Progress::Listed {
             rides: self.rides_listed,
             oldest: page.oldest_start.map(|s| Timestamp(s * 1000)),
