@@ -12,7 +12,7 @@ use crate::time::Timestamp;
 /// One step of a pass, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "bindings", derive(specta::Type))]
-#[cfg_attr(feature = "bindings", serde(rename = "StravaProgress"))]
+#[cfg_attr(feature = "bindings", serde(rename = "StravaSyncProgress"))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Progress {
     /// Another page is in: the rides listed so far in this pass, and the oldest start reached
