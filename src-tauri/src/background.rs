@@ -13,6 +13,7 @@ use pedalwrencher_core::runner::{
 use pedalwrencher_core::secrets::SecretStore;
 use pedalwrencher_core::settings::{self, Settings};
 use pedalwrencher_core::store::{Clock, SystemClock};
+use pedalwrencher_core::strava::progress::ProgressSink;
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::watchdog::{self, heartbeat, Episode, Kind};
 use pedalwrencher_core::{ErrorKind, Result};
@@ -20,7 +21,7 @@ use tauri::{AppHandle, Manager};
 use tauri_specta::Event as _;
 
 use crate::advice;
-use crate::events::{DeliveryHealth, DevicesChanged, GarageChanged, StravaChanged};
+use crate::events::{DeliveryHealth, DevicesChanged, GarageChanged, StravaChanged, StravaProgress};
 use crate::health;
 use crate::native::{self, NativeSender};
 use crate::state::AppState;
@@ -110,6 +111,13 @@ impl Host for AppHost {
                 }
             },
         };
+    }
+
+    fn strava_progress(&self) -> Option<ProgressSink> {
+        let app = self.app.clone();
+        Some(ProgressSink::new(move |p| {
+            let _ = StravaProgress(p.clone()).emit(&app);
+        }))
     }
 
     fn finished(&self, job: Job, why: Why, report: &JobReport) {

@@ -22,6 +22,12 @@ pub struct GarageChanged;
 #[derive(Debug, Clone, Copy, Serialize, Type, Event)]
 pub struct StravaChanged;
 
+/// How far a Strava pass has come (rides so far and the oldest date reached, or a pause for
+/// Strava's rate limit until a time): the Strava chip shows it while the import runs.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+#[serde(transparent)]
+pub struct StravaProgress(pub pedalwrencher_core::strava::progress::Progress);
+
 /// The device-sync status changed (a pass started or ended, sync set up or stopped). No payload.
 #[derive(Debug, Clone, Copy, Serialize, Type, Event)]
 pub struct DevicesChanged;

@@ -107,6 +107,7 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
         .events(tauri_specta::collect_events![
             events::GarageChanged,
             events::StravaChanged,
+            events::StravaProgress,
             events::DevicesChanged,
             events::DeliveryHealth,
             events::OpenComponent,

@@ -289,7 +289,7 @@ async fn athlete(State(s): State<Shared>, headers: HeaderMap) -> Response {
         axum::Json(json!({
             "id": st.athlete_id, "username": null, "resource_state": 3,
             "firstname": st.athlete_name.0, "lastname": st.athlete_name.1,
-            "measurement_preference": "meters", "bikes": bikes,
+            "measurement_preference": st.measurement_preference, "bikes": bikes,
             "shoes": [{"id": "g12345", "primary": true, "name": "Running shoes", "distance": 4904.0}],
             "ftp": null, "weight": 0,
         })),

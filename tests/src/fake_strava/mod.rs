@@ -213,6 +213,8 @@ struct Usage {
 pub struct FakeState {
     pub athlete_id: i64,
     pub athlete_name: (String, String),
+    /// The athlete's units on Strava: "meters" or "feet".
+    pub measurement_preference: String,
     pub gear: Vec<FakeGear>,
     pub activities: Vec<FakeActivity>,
     /// What the rider ticks on Strava's consent page.
@@ -245,6 +247,7 @@ impl Default for FakeState {
         FakeState {
             athlete_id: 134815,
             athlete_name: ("Marianne".into(), "Vos".into()),
+            measurement_preference: "meters".into(),
             gear: Vec::new(),
             activities: Vec::new(),
             granted_scopes: ALL_SCOPES.into(),

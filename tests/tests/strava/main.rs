@@ -13,6 +13,7 @@ mod browser;
 mod connection;
 mod flagged;
 mod import;
+mod progress;
 mod rides;
 
 /// Mid-2026, in epoch seconds: every fake activity starts before it.

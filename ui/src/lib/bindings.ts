@@ -161,6 +161,7 @@ export const events = {
 	openComponent: makeEvent<OpenComponent, OpenComponent>("open-component"),
 	rideImportProgress: makeEvent<RideImportProgress, RideImportProgress>("ride-import-progress"),
 	stravaChanged: makeEvent<StravaChanged, StravaChanged>("strava-changed"),
+	stravaProgress: makeEvent<StravaProgress, StravaProgress>("strava-progress"),
 };
 
 /* Types */
@@ -2263,6 +2264,22 @@ export type State = "ok" | "due_soon" | "due";
 
 /**  Only the Strava status changed (a pass started, a connection attempt moved on). No payload. */
 export type StravaChanged = null;
+
+/**
+ *  How far a Strava pass has come (rides so far and the oldest date reached, or a pause for
+ *  Strava's rate limit until a time): the Strava chip shows it while the import runs.
+ */
+export type StravaProgress = StravaSyncProgress;
+
+/**  One step of a pass, in the order it happened. */
+export type StravaSyncProgress = 
+/**
+ *  Another page is in: the rides listed so far in this pass, and the oldest start reached
+ *  (the history is listed newest first, so this walks back in time).
+ */
+{ kind: "listed"; rides: number; oldest: Timestamp | null } | 
+/**  Strava's rate limit is used up: the pass waits until then, and goes on by itself. */
+{ kind: "paused"; until: Timestamp };
 
 /**  How the connection stands, as the rider should read it. */
 export type StravaHealth = "disconnected" | 

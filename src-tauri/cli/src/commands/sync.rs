@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use pedalwrencher_core::store::SystemClock;
 use pedalwrencher_core::strava::api::Config;
+use pedalwrencher_core::strava::progress::{Every, Progress, ProgressSink};
 use pedalwrencher_core::strava::sync::{self as strava_sync, Options, Report};
 use pedalwrencher_core::{Result, Store};
 
@@ -19,6 +20,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, full: bool) -> Result<()> {
     let access = Mutex::new(store);
     let options = Options {
         full,
+        progress: Some(progress_lines()),
         ..Options::default()
     };
     let report = runtime()?.block_on(strava_sync::sync(
@@ -29,6 +31,34 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, full: bool) -> Result<()> {
         &options,
     ))?;
     out.emit(&report, describe)
+}
+
+/// Rides between progress lines: a first import of 10,000 rides prints 20, a daily sync none.
+const PROGRESS_EVERY: u32 = 500;
+
+/// Progress on stderr (stdout keeps the report, plain or JSON), every [`PROGRESS_EVERY`] rides
+/// and at every rate-limit pause.
+fn progress_lines() -> ProgressSink {
+    let every = Mutex::new(Every::new(PROGRESS_EVERY));
+    ProgressSink::new(move |p| {
+        let due = every.lock().map(|mut e| e.due(p)).unwrap_or(true);
+        if due {
+            eprintln!("{}", progress_line(p));
+        }
+    })
+}
+
+fn progress_line(p: &Progress) -> String {
+    match p {
+        Progress::Listed { rides, oldest } => format!(
+            "Strava: {rides} rides so far{}",
+            oldest.map_or(String::new(), |t| format!(", back to {}", t.local_date()))
+        ),
+        Progress::Paused { until } => format!(
+            "Strava: paused for Strava's rate limit until {}",
+            until.local_time()
+        ),
+    }
 }
 
 fn describe(r: &Report) -> String {

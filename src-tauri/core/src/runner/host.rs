@@ -12,6 +12,7 @@ use crate::runner::schedule::Why;
 use crate::secrets::SecretStore;
 use crate::settings::Settings;
 use crate::store::{Clock, StoreAccess};
+use crate::strava::progress::ProgressSink;
 use crate::units::Units;
 use crate::Result;
 
@@ -76,6 +77,12 @@ pub trait Host: Send + Sync + 'static {
     }
 
     fn emit(&self, event: Event);
+
+    /// Where a Strava pass tells how far it has come (the app: an event for the window). None:
+    /// the pass runs untold.
+    fn strava_progress(&self) -> Option<ProgressSink> {
+        None
+    }
 
     /// A job ended (the app logs it and warns of new problems).
     fn finished(&self, job: Job, why: Why, report: &JobReport);

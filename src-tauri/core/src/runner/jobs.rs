@@ -101,6 +101,7 @@ pub(super) async fn strava<H: Host>(r: &Runner<H>, settings: &Settings) -> Strav
         // A longer rate-limit pause ends the pass (the garage records when the window turns and
         // the timer resumes then), so reminders never wait behind it.
         max_pause: STRAVA_MAX_PAUSE,
+        progress: host.strava_progress(),
         ..StravaOptions::default()
     };
     let config = StravaConfig::from_env();

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::{Settings, SettingsPatch};
 use crate::error::{Error, Result};
 use crate::locked_file::{self, Access, FileLock, LockActions};
+use crate::units::Units;
 
 pub const FILE: &str = "settings.json";
 /// Beside the settings file; held while a write is under way.
@@ -44,16 +45,42 @@ pub fn load(data_dir: &Path) -> Result<Settings> {
 /// is damaged (the error says which file).
 pub fn update(data_dir: &Path, patch: impl Into<SettingsPatch>) -> Result<Settings> {
     let patch = patch.into();
-    update_with(data_dir, |s| patch.apply(s))
-}
-
-/// [`update`] with the change as code.
-fn update_with(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings> {
+    let chose_units = patch.display.as_ref().is_some_and(|d| d.units.is_some());
     let _lock = lock(data_dir)?;
     let path = path(data_dir);
     let mut all = read_object(&path)?;
+    if chose_units {
+        all.insert(UNITS_CHOSEN.to_owned(), Value::Bool(true));
+    }
+    write_changed(&path, all, |s| patch.apply(s))
+}
+
+/// Beside the settings, and not one of them: the rider has set the units (a whole-file write
+/// writes `units` too, so its presence alone says nothing). Kept like any key this version does
+/// not know.
+const UNITS_CHOSEN: &str = "units_chosen";
+
+/// Sets the units from elsewhere (Strava's measurement preference) unless the rider has chosen
+/// them: their choice always wins. Returns whether the units were set.
+pub fn default_units(data_dir: &Path, units: Units) -> Result<bool> {
+    let _lock = lock(data_dir)?;
+    let path = path(data_dir);
+    let all = read_object(&path)?;
+    if all.get(UNITS_CHOSEN) == Some(&Value::Bool(true)) {
+        return Ok(false);
+    }
+    write_changed(&path, all, |s| s.units = units)?;
+    Ok(true)
+}
+
+/// Changes the settings in `all` (the file as read under the lock) and writes the file.
+fn write_changed(
+    path: &Path,
+    mut all: Map<String, Value>,
+    change: impl FnOnce(&mut Settings),
+) -> Result<Settings> {
     let mut settings: Settings =
-        serde_json::from_value(Value::Object(all.clone())).map_err(|e| damaged(&path, e))?;
+        serde_json::from_value(Value::Object(all.clone())).map_err(|e| damaged(path, e))?;
     change(&mut settings);
     let settings = settings.validated()?;
     match serde_json::to_value(&settings).map_err(encode)? {
@@ -64,7 +91,7 @@ fn update_with(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Se
             ))
         }
     }
-    write_atomically(&path, &all)?;
+    write_atomically(path, &all)?;
     Ok(settings)
 }
 

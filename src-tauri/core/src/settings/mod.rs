@@ -29,7 +29,7 @@ mod file;
 mod patch;
 mod validate;
 
-pub use file::{load, path, update, FILE, LOCK_FILE};
+pub use file::{default_units, load, path, update, FILE, LOCK_FILE};
 pub use patch::{
     DesktopPatch, DevicesPatch, DisplayPatch, EmailPatch, ImportPatch, RemindersPatch,
     SettingsPatch, SmsPatch, StravaPatch, WatchdogPatch,

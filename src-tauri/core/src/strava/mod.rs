@@ -7,7 +7,8 @@
 //! - `api` talks to Strava within `ratelimit`'s budget; `auth` connects (OAuth) and refreshes;
 //!   `tokens` keeps the secrets in the keyring;
 //! - `state` is this device's connection and progress; `apply` writes one page per transaction;
-//! - `sync` runs one pass; `disconnect` revokes and deletes Strava's data, keeping the wear.
+//! - `sync` runs one pass, telling `progress` as it goes; `units` follows the athlete's
+//!   measurement preference until the rider chooses; `disconnect` revokes and deletes Strava's data, keeping the wear.
 
 pub mod api;
 pub mod apply;
@@ -16,10 +17,12 @@ pub mod connection;
 pub mod disconnect;
 pub mod mapping;
 pub mod model;
+pub mod progress;
 pub mod ratelimit;
 pub mod state;
 pub mod sync;
 pub mod tokens;
+pub mod units;
 
 use crate::advice::Advice;
 use crate::error::{Error, ErrorKind};

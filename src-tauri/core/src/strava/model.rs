@@ -52,6 +52,9 @@ pub struct Athlete {
     pub lastname: Option<String>,
     #[serde(default)]
     pub bikes: Option<Vec<GearSummary>>,
+    /// "feet" or "meters": the rider's units on Strava (the default for ours).
+    #[serde(default)]
+    pub measurement_preference: Option<String>,
 }
 
 impl Athlete {

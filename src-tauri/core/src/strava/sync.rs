@@ -17,8 +17,9 @@ use crate::store::{Clock, Store};
 use crate::strava::api::{Api, ApiError, Config};
 use crate::strava::apply::{self, Changes};
 use crate::strava::model::{Gear, Page};
+use crate::strava::progress::{Progress, ProgressSink};
 use crate::strava::state::{self, Listing, Status};
-use crate::strava::{tokens, StravaError};
+use crate::strava::{mapping, tokens, units, StravaError};
 use crate::time::{Timestamp, MS_PER_DAY};
 
 /// Strava's largest page.
@@ -45,6 +46,8 @@ pub struct Options {
     pub max_pause: Duration,
     /// Who holds the lease (a process-unique name).
     pub holder: String,
+    /// Told how far the pass has come (pages listed, rate-limit pauses).
+    pub progress: Option<ProgressSink>,
 }
 
 impl Default for Options {
@@ -54,6 +57,7 @@ impl Default for Options {
             interval: Duration::from_secs(60 * 60),
             max_pause: Duration::from_secs(16 * 60),
             holder: lease::holder_id(),
+            progress: None,
         }
     }
 }
@@ -103,6 +107,8 @@ pub async fn sync(
         options,
         report: Report::default(),
         app: None,
+        rides_listed: 0,
+        previous_page: BTreeSet::new(),
         missing_gear: BTreeSet::new(),
     };
     let outcome = pass.run().await;
@@ -164,6 +170,11 @@ struct Pass<'a, A: StoreAccess> {
     options: &'a Options,
     report: Report,
     app: Option<tokens::App>,
+    /// Rides listed so far in this pass, for progress.
+    rides_listed: u32,
+    /// The rides on the page before: keyset pages overlap at their boundary second, and a ride
+    /// seen twice is counted once.
+    previous_page: BTreeSet<i64>,
     /// Gear Strava answered 404 for in this pass: not asked again.
     missing_gear: BTreeSet<String>,
 }
@@ -183,6 +194,12 @@ impl<A: StoreAccess> Pass<'_, A> {
         match self.local(|s| lease::acquire(s, LEASE, &holder, LEASE_MS + extra_ms))? {
             Lease::Held(_) => Ok(()),
             Lease::Busy { holder, .. } => Err(StravaError::Busy { holder }),
+        }
+    }
+
+    fn tell(&self, p: Progress) {
+        if let Some(sink) = &self.options.progress {
+            sink.tell(&p);
         }
     }
 
@@ -223,6 +240,13 @@ impl<A: StoreAccess> Pass<'_, A> {
                     now,
                 )
             })?;
+        }
+        let garage_file = self.local(|s| Ok(s.path().map(|p| p.to_owned())))?;
+        if let Some(file) = garage_file {
+            // Settings are a file of their own (not the garage): no transaction held here.
+            if let Some(u) = units::follow(&file, athlete.measurement_preference.as_deref())? {
+                tracing::info!(units = ?u, "units follow Strava's measurement preference");
+            }
         }
         let bikes = athlete.bikes.clone().unwrap_or_default();
         let linked = self.local(|s| apply::link_bikes(s, &bikes, &[]))?;
@@ -415,6 +439,7 @@ impl<A: StoreAccess> Pass<'_, A> {
             return Err(ApiError::RateLimited { until }.into());
         }
         tracing::info!(until = %until.local_time(), "Strava's rate limit is used up; waiting for the next window");
+        self.tell(Progress::Paused { until });
         self.renew(wait_ms as i64)?;
         self.local(|s| {
             state::failed(
@@ -467,6 +492,18 @@ impl<A: StoreAccess> Pass<'_, A> {
         }
         let changes = self.local(|s| apply::apply_page(s, page, listing_id, next))?;
         self.report.changes.add(changes);
+        let rides: BTreeSet<i64> = page
+            .activities
+            .iter()
+            .filter(|a| mapping::is_cycling(a))
+            .map(|a| a.id)
+            .collect();
+        self.rides_listed += rides.difference(&self.previous_page).count() as u32;
+        self.previous_page = rides;
+        self.tell(Progress::Listed {
+            rides: self.rides_listed,
+            oldest: page.oldest_start.map(|s| Timestamp(s * 1000)),
+        });
         if let Some(budget) = api.budget {
             self.local(|s| state::save_budget(s.connection(), &budget))?;
         }

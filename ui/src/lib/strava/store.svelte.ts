@@ -4,9 +4,11 @@
 import { errorMessage } from '../api';
 import {
   commands,
+  events,
   type Ride_Serialize as Ride,
   type Settings_Serialize as Settings,
   type StravaStatus_Serialize as StravaStatus,
+  type StravaSyncProgress,
   type SyncReport,
 } from '../bindings';
 import { kilometres } from '../format/units';
@@ -57,6 +59,21 @@ export function describeSync(r: SyncReport): string {
   return parts.length ? `Synced: ${parts.join(', ')}.` : 'Synced: nothing new on Strava.';
 }
 
+/**
+ * How far a running import has come, in the rider's locale: "4,200 rides so far, back to March
+ * 2019", or "Paused for Strava's limit until 14:15" (the pass goes on by itself then).
+ */
+export function describeProgress(p: StravaSyncProgress, locale?: string): string {
+  if (p.kind === 'paused') {
+    const until = new Date(p.until).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+    return `Paused for Strava's limit until ${until}`;
+  }
+  const rides = `${p.rides.toLocaleString(locale)} ${p.rides === 1 ? 'ride' : 'rides'} so far`;
+  if (p.oldest === null) return rides;
+  const back = new Date(p.oldest).toLocaleDateString(locale, { month: 'long', year: 'numeric' });
+  return `${rides}, back to ${back}`;
+}
+
 class StravaStore {
   status = $state<StravaStatus | null>(null);
   unassigned = $state<Ride[]>([]);
@@ -66,6 +83,8 @@ class StravaStore {
   /** What the last action in the section did ("Synced: 3 rides added."). */
   note = $state<string | null>(null);
   busy = $state<'connect' | 'cancel' | 'sync' | 'disconnect' | 'settings' | null>(null);
+  /** How far the running pass has come (the back end's strava-progress event); none between passes. */
+  progress = $state<StravaSyncProgress | null>(null);
   /** Rides being assigned right now, by id. */
   assigning = $state<Record<string, boolean>>({});
 
@@ -78,9 +97,17 @@ class StravaStore {
       const [status, unassigned] = await Promise.all([commands.stravaStatus(), commands.unassignedRides()]);
       this.status = status;
       this.unassigned = unassigned;
+      if (!status.syncing) this.progress = null;
     } catch {
       // The garage could not be read; the main view explains it.
     }
+  }
+
+  /** Hears the running pass's progress; returns the function that stops listening. */
+  async listenProgress(): Promise<() => void> {
+    return events.stravaProgress.listen((e) => {
+      this.progress = e.payload;
+    });
   }
 
   async loadSettings(): Promise<void> {
