@@ -244,8 +244,14 @@ impl<A: StoreAccess> Pass<'_, A> {
         let garage_file = self.local(|s| Ok(s.path().map(|p| p.to_owned())))?;
         if let Some(file) = garage_file {
             // Settings are a file of their own (not the garage): no transaction held here.
-            if let Some(u) = units::follow(&file, athlete.measurement_preference.as_deref())? {
-                tracing::info!(units = ?u, "units follow Strava's measurement preference");
+            // A settings file that cannot be read or written never stops the rides coming in;
+            // the settings panel says what is wrong with it.
+            match units::follow(&file, athlete.measurement_preference.as_deref()) {
+                Ok(Some(u)) => {
+                    tracing::info!(units = ?u, "units follow Strava's measurement preference")
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("units not set from Strava's preference: {e}"),
             }
         }
         let bikes = athlete.bikes.clone().unwrap_or_default();
