@@ -161,7 +161,7 @@ export const events = {
 	openComponent: makeEvent<OpenComponent, OpenComponent>("open-component"),
 	rideImportProgress: makeEvent<RideImportProgress, RideImportProgress>("ride-import-progress"),
 	stravaChanged: makeEvent<StravaChanged, StravaChanged>("strava-changed"),
-	stravaProgress: makeEvent<StravaProgress, StravaProgress>("strava-progress"),
+	stravaProgress: makeEvent<StravaProgress_Serialize, StravaProgress_Deserialize>("strava-progress"),
 };
 
 /* Types */
@@ -2265,22 +2265,6 @@ export type State = "ok" | "due_soon" | "due";
 /**  Only the Strava status changed (a pass started, a connection attempt moved on). No payload. */
 export type StravaChanged = null;
 
-/**
- *  How far a Strava pass has come (rides so far and the oldest date reached, or a pause for
- *  Strava's rate limit until a time): the Strava chip shows it while the import runs.
- */
-export type StravaProgress = StravaSyncProgress;
-
-/**  One step of a pass, in the order it happened. */
-export type StravaSyncProgress = 
-/**
- *  Another page is in: the rides listed so far in this pass, and the oldest start reached
- *  (the history is listed newest first, so this walks back in time).
- */
-{ kind: "listed"; rides: number; oldest: Timestamp | null } | 
-/**  Strava's rate limit is used up: the pass waits until then, and goes on by itself. */
-{ kind: "paused"; until: Timestamp };
-
 /**  How the connection stands, as the rider should read it. */
 export type StravaHealth = "disconnected" | 
 /**  The last sync went through. */
@@ -2306,6 +2290,24 @@ export type StravaPatch_Deserialize = {
 export type StravaPatch_Serialize = {
 	sync_interval_minutes?: number,
 };
+
+/**
+ *  How far a Strava pass has come (rides so far and the oldest date reached, or a pause for
+ *  Strava's rate limit until a time): the Strava chip shows it while the import runs.
+ */
+export type StravaProgress = StravaProgress_Serialize | StravaProgress_Deserialize;
+
+/**
+ *  How far a Strava pass has come (rides so far and the oldest date reached, or a pause for
+ *  Strava's rate limit until a time): the Strava chip shows it while the import runs.
+ */
+export type StravaProgress_Deserialize = StravaSyncProgress_Deserialize;
+
+/**
+ *  How far a Strava pass has come (rides so far and the oldest date reached, or a pause for
+ *  Strava's rate limit until a time): the Strava chip shows it while the import runs.
+ */
+export type StravaProgress_Serialize = StravaSyncProgress_Serialize;
 
 export type StravaState = StravaState_Serialize | StravaState_Deserialize;
 
@@ -2377,6 +2379,29 @@ export type StravaStatus_Serialize = {
 	/**  A sync pass is running in this window's process. */
 	syncing: boolean,
 } & Overview_Serialize;
+
+/**  One step of a pass, in the order it happened. */
+export type StravaSyncProgress = StravaSyncProgress_Serialize | StravaSyncProgress_Deserialize;
+
+/**  One step of a pass, in the order it happened. */
+export type StravaSyncProgress_Deserialize = 
+/**
+ *  Another page is in: the rides listed so far in this pass, and the oldest start reached
+ *  (the history is listed newest first, so this walks back in time).
+ */
+{ kind: "listed"; rides: number; oldest?: Timestamp | null } | 
+/**  Strava's rate limit is used up: the pass waits until then, and goes on by itself. */
+{ kind: "paused"; until: Timestamp };
+
+/**  One step of a pass, in the order it happened. */
+export type StravaSyncProgress_Serialize = 
+/**
+ *  Another page is in: the rides listed so far in this pass, and the oldest start reached
+ *  (the history is listed newest first, so this walks back in time).
+ */
+{ kind: "listed"; rides: number; oldest: Timestamp | null } | 
+/**  Strava's rate limit is used up: the pass waits until then, and goes on by itself. */
+{ kind: "paused"; until: Timestamp };
 
 /**  What "Sync now" did. */
 export type SyncNow = SyncNow_Serialize | SyncNow_Deserialize;

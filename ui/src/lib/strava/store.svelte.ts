@@ -69,7 +69,7 @@ export function describeProgress(p: StravaSyncProgress, locale?: string): string
     return `Paused for Strava's limit until ${until}`;
   }
   const rides = `${p.rides.toLocaleString(locale)} ${p.rides === 1 ? 'ride' : 'rides'} so far`;
-  if (p.oldest === null) return rides;
+  if (p.oldest == null) return rides;
   const back = new Date(p.oldest).toLocaleDateString(locale, { month: 'long', year: 'numeric' });
   return `${rides}, back to ${back}`;
 }
