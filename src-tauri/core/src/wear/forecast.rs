@@ -43,7 +43,6 @@ pub fn forecast_days(metric: Metric, used: f64, interval: f64, pace: Option<f64>
     }
 }
 
-
 struct RecentRide {
     start: i64,
     distance_m: f64,
