@@ -39,6 +39,7 @@ pub struct SettingsPatch {
     pub devices: Option<DevicesPatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub import: Option<ImportPatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub desktop: Option<DesktopPatch>,
 }
 

@@ -62,6 +62,7 @@ mod tests {
             SettingsPatch {
                 display: Some(DisplayPatch {
                     units: Some(Units::Metric),
+                    default_warn_fraction: None,
                 }),
                 ..SettingsPatch::default()
             },
