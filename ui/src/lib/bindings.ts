@@ -2046,7 +2046,7 @@ export type SettingsPatch_Serialize = {
 	watchdog?: WatchdogPatch_Serialize,
 	devices?: DevicesPatch_Serialize,
 	import?: ImportPatch_Serialize,
-	desktop: DesktopPatch_Serialize | null,
+	desktop?: DesktopPatch_Serialize,
 };
 
 /**  Every device setting, with its default when the file or the key is missing. */
