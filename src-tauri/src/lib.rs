@@ -198,6 +198,11 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                     .build()?;
                 webview::tune(&window);
             }
+            // Shown now if a second launch asked for it while the window was being made.
+            window::made(app.handle());
+            if !visible {
+                tracing::info!("started at login: waiting in the tray until opened");
+            }
             // Asks for the notification permission where the OS wants the rider asked (mobile).
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

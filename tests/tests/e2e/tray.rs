@@ -177,11 +177,11 @@ async fn started_at_login_the_app_waits_in_the_tray_until_launched_again() {
     let mut first = app_process::launch(garage.path(), &["--in-tray"], &log);
     let pid = first.pid();
     let x = X::connect();
-    // The count comes after the window is made: by then a window to be shown would be.
-    wait_for("the tray's first count", || {
+    // Logged once setup has made the window: by then a window to be shown would be.
+    wait_for("the app set up in the tray", || {
         std::fs::read_to_string(&log)
             .unwrap_or_default()
-            .contains("tray: Nothing due")
+            .contains("started at login: waiting in the tray")
     })
     .await;
     // A window never shown has no X window yet (GTK makes it when it is first shown).
@@ -194,4 +194,67 @@ async fn started_at_login_the_app_waits_in_the_tray_until_launched_again() {
     let window = main_window(&x, pid).await;
     wait_for("the window shown", || x.is_viewable(window)).await;
     assert!(first.exited().is_none(), "the first app still runs");
+}
+
+/// A second launch that lands while the first app is still setting up (its single-instance name
+/// is taken when the plugins start, the window is made later) still shows the window, once made.
+/// The test is that second launch: it watches the bus for the name and calls the running app's
+/// `ExecuteCallback` the moment the name appears, exactly as the plugin's second launch does,
+/// so the hand-over arrives before the window exists, every time (asserted from the log).
+#[tokio::test(flavor = "current_thread")]
+async fn a_second_launch_during_start_up_shows_the_window_once_made() {
+    let (garage, _) = chain_garage();
+    let log = garage.file("app.log");
+    let bus = zbus::blocking::Connection::session().expect("the session bus");
+    let names = name_taken(&bus);
+    let mut first = app_process::launch(garage.path(), &["--in-tray"], &log);
+    let pid = first.pid();
+    let name = names
+        .recv_timeout(WAIT)
+        .expect("the app's single-instance name");
+    let path = format!("/{}", name.replace('.', "/").replace('-', "_"));
+    bus.call_method(
+        Some(name.as_str()),
+        path.as_str(),
+        Some("org.SingleInstance.DBus"),
+        "ExecuteCallback",
+        &(vec!["pedalwrencher".to_owned()], "/"),
+    )
+    .expect("the hand-over accepted");
+
+    let x = X::connect();
+    let window = main_window(&x, pid).await;
+    wait_for("the window shown", || x.is_viewable(window)).await;
+    let said = std::fs::read_to_string(&log).unwrap_or_default();
+    let asked = said.find("launched again").expect("the hand-over logged");
+    let made = said
+        .find("started at login: waiting in the tray")
+        .expect("setup finished");
+    assert!(
+        asked < made,
+        "the hand-over came before the window was made:\n{said}"
+    );
+    assert!(first.exited().is_none(), "the first app still runs");
+}
+
+/// The next single-instance name of a garage taken on the bus, sent once it is.
+fn name_taken(bus: &zbus::blocking::Connection) -> std::sync::mpsc::Receiver<String> {
+    let dbus = zbus::blocking::fdo::DBusProxy::new(bus).expect("the bus's own interface");
+    let changes = dbus
+        .receive_name_owner_changed()
+        .expect("name changes watched");
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Blocks on the bus until the name comes; the receiver's timeout bounds the wait, and the
+    // thread ends with the test process.
+    std::thread::spawn(move || {
+        for change in changes {
+            let Ok(args) = change.args() else { continue };
+            let taken = args.new_owner().is_some() && args.old_owner().is_none();
+            if taken && args.name().starts_with("app.pedalwrencher.garage_") {
+                let _ = tx.send(args.name().to_string());
+                return;
+            }
+        }
+    });
+    rx
 }
