@@ -319,14 +319,41 @@ async fn unlock<T: Transport>(
             "the sync target's vault.json is damaged ({e}). Nothing was changed here"
         ))
     })?;
-    let key_file = transport
-        .get(&key_name(&info.vault_id))
-        .await
-        .map_err(remote)?
-        .ok_or_else(|| {
-            refused("the sync target has a vault.json but no key file. Nothing was changed here")
-        })?;
-    let key = vault::unlock(&info, &key_file, passphrase).map_err(vault_error)?;
+    let get_key_file = || async {
+        transport
+            .get(&key_name(&info.vault_id))
+            .await
+            .map_err(remote)?
+            .ok_or_else(|| {
+                refused(
+                    "the sync target has a vault.json but no key file. Nothing was changed here",
+                )
+            })
+    };
+    let mut key_file = get_key_file().await?;
+    let key = match vault::unlock(&info, &key_file, passphrase) {
+        Ok(key) => key,
+        Err(first) => {
+            // Another device may have been rewrapping the key file (below) as it was read, on a
+            // storage whose writes are not atomic: a file that has changed since is read again,
+            // once, before the passphrase is called wrong.
+            let again = get_key_file().await?;
+            if again == key_file {
+                return Err(vault_error(first));
+            }
+            key_file = again;
+            vault::unlock(&info, &key_file, passphrase).map_err(vault_error)?
+        }
+    };
+    // A key file an earlier build wrapped at a lower Argon2id cost is wrapped again at today's,
+    // around the same key: a guess at the passphrase then costs what it costs for new vaults.
+    // Best effort: the old file still unlocks, so a failed write only waits for the next sync.
+    if let Ok(Some(stronger)) = vault::rewrapped(&info, &key_file, passphrase, &key) {
+        match transport.put(&key_name(&info.vault_id), stronger).await {
+            Ok(()) => tracing::info!("the vault key is wrapped again at today's cost"),
+            Err(e) => tracing::warn!("could not rewrap the vault key at today's cost: {e}"),
+        }
+    }
     Ok((info, key))
 }
 

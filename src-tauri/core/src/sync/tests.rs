@@ -270,3 +270,116 @@ fn an_unreadable_newest_snapshot_is_passed_over_for_an_older_one() {
     sync(&c, &target);
     assert_eq!(bike_names(&c), bike_names(&a));
 }
+
+/// A vault an earlier build made at the old Argon2id cost (19 MiB, 2 passes): the first device
+/// that unlocks it wraps its key again at today's cost, and devices go on syncing through it.
+#[test]
+fn a_vault_key_wrapped_at_the_old_cost_is_wrapped_again_at_today_s() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/vault-v1-argon2id-19mib-t2.json")).unwrap();
+    let field = |name: &str| fixture[name].as_str().unwrap().as_bytes().to_vec();
+    let info = super::vault::VaultInfo::from_json(&field("vault.json")).unwrap();
+    let passphrase = String::from_utf8(field("passphrase")).unwrap();
+    let key_path = format!("{}-{}", super::vault::KEY_FILE, info.vault_id);
+    let target = MemoryTransport::new();
+    block_on(target.put(super::vault::VAULT_FILE, field("vault.json"))).unwrap();
+    block_on(target.put(&key_path, field("key"))).unwrap();
+    let run =
+        |store: &Mutex<Store>| block_on(super::pass(store, &target, &passphrase, "test")).unwrap();
+
+    let (a, b) = (device(), device());
+    bikes::add(
+        &mut a.lock().unwrap(),
+        NewBike {
+            name: "Through the rewrapped vault".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let joined = run(&a);
+    assert!(!joined.vault_created, "{joined:?}");
+    let key_file = String::from_utf8(block_on(target.get(&key_path)).unwrap().unwrap()).unwrap();
+    assert!(key_file.contains("\"m_kib\": 65536"), "{key_file}");
+    assert!(key_file.contains("\"t\": 3"), "{key_file}");
+
+    run(&b);
+    assert_eq!(bike_names(&b), ["Through the rewrapped vault"]);
+}
+
+/// The target as a device sees it while another rewraps the key file on a storage whose writes
+/// are not atomic: the first read of `key-…` returns the new file's first half over the old
+/// file's second half; later reads, the whole new file.
+struct TornKeyRead {
+    inner: MemoryTransport,
+    old_key_file: Vec<u8>,
+    torn: std::sync::atomic::AtomicBool,
+}
+
+impl Transport for TornKeyRead {
+    async fn list(&self, dir: &str) -> Result<Vec<String>, super::transport::TransportError> {
+        self.inner.list(dir).await
+    }
+    async fn get(&self, path: &str) -> Result<Option<Vec<u8>>, super::transport::TransportError> {
+        let file = self.inner.get(path).await?;
+        if !path.starts_with(super::vault::KEY_FILE) {
+            return Ok(file);
+        }
+        let first = !self.torn.swap(true, std::sync::atomic::Ordering::SeqCst);
+        match file {
+            Some(new) if first => {
+                let half = new.len().min(self.old_key_file.len()) / 2;
+                let mut torn = new[..half].to_vec();
+                torn.extend_from_slice(&self.old_key_file[half..]);
+                Ok(Some(torn))
+            }
+            other => Ok(other),
+        }
+    }
+    async fn put(&self, path: &str, b: Vec<u8>) -> Result<(), super::transport::TransportError> {
+        self.inner.put(path, b).await
+    }
+    async fn delete(&self, path: &str) -> Result<(), super::transport::TransportError> {
+        self.inner.delete(path).await
+    }
+}
+
+#[test]
+fn a_key_file_read_torn_by_a_rewrap_is_read_again_not_called_a_wrong_passphrase() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/vault-v1-argon2id-19mib-t2.json")).unwrap();
+    let field = |name: &str| fixture[name].as_str().unwrap().as_bytes().to_vec();
+    let info = super::vault::VaultInfo::from_json(&field("vault.json")).unwrap();
+    let passphrase = String::from_utf8(field("passphrase")).unwrap();
+    let key_path = format!("{}-{}", super::vault::KEY_FILE, info.vault_id);
+    let target = MemoryTransport::new();
+    block_on(target.put(super::vault::VAULT_FILE, field("vault.json"))).unwrap();
+    block_on(target.put(&key_path, field("key"))).unwrap();
+    let a = device();
+    block_on(super::pass(&a, &target, &passphrase, "test")).unwrap();
+    assert_ne!(
+        block_on(target.get(&key_path)).unwrap().unwrap(),
+        field("key"),
+        "rewrapped"
+    );
+
+    let torn = TornKeyRead {
+        inner: target,
+        old_key_file: field("key"),
+        torn: std::sync::atomic::AtomicBool::new(false),
+    };
+    let (b, first_read) = (device(), {
+        let new = block_on(torn.inner.get(&key_path)).unwrap().unwrap();
+        let half = new.len().min(field("key").len()) / 2;
+        [&new[..half], &field("key")[half..]].concat()
+    });
+    assert!(
+        super::vault::unlock(&info, &first_read, &passphrase).is_err(),
+        "the torn file alone does not unlock"
+    );
+    let report = block_on(super::pass(&b, &torn, &passphrase, "test"));
+    assert!(report.is_ok(), "{report:?}");
+    assert!(
+        torn.torn.load(std::sync::atomic::Ordering::SeqCst),
+        "the tear was served"
+    );
+}

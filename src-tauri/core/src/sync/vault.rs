@@ -182,6 +182,17 @@ pub(crate) fn create_with(
         vault_id: uuid::Uuid::now_v7().to_string(),
     };
     let key = VaultKey(random::<32>());
+    let bytes = wrap(&key, &info.vault_id, passphrase, params)?;
+    Ok((info, bytes, key))
+}
+
+/// The `key` file's bytes: `key` sealed under a key derived from the passphrase at `params`.
+fn wrap(
+    key: &VaultKey,
+    vault_id: &str,
+    passphrase: &str,
+    params: KdfParams,
+) -> Result<Vec<u8>, VaultError> {
     let salt = random::<16>();
     let nonce = random::<NONCE_LEN>();
     let wrapping = derive(passphrase, &salt, params)?;
@@ -191,7 +202,7 @@ pub(crate) fn create_with(
             XNonce::from_slice(&nonce),
             Payload {
                 msg: &key.0,
-                aad: &key_aad(&info.vault_id, params),
+                aad: &key_aad(vault_id, params),
             },
         )
         .map_err(|_| VaultError::Corrupt("the vault key could not be sealed".to_owned()))?;
@@ -203,9 +214,28 @@ pub(crate) fn create_with(
         nonce: B64.encode(nonce),
         wrapped: B64.encode(wrapped),
     };
-    let bytes = serde_json::to_vec_pretty(&file)
-        .map_err(|e| VaultError::Corrupt(format!("the key file could not be written ({e})")))?;
-    Ok((info, bytes, key))
+    serde_json::to_vec_pretty(&file)
+        .map_err(|e| VaultError::Corrupt(format!("the key file could not be written ({e})")))
+}
+
+/// A `key` file for the same vault key at today's cost ([`KdfParams::DEFAULT`]), when
+/// `key_file` (just unlocked with `passphrase` to `key`) was wrapped at a lower one by an earlier
+/// build; `None` when it is at today's cost or above. The vault key itself never changes, so
+/// every sealed file and every other device's copy stay valid, and a device that reads the old
+/// or the new `key` file unlocks the same vault.
+pub fn rewrapped(
+    info: &VaultInfo,
+    key_file: &[u8],
+    passphrase: &str,
+    key: &VaultKey,
+) -> Result<Option<Vec<u8>>, VaultError> {
+    let file: KeyFile = serde_json::from_slice(key_file)
+        .map_err(|e| VaultError::Corrupt(format!("the {KEY_FILE} file is not readable ({e})")))?;
+    let (p, today) = (file.params, KdfParams::DEFAULT);
+    if p.m_kib >= today.m_kib && p.t >= today.t {
+        return Ok(None);
+    }
+    wrap(key, &info.vault_id, passphrase, today).map(Some)
 }
 
 /// Unwraps the vault key with the passphrase.
@@ -390,6 +420,35 @@ mod tests {
             unlock(&info, key_file.as_bytes(), "correct horse battery?"),
             Err(VaultError::WrongPassphrase)
         );
+    }
+
+    #[test]
+    fn an_old_cost_key_file_is_rewrapped_at_today_s_cost_around_the_same_key() {
+        let fixture: serde_json::Value = serde_json::from_str(OLD_VAULT).unwrap();
+        let field = |name: &str| fixture[name].as_str().unwrap().to_owned();
+        let info = VaultInfo::from_json(field("vault.json").as_bytes()).unwrap();
+        let (old, passphrase) = (field("key"), field("passphrase"));
+        let key = unlock(&info, old.as_bytes(), &passphrase).unwrap();
+
+        let new = rewrapped(&info, old.as_bytes(), &passphrase, &key)
+            .unwrap()
+            .expect("19 MiB and 2 passes are below today's cost");
+        let text = String::from_utf8(new.clone()).unwrap();
+        assert!(
+            text.contains("\"m_kib\": 65536") && text.contains("\"t\": 3"),
+            "{text}"
+        );
+        assert_eq!(
+            unlock(&info, &new, &passphrase).unwrap(),
+            key,
+            "the same key"
+        );
+        assert_eq!(
+            unlock(&info, &new, "correct horse battery?"),
+            Err(VaultError::WrongPassphrase)
+        );
+        // At today's cost it is left alone.
+        assert_eq!(rewrapped(&info, &new, &passphrase, &key).unwrap(), None);
     }
 
     #[test]
