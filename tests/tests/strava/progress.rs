@@ -1,5 +1,6 @@
 //! A long import tells how far it has come: `sync` prints a line on stderr every 500 rides (the
-//! count so far and the oldest date reached) and one at each rate-limit pause, in order; and the
+//! count so far and the oldest date reached) and one at each rate-limit pause, in order (`serve`
+//! logs the same lines); and the
 //! units follow the athlete's measurement preference until the rider chooses.
 
 use chrono::{TimeZone, Utc};
@@ -62,6 +63,40 @@ fn a_long_import_prints_rides_so_far_and_the_oldest_date_every_500_rides() {
     // Stdout is still the report alone.
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(n(&report, "rides_added"), rides_among(1_200) as i64);
+}
+
+/// `serve`, the headless runner a home server keeps, logs the same lines during its Strava pass,
+/// each after the log's time stamp.
+#[test]
+fn serve_logs_how_far_a_long_import_has_come() {
+    let spacing = 3 * 3600;
+    let rig = Rig::new(fake_with(history(1_200, spacing)));
+    let out = rig
+        .g
+        .run(&["serve", "--cycles", "1", "--interval-seconds", "1"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    let lines: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once(" Strava: ").map(|(_, rest)| rest))
+        .filter(|rest| rest.contains("rides so far"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "{} rides so far, back to {}",
+                rides_among(598),
+                date_of(597, spacing)
+            ),
+            format!(
+                "{} rides so far, back to {}",
+                rides_among(1_195),
+                date_of(1_194, spacing)
+            ),
+        ],
+        "{log}"
+    );
 }
 
 #[test]

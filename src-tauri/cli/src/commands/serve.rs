@@ -25,6 +25,7 @@ use pedalwrencher_core::runner::{
 use pedalwrencher_core::secrets::SecretStore;
 use pedalwrencher_core::settings::{self, Settings};
 use pedalwrencher_core::store::{Clock, SystemClock};
+use pedalwrencher_core::strava::progress::ProgressSink;
 use pedalwrencher_core::units::Units;
 use pedalwrencher_core::watchdog::{self, heartbeat};
 use pedalwrencher_core::{Error, Result, Store, Timestamp};
@@ -105,6 +106,12 @@ impl Host for ServeHost {
     }
 
     fn emit(&self, _event: Event) {}
+
+    /// A first import of years of rides takes hours of Strava's rate limit: the log says how far
+    /// it has come, as `sync` does.
+    fn strava_progress(&self) -> Option<ProgressSink> {
+        Some(super::sync::progress_lines(log))
+    }
 
     fn finished(&self, _job: Job, _why: Why, _report: &JobReport) {}
 

@@ -20,7 +20,7 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, full: bool) -> Result<()> {
     let access = Mutex::new(store);
     let options = Options {
         full,
-        progress: Some(progress_lines()),
+        progress: Some(progress_lines(|line| eprintln!("{line}"))),
         ..Options::default()
     };
     let report = runtime()?.block_on(strava_sync::sync(
@@ -36,14 +36,14 @@ pub fn run(mut store: Store, dir: &Path, out: &Out, full: bool) -> Result<()> {
 /// Rides between progress lines: a first import of 10,000 rides prints 20, a daily sync none.
 const PROGRESS_EVERY: u32 = 500;
 
-/// Progress on stderr (stdout keeps the report, plain or JSON), every [`PROGRESS_EVERY`] rides
-/// and at every rate-limit pause.
-fn progress_lines() -> ProgressSink {
+/// Progress lines, given to `write` (`sync`: stderr, so stdout keeps the report, plain or JSON;
+/// `serve`: its log), every [`PROGRESS_EVERY`] rides and at every rate-limit pause.
+pub(crate) fn progress_lines(write: fn(&str)) -> ProgressSink {
     let every = Mutex::new(Every::new(PROGRESS_EVERY));
     ProgressSink::new(move |p| {
         let due = every.lock().map(|mut e| e.due(p)).unwrap_or(true);
         if due {
-            eprintln!("{}", progress_line(p));
+            write(&progress_line(p));
         }
     })
 }
