@@ -203,7 +203,8 @@ fn damage(path: &Path) {
 
 /// A device whose next file on the target cannot be read (damaged, and no snapshot after it)
 /// keeps the other devices' passes succeeding, each saying what it skipped; once that lasts
-/// longer than the stale threshold, `status` names the device and exits 1.
+/// longer than the stale threshold, `status` names the device and exits 1; and once that device
+/// has read the request in the reader's `info` and written a snapshot, it is read past.
 #[test]
 fn a_device_whose_files_cannot_be_read_past_makes_status_unhealthy() {
     let target = Target::folder();
@@ -229,6 +230,17 @@ fn a_device_whose_files_cannot_be_read_past_makes_status_unhealthy() {
         "says why: {problem}"
     );
     assert!(!problem["what_to_do"].to_string().is_empty(), "{problem}");
+
+    // B's `info` asks A for a snapshot after the damage: A's next pass reads the request, the
+    // one after writes it, and B reads past the damaged file from it.
+    a.sync_kept();
+    a.sync_kept();
+    let past = b.sync_kept();
+    assert_eq!(past["behind"], serde_json::json!([]), "{past}");
+    assert!(b.bikes().contains("Damaged on the way"), "{}", b.bikes());
+    let healthy =
+        b.g.run_with(&["status"], &[("PEDALWRENCHER_STALE_SYNC_HOURS", "0.0001")]);
+    assert_eq!(healthy.status.code(), Some(0), "read past: healthy again");
 }
 
 /// `status` past a tiny stale threshold (hours, fractional for tests) instead of 48 hours of

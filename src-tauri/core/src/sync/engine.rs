@@ -110,15 +110,20 @@ async fn run<A: StoreAccess, T: Transport>(
 
     // Tell the other devices who this is and that it is alive.
     faults::point("sync.mid_upload");
-    let (now, heads) = access.with(|s| {
+    let (now, heads, snapshots_asked) = access.with(|s| {
         let own = outgoing::last_sent_seq(s)?;
-        Ok((s.now(), heads::published(s.connection(), &me, own)?))
+        Ok((
+            s.now(),
+            heads::published(s.connection(), &me, own)?,
+            heads::snapshots_asked(s.connection())?,
+        ))
     })?;
     // A map of strings and numbers always encodes.
     let body = serde_json::to_vec(&DeviceInfo {
         name: device_name.to_owned(),
         synced_at: now,
         heads,
+        snapshots_asked,
     })
     .unwrap_or_default();
     let sealed = vault::seal(&key, &info.vault_id, &me, INFO_FILE, &body);

@@ -37,6 +37,11 @@ struct Known {
     /// Why, for the rider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     why: Option<String>,
+    /// While its files cannot be read past: the newest of them listed, so a snapshot numbered
+    /// above it would let this device go on. Published in this device's `info`, which is how
+    /// the writer learns to write one now rather than after its next thousand files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    snapshot_after: Option<i64>,
 }
 
 fn load(conn: &Connection) -> Result<BTreeMap<String, Known>> {
@@ -90,6 +95,15 @@ pub(crate) struct Seen {
     pub stuck: Option<String>,
 }
 
+/// For each device this device cannot read past, the newest file of it listed: what this
+/// device's `info` asks of it (a snapshot numbered above that).
+pub(crate) fn snapshots_asked(conn: &Connection) -> Result<BTreeMap<String, i64>> {
+    Ok(load(conn)?
+        .into_iter()
+        .filter_map(|(d, k)| k.snapshot_after.map(|n| (d, n)))
+        .collect())
+}
+
 /// Records what this pass saw of each device on the target, after its files were applied, and
 /// returns, for the pass's report, a sentence for each device this device cannot read up to its
 /// head. Devices no longer on the target are not checked (their folder was removed: gone for
@@ -133,12 +147,14 @@ pub(crate) fn record(store: &Store, seen: &BTreeMap<String, Seen>) -> Result<Vec
         }
         // An unreadable or missing file has been waited on since the first pass that saw it.
         let behind_since = why.as_ref().map(|_| previous.behind_since.unwrap_or(now));
+        let snapshot_after = s.stuck.as_ref().map(|_| s.listed);
         known.insert(
             device.clone(),
             Known {
                 head,
                 behind_since,
                 why,
+                snapshot_after,
             },
         );
     }

@@ -105,7 +105,8 @@ pub fn prepare(store: &mut Store) -> Result<Vec<Outgoing>> {
                     [],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;
-                if since_cells >= SNAPSHOT_EVERY || since_files >= SNAPSHOT_EVERY_FILES {
+                let asked = snapshot_due_on_request(conn, seq)?;
+                if since_cells >= SNAPSHOT_EVERY || since_files >= SNAPSHOT_EVERY_FILES || asked {
                     seq += 1;
                     let (builder, cells) = export::whole_garage(conn)?;
                     let mut batch = builder.finish(&device_id, Kind::Snap, seq);
@@ -137,12 +138,39 @@ fn forget_other_identity(conn: &rusqlite::Connection, device_id: &str) -> Result
     Ok(true)
 }
 
+/// Another device cannot read past this device's files up to number `after` (a damaged or
+/// missing file, and no later snapshot it can read): the next `prepare` writes a snapshot.
+pub(crate) fn snapshot_asked(conn: &rusqlite::Connection, after: i64) -> Result<()> {
+    let asked = store::meta(conn, SNAPSHOT_ASKED_KEY)?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    store::set_meta(conn, SNAPSHOT_ASKED_KEY, &after.max(asked).to_string())
+}
+
+/// Whether a snapshot is to be written now, numbered `seq + 1`, because another device asked for
+/// one after a file it cannot read past; the request is spent either way. Not when a snapshot
+/// after that file exists already (the reader will find it), nor when `seq + 1` would not be
+/// after it (this device's numbering is not the one the reader listed).
+fn snapshot_due_on_request(conn: &rusqlite::Connection, seq: i64) -> Result<bool> {
+    let Some(after) = store::meta(conn, SNAPSHOT_ASKED_KEY)?.and_then(|v| v.parse::<i64>().ok())
+    else {
+        return Ok(false);
+    };
+    conn.execute("DELETE FROM meta WHERE key = ?1", [SNAPSHOT_ASKED_KEY])?;
+    let newest_snapshot: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM sync_outgoing WHERE kind = 'snap'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(newest_snapshot <= after && after <= seq)
+}
+
 /// The sync state moved to another vault (`binding::enter`): this device's files there are
 /// numbered from the start, the first a fresh snapshot of its whole garage, after any of its own
 /// files that target already holds (found by the engine's `adopt_own_files`).
 pub(crate) fn number_anew(conn: &rusqlite::Connection) -> Result<()> {
     conn.execute("DELETE FROM sync_outgoing", [])?;
-    for key in [PRUNED_KEY, NUMBER_AFTER_KEY, DEVICE_KEY] {
+    for key in [PRUNED_KEY, NUMBER_AFTER_KEY, DEVICE_KEY, SNAPSHOT_ASKED_KEY] {
         conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
     }
     Ok(())
@@ -164,6 +192,8 @@ const DEVICE_KEY: &str = "sync_device_id";
 /// A garage restored here from another device found this device's own files on the target, up
 /// to this number: its first file is numbered after them.
 const NUMBER_AFTER_KEY: &str = "sync_number_after";
+/// The newest of this device's files another device asked a snapshot after (`snapshot_asked`).
+const SNAPSHOT_ASKED_KEY: &str = "sync_snapshot_asked";
 
 fn unsent(conn: &rusqlite::Connection) -> Result<Vec<Outgoing>> {
     let mut stmt = conn.prepare_cached(

@@ -28,14 +28,18 @@ use crate::store::clock_correction;
 /// Fields applied per transaction while pulling: bounds memory and the time the database is held.
 const APPLY_CHUNK_CELLS: usize = 200_000;
 
-/// A device's `info` file: how it names itself, when it last synced, and the newest file of each
-/// device it knows of, its own included (see `heads`). Older versions wrote no heads.
+/// A device's `info` file: how it names itself, when it last synced, the newest file of each
+/// device it knows of, its own included (see `heads`), and the devices it cannot read past, each
+/// with the newest of its files listed (a snapshot numbered above it is asked for). Older
+/// versions wrote no heads and ask for nothing; an older reader passes over `snapshots_asked`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct DeviceInfo {
     pub name: String,
     pub synced_at: Timestamp,
     #[serde(default)]
     pub heads: BTreeMap<String, i64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub snapshots_asked: BTreeMap<String, i64>,
 }
 
 /// Reads and applies the other devices' new files; returns how many devices are on the target.
@@ -71,6 +75,11 @@ pub(super) async fn pull<A: StoreAccess, T: Transport>(
         seen.entry(device.clone()).or_default().listed = files.last().map_or(0, |f| f.1);
         if entries.iter().any(|n| n == INFO_FILE) {
             if let Some(about) = read_info(access, transport, info, key, device).await {
+                // It cannot read past one of this device's files: the next push writes a
+                // snapshot after it (`outgoing::prepare`).
+                if let Some(&after) = about.snapshots_asked.get(me) {
+                    access.with(|s| outgoing::snapshot_asked(s.connection(), after))?;
+                }
                 for (d, head) in about.heads {
                     if d != me && others.contains(&d) {
                         let s = seen.entry(d).or_default();

@@ -148,6 +148,42 @@ fn a_device_that_cannot_be_read_past_is_raised_after_the_threshold_and_clears() 
     assert_eq!(bike_names(&b), bike_names(&a));
 }
 
+/// A's seg-2 is damaged on the target and A writes nothing more: B cannot read past it, says so
+/// in its `info`, and A, reading that, writes a snapshot on its next push instead of after its
+/// next thousand files; B reads past the damage from it.
+#[test]
+fn a_writer_asked_by_a_stuck_reader_writes_a_snapshot_after_the_damage() {
+    let (clock, target) = (clock(), MemoryTransport::new());
+    let (a, b) = (device(&clock), device(&clock));
+    add_bike(&a, "Bike 0");
+    sync(&a, &target);
+    sync(&b, &target);
+    add_bike(&a, "In the damaged segment");
+    sync(&a, &target);
+    block_on(target.put(&path(&a, "seg-2"), b"PWV1 not a sync file".to_vec())).unwrap();
+
+    let stuck = sync(&b, &target);
+    assert!(!stuck.behind.is_empty(), "{stuck:?}");
+    let quiet = sync(&a, &target);
+    assert_eq!(
+        quiet.pushed_files, 0,
+        "the request is read after this pass's push"
+    );
+    let asked = sync(&a, &target);
+    assert_eq!(asked.pushed_files, 1, "{asked:?}");
+    assert!(
+        block_on(target.get(&path(&a, "snap-3"))).unwrap().is_some(),
+        "{:?}",
+        target.paths()
+    );
+    let past = sync(&b, &target);
+    assert!(past.behind.is_empty(), "{past:?}");
+    assert_eq!(bike_names(&b), bike_names(&a));
+    // Once read past, B asks no more, and A writes nothing more for it.
+    assert_eq!(sync(&a, &target).pushed_files, 0);
+    assert_eq!(sync(&a, &target).pushed_files, 0);
+}
+
 /// The storage holds A's newer file back from B and serves A's older `info`: B has never seen
 /// the file, but C read it and published A's head, so B knows what it is missing and says so.
 #[test]
