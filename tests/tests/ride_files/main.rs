@@ -11,6 +11,7 @@ use pedalwrencher_tests::cli::Garage;
 use serde_json::Value;
 
 mod against_garmin_sdk;
+mod against_gpxpy;
 mod archives;
 mod bad_input;
 mod cli;
