@@ -27,9 +27,10 @@ APT_TEST := xvfb xauth x11-utils webkit2gtk-driver dbus-x11 gnome-keyring libsec
 # stamp file is named after the whole list, so changing a pin remakes the virtualenv.
 PY_VENV := tests/.venv
 # The ride file tests read files written by real devices and apps as the registries ship them:
-# Garmin's FIT SDK (garmin-fit-sdk) is the independent reader they are checked against, and
-# gpxpy's source package brings its GPX test files (unpacked into $(PY_VENV)/fixtures).
-PY_TEST_PACKAGES := aiosmtpd==1.4.6 wsgidav==4.4.0 cheroot==11.1.2 moto[server]==5.2.5 garmin-fit-sdk==21.218.0
+# Garmin's FIT SDK (garmin-fit-sdk) and tcxreader are the independent readers they are checked
+# against, and gpxpy's source package brings its GPX test files (unpacked into $(PY_VENV)/fixtures;
+# imported from there as the GPX reader).
+PY_TEST_PACKAGES := aiosmtpd==1.4.6 wsgidav==4.4.0 cheroot==11.1.2 moto[server]==5.2.5 garmin-fit-sdk==21.218.0 tcxreader==0.4.11
 PY_FIXTURE_PACKAGES := gpxpy==1.6.2
 PY_VENV_STAMP := $(PY_VENV)/.stamp-$(shell echo '$(PY_TEST_PACKAGES) $(PY_FIXTURE_PACKAGES)' | cksum | cut -d' ' -f1)
 

@@ -81,6 +81,7 @@ async fn axe_core_finds_no_serious_or_critical_violation_anywhere_in_light_or_da
             ),
             ("rides", "#/rides".to_owned(), "rides-page"),
             ("settings", "#/settings".to_owned(), "settings-page"),
+            ("import", "#/import".to_owned(), "import-page"),
         ];
         // What the header opens: (name, opener, what shows it open, closer).
         let panels = [

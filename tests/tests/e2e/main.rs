@@ -18,6 +18,7 @@ mod autostart;
 mod devices;
 mod garage;
 mod header;
+mod import;
 mod notifications;
 mod places;
 mod strava;

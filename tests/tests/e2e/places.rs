@@ -68,6 +68,7 @@ async fn every_place_opens_by_link_and_address_and_fits_a_phone_and_a_desktop_in
             ),
             ("rides", "#/rides".to_owned(), "rides-page"),
             ("settings", "#/settings".to_owned(), "settings-page"),
+            ("import-empty", "#/import".to_owned(), "import-page"),
         ];
         for theme in ["light", "dark"] {
             places.theme(theme).await?;

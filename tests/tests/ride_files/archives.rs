@@ -189,6 +189,35 @@ fn an_export_zipped_again_inside_a_folder_still_matches_its_csv() {
 /// `gear_json` (the rider's gear, in Garmin's format) linking activity 9001, which starts
 /// `offset_ms` after the file's ride, to it.
 fn garmin_export_with_gear(path: &Path, gear_json: &str, offset_ms: i64) {
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in garmin_export_entries(gear_json, offset_ms) {
+        z.start_file(name, opts()).unwrap();
+        z.write_all(&bytes).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+/// The same export unpacked into `dir` as a rider's unzip leaves it; with `uploads_too`, the
+/// uploaded files' zip is unpacked as well (the FIT file lies loose in its folder).
+fn garmin_export_unpacked(dir: &Path, gear_json: &str, offset_ms: i64, uploads_too: bool) {
+    for (name, bytes) in garmin_export_entries(gear_json, offset_ms) {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        if uploads_too && name.ends_with(".zip") {
+            let mut inner = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+            let mut fit = inner.by_index(0).unwrap();
+            let loose = path
+                .parent()
+                .unwrap()
+                .join(fit.name().unwrap().into_owned());
+            std::io::copy(&mut fit, &mut std::fs::File::create(loose).unwrap()).unwrap();
+        } else {
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+}
+
+fn garmin_export_entries(gear_json: &str, offset_ms: i64) -> Vec<(&'static str, Vec<u8>)> {
     use pedalwrencher_core::ride_files::{self, ReadOptions};
     let fit = ride_fixtures::fit("garmin-fenix-5-bike.fit");
     let start = ride_files::read(
@@ -209,8 +238,7 @@ fn garmin_export_with_gear(path: &Path, gear_json: &str, offset_ms: i64) {
         .unwrap();
     inner.write_all(&std::fs::read(&fit).unwrap()).unwrap();
     let inner = inner.finish().unwrap().into_inner();
-    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    for (name, bytes) in [
+    vec![
         (
             "DI_CONNECT/DI-Connect-Fitness/rider@example.com_gear.json",
             gear_json.as_bytes().to_vec(),
@@ -223,11 +251,7 @@ fn garmin_export_with_gear(path: &Path, gear_json: &str, offset_ms: i64) {
             "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip",
             inner,
         ),
-    ] {
-        z.start_file(name, opts()).unwrap();
-        z.write_all(&bytes).unwrap();
-    }
-    z.finish().unwrap();
+    ]
 }
 
 const GARMIN_GEAR: &str = r#"[{"gearDTOS":[
@@ -293,4 +317,60 @@ fn a_garmin_gear_file_that_cannot_be_read_is_reported_and_the_rides_still_come_i
             .contains("without their gear"),
         "{failed}"
     );
+}
+
+#[test]
+fn a_garmin_export_unpacked_into_a_folder_gives_its_rides_their_gear() {
+    // As unzipped once (the uploaded files still in their zip), and unzipped all the way down.
+    for uploads_too in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let export = dir.path().join("garmin_export");
+        garmin_export_unpacked(&export, GARMIN_GEAR, 20_000, uploads_too);
+        let g = Garage::new();
+        // The rider names the export's folder, or only its DI_CONNECT folder.
+        let given = if uploads_too {
+            export.join("DI_CONNECT")
+        } else {
+            export.clone()
+        };
+        let (code, report) = import(&g, &[given.to_str().unwrap()]);
+        assert_eq!(code, 0, "{report}");
+        assert_eq!(report["totals"]["imported"], 1, "{report}");
+        let bikes = g.json(&["bikes"]);
+        let bikes = bikes.as_array().unwrap();
+        assert_eq!(bikes.len(), 1, "shoes are not a bike: {bikes:?}");
+        assert_eq!(bikes[0]["name"], "Gravel Bike");
+        let entry = report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| status(e) == "imported")
+            .unwrap();
+        assert_eq!(entry["bike_id"], bikes[0]["id"], "{report}");
+    }
+}
+
+#[test]
+fn an_unpacked_garmin_gear_file_that_cannot_be_read_is_reported_and_the_ride_still_comes_in() {
+    let dir = tempfile::tempdir().unwrap();
+    garmin_export_unpacked(dir.path(), "<html>not json</html>", 0, true);
+    let g = Garage::new();
+    let (code, report) = import(&g, &[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["totals"]["imported"], 1, "{report}");
+    let failed = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| status(e) == "failed")
+        .expect("the gear file has an entry");
+    assert!(
+        failed["file"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("_gear.json")
+            || failed.to_string().contains("_gear.json"),
+        "{failed}"
+    );
+    assert!(g.json(&["bikes"]).as_array().unwrap().is_empty());
 }

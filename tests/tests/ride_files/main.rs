@@ -1,6 +1,6 @@
 //! Rides from files and archives (issue 18), on files written by real devices and apps as the
 //! package registries publish them (`pedalwrencher_tests::ride_fixtures`): summaries checked
-//! against Garmin's own FIT SDK, the formats' quirks, archives, duplicates, bikes from sensors,
+//! against independent readers (Garmin's own FIT SDK, gpxpy, tcxreader), the formats' quirks, archives, duplicates, bikes from sensors,
 //! and every kind of bad input the issue lists, through the real CLI on a real SQLite file.
 //!
 //! Needs `cargo build -p pedalwrencher-cli` and `make py-venv` first.
@@ -11,6 +11,8 @@ use pedalwrencher_tests::cli::Garage;
 use serde_json::Value;
 
 mod against_garmin_sdk;
+mod against_gpxpy;
+mod against_tcxreader;
 mod archives;
 mod bad_input;
 mod cli;

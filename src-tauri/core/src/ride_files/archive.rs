@@ -6,8 +6,9 @@
 //! Strava's export: `activities.csv` names each activity's file, gear, name and commute flag, and
 //! lists manual entries that have no file. Garmin's: `DI_CONNECT/…/UploadedFiles_*.zip` holds the
 //! FIT files as uploaded, and `DI_CONNECT/DI-Connect-Fitness/*_gear.json` links gear to
-//! activities (`garmin_gear`): each file's ride gets its activity's bike. In an archive, entries that are not ride files (photos, profiles) are
-//! passed over without a word; in a folder too.
+//! activities (`garmin_gear`): each file's ride gets its activity's bike, whether the export is
+//! still zipped or unpacked into a folder. In an archive, entries that are not ride files (photos,
+//! profiles) are passed over without a word; in a folder too.
 
 use std::fs::File;
 use std::io::{Read, Seek};
@@ -33,15 +34,16 @@ const MAX_RATIO: u64 = 100;
 pub fn import_paths(importer: &mut Importer<'_>, paths: &[PathBuf]) -> Result<()> {
     for path in paths {
         if path.is_dir() {
-            import_folder(importer, path)?;
+            let gear = folder_gear(importer, path)?;
+            import_folder(importer, path, &gear)?;
         } else {
-            import_file(importer, path, true)?;
+            import_file(importer, path, true, &GarminGear::default())?;
         }
     }
     Ok(())
 }
 
-fn import_folder(importer: &mut Importer<'_>, dir: &Path) -> Result<()> {
+fn import_folder(importer: &mut Importer<'_>, dir: &Path, gear: &GarminGear) -> Result<()> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let mut children: Vec<PathBuf> = match std::fs::read_dir(&d) {
@@ -57,7 +59,7 @@ fn import_folder(importer: &mut Importer<'_>, dir: &Path) -> Result<()> {
             stack.push(child.clone());
         }
         for child in children.iter().filter(|c| !c.is_dir()) {
-            import_file(importer, child, false)?;
+            import_file(importer, child, false, gear)?;
         }
     }
     Ok(())
@@ -67,10 +69,78 @@ fn is_zip_name(name: &str) -> bool {
     name.to_lowercase().ends_with(".zip")
 }
 
-fn import_file(importer: &mut Importer<'_>, path: &Path, named_by_rider: bool) -> Result<()> {
+/// Garmin's gear in an unpacked export: the `DI-Connect-Fitness/*_gear.json` files anywhere under
+/// `dir`, with the activities' starts beside them (as `garmin_listing` reads them from a zip). A
+/// folder that cannot be read is left to `import_folder`, which reports it.
+fn folder_gear(importer: &mut Importer<'_>, dir: &Path) -> Result<GarminGear> {
+    let (mut gear_files, mut activity_files) = (Vec::new(), Vec::new());
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = as_in_zip(&path);
+            if garmin_gear::is_gear_file(&name) {
+                gear_files.push(path);
+            } else if garmin_gear::is_activities_file(&name) {
+                activity_files.push(path);
+            }
+        }
+    }
+    gear_files.sort();
+    activity_files.sort();
+    let mut gear = GarminGear::default();
+    for path in &gear_files {
+        let read = File::open(path)
+            .map_err(Problem::from)
+            .and_then(|f| gear.read_gear(f.take(MAX_FILE_BYTES)));
+        if let Err(p) = read {
+            importer.add(shown(path), Err(p), None)?;
+        }
+    }
+    // Only activities with gear are kept, so without gear the summaries are not even read.
+    if gear.is_empty() {
+        return Ok(gear);
+    }
+    for path in &activity_files {
+        let read = File::open(path)
+            .map_err(Problem::from)
+            .and_then(|f| gear.read_activities(f.take(MAX_FILE_BYTES)));
+        if let Err(p) = read {
+            importer.add(shown(path), Err(p), None)?;
+        }
+    }
+    Ok(gear)
+}
+
+/// A file's folder and name as a zip names them ("DI-Connect-Fitness/rider_gear.json").
+fn as_in_zip(path: &Path) -> String {
+    let file = path.file_name().map(|n| n.to_string_lossy());
+    let folder = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy());
+    match (folder, file) {
+        (Some(d), Some(f)) => format!("{d}/{f}"),
+        (None, Some(f)) => f.into_owned(),
+        _ => String::new(),
+    }
+}
+
+fn import_file(
+    importer: &mut Importer<'_>,
+    path: &Path,
+    named_by_rider: bool,
+    gear: &GarminGear,
+) -> Result<()> {
     let name = shown(path);
     if is_zip_name(&name) {
-        return import_zip_file(importer, path);
+        return import_zip_file(importer, path, gear);
     }
     if format_of_name(&name).is_none() && !named_by_rider {
         return Ok(());
@@ -81,11 +151,15 @@ fn import_file(importer: &mut Importer<'_>, path: &Path, named_by_rider: bool) -
             let size = f.metadata().ok().map(|m| m.len());
             read::read(&name, size, f, &importer.options().read)
         })
-        .map(Candidate::from);
+        .map(|s| {
+            let mut c = Candidate::from(s);
+            c.gear = gear.gear_for(c.summary.start);
+            c
+        });
     importer.add(name, read, None)
 }
 
-fn import_zip_file(importer: &mut Importer<'_>, path: &Path) -> Result<()> {
+fn import_zip_file(importer: &mut Importer<'_>, path: &Path, gear: &GarminGear) -> Result<()> {
     let name = shown(path);
     let opened = File::open(path).map_err(Problem::from).and_then(|f| {
         let size = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -99,7 +173,7 @@ fn import_zip_file(importer: &mut Importer<'_>, path: &Path) -> Result<()> {
                 .file_name()
                 .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
             let key = format!("{file_name}:{size}");
-            import_zip(importer, zip, &name, &key, 0, &GarminGear::default())
+            import_zip(importer, zip, &name, &key, 0, gear)
         }
         Err(p) => importer.add(name, Err(p), None),
     }

@@ -1,5 +1,6 @@
 //! GPX tracks (any GPS device or app, Strava's export): no summary in the format, so distance,
-//! moving time and elevation gain are computed from the points (the rules are in `track`).
+//! moving time and elevation gain are computed from the points (the rules are in `track`), segment
+//! by segment: the GPX format starts a new segment where reception was lost or the device was off.
 //! `<trk><type>` names the sport when present; a track without one is taken as a ride.
 
 use chrono::DateTime;
@@ -28,6 +29,7 @@ pub fn read(bytes: &[u8], date: Option<Timestamp>) -> Result<Summary, Problem> {
     let mut track = Track::default();
     for t in &gpx.tracks {
         for seg in &t.segments {
+            track.new_segment();
             for w in &seg.points {
                 let p = w.point();
                 track.push(Point {

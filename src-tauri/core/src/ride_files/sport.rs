@@ -86,9 +86,10 @@ pub fn from_words(text: &str) -> Result<Cycling, Problem> {
     let c = |sport_type, indoor| Ok(Cycling { sport_type, indoor });
     match t.as_str() {
         // Strava's GPX export writes its activity type as a number: 1 is a ride.
-        "ride" | "cycling" | "biking" | "bike" | "roadbiking" | "roadcycling" | "1" => {
-            c("Ride", false)
-        }
+        // Strava's export in German says "Radfahrt", in French "Vélo" (the sources are in
+        // `strava_csv`).
+        "ride" | "cycling" | "biking" | "bike" | "roadbiking" | "roadcycling" | "1"
+        | "radfahrt" | "vélo" => c("Ride", false),
         "virtualride" | "indoorcycling" | "virtualcycling" | "spin" | "17" => {
             c("VirtualRide", true)
         }

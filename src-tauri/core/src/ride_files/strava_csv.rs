@@ -1,8 +1,9 @@
 //! Strava's bulk export lists every activity in `activities.csv`. Its columns are found by name,
 //! at their first occurrence: names repeat (the first "Distance" is in km, a later one in
 //! metres), the number of columns changes between exports, and the header is in the account's
-//! language (English, German, French, Spanish and Italian names are known). Each column's unit
-//! is fixed here. Dates are UTC, written like "Mar 14, 2020, 8:06:40 AM".
+//! language (English, German and French names as real exports show them; Spanish in part; see
+//! the sources by the names below). Each column's unit is fixed here. Dates are UTC, written like
+//! "Mar 14, 2020, 8:06:40 AM" (English) or "09.12.2022, 15:24:49" (German).
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -41,47 +42,69 @@ pub struct Listing {
     pub bad_rows: Vec<(usize, Problem)>,
 }
 
+// The header names, folded (see `fold`), at their first occurrence. Where each came from, since
+// Strava publishes no list and the header follows the account's language:
+// - English: hugovk/strava-tools PR #1 (the header since July 2019) and the full header in
+//   martin-ueding/geo-activity-playground, `importers/strava_checkout.py` (EXPECTED_COLUMNS).
+// - German: riders' exports quoted whole in martin-ueding/geo-activity-playground issues #191,
+//   #348 and #393 ("Aktivitäts-ID, Aktivitätsdatum, Name der Aktivität, Aktivitätsart, …,
+//   Pendeln, …, Aktivitätsausrüstung, Dateiname, …, Bewegungszeit, …, Höhenzunahme, …,
+//   Kalorien"); issue #86 shows a row: "09.12.2022, 15:24:49", "Radfahrt", a distance "9,44".
+// - French: a public Python project's test header copied from its own export
+//   (`data/raw/strava/export_151936996/activities.csv`: "ID de l'activité, Date de l'activité,
+//   Nom de l'activité, Type d'activité, …, Temps écoulé, Distance, …, Déplacement-transport, …,
+//   Matériel utilisé pour l'activité, Nom du fichier, …, Durée de déplacement, …, Dénivelé
+//   positif"; types "Vélo", "Course à pied"), and an R script reading a French export by
+//   "ID de l'activité", "Date de l'activité", "Nom de l'activité", "Nom du fichier".
+// - Spanish: a public Python project's test, "real Spanish header, shortened": "ID de actividad,
+//   Tipo de actividad, …, Tiempo transcurrido, Distancia, …, Nombre del archivo, …, Tiempo en
+//   movimiento, …, Desnivel positivo". It has no date, name, gear or commute column.
+// Names marked "unconfirmed" were written before any export in that language was seen (Spanish
+// date, name and gear; Italian); they are kept, since they can only match their own column, but
+// no export has shown them. No Dutch or Portuguese header was found at all.
 const ID: &[&str] = &[
     "activityid",
     "aktivitatsid",
     "iddelactivite",
     "iddeactividad",
-    "idattivita",
+    "idattivita", // unconfirmed
 ];
 const DATE: &[&str] = &[
     "activitydate",
     "aktivitatsdatum",
     "datedelactivite",
-    "fechadelaactividad",
-    "dataattivita",
+    "fechadelaactividad", // unconfirmed
+    "dataattivita",       // unconfirmed
 ];
 const NAME: &[&str] = &[
     "activityname",
-    "aktivitatsname",
+    "namederaktivitat",
     "nomdelactivite",
-    "nombredelaactividad",
-    "nomeattivita",
+    "aktivitatsname", // unconfirmed (the German export says "Name der Aktivität")
+    "nombredelaactividad", // unconfirmed
+    "nomeattivita",   // unconfirmed
 ];
 const KIND: &[&str] = &[
     "activitytype",
     "aktivitatsart",
     "typedactivite",
     "tipodeactividad",
-    "tipoattivita",
+    "tipoattivita", // unconfirmed
 ];
 const ELAPSED: &[&str] = &[
     "elapsedtime",
     "verstrichenezeit",
     "tempsecoule",
     "tiempotranscurrido",
-    "tempotrascorso",
+    "tempotrascorso", // unconfirmed
 ];
 const MOVING: &[&str] = &[
     "movingtime",
     "bewegungszeit",
-    "tempsdedeplacement",
+    "dureededeplacement",
     "tiempoenmovimiento",
-    "tempoinmovimento",
+    "tempsdedeplacement", // unconfirmed (the French export says "Durée de déplacement")
+    "tempoinmovimento",   // unconfirmed
 ];
 const DISTANCE: &[&str] = &["distance", "distanz", "distancia", "distanza"];
 const ELEVATION: &[&str] = &[
@@ -89,29 +112,35 @@ const ELEVATION: &[&str] = &[
     "hohenzunahme",
     "denivelepositif",
     "desnivelpositivo",
-    "dislivelloinsalita",
+    "dislivelloinsalita", // unconfirmed
 ];
-const CALORIES: &[&str] = &["calories", "kalorien", "calorias", "calorie"];
+const CALORIES: &[&str] = &[
+    "calories", "kalorien", "calorias", // unconfirmed
+    "calorie",  // unconfirmed
+];
 const GEAR: &[&str] = &[
     "activitygear",
     "aktivitatsausrustung",
-    "equipementdelactivite",
-    "equipodelaactividad",
-    "attrezzaturaattivita",
+    "materielutilisepourlactivite",
+    "equipementdelactivite", // unconfirmed
+    "equipodelaactividad",   // unconfirmed
+    "attrezzaturaattivita",  // unconfirmed
 ];
 const FILENAME: &[&str] = &[
     "filename",
     "dateiname",
     "nomdufichier",
-    "nombredearchivo",
-    "nomefile",
+    "nombredelarchivo",
+    "nombredearchivo", // unconfirmed
+    "nomefile",        // unconfirmed
 ];
 const COMMUTE: &[&str] = &[
     "commute",
     "pendeln",
-    "trajetdomiciletravail",
-    "desplazamiento",
-    "pendolarismo",
+    "deplacementtransport",
+    "trajetdomiciletravail", // unconfirmed
+    "desplazamiento",        // unconfirmed
+    "pendolarismo",          // unconfirmed
 ];
 
 /// Header text folded for matching: letters and digits only, lower case, accents dropped.
@@ -120,9 +149,11 @@ fn fold(h: &str) -> String {
         .map(|c| match c {
             'ä' | 'à' | 'á' | 'â' | 'Ä' | 'À' | 'Á' => 'a',
             'é' | 'è' | 'ê' | 'É' | 'È' => 'e',
-            'í' | 'ì' | 'Í' => 'i',
+            'í' | 'ì' | 'î' | 'ï' | 'Í' => 'i',
             'ö' | 'ó' | 'ò' | 'ô' | 'Ö' | 'Ó' => 'o',
-            'ü' | 'ú' | 'ù' | 'Ü' | 'Ú' => 'u',
+            'ü' | 'ú' | 'ù' | 'û' | 'Ü' | 'Ú' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
             other => other,
         })
         .filter(|c| c.is_alphanumeric())
@@ -305,6 +336,80 @@ mod tests {
         assert!(summary_of(&l.without_file[0]).unwrap().indoor);
         assert_eq!(l.bad_rows.len(), 1);
         assert_eq!(l.bad_rows[0].0, 4);
+    }
+
+    /// The start of a German export's header (geo-activity-playground issue #191) and the row of
+    /// issue #86, shortened: a day-first date, "Radfahrt", a decimal comma.
+    const GERMAN: &str = "Aktivitäts-ID,Aktivitätsdatum,Name der Aktivität,Aktivitätsart,Aktivitätsbeschreibung,Verstrichene Zeit,Distanz,Max. Herzfrequenz,Relative Leistung,Pendeln,Hinweis zur Privatsphäre für Aktivitäten,Aktivitätsausrüstung,Dateiname,Sportlergewicht,Fahrradgewicht,Verstrichene Zeit,Bewegungszeit,Distanz,Höchstgeschw.,Durchschnittliche Geschwindigkeit,Höhenzunahme,Höhenunterschied,Min. Höhe,Max. Höhe,Max. Steigung,Durchschnittliche Steigung,Durchschnittliche positive Steigung,Durchschnittliche negative Steigung,Max. Tritt-/Schrittfrequenz,Durchschnittliche Trittfrequenz,Max. Herzfrequenz,Durchschnittliche Herzfrequenz,Max. Watt,Durchschnittliche Watt,Kalorien\n\
+        8228026758,\"09.12.2022, 15:24:49\",2022-12-09 16:24,Radfahrt,\"bewölkt, 0°C\",3189,\"9,44\",,,true,\"\",Patria,activities/8228026758.gpx,,20.0,3189.0,2070.0,9440.5,,,45.0,,,,,,,,,,,,,,512\n";
+
+    /// The French header of a real export (see the sources above), with two of its rows'
+    /// values ("Vélo", "Course à pied") and a date in the English export's form, since no French
+    /// date has been seen.
+    const FRENCH: &str = "ID de l'activité,Date de l'activité,Nom de l'activité,Type d'activité,Description de l'activité,Temps écoulé,Distance,Fréquence cardiaque max.,Effort relatif,Déplacement-transport,Note privée sur les activités,Matériel utilisé pour l'activité,Nom du fichier,Poids de l'athlète,Poids du vélo,Temps écoulé,Durée de déplacement,Distance,Vitesse max.,Vitesse moyenne,Dénivelé positif\n\
+        2,\"Mar 14, 2020, 8:06:40 AM\",Sortie,Vélo,desc,7200,30,,,true,,Vélo bleu,activities/ride.gpx.gz,,,7200,6900,30000,,,120.0\n\
+        1,\"Mar 15, 2020, 8:06:40 AM\",Footing,Course à pied,desc,3600,10,,,false,,,activities/run.fit.gz,,,3600,3500,10000,,,45.5\n";
+
+    /// The shortened real Spanish header (see the sources above), without a date column.
+    const SPANISH: &str = "ID de actividad,Tipo de actividad,Descripción de la actividad,Tiempo transcurrido,Distancia,Nota privada de actividad,Nombre del archivo,Tiempo transcurrido,Tiempo en movimiento,Distancia,Desnivel positivo\n\
+        101,Carrera,desc,1341,\"4,03\",,activities/101.gpx,1341.0,1322.0,4030.5,5.9\n";
+
+    #[test]
+    fn a_german_export_reads_with_its_day_first_dates_decimal_commas_and_radfahrt() {
+        let l = read(GERMAN.as_bytes()).unwrap();
+        assert!(l.bad_rows.is_empty(), "{:?}", l.bad_rows);
+        let r = &l.by_file["activities/8228026758.gpx"];
+        assert_eq!(r.strava_id, 8_228_026_758);
+        assert_eq!(r.name, "2022-12-09 16:24");
+        assert!((r.distance_m - 9_440.0).abs() < 1e-6, "{}", r.distance_m);
+        assert_eq!(r.elapsed_s, 3189.0);
+        assert_eq!(r.moving_s, Some(2070.0));
+        assert_eq!(r.elevation_m, 45.0);
+        assert_eq!(r.calories, Some(512.0));
+        assert_eq!(r.gear.as_deref(), Some("Patria"));
+        assert!(r.commute);
+        // 9 December 2022, 15:24:49 UTC.
+        assert_eq!(r.start, Timestamp(1_670_599_489_000));
+        assert_eq!(summary_of(r).unwrap().sport_type, "Ride");
+    }
+
+    #[test]
+    fn a_french_export_reads_by_its_own_names_and_velo_is_a_ride() {
+        let l = read(FRENCH.as_bytes()).unwrap();
+        assert!(l.bad_rows.is_empty(), "{:?}", l.bad_rows);
+        let ride = &l.by_file["activities/ride.gpx.gz"];
+        assert_eq!(ride.name, "Sortie");
+        assert_eq!(ride.distance_m, 30_000.0);
+        assert_eq!(ride.moving_s, Some(6900.0));
+        assert_eq!(ride.elevation_m, 120.0);
+        assert_eq!(ride.gear.as_deref(), Some("Vélo bleu"));
+        assert!(ride.commute);
+        assert_eq!(summary_of(ride).unwrap().sport_type, "Ride");
+        let run = &l.by_file["activities/run.fit.gz"];
+        assert!(summary_of(run).unwrap_err().is_skip());
+    }
+
+    #[test]
+    fn a_spanish_header_is_read_as_far_as_it_is_known_and_a_missing_date_says_so() {
+        let cols = columns(
+            &csv::Reader::from_reader(SPANISH.as_bytes())
+                .headers()
+                .unwrap()
+                .clone(),
+        );
+        // The real Spanish header seen had no date column, so the whole listing stops there,
+        // naming it; the other columns are found by their Spanish names.
+        let e = cols.err().expect("no date column");
+        assert!(e.to_string().contains("Activity Date"), "{e}");
+        let with_date = SPANISH
+            .replacen("ID de actividad,", "ID de actividad,Activity Date,", 1)
+            .replacen("101,", "101,\"Mar 14, 2020, 8:06:40 AM\",", 1);
+        let l = read(with_date.as_bytes()).unwrap();
+        let r = &l.by_file["activities/101.gpx"];
+        assert_eq!((r.strava_id, r.kind.as_str()), (101, "Carrera"));
+        assert!((r.distance_m - 4_030.0).abs() < 1e-6, "{}", r.distance_m);
+        assert_eq!(r.moving_s, Some(1322.0));
+        assert_eq!(r.elevation_m, 5.9);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //!
 //! The rules, so that the numbers can be checked by hand:
 //! - **distance**: the great-circle (haversine) length between consecutive positions, or the
-//!   difference of the file's own cumulative distance where it has one (FIT, TCX);
+//!   difference of the file's own cumulative distance where it has one (FIT, TCX); a GPX segment
+//!   break ([`Track::new_segment`]: reception lost, the device off) starts afresh, so the straight
+//!   line across the gap counts neither as distance nor as moving time (as gpxpy measures it);
 //! - **moving time** (the stop rule): the time between two consecutive points counts when the
 //!   rider covered it at [`STOP_SPEED_MPS`] (3.6 km/h, below walking a bike) or faster; slower
 //!   intervals and gaps with no movement (a café stop, an auto-paused device) do not;
@@ -87,6 +89,15 @@ impl Track {
         }
     }
 
+    /// The next point starts a new segment: no leg joins it to the last one. The climb carries on
+    /// (the smoothing is over elevations, which a gap in positions does not break).
+    pub fn new_segment(&mut self) {
+        self.last_pos = None;
+        self.last_cum = None;
+        self.last_ms_for_speed = None;
+        self.leg_m = 0.0;
+    }
+
     pub fn elevation_gain_m(&self) -> f64 {
         self.climb.gain
     }
@@ -164,6 +175,20 @@ mod tests {
         assert_eq!(t.moving_s, 20.0);
         assert_eq!(t.elapsed_s(), 620.0);
         assert!((t.distance_m - 222.4).abs() < 1.0, "{}", t.distance_m);
+    }
+
+    #[test]
+    fn a_segment_break_adds_neither_distance_nor_moving_time() {
+        let mut t = Track::default();
+        t.push(at(45.0, 0.0, 0));
+        t.push(at(45.001, 0.0, 10));
+        t.new_segment();
+        // 11 km further on, 10 minutes later: fast enough to count were it joined.
+        t.push(at(45.1, 0.0, 610));
+        t.push(at(45.101, 0.0, 620));
+        assert_eq!(t.moving_s, 20.0);
+        assert!((t.distance_m - 222.4).abs() < 1.0, "{}", t.distance_m);
+        assert_eq!(t.elapsed_s(), 620.0);
     }
 
     #[test]
