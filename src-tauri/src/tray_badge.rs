@@ -1,6 +1,6 @@
 //! The count of parts due drawn on the tray icon: a red disc with white digits in its top-right
-//! corner ("9+" above nine), the plain icon when nothing is due. Many trays show only the icon
-//! (Windows; GNOME's AppIndicator extension shows no title), so the count has to be in its pixels.
+//! corner ("9+" above nine), the plain icon when nothing is due. Some trays show only the icon
+//! (Windows has no title; on Linux not every panel shows one), so the count is in its pixels too.
 //!
 //! Drawn at run time on the icon's own RGBA with a 3×5 pixel font scaled to the icon: a dozen
 //! glyphs do not need an image or font crate.
