@@ -19,6 +19,8 @@ mod state;
 mod strava;
 #[cfg(desktop)]
 mod tray;
+#[cfg(desktop)]
+mod tray_badge;
 mod webview;
 mod window;
 

@@ -1,6 +1,7 @@
 //! The tray icon (desktop): how many parts are due, and a menu — Open, Sync now, Check
-//! reminders, Quit. The count is the icon's title (shown beside it on Linux and macOS), its
-//! tooltip (Windows and macOS; Linux trays show none) and the menu's first line everywhere. It is
+//! reminders, Quit. The count is a badge drawn on the icon ([`tray_badge`]), the icon's title
+//! (shown beside it on Linux and macOS), its tooltip (Windows and macOS; Linux trays show none)
+//! and the menu's first line everywhere. It is
 //! read again whenever the garage may have changed: a write from the window, or the runner's
 //! "garage changed" (a sync, a delivery cycle, which also notices writes by the CLI).
 //!
@@ -14,6 +15,7 @@ use std::sync::Mutex;
 use pedalwrencher_core::runner::{Job, Wake};
 use pedalwrencher_core::settings::{self, DesktopPatch};
 use pedalwrencher_core::wear::{self, RuleStatus, State};
+use tauri::image::Image;
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, CloseRequestApi, Manager, Runtime, Window};
@@ -23,6 +25,7 @@ use crate::background;
 use crate::events::GarageChanged;
 use crate::native;
 use crate::state::AppState;
+use crate::tray_badge;
 use crate::window;
 
 const OPEN: &str = "open";
@@ -35,6 +38,8 @@ struct Tray {
     icon: TrayIcon,
     /// The menu's first line, "3 parts due" (not clickable).
     status: MenuItem<tauri::Wry>,
+    /// The app's icon without a badge, which each count is drawn on; `None` if the app has none.
+    plain: Option<Image<'static>>,
     /// The count shown now; `None` before the first read.
     shown: Mutex<Option<usize>>,
 }
@@ -70,13 +75,15 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
                 window::show(tray.app_handle());
             }
         });
-    if let Some(icon) = app.default_window_icon() {
+    let plain = app.default_window_icon().map(|i| i.clone().to_owned());
+    if let Some(icon) = &plain {
         builder = builder.icon(icon.clone());
     }
     let icon = builder.build(app)?;
     app.manage(Tray {
         icon,
         status,
+        plain,
         shown: Mutex::new(None),
     });
     // The runner's "garage changed" (a sync, a delivery cycle) reaches the tray as the window.
@@ -136,7 +143,10 @@ fn show(app: &AppHandle, due: usize) {
     let text = label(due);
     tracing::info!(due, "tray: {text}");
     let title = (due > 0).then(|| due.to_string());
+    // Without an icon of its own the tray keeps the platform's (`set_icon(None)` would remove it).
+    let badge = |plain| tray.icon.set_icon(Some(tray_badge::badged(plain, due)));
     let results = [
+        tray.plain.as_ref().map_or(Ok(()), badge),
         tray.icon.set_title(title),
         tray.icon
             .set_tooltip(Some(format!("Pedalwrencher: {text}"))),

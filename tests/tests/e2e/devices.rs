@@ -2,7 +2,6 @@
 //! server.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use pedalwrencher_tests::cli::Garage;
@@ -108,9 +107,7 @@ async fn a_bike_added_on_one_device_reaches_the_other_through_a_webdav_server() 
             started.elapsed()
         );
 
-        b.window().settle().await?;
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/screenshots/devices.png");
-        b.window().screenshot_to(&path).await?;
+        b.window().readme_screenshot("devices.png").await?;
 
         // A stops syncing (after a confirm): the form is back, the bike stays.
         a_devices.forget().await?;

@@ -144,7 +144,7 @@ async fn a_garage_that_cannot_be_opened_is_explained_and_try_again_recovers() {
             !app.header().add_bike_enabled().await?,
             "Add bike is disabled"
         );
-        app.window().screenshot("e2e-open-failed.png").await?;
+        app.window().readme_screenshot("open-failed.png").await?;
 
         // The rider fixes the cause and tries again, without restarting.
         std::fs::remove_dir(&db).expect("unblock the database path");

@@ -157,8 +157,7 @@ async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the
             })
             .await;
         assert_eq!(calls.len(), 3, "the two reminders and the test: {calls:#?}");
-        window.settle().await?;
-        window.screenshot("notifications.png").await?;
+        window.readme_screenshot("notifications.png").await?;
         Result::Ok(())
     }
     .await;
@@ -214,7 +213,7 @@ async fn an_email_channel_that_fails_for_good_warns_once_and_shows_a_banner() {
             "one warning per episode: {calls:#?}"
         );
         assert_eq!(calls.len(), 3, "two reminders and one warning: {calls:#?}");
-        window.screenshot("failed-channel.png").await?;
+        window.readme_screenshot("failed-channel.png").await?;
         // An unhealthy cycle pings the healthcheck's /fail.
         let pinged = healthcheck.requests();
         assert!(

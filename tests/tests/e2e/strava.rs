@@ -105,8 +105,7 @@ async fn connecting_to_strava_through_the_loopback_flow_imports_rides_onto_the_r
         let next = strava.next_sync().await?;
         assert!(next.contains("in "), "next sync: {next}");
         assert_eq!(header.strava_health().await?.as_deref(), Some("ok"));
-        window.settle().await?;
-        window.screenshot("e2e-strava-connected.png").await?;
+        window.readme_screenshot("strava.png").await?;
         // Every token issued so far, before disconnecting makes the fake forget them.
         let issued = fake.state().secrets();
 
@@ -116,8 +115,7 @@ async fn connecting_to_strava_through_the_loopback_flow_imports_rides_onto_the_r
         // The gear-less rides wait for a bike; assigning one moves it onto that bike.
         strava.show_unassigned().await?;
         strava.wait_unassigned(gearless).await?;
-        window.settle().await?;
-        window.screenshot("e2e-strava-unassigned.png").await?;
+        window.readme_screenshot("unassigned.png").await?;
         let picked = strava.pick_bike_for_first("Gravel bike").await?;
         assert!(picked, "the picker offers the Gravel bike");
         strava.assign_first().await?;

@@ -216,6 +216,14 @@ impl<'a> Window<'a> {
         self.screenshot_to(&artifacts.join(name)).await
     }
 
+    /// Writes a picture of the window, once it has settled, to ui/screenshots/ for the README.
+    pub async fn readme_screenshot(&self, name: &str) -> Result {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/screenshots");
+        std::fs::create_dir_all(&dir).expect("ui/screenshots");
+        self.settle().await?;
+        self.screenshot_to(&dir.join(name)).await
+    }
+
     /// Writes a picture of the window to `path`.
     pub async fn screenshot_to(&self, path: &Path) -> Result {
         let shot = self.client.screenshot().await?;

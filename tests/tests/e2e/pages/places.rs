@@ -2,8 +2,6 @@
 //! through the navigation and the links, or by address; and what a phone-sized or dark window
 //! must still get right on each (nothing wider than the window).
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
 use crate::window::{Result, Window};
@@ -109,10 +107,7 @@ impl<'a> Places<'a> {
 
     /// Saves a picture of the window under ui/screenshots/ (the README shows some of them).
     pub async fn screenshot(&self, name: &str) -> Result {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/screenshots");
-        std::fs::create_dir_all(&dir).expect("ui/screenshots");
-        self.w.settle().await?;
-        self.w.screenshot_to(&dir.join(name)).await
+        self.w.readme_screenshot(name).await
     }
 
     /// Clicks `css` after scrolling it to the middle of the window: on a phone the bottom bar
