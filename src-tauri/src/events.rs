@@ -18,6 +18,12 @@ use crate::health::Health;
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, Event)]
 pub struct GarageChanged;
 
+/// This device's settings changed (the window saved one, or a Strava pass set the units from the
+/// athlete's preference): the window reads them again and redraws in the units now set. No
+/// payload.
+#[derive(Debug, Clone, Copy, Serialize, Type, Event)]
+pub struct SettingsChanged;
+
 /// Only the Strava status changed (a pass started, a connection attempt moved on). No payload.
 #[derive(Debug, Clone, Copy, Serialize, Type, Event)]
 pub struct StravaChanged;

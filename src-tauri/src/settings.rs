@@ -1,14 +1,18 @@
 //! This device's settings from the window: every change goes through the core's one writer
 //! (`pedalwrencher_core::settings::update`: under the file's lock, re-read, only the patch's
 //! fields changed, validated, renamed into place, keys it does not know kept), so the app, the CLI
-//! and `serve` writing at once all land. Then what depends on the settings hears of it.
+//! and `serve` writing at once all land. Then what depends on the settings hears of it, the
+//! window included: it hears `SettingsChanged` after its own saves and when a background job
+//! changed the settings (a Strava pass setting the units from the athlete's preference).
 
 use pedalwrencher_core::delivery::{channels, outbox, Channel};
-use pedalwrencher_core::runner::Wake;
+use pedalwrencher_core::runner::{JobReport, StravaOutcome, Wake};
 use pedalwrencher_core::settings::{self, Settings, SettingsPatch};
 use tauri::{AppHandle, Manager};
+use tauri_specta::Event as _;
 
 use crate::background;
+use crate::events::SettingsChanged;
 use crate::state::{AppState, CommandError};
 
 /// Changes the fields `patch` names and returns the settings written.
@@ -37,7 +41,15 @@ pub fn apply(app: &AppHandle, patch: impl Into<SettingsPatch>) -> Result<Setting
         // The other devices learn this device's new name at the next pass.
         background::wake(app, Wake::LocalChange);
     }
+    let _ = SettingsChanged.emit(app);
     Ok(new)
+}
+
+/// A background job changed the settings behind the window's back: a Strava pass set the units
+/// from the athlete's measurement preference (the rider had not chosen). The window, already
+/// open, must read them again, or it goes on writing distances in the old units.
+pub fn changed_by(report: &JobReport) -> bool {
+    matches!(report, JobReport::Strava(StravaOutcome::Ran { report }) if report.units.is_some())
 }
 
 /// The login entry follows `start_at_login`. When the system refuses, the setting goes back to
@@ -64,4 +76,34 @@ fn start_at_login(
     }
     tracing::info!(on = new.start_at_login, "start at login changed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use pedalwrencher_core::strava::sync::Report;
+    use pedalwrencher_core::units::Units;
+
+    use super::*;
+
+    fn pass(units: Option<Units>) -> JobReport {
+        JobReport::Strava(StravaOutcome::Ran {
+            report: Report {
+                units,
+                ..Report::default()
+            },
+        })
+    }
+
+    #[test]
+    fn the_window_hears_of_units_a_strava_pass_set() {
+        assert!(changed_by(&pass(Some(Units::Imperial))));
+        assert!(changed_by(&pass(Some(Units::Metric))));
+    }
+
+    #[test]
+    fn a_pass_that_left_the_units_or_another_job_says_nothing() {
+        assert!(!changed_by(&pass(None)));
+        assert!(!changed_by(&JobReport::Strava(StravaOutcome::NotConnected)));
+        assert!(!changed_by(&JobReport::Strava(StravaOutcome::Stopped)));
+    }
 }

@@ -15,6 +15,7 @@ mod x_window;
 
 mod accessibility;
 mod autostart;
+mod backup;
 mod devices;
 mod garage;
 mod header;

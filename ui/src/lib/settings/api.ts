@@ -29,6 +29,11 @@ async function withProgress<T>(job: () => Promise<T>, onProgress: (p: Progress) 
   }
 }
 
+/** Calls `f` whenever the device settings changed (a save, or units set from Strava). */
+export function onSettingsChanged(f: () => void): Promise<() => void> {
+  return events.settingsChanged.listen(() => f());
+}
+
 export const settingsApi = {
   get: (): Promise<Settings> => commands.settingsGet(),
   setUnits: (units: Units): Promise<Settings> => commands.settingsSet({ display: { units } }),
