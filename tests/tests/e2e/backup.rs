@@ -164,8 +164,7 @@ async fn a_backup_exported_from_the_window_and_imported_onto_a_wiped_folder_brin
         }
         // The garage is back in the window too.
         window.resize(1280).await?;
-        places.tab("garage").await?;
-        app.dashboard().wait_bike().await?;
+        places.open("#/", "bike-card").await?;
         Result::Ok(())
     }
     .await;
@@ -210,6 +209,9 @@ async fn a_damaged_or_truncated_backup_typed_into_the_window_is_refused_and_chan
                 && question.contains("whole or not at all"),
             "{question}"
         );
+        app.places()
+            .screenshot("restore-confirm-1280-light.png")
+            .await?;
         window.click("[data-testid='restore-confirm-no']").await?;
         window.wait_gone("[data-testid='restore-confirm']").await?;
         assert!(window.all("[data-testid='restore-report']").await?.is_empty());
@@ -228,6 +230,12 @@ async fn a_damaged_or_truncated_backup_typed_into_the_window_is_refused_and_chan
             assert!(error.contains(reason), "{error}");
             assert!(window.all("[data-testid='restore-report']").await?.is_empty());
         }
+        window
+            .execute(
+                "document.querySelector(\"[data-testid='data-error']\").scrollIntoView({ block: 'center' });",
+                vec![],
+            )
+            .await?;
         app.places()
             .screenshot("restore-refused-1280-light.png")
             .await?;
