@@ -68,7 +68,10 @@ async fn close(app: App, data: &Path, steps: Result, what: &str) {
     app.finish(steps, what).await;
     let deadline = Instant::now() + WAIT;
     while app_process::alive(pid) {
-        assert!(Instant::now() < deadline, "the app did not exit after closing");
+        assert!(
+            Instant::now() < deadline,
+            "the app did not exit after closing"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -107,25 +110,36 @@ async fn a_backup_exported_from_the_window_and_imported_onto_a_wiped_folder_brin
     let steps = async {
         app.dashboard().wait_bike().await?;
         let window = app.window();
-        app.places().open("#/settings/data", "settings-page").await?;
+        app.places()
+            .open("#/settings/data", "settings-page")
+            .await?;
         window.click("[data-testid='export-backup']").await?;
         window
-            .wait_text("[data-testid='backup-written']", "the backup's files", |t| {
-                t.contains(".rides.csv")
-            })
+            .wait_text(
+                "[data-testid='backup-written']",
+                "the backup's files",
+                |t| t.contains(".rides.csv"),
+            )
             .await?;
         exported = PathBuf::from(window.text("[data-testid='backup-file']").await?.trim());
         Result::Ok(())
     }
     .await;
     close(app, garage.path(), steps, "export a backup").await;
-    assert!(exported.starts_with(garage.path()), "{}", exported.display());
+    assert!(
+        exported.starts_with(garage.path()),
+        "{}",
+        exported.display()
+    );
 
     // The backup copied out, the data folder wiped.
     let backup = kept.path().join("garage-backup.json");
     std::fs::copy(&exported, &backup).expect("copy the backup out");
     wipe(garage.path());
-    assert_eq!(std::fs::read_dir(garage.path()).map(|d| d.count()).ok(), Some(0));
+    assert_eq!(
+        std::fs::read_dir(garage.path()).map(|d| d.count()).ok(),
+        Some(0)
+    );
 
     // The app on the empty folder imports it by its typed path: no question (nothing is here).
     let app = App::open(garage.path()).await;
@@ -173,7 +187,10 @@ async fn a_backup_exported_from_the_window_and_imported_onto_a_wiped_folder_brin
     let after = views(&garage);
     assert_eq!(before.len(), after.len());
     for ((what, b), (_, a)) in before.iter().zip(&after) {
-        assert_eq!(b, a, "`{what}` differs after the backup went round the window");
+        assert_eq!(
+            b, a,
+            "`{what}` differs after the backup went round the window"
+        );
     }
     garage.assert_integrity();
 }
