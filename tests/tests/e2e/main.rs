@@ -24,3 +24,4 @@ mod places;
 mod strava;
 mod tray;
 mod tree;
+mod units;
