@@ -124,7 +124,7 @@ impl Host for AppHost {
 
     fn finished(&self, job: Job, why: Why, report: &JobReport) {
         log(job, why, report);
-        if crate::settings::changed_by(report) {
+        if SettingsChanged::after(report) {
             let _ = SettingsChanged.emit(&self.app);
         }
         if let JobReport::Watchdog(w) = report {

@@ -6,7 +6,7 @@
 //! changed the settings (a Strava pass setting the units from the athlete's preference).
 
 use pedalwrencher_core::delivery::{channels, outbox, Channel};
-use pedalwrencher_core::runner::{JobReport, StravaOutcome, Wake};
+use pedalwrencher_core::runner::Wake;
 use pedalwrencher_core::settings::{self, Settings, SettingsPatch};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event as _;
@@ -45,13 +45,6 @@ pub fn apply(app: &AppHandle, patch: impl Into<SettingsPatch>) -> Result<Setting
     Ok(new)
 }
 
-/// A background job changed the settings behind the window's back: a Strava pass set the units
-/// from the athlete's measurement preference (the rider had not chosen). The window, already
-/// open, must read them again, or it goes on writing distances in the old units.
-pub fn changed_by(report: &JobReport) -> bool {
-    matches!(report, JobReport::Strava(StravaOutcome::Ran { report }) if report.units.is_some())
-}
-
 /// The login entry follows `start_at_login`. When the system refuses, the setting goes back to
 /// what it was, so the panel never shows a switch that is not true.
 #[cfg(desktop)]
@@ -76,34 +69,4 @@ fn start_at_login(
     }
     tracing::info!(on = new.start_at_login, "start at login changed");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use pedalwrencher_core::strava::sync::Report;
-    use pedalwrencher_core::units::Units;
-
-    use super::*;
-
-    fn pass(units: Option<Units>) -> JobReport {
-        JobReport::Strava(StravaOutcome::Ran {
-            report: Report {
-                units,
-                ..Report::default()
-            },
-        })
-    }
-
-    #[test]
-    fn the_window_hears_of_units_a_strava_pass_set() {
-        assert!(changed_by(&pass(Some(Units::Imperial))));
-        assert!(changed_by(&pass(Some(Units::Metric))));
-    }
-
-    #[test]
-    fn a_pass_that_left_the_units_or_another_job_says_nothing() {
-        assert!(!changed_by(&pass(None)));
-        assert!(!changed_by(&JobReport::Strava(StravaOutcome::NotConnected)));
-        assert!(!changed_by(&JobReport::Strava(StravaOutcome::Stopped)));
-    }
 }

@@ -114,7 +114,7 @@ fn an_athlete_who_uses_feet_gets_imperial_units_when_the_rider_never_chose() {
     rig.fake.state().measurement_preference = "feet".into();
     let report = rig.sync(false);
     assert_eq!(units(&rig.g), "imperial");
-    // The pass says so, and the app tells an open window (src-tauri/src/settings.rs).
+    // The pass says so, and the app tells an open window (src-tauri/src/events.rs).
     assert_eq!(report["units"], "imperial", "{report}");
     // Set once: the next pass leaves them, and says nothing.
     let again = rig.sync(false);
