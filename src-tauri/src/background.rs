@@ -21,7 +21,9 @@ use tauri::{AppHandle, Manager};
 use tauri_specta::Event as _;
 
 use crate::advice;
-use crate::events::{DeliveryHealth, DevicesChanged, GarageChanged, StravaChanged, StravaProgress};
+use crate::events::{
+    DeliveryHealth, DevicesChanged, GarageChanged, SettingsChanged, StravaChanged, StravaProgress,
+};
 use crate::health;
 use crate::native::{self, NativeSender};
 use crate::state::AppState;
@@ -122,6 +124,9 @@ impl Host for AppHost {
 
     fn finished(&self, job: Job, why: Why, report: &JobReport) {
         log(job, why, report);
+        if SettingsChanged::after(report) {
+            let _ = SettingsChanged.emit(&self.app);
+        }
         if let JobReport::Watchdog(w) = report {
             if let Some(h) = &w.health {
                 for e in &h.newly_opened {

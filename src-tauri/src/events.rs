@@ -6,6 +6,7 @@
 //! Emit with `tauri_specta::Event::emit`, e.g. `let _ = GarageChanged.emit(app);` (the events
 //! are mounted first thing at start, see `lib.rs`).
 
+use pedalwrencher_core::runner::{JobReport, StravaOutcome};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri_specta::Event;
@@ -17,6 +18,21 @@ use crate::health::Health;
 /// (`null`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, Event)]
 pub struct GarageChanged;
+
+/// This device's settings changed (the window saved one, or a Strava pass set the units from the
+/// athlete's preference): the window reads them again and redraws in the units now set. No
+/// payload.
+#[derive(Debug, Clone, Copy, Serialize, Type, Event)]
+pub struct SettingsChanged;
+
+impl SettingsChanged {
+    /// Whether a background job changed the settings behind the window's back: a Strava pass set
+    /// the units from the athlete's measurement preference (the rider had not chosen). The
+    /// window, already open, must read them again, or it goes on writing the old units.
+    pub fn after(report: &JobReport) -> bool {
+        matches!(report, JobReport::Strava(StravaOutcome::Ran { report }) if report.units.is_some())
+    }
+}
 
 /// Only the Strava status changed (a pass started, a connection attempt moved on). No payload.
 #[derive(Debug, Clone, Copy, Serialize, Type, Event)]
@@ -41,4 +57,38 @@ pub struct DeliveryHealth(pub Health);
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct OpenComponent {
     pub component_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use pedalwrencher_core::strava::sync::Report;
+    use pedalwrencher_core::units::Units;
+
+    use super::*;
+
+    fn pass(units: Option<Units>) -> JobReport {
+        JobReport::Strava(StravaOutcome::Ran {
+            report: Report {
+                units,
+                ..Report::default()
+            },
+        })
+    }
+
+    #[test]
+    fn the_window_hears_of_units_a_strava_pass_set() {
+        assert!(SettingsChanged::after(&pass(Some(Units::Imperial))));
+        assert!(SettingsChanged::after(&pass(Some(Units::Metric))));
+    }
+
+    #[test]
+    fn a_pass_that_left_the_units_or_another_outcome_says_nothing() {
+        assert!(!SettingsChanged::after(&pass(None)));
+        assert!(!SettingsChanged::after(&JobReport::Strava(
+            StravaOutcome::NotConnected
+        )));
+        assert!(!SettingsChanged::after(&JobReport::Strava(
+            StravaOutcome::Stopped
+        )));
+    }
 }

@@ -113,6 +113,7 @@ pub fn bridge() -> tauri_specta::Builder<tauri::Wry> {
             events::DevicesChanged,
             events::DeliveryHealth,
             events::OpenComponent,
+            events::SettingsChanged,
             commands::backup::BackupProgress,
             commands::ride_files::RideImportProgress,
         ])

@@ -1,14 +1,18 @@
 //! This device's settings from the window: every change goes through the core's one writer
 //! (`pedalwrencher_core::settings::update`: under the file's lock, re-read, only the patch's
 //! fields changed, validated, renamed into place, keys it does not know kept), so the app, the CLI
-//! and `serve` writing at once all land. Then what depends on the settings hears of it.
+//! and `serve` writing at once all land. Then what depends on the settings hears of it, the
+//! window included: it hears `SettingsChanged` after its own saves and when a background job
+//! changed the settings (a Strava pass setting the units from the athlete's preference).
 
 use pedalwrencher_core::delivery::{channels, outbox, Channel};
 use pedalwrencher_core::runner::Wake;
 use pedalwrencher_core::settings::{self, Settings, SettingsPatch};
 use tauri::{AppHandle, Manager};
+use tauri_specta::Event as _;
 
 use crate::background;
+use crate::events::SettingsChanged;
 use crate::state::{AppState, CommandError};
 
 /// Changes the fields `patch` names and returns the settings written.
@@ -37,6 +41,7 @@ pub fn apply(app: &AppHandle, patch: impl Into<SettingsPatch>) -> Result<Setting
         // The other devices learn this device's new name at the next pass.
         background::wake(app, Wake::LocalChange);
     }
+    let _ = SettingsChanged.emit(app);
     Ok(new)
 }
 

@@ -20,9 +20,10 @@ pub fn settings_set(app: AppHandle, input: SettingsPatch) -> Result<Settings, Co
     crate::settings::apply(&app, input)
 }
 
-/// The Notifications panel's save: its sections (units, reminder channels, email, SMS) from the
-/// form; the Strava interval, the watchdog's and the devices' settings are not this panel's, and a
-/// stale copy of them is never written back.
+/// The Notifications panel's save: its sections (reminder channels, email, SMS) from the form;
+/// the units and the default warning point (Settings' own controls), the Strava interval, the
+/// watchdog's and the devices' settings are not this panel's, and a stale copy of them is never
+/// written back (stale units would undo Strava's and count as the rider's choice).
 #[tauri::command(async)]
 #[specta::specta]
 pub fn save_notification_settings(
@@ -33,7 +34,6 @@ pub fn save_notification_settings(
     crate::settings::apply(
         &app,
         SettingsPatch {
-            display: all.display,
             reminders: all.reminders,
             email: all.email,
             sms: all.sms,

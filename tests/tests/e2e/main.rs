@@ -15,6 +15,7 @@ mod x_window;
 
 mod accessibility;
 mod autostart;
+mod backup;
 mod devices;
 mod garage;
 mod header;
@@ -24,3 +25,4 @@ mod places;
 mod strava;
 mod tray;
 mod tree;
+mod units;

@@ -147,8 +147,13 @@ fn units(g: &Garage) -> String {
 fn an_athlete_who_uses_feet_gets_imperial_units_when_the_rider_never_chose() {
     let rig = Rig::new(fake_with(history(10, DAY)));
     rig.fake.state().measurement_preference = "feet".into();
-    rig.sync(false);
+    let report = rig.sync(false);
     assert_eq!(units(&rig.g), "imperial");
+    // The pass says so, and the app tells an open window (src-tauri/src/events.rs).
+    assert_eq!(report["units"], "imperial", "{report}");
+    // Set once: the next pass leaves them, and says nothing.
+    let again = rig.sync(false);
+    assert!(again.get("units").is_none(), "{again}");
 }
 
 #[test]

@@ -47,9 +47,10 @@ export const commands = {
 	 */
 	settingsSet: (input: SettingsPatch_Deserialize) => __TAURI_INVOKE<Settings_Serialize>("settings_set", { input }),
 	/**
-	 *  The Notifications panel's save: its sections (units, reminder channels, email, SMS) from the
-	 *  form; the Strava interval, the watchdog's and the devices' settings are not this panel's, and a
-	 *  stale copy of them is never written back.
+	 *  The Notifications panel's save: its sections (reminder channels, email, SMS) from the form;
+	 *  the units and the default warning point (Settings' own controls), the Strava interval, the
+	 *  watchdog's and the devices' settings are not this panel's, and a stale copy of them is never
+	 *  written back (stale units would undo Strava's and count as the rider's choice).
 	 */
 	saveNotificationSettings: (input: Settings_Deserialize) => __TAURI_INVOKE<Settings_Serialize>("save_notification_settings", { input }),
 	notificationSettings: () => __TAURI_INVOKE<NotificationSettings_Serialize>("notification_settings"),
@@ -160,6 +161,7 @@ export const events = {
 	garageChanged: makeEvent<GarageChanged, GarageChanged>("garage-changed"),
 	openComponent: makeEvent<OpenComponent, OpenComponent>("open-component"),
 	rideImportProgress: makeEvent<RideImportProgress, RideImportProgress>("ride-import-progress"),
+	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
 	stravaChanged: makeEvent<StravaChanged, StravaChanged>("strava-changed"),
 	stravaProgress: makeEvent<StravaProgress_Serialize, StravaProgress_Deserialize>("strava-progress"),
 };
@@ -2012,6 +2014,13 @@ export type SetUp = {
 export type Settings = Settings_Serialize | Settings_Deserialize;
 
 /**
+ *  This device's settings changed (the window saved one, or a Strava pass set the units from the
+ *  athlete's preference): the window reads them again and redraws in the units now set. No
+ *  payload.
+ */
+export type SettingsChanged = null;
+
+/**
  *  One or more sections to change at once (written together, under one lock).
  *  `{"strava": {"sync_interval_minutes": 30}}`.
  */
@@ -2410,17 +2419,19 @@ export type SyncNow = SyncNow_Serialize | SyncNow_Deserialize;
 export type SyncNow_Deserialize = {
 	/**  False when a pass was already running here; its end reloads the window anyway. */
 	ran: boolean,
-	report?: SyncReport | null,
+	report?: SyncReport_Deserialize | null,
 };
 
 /**  What "Sync now" did. */
 export type SyncNow_Serialize = {
 	/**  False when a pass was already running here; its end reloads the window anyway. */
 	ran: boolean,
-	report: SyncReport | null,
+	report: SyncReport_Serialize | null,
 };
 
-export type SyncReport = {
+export type SyncReport = SyncReport_Serialize | SyncReport_Deserialize;
+
+export type SyncReport_Deserialize = {
 	/**  Every request sent to Strava (token refreshes excluded). */
 	requests: number,
 	list_requests: number,
@@ -2432,6 +2443,30 @@ export type SyncReport = {
 	local_ms: number,
 	/**  The whole history has been listed (first import or --full finished). */
 	history_complete: boolean,
+	/**
+	 *  The units this pass set from Strava's measurement preference (the rider had not chosen);
+	 *  an open window redraws in them.
+	 */
+	units?: Units | null,
+} & Changes;
+
+export type SyncReport_Serialize = {
+	/**  Every request sent to Strava (token refreshes excluded). */
+	requests: number,
+	list_requests: number,
+	gear_requests: number,
+	pages: number,
+	/**  Time spent waiting for a rate-limit window. */
+	paused_ms: number,
+	/**  Time spent writing to the garage (everything but the network). */
+	local_ms: number,
+	/**  The whole history has been listed (first import or --full finished). */
+	history_complete: boolean,
+	/**
+	 *  The units this pass set from Strava's measurement preference (the rider had not chosen);
+	 *  an open window redraws in them.
+	 */
+	units?: Units,
 } & Changes;
 
 /**

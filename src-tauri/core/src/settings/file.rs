@@ -45,11 +45,10 @@ pub fn load(data_dir: &Path) -> Result<Settings> {
 /// is damaged (the error says which file).
 pub fn update(data_dir: &Path, patch: impl Into<SettingsPatch>) -> Result<Settings> {
     let patch = patch.into();
-    let chose_units = patch.display.as_ref().is_some_and(|d| d.units.is_some());
     let _lock = lock(data_dir)?;
     let path = path(data_dir);
     let mut all = read_object(&path)?;
-    if chose_units {
+    if chooses_units(&patch, &all) {
         all.insert(UNITS_CHOSEN.to_owned(), Value::Bool(true));
     }
     write_changed(&path, all, |s| patch.apply(s))
@@ -59,6 +58,31 @@ pub fn update(data_dir: &Path, patch: impl Into<SettingsPatch>) -> Result<Settin
 /// writes `units` too, so its presence alone says nothing). Kept like any key this version does
 /// not know.
 const UNITS_CHOSEN: &str = "units_chosen";
+
+/// Whether `patch` is the rider choosing units, given the file as it is now (`all`). A patch of
+/// the units alone is the Units control: a choice even of the units already set (a rider on an
+/// imperial Strava account who keeps metric). Units written among other fields (a whole-settings
+/// write, a panel that sends whole sections) only repeat what the writer read, so they are a choice
+/// only when they change the units; otherwise every save of an unrelated panel would pin the
+/// units and Strava's preference would never be followed again.
+fn chooses_units(patch: &SettingsPatch, all: &Map<String, Value>) -> bool {
+    let Some(units) = patch.display.as_ref().and_then(|d| d.units) else {
+        return false;
+    };
+    let alone = SettingsPatch {
+        display: Some(super::DisplayPatch {
+            units: Some(units),
+            default_warn_fraction: None,
+        }),
+        ..SettingsPatch::default()
+    };
+    // A units value this version cannot read counts as the default, as `load` would read it.
+    let now: Units = all
+        .get("units")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    *patch == alone || units != now
+}
 
 /// Sets the units from elsewhere (Strava's measurement preference) unless the rider has chosen
 /// them: their choice always wins. Returns whether the units were set.

@@ -79,6 +79,10 @@ pub struct Report {
     pub local_ms: u64,
     /// The whole history has been listed (first import or --full finished).
     pub history_complete: bool,
+    /// The units this pass set from Strava's measurement preference (the rider had not chosen);
+    /// an open window redraws in them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub units: Option<crate::units::Units>,
 }
 
 /// Runs one pass, records how it went in the connection's state, and returns what changed.
@@ -248,7 +252,8 @@ impl<A: StoreAccess> Pass<'_, A> {
             // the settings panel says what is wrong with it.
             match units::follow(&file, athlete.measurement_preference.as_deref()) {
                 Ok(Some(u)) => {
-                    tracing::info!(units = ?u, "units follow Strava's measurement preference")
+                    tracing::info!(units = ?u, "units follow Strava's measurement preference");
+                    self.report.units = Some(u);
                 }
                 Ok(None) => {}
                 Err(e) => tracing::warn!("units not set from Strava's preference: {e}"),

@@ -91,6 +91,43 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_settings_write_that_repeats_the_units_does_not_count_as_choosing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // The Notifications panel's save and any whole-file write send the units they read.
+        settings::update(
+            dir.path(),
+            SettingsPatch::all(&crate::settings::Settings {
+                notify_email: true,
+                ..crate::settings::Settings::default()
+            }),
+        )
+        .unwrap();
+        assert_eq!(
+            follow(&garage(dir.path()), Some("feet")).unwrap(),
+            Some(Units::Imperial)
+        );
+        // Again, now that Strava set imperial: still no choice, Strava's "meters" is followed.
+        let now = settings::load(dir.path()).unwrap();
+        settings::update(dir.path(), SettingsPatch::all(&now)).unwrap();
+        assert_eq!(
+            follow(&garage(dir.path()), Some("meters")).unwrap(),
+            Some(Units::Metric)
+        );
+        assert_eq!(settings::load(dir.path()).unwrap().units, Units::Metric);
+    }
+
+    #[test]
+    fn units_changed_within_a_larger_write_are_the_riders_choice() {
+        let dir = tempfile::tempdir().unwrap();
+        follow(&garage(dir.path()), Some("feet")).unwrap();
+        let mut s = settings::load(dir.path()).unwrap();
+        s.units = Units::Metric;
+        settings::update(dir.path(), SettingsPatch::all(&s)).unwrap();
+        assert_eq!(follow(&garage(dir.path()), Some("feet")).unwrap(), None);
+        assert_eq!(settings::load(dir.path()).unwrap().units, Units::Metric);
+    }
+
+    #[test]
     fn no_or_unknown_preference_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(follow(&garage(dir.path()), None).unwrap(), None);

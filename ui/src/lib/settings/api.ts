@@ -1,7 +1,9 @@
 // What the Settings place asks of the back end: the device settings (units, the default warning
 // point for new rules), and Data: a backup of the whole garage (its rides as CSV beside it) and a
-// restore, with the progress the core reports while either runs.
+// restore, with the progress the core reports while either runs; the system's file dialogs to pick
+// where a backup goes and which one to import.
 
+import { open, save } from '@tauri-apps/plugin-dialog';
 import {
   commands,
   events,
@@ -14,6 +16,9 @@ import {
 
 export type { BackupReport, Progress, RestoreReport };
 
+/** What the pickers offer: backups are JSON. */
+const BACKUP_FILES = [{ name: 'Pedalwrencher backup', extensions: ['json'] }];
+
 /** Runs `job` while `onProgress` hears the backup's progress events. */
 async function withProgress<T>(job: () => Promise<T>, onProgress: (p: Progress) => void): Promise<T> {
   const stop = await events.backupProgress.listen((e) => onProgress(e.payload));
@@ -22,6 +27,11 @@ async function withProgress<T>(job: () => Promise<T>, onProgress: (p: Progress) 
   } finally {
     stop();
   }
+}
+
+/** Calls `f` whenever the device settings changed (a save, or units set from Strava). */
+export function onSettingsChanged(f: () => void): Promise<() => void> {
+  return events.settingsChanged.listen(() => f());
 }
 
 export const settingsApi = {
@@ -39,4 +49,12 @@ export const settingsApi = {
   /** Checks a backup, then imports it whole or not at all. */
   importBackup: (path: string, onProgress: (p: Progress) => void): Promise<RestoreReport> =>
     withProgress(() => commands.backupRestore({ path }), onProgress),
+  /** "Save as…": where to write a backup, offered as `name`; null when the rider cancelled. */
+  chooseBackupTarget: (name: string): Promise<string | null> =>
+    save({ title: 'Save the backup as', defaultPath: name, filters: BACKUP_FILES }),
+  /** "Choose a file…": the backup to import, or null when the rider cancelled. */
+  async chooseBackupFile(): Promise<string | null> {
+    const picked = await open({ multiple: false, directory: false, title: 'The backup to import', filters: BACKUP_FILES });
+    return typeof picked === 'string' ? picked : null;
+  },
 };

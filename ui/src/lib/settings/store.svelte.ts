@@ -7,7 +7,7 @@
 import { errorMessage } from '../api';
 import type { Units } from '../bindings';
 import { display } from '../format/display.svelte';
-import { settingsApi } from './api';
+import { onSettingsChanged, settingsApi } from './api';
 
 export type Theme = 'system' | 'light' | 'dark';
 export const THEME_KEY = 'pedalwrencher.theme';
@@ -35,13 +35,23 @@ class SettingsStore {
   /** Why the last change failed, shown next to the control. */
   unitsError = $state<string | null>(null);
   saving = $state(false);
+  /** Listening for the back end's word that the settings changed (from the first load on). */
+  private listening = false;
 
   get units(): Units {
     return display.units;
   }
 
-  /** Reads the device settings (the units) once at start and after a change elsewhere. */
+  /**
+   * Reads the device settings (the units) at start, and again whenever the back end says they
+   * changed (a Strava sync set the units from the rider's Strava preference), so an open window
+   * redraws in the units now set.
+   */
   async load(): Promise<void> {
+    if (!this.listening) {
+      this.listening = true;
+      onSettingsChanged(() => void this.load()).catch(() => (this.listening = false));
+    }
     try {
       const s = await settingsApi.get();
       display.units = s.units;
