@@ -329,7 +329,8 @@ pub enum RuleCmd {
         /// The interval in your units (km/mi, hours, rides, m/ft, kJ, days).
         #[arg(long)]
         every: f64,
-        /// Warn from this fraction of the interval, above 0 and at most 1 (default 0.8).
+        /// Warn from this fraction of the interval, above 0 and at most 1 (default: the
+        /// settings' default warning point, 0.8 unless changed).
         #[arg(long)]
         warn: Option<f64>,
         /// Remind again every further interval until done.
