@@ -297,6 +297,3 @@ pub(crate) fn list_for_component(conn: &Connection, component: &ComponentId) -> 
     let rows = stmt.query_map([component], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
-
-#[cfg(test)]
-mod tests;
