@@ -5,7 +5,7 @@ use pedalwrencher_core::garage::components::{self, Component, ComponentListing, 
 use pedalwrencher_core::garage::cost::{self, ComponentCost};
 use pedalwrencher_core::garage::installations::{self, Installation};
 use pedalwrencher_core::garage::services::{self, Service};
-use pedalwrencher_core::garage::workshop;
+use pedalwrencher_core::garage::workshop::{self, ItsParts, Replaced, Retired};
 use pedalwrencher_core::{BikeId, ComponentId, When};
 use serde::Deserialize;
 use tauri::State;
@@ -80,23 +80,36 @@ pub fn remove_component(
     state.with(|s| installations::remove(s, &input.component_id, &input.at).map(|_| ()))
 }
 
-/// Retires a part and mounts a new one like it in its place; returns the new one.
+/// A part to replace, when, and what becomes of the parts on it.
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct ReplaceComponent {
+    component_id: ComponentId,
+    /// A typed date (`YYYY-MM-DD`) or an instant; the core resolves it.
+    at: When,
+    /// The parts on it move onto the new one (the default) or go to the shelf.
+    #[serde(default)]
+    its_parts: ItsParts,
+}
+
+/// Retires a part and mounts a new one like it in its place; returns the new one, and where
+/// the old one's parts went.
 #[tauri::command(async)]
 #[specta::specta]
 pub fn replace_component(
     state: State<'_, AppState>,
-    input: DatedComponent,
-) -> Result<Component, CommandError> {
-    state.with(|s| workshop::replace(s, &input.component_id, &input.at))
+    input: ReplaceComponent,
+) -> Result<Replaced, CommandError> {
+    state.with(|s| workshop::replace(s, &input.component_id, &input.at, input.its_parts))
 }
 
-/// Retires a part (worn out, thrown away): off its bike, no more reminders.
+/// Retires a part (worn out, thrown away): off its bike, no more reminders; the parts on it go
+/// to the shelf.
 #[tauri::command(async)]
 #[specta::specta]
 pub fn retire_component(
     state: State<'_, AppState>,
     input: DatedComponent,
-) -> Result<Component, CommandError> {
+) -> Result<Retired, CommandError> {
     state.with(|s| workshop::retire(s, &input.component_id, &input.at))
 }
 

@@ -22,7 +22,17 @@ fn demo_loads_once_and_a_second_run_adds_nothing() {
     let counts = g.counts();
     assert_eq!(bikes.len(), 3);
     assert_eq!(counts["bikes"], 3);
-    assert_eq!(counts["components"], 16);
+    // 16 parts, and a wheelset with a rotor (the tyres and cassette ride on the wheelset).
+    assert_eq!(counts["components"], 18);
+    let listed = g.json(&["components"]);
+    let kinds_on_parts: Vec<&str> = listed
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter(|c| !c["parent_id"].is_null())
+        .map(|c| c["kind"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(kinds_on_parts, ["cassette", "rotor", "tyre", "tyre"]);
     assert!(
         counts["rides"] > 50,
         "a year of rides, got {}",

@@ -285,3 +285,31 @@ fn service_and_installation_dates_in_the_future_are_rejected() {
         .local_date();
     g.json(&["done", &f.replace, "--date", &yesterday]);
 }
+
+#[test]
+fn rules_added_without_a_warn_fraction_take_the_settings_default_warning_point() {
+    let g = Garage::new();
+    g.write_settings(serde_json::json!({ "default_warn_fraction": 0.6 }));
+    // A preset's rules, and a rule added by hand without --warn and with it.
+    let (chain, preset) = g.add_component(&["--kind", "chain"]);
+    let warn = |rule: &str| num(&g.status_of(rule)["warn_fraction"]);
+    assert!(!preset.is_empty());
+    for rule in preset.values() {
+        assert_eq!(warn(rule), 0.6, "preset rule");
+    }
+    let add = |extra: &[&str]| {
+        let args = [
+            &[
+                "rule", "add", &chain, "--task", "Wax", "--metric", "rides", "--every", "5",
+            ],
+            extra,
+        ]
+        .concat();
+        g.json(&args)["id"].as_str().expect("rule id").to_owned()
+    };
+    assert_eq!(warn(&add(&[])), 0.6);
+    assert_eq!(warn(&add(&["--warn", "0.9"])), 0.9);
+    // Without settings, the built-in 0.8.
+    std::fs::remove_file(g.file("settings.json")).expect("remove settings");
+    assert_eq!(warn(&add(&[])), 0.8);
+}

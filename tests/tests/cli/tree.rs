@@ -318,3 +318,97 @@ fn a_part_cannot_be_mounted_on_itself_through_its_children() {
     );
     g.assert_integrity();
 }
+
+/// The ids in a retire or replace report's list (`moved` or `shelved`).
+fn ids(report: &Value, list: &str) -> Vec<String> {
+    report[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("{list} in {report}"))
+        .iter()
+        .map(|p| p["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[test]
+fn a_replaced_wheelset_hands_its_parts_to_the_new_one_and_a_retired_one_shelves_them() {
+    let w = wheels();
+    let g = &w.g;
+    g.add_ride(Some(&w.road), "2025-01-10", "100", &[]);
+
+    // Replaced: the tyre and the cassette go onto the new wheelset and keep counting.
+    let replaced = g.json(&["component", "replace", &w.wheelset, "--at", "2025-02-01"]);
+    let second = replaced["id"].as_str().expect("fresh id").to_owned();
+    // Listed oldest mounting first, then by name.
+    assert_eq!(
+        ids(&replaced, "moved"),
+        [w.cassette.clone(), w.tyre.clone()]
+    );
+    assert!(ids(&replaced, "shelved").is_empty());
+    g.add_ride(Some(&w.road), "2025-02-10", "50", &[]);
+    assert_eq!(g.used(&w.tyre_replace), 150_000.0);
+    assert_eq!(g.used(&w.cassette_replace), 150_000.0);
+    assert_eq!(listed(g, &w.tyre)["parent_id"], second.as_str());
+    assert_eq!(listed(g, &w.tyre)["bike_id"], w.road.as_str());
+
+    // Replaced with --shelve-parts: they come off; the ride after does not wear them.
+    let text = g.stdout(&[
+        "component",
+        "replace",
+        &second,
+        "--at",
+        "2025-03-01",
+        "--shelve-parts",
+    ]);
+    assert!(
+        text.contains("On the shelf now: Cassette, Rear tyre."),
+        "{text}"
+    );
+    g.add_ride(Some(&w.road), "2025-03-10", "20", &[]);
+    assert_eq!(g.used(&w.tyre_replace), 150_000.0);
+    assert_eq!(g.used(&w.cassette_replace), 150_000.0);
+    assert_eq!(listed(g, &w.tyre)["parent_id"], Value::Null);
+    assert_eq!(listed(g, &w.tyre)["bike_id"], Value::Null);
+    let third = listed_on(g, &w.road, "wheelset");
+
+    // The tyre goes on the third wheelset; retiring that one before the tyre went on is
+    // refused and changes nothing, retiring it after shelves the tyre.
+    g.json(&[
+        "component",
+        "install",
+        &w.tyre,
+        "--on",
+        &third,
+        "--at",
+        "2025-04-01",
+    ]);
+    g.add_ride(Some(&w.road), "2025-04-10", "5", &[]);
+    assert_eq!(g.used(&w.tyre_replace), 155_000.0);
+    let err = g.rejects(
+        &["component", "retire", &third, "--at", "2025-03-15"],
+        2,
+        "\"Rear tyre\" was mounted on",
+    );
+    assert!(err.contains("pick a later date"), "{err}");
+    let retired = g.json(&["component", "retire", &third, "--at", "2025-05-01"]);
+    assert_eq!(retired["retired"], true);
+    assert_eq!(ids(&retired, "shelved"), [w.tyre.as_str()]);
+    g.add_ride(Some(&w.road), "2025-05-10", "7", &[]);
+    assert_eq!(g.used(&w.tyre_replace), 155_000.0);
+    assert_eq!(listed(g, &w.tyre)["bike_id"], Value::Null);
+    // The chain, on the bike itself, counted every ride.
+    assert_eq!(g.used(&w.chain_replace), 182_000.0);
+    g.assert_integrity();
+}
+
+/// The id of the one part of `kind` on `bike` now.
+fn listed_on(g: &Garage, bike: &str, kind: &str) -> String {
+    let all = g.json(&["components", "--bike", bike]);
+    let found: Vec<&Value> = all
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter(|c| c["kind"] == kind)
+        .collect();
+    assert_eq!(found.len(), 1, "one {kind} on {bike}: {all}");
+    found[0]["id"].as_str().expect("id").to_owned()
+}

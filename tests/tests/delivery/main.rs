@@ -20,7 +20,7 @@ const PASSWORD: &str = "smtp-pa55word-7c1e9b04";
 const TO: &str = "rider@example.org";
 const PHONE: &str = "+447700900123";
 /// What the demo garage has due or due soon when loaded.
-const DEMO_REMINDERS: usize = 9;
+const DEMO_REMINDERS: usize = 10;
 const SIGABRT: i32 = 6;
 
 /// A garage whose CLI logs everything (so that the secret checks see it all) and retries a

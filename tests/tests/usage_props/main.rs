@@ -243,12 +243,14 @@ fn a_replacement_counts_rides_from_its_instant_without_starting_usage_or_service
             Edit::Replace {
                 component: 0,
                 hour: 100,
+                shelve: false,
             },
             Edit::RetireBike { bike: 0 },
             // The fresh part cannot be mounted on a retired bike.
             Edit::Replace {
                 component: 0,
                 hour: 120,
+                shelve: false,
             },
         ],
         shuffle: vec![0; 64],
@@ -263,4 +265,58 @@ fn a_replacement_counts_rides_from_its_instant_without_starting_usage_or_service
     let d = by_metric(Metric::Days);
     assert_eq!(d.used, 160.0 / 24.0);
     check(&s).unwrap();
+}
+
+#[test]
+fn a_replaced_wheel_hands_its_tyre_on_and_a_retired_one_shelves_it() {
+    let rides_rule = || RuleSpec {
+        metric: Metric::Rides,
+        filter: ActivityFilter::All,
+        interval: 10.0,
+        warn: 0.8,
+        repeat: true,
+        services: vec![],
+    };
+    // A wheel on bike 0 from hour 10, a tyre on it from 15, sealant in the tyre from 15.
+    let on = |hour, parent: Option<usize>| ComponentSpec {
+        bounds: vec![hour],
+        parents: vec![parent],
+        ..one_part(vec![rides_rule()], InitialUsage::default())
+    };
+    let tyre_used = |shelve: bool| {
+        let s = Scenario {
+            bikes: 1,
+            components: vec![on(10, None), on(15, Some(0)), on(15, Some(1))],
+            rides: rides_on_bike_0(&[20, 40, 60, 80]),
+            edits: vec![
+                // Before the tyre went on the wheel: refused, nothing changes.
+                Edit::Retire {
+                    component: 0,
+                    hour: 12,
+                },
+                Edit::Replace {
+                    component: 0,
+                    hour: 30,
+                    shelve,
+                },
+                // The fresh wheel (in slot 0 now) retired: what is on it goes to the shelf.
+                Edit::Retire {
+                    component: 0,
+                    hour: 50,
+                },
+            ],
+            shuffle: vec![0; 64],
+        };
+        check(&s).unwrap();
+        let mut sim = run(&s);
+        let (tyre, sealant) = (sim.parts[1].id.clone(), sim.parts[2].id.clone());
+        let st = wear::statuses(&mut sim.store).unwrap();
+        let used = |id| st.iter().find(|r| &r.component_id == id).unwrap().used;
+        assert_eq!(used(&tyre), used(&sealant), "the sealant rides in the tyre");
+        (st.len(), used(&tyre))
+    };
+    // Moved onto the fresh wheel at 30: the rides at 20 and 40; shelved with it at 50.
+    assert_eq!(tyre_used(false), (2, 2.0));
+    // Shelved at 30 with the replace: the ride at 20 only.
+    assert_eq!(tyre_used(true), (2, 1.0));
 }

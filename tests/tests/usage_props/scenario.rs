@@ -146,16 +146,20 @@ pub enum Edit {
         rule: usize,
         nth: usize,
     },
-    /// `workshop::retire`; refused (Invalid) at or before the part's current mounting.
+    /// `workshop::retire`; the parts on it go to the shelf at `hour`. Refused (Invalid) at or
+    /// before the part's current mounting, or a part's on it.
     Retire {
         component: usize,
         hour: u32,
     },
-    /// `workshop::replace`; refused (Invalid) at or before the part's current mounting, and
-    /// (Conflict) when it is mounted on a retired bike, where the fresh part cannot go.
+    /// `workshop::replace`; the parts on it move onto the fresh part at `hour`, or go to the
+    /// shelf (`shelve`). Refused (Invalid) at or before the part's current mounting, (Conflict)
+    /// when it is mounted on a retired bike, where the fresh part cannot go, and (Invalid) at or
+    /// before the current mounting of a part on it.
     Replace {
         component: usize,
         hour: u32,
+        shelve: bool,
     },
     RetireBike {
         bike: usize,
@@ -349,8 +353,8 @@ pub fn edit_strategy(bikes: usize, components: usize, rides: usize) -> impl Stra
             .prop_map(|(component, rule, nth)| Edit::DeleteService { component, rule, nth }),
         1 => (0..components, removal_hour())
             .prop_map(|(component, hour)| Edit::Retire { component, hour }),
-        2 => (0..components, removal_hour())
-            .prop_map(|(component, hour)| Edit::Replace { component, hour }),
+        2 => (0..components, removal_hour(), any::<bool>())
+            .prop_map(|(component, hour, shelve)| Edit::Replace { component, hour, shelve }),
         1 => (0..bikes).prop_map(|bike| Edit::RetireBike { bike }),
         4 => (
             0..components,

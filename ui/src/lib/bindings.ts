@@ -93,10 +93,16 @@ export const commands = {
 	editComponent: (input: EditComponent_Deserialize) => __TAURI_INVOKE<Component_Serialize>("edit_component", { input }),
 	/**  Takes a part off its bike (or the part it sits on) onto the shelf, with what it carries. */
 	removeComponent: (input: DatedComponent) => __TAURI_INVOKE<null>("remove_component", { input }),
-	/**  Retires a part and mounts a new one like it in its place; returns the new one. */
-	replaceComponent: (input: DatedComponent) => __TAURI_INVOKE<Component_Serialize>("replace_component", { input }),
-	/**  Retires a part (worn out, thrown away): off its bike, no more reminders. */
-	retireComponent: (input: DatedComponent) => __TAURI_INVOKE<Component_Serialize>("retire_component", { input }),
+	/**
+	 *  Retires a part and mounts a new one like it in its place; returns the new one, and where
+	 *  the old one's parts went.
+	 */
+	replaceComponent: (input: ReplaceComponent_Deserialize) => __TAURI_INVOKE<Replaced_Serialize>("replace_component", { input }),
+	/**
+	 *  Retires a part (worn out, thrown away): off its bike, no more reminders; the parts on it go
+	 *  to the shelf.
+	 */
+	retireComponent: (input: DatedComponent) => __TAURI_INVOKE<Retired_Serialize>("retire_component", { input }),
 	/**  Where the part has been mounted, oldest first. */
 	componentInstallations: (input: ComponentRef) => __TAURI_INVOKE<Installation_Serialize[]>("component_installations", { input }),
 	/**  The part's service history, newest first. */
@@ -1166,6 +1172,13 @@ export type Installation_Serialize = {
 	removed_at: Timestamp | null,
 };
 
+/**  What happens to the parts mounted on a part being replaced. */
+export type ItsParts = 
+/**  They go onto the fresh part at the same instant. */
+"move" | 
+/**  They come off onto the shelf. */
+"shelve";
+
 export type Kind = "stale_sync" | "reconnect_needed" | "rate_limited" | "channel_failed" | "loop_missed";
 
 /**
@@ -1493,6 +1506,12 @@ export type Pair = {
 	daily: number,
 };
 
+/**  A part that was mounted on a retired or replaced one, named for the report. */
+export type PartOnIt = {
+	id: ComponentId,
+	name: string,
+};
+
 export type Preset = Preset_Serialize | Preset_Deserialize;
 
 export type PresetRule = PresetRule_Serialize | PresetRule_Deserialize;
@@ -1577,6 +1596,46 @@ export type RemindersPatch_Serialize = {
 	nag_days?: number,
 };
 
+/**  A part to replace, when, and what becomes of the parts on it. */
+export type ReplaceComponent = ReplaceComponent_Serialize | ReplaceComponent_Deserialize;
+
+/**  A part to replace, when, and what becomes of the parts on it. */
+export type ReplaceComponent_Deserialize = {
+	component_id: ComponentId,
+	/**  A typed date (`YYYY-MM-DD`) or an instant; the core resolves it. */
+	at: When,
+	/**  The parts on it move onto the new one (the default) or go to the shelf. */
+	its_parts?: ItsParts,
+};
+
+/**  A part to replace, when, and what becomes of the parts on it. */
+export type ReplaceComponent_Serialize = {
+	component_id: ComponentId,
+	/**  A typed date (`YYYY-MM-DD`) or an instant; the core resolves it. */
+	at: When,
+	/**  The parts on it move onto the new one (the default) or go to the shelf. */
+	its_parts: ItsParts,
+};
+
+/**  The fresh part that replaced a worn one, and where the worn one's parts went. */
+export type Replaced = Replaced_Serialize | Replaced_Deserialize;
+
+/**  The fresh part that replaced a worn one, and where the worn one's parts went. */
+export type Replaced_Deserialize = {
+	/**  Moved onto the fresh part (a new wheel takes the old one's tyre and cassette). */
+	moved: PartOnIt[],
+	/**  Taken off onto the shelf instead. */
+	shelved: PartOnIt[],
+} & Component_Deserialize;
+
+/**  The fresh part that replaced a worn one, and where the worn one's parts went. */
+export type Replaced_Serialize = {
+	/**  Moved onto the fresh part (a new wheel takes the old one's tyre and cassette). */
+	moved: PartOnIt[],
+	/**  Taken off onto the shelf instead. */
+	shelved: PartOnIt[],
+} & Component_Serialize;
+
 export type RestoreFrom = {
 	path: string,
 };
@@ -1594,6 +1653,19 @@ export type RestoreReport = {
 	/**  When the backup was made. */
 	created_at: Timestamp,
 };
+
+/**  A retired part, and the parts that were on it and are now on the shelf. */
+export type Retired = Retired_Serialize | Retired_Deserialize;
+
+/**  A retired part, and the parts that were on it and are now on the shelf. */
+export type Retired_Deserialize = {
+	shelved: PartOnIt[],
+} & Component_Deserialize;
+
+/**  A retired part, and the parts that were on it and are now on the shelf. */
+export type Retired_Serialize = {
+	shelved: PartOnIt[],
+} & Component_Serialize;
 
 export type ReviewRide = {
 	ride_id: RideId,
@@ -2065,8 +2137,8 @@ export type Settings_Deserialize = {
 	/**  The units reminders are written in. */
 	units?: Units,
 	/**
-	 *  The share of its interval at which a new rule the window adds starts warning ("due soon"),
-	 *  unless the rider sets one on the rule.
+	 *  The share of its interval at which a new rule starts warning ("due soon"), unless the
+	 *  rider sets one on the rule: one added in the window, by `rule add`, or a preset's rules.
 	 */
 	default_warn_fraction?: number,
 	/**  Reminders as desktop / mobile notifications on this device (shown by the app). */
@@ -2129,8 +2201,8 @@ export type Settings_Serialize = {
 	/**  The units reminders are written in. */
 	units: Units,
 	/**
-	 *  The share of its interval at which a new rule the window adds starts warning ("due soon"),
-	 *  unless the rider sets one on the rule.
+	 *  The share of its interval at which a new rule starts warning ("due soon"), unless the
+	 *  rider sets one on the rule: one added in the window, by `rule add`, or a preset's rules.
 	 */
 	default_warn_fraction: number,
 	/**  Reminders as desktop / mobile notifications on this device (shown by the app). */

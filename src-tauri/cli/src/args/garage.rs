@@ -162,7 +162,8 @@ pub enum ComponentCmd {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Take a component out of service for good: it comes off its bike and stops reminding you.
+    /// Take a component out of service for good: it comes off its bike and stops reminding you;
+    /// the parts on it go to the shelf.
     Retire {
         /// The component (an id from `components`).
         id: String,
@@ -171,7 +172,8 @@ pub enum ComponentCmd {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Retire it and mount a fresh one of the same kind with the same rules.
+    /// Retire it and mount a fresh one of the same kind with the same rules; the parts on it
+    /// (a wheel's tyre and cassette) move onto the fresh one.
     Replace {
         /// The worn component (an id from `components`).
         id: String,
@@ -179,6 +181,9 @@ pub enum ComponentCmd {
         /// YYYY-MM-DDTHH:MM (default: now).
         #[arg(long)]
         at: Option<String>,
+        /// Put the parts that were on the worn one on the shelf instead of on the fresh one.
+        #[arg(long)]
+        shelve_parts: bool,
     },
 }
 
@@ -324,7 +329,8 @@ pub enum RuleCmd {
         /// The interval in your units (km/mi, hours, rides, m/ft, kJ, days).
         #[arg(long)]
         every: f64,
-        /// Warn from this fraction of the interval, above 0 and at most 1 (default 0.8).
+        /// Warn from this fraction of the interval, above 0 and at most 1 (default: the
+        /// settings' default warning point, 0.8 unless changed).
         #[arg(long)]
         warn: Option<f64>,
         /// Remind again every further interval until done.

@@ -2,6 +2,7 @@
 
 use pedalwrencher_core::garage::components::{self, ComponentPatch, InitialUsage, NewComponent};
 use pedalwrencher_core::garage::installations::{self, Mount};
+use pedalwrencher_core::garage::workshop::{ItsParts, PartOnIt};
 use pedalwrencher_core::garage::{rules, workshop};
 use pedalwrencher_core::units::parse_duration_s;
 use pedalwrencher_core::{BikeId, ComponentId, Metric, Result, Store, When};
@@ -139,16 +140,46 @@ pub fn run(s: &mut Store, out: &Out, cmd: ComponentCmd) -> Result<()> {
             out.emit(&i, |i| format!("Moved on {}.", i.installed_at.local_date()))
         }
         ComponentCmd::Retire { id, at } => {
-            let c = workshop::retire(s, &ComponentId::from(id), &when(at, now))?;
-            out.emit(&c, |c| format!("\"{}\" retired.", c.name))
+            let r = workshop::retire(s, &ComponentId::from(id), &when(at, now))?;
+            out.emit(&r, |r| {
+                format!(
+                    "\"{}\" retired.{}",
+                    r.component.name,
+                    parts_line("On the shelf now", &r.shelved)
+                )
+            })
         }
-        ComponentCmd::Replace { id, at } => {
-            let c = workshop::replace(s, &ComponentId::from(id), &when(at, now))?;
-            out.emit(&c, |c| {
-                format!("Replaced. The new \"{}\" has id {}.", c.name, c.id)
+        ComponentCmd::Replace {
+            id,
+            at,
+            shelve_parts,
+        } => {
+            let its_parts = if shelve_parts {
+                ItsParts::Shelve
+            } else {
+                ItsParts::Move
+            };
+            let r = workshop::replace(s, &ComponentId::from(id), &when(at, now), its_parts)?;
+            out.emit(&r, |r| {
+                format!(
+                    "Replaced. The new \"{}\" has id {}.{}{}",
+                    r.fresh.name,
+                    r.fresh.id,
+                    parts_line("Moved onto it", &r.moved),
+                    parts_line("On the shelf now", &r.shelved)
+                )
             })
         }
     }
+}
+
+/// " Moved onto it: Rear tyre, Cassette." or nothing when there were none.
+fn parts_line(what: &str, parts: &[PartOnIt]) -> String {
+    if parts.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+    format!(" {what}: {}.", names.join(", "))
 }
 
 /// `--bike` or `--on`: clap makes sure exactly one is given.

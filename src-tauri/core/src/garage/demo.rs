@@ -1,5 +1,6 @@
-//! A demo garage: three bikes, parts from the presets and a year of rides, with some parts due
-//! and some due soon. Deterministic for a given "now", and loaded at most once per database.
+//! A demo garage: three bikes, parts from the presets (a wheelset carrying its tyres, cassette
+//! and a rotor) and a year of rides, with some parts due and some due soon. Deterministic for a
+//! given "now", and loaded at most once per database.
 
 use rusqlite::params;
 use serde::Serialize;
@@ -8,6 +9,7 @@ use crate::error::Result;
 use crate::faults;
 use crate::garage::bikes::{self, NewBike};
 use crate::garage::components::{self, InitialUsage, NewComponent};
+use crate::garage::installations::Mount;
 use crate::garage::rides::{self, NewRide, RideSource};
 use crate::garage::rules;
 use crate::garage::services::{self, NewService};
@@ -67,23 +69,32 @@ pub fn load(store: &mut Store) -> Result<DemoOutcome> {
             |store: &mut Store, bike: &BikeId, kind: &str, name: Option<&str>, days_ago: i64| {
                 part_on(
                     store,
-                    bike,
+                    Mount::Bike(bike.clone()),
                     kind,
                     name,
                     day(days_ago),
                     InitialUsage::default(),
                 )
             };
+        // Parts on parts: the road bike's wheelset carries its tyres, cassette and a rotor, so
+        // the tree shows at first look.
+        let on_part =
+            |store: &mut Store, on: &ComponentId, kind: &str, name: &str, days_ago: i64| {
+                part_on(
+                    store,
+                    Mount::Part(on.clone()),
+                    kind,
+                    Some(name),
+                    day(days_ago),
+                    InitialUsage::default(),
+                )
+            };
         part(store, &road, "chain", Some("Shimano Ultegra chain"), 240)?;
-        part(
-            store,
-            &road,
-            "cassette",
-            Some("Ultegra 11-30 cassette"),
-            365,
-        )?;
-        part(store, &road, "tyre", Some("Front tyre GP5000"), 150)?;
-        part(store, &road, "tyre", Some("Rear tyre GP5000"), 210)?;
+        let wheels = part(store, &road, "wheelset", Some("DT Swiss ERC wheelset"), 365)?;
+        on_part(store, &wheels, "cassette", "Ultegra 11-30 cassette", 365)?;
+        on_part(store, &wheels, "tyre", "Front tyre GP5000", 150)?;
+        on_part(store, &wheels, "tyre", "Rear tyre GP5000", 210)?;
+        on_part(store, &wheels, "rotor", "Rear rotor RT800", 365)?;
         let pads = part(store, &road, "brake_pads", None, 120)?;
         part(store, &road, "bar_tape", None, 180)?;
         part(store, &road, "cables", None, 300)?;
@@ -100,7 +111,7 @@ pub fn load(store: &mut Store) -> Result<DemoOutcome> {
         // A second-hand chain that came with 800 km on it.
         let used_chain = part_on(
             store,
-            &mtb,
+            Mount::Bike(mtb.clone()),
             "chain",
             Some("Used XT chain"),
             day(90),
@@ -190,6 +201,7 @@ pub fn load(store: &mut Store) -> Result<DemoOutcome> {
 
         // Some care already done: chains lubed, pads checked, suspension serviced.
         service_rule(store, &pads, "Inspect", day(20))?;
+        service_rule(store, &wheels, "Clean and grease freehub", day(60))?;
         service_rule(store, &fork, "Lower leg service", day(150))?;
         service_rule(store, &shock, "Air can service", day(60))?;
         service_rule(store, &dropper, "Service", day(120))?;
@@ -223,18 +235,23 @@ fn bike(name: &str, kind: &str) -> NewBike {
 
 fn part_on(
     store: &mut Store,
-    bike: &BikeId,
+    on: Mount,
     kind: &str,
     name: Option<&str>,
     at: Timestamp,
     initial: InitialUsage,
 ) -> Result<ComponentId> {
+    let (bike_id, parent_id) = match on {
+        Mount::Bike(b) => (Some(b), None),
+        Mount::Part(p) => (None, Some(p)),
+    };
     let c = workshop::add_component(
         store,
         NewComponent {
             kind: kind.to_owned(),
             name: name.map(str::to_owned),
-            bike_id: Some(bike.clone()),
+            bike_id,
+            parent_id,
             installed_at: Some(at.into()),
             initial,
             ..Default::default()

@@ -321,6 +321,30 @@ pub(crate) fn close_open(
     Ok(Some(on))
 }
 
+/// A part mounted directly on another one now: its id, its name and since when.
+pub(crate) struct OnIt {
+    pub(crate) id: ComponentId,
+    pub(crate) name: String,
+    pub(crate) since: Timestamp,
+}
+
+/// The parts mounted directly on `parent` now (open installations), oldest mounting first.
+pub(crate) fn on_it_now(tx: &Connection, parent: &ComponentId) -> Result<Vec<OnIt>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT c.id, c.name, i.installed_at FROM installations i JOIN components c ON c.id = i.component_id
+         WHERE i.parent_id = ?1 AND i.removed_at IS NULL AND i.deleted_at IS NULL AND c.deleted_at IS NULL
+         ORDER BY i.installed_at, c.name COLLATE NOCASE, c.id",
+    )?;
+    let rows = stmt.query_map([parent], |r| {
+        Ok(OnIt {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            since: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Every installation of a component, oldest first.
 pub fn history(store: &Store, component: &ComponentId) -> Result<Vec<Installation>> {
     let mut stmt = store.conn.prepare(

@@ -1,6 +1,8 @@
 //! Service intervals on components, and snoozing them. Marking one done lives in `services`;
 //! where each stands now is the wear engine's (`wear::evaluation`).
 
+use std::path::Path;
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
@@ -8,13 +10,14 @@ use crate::error::{Error, Result};
 use crate::garage::components;
 use crate::garage::presets::PresetRule;
 use crate::ids::{ComponentId, RuleId};
+use crate::settings;
 use crate::store::Store;
 use crate::time::Timestamp;
 use crate::validate;
 use crate::wear::metric::{ActivityFilter, Metric};
 use crate::wear::usage;
 
-pub const DEFAULT_WARN_FRACTION: f64 = 0.8;
+pub use crate::settings::DEFAULT_WARN_FRACTION;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "bindings", derive(specta::Type))]
@@ -85,6 +88,21 @@ pub struct RulePatch {
     pub filter: Option<ActivityFilter>,
 }
 
+/// The warn fraction a rule gets when it is added without one, by any path (the window, `rule
+/// add`, a preset's rules): this device's setting (Settings → default warning point), read from
+/// `settings.json` in the data folder, beside the database file. A garage with no file (in
+/// memory) has no settings: 0.8.
+fn default_warn_fraction(conn: &Connection) -> Result<f64> {
+    let data_dir = conn
+        .path()
+        .filter(|p| !p.is_empty())
+        .and_then(|p| Path::new(p).parent());
+    match data_dir {
+        Some(dir) => Ok(settings::load(dir)?.default_warn_fraction),
+        None => Ok(DEFAULT_WARN_FRACTION),
+    }
+}
+
 pub(crate) fn insert(
     tx: &Connection,
     component: &ComponentId,
@@ -99,7 +117,10 @@ pub(crate) fn insert(
         interval: validate::positive("interval", new.interval)?,
         warn_fraction: validate::fraction(
             "warn fraction",
-            new.warn_fraction.unwrap_or(DEFAULT_WARN_FRACTION),
+            match new.warn_fraction {
+                Some(w) => w,
+                None => default_warn_fraction(tx)?,
+            },
         )?,
         repeat: new.repeat,
         filter: new.filter,

@@ -39,6 +39,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::units::Units;
 
+/// A new rule warns ("due soon") from this share of its interval unless the settings or the rule
+/// say otherwise.
+pub const DEFAULT_WARN_FRACTION: f64 = 0.8;
+
 /// Every device setting, with its default when the file or the key is missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "bindings", derive(specta::Type))]
@@ -48,8 +52,8 @@ pub struct Settings {
     pub sync_interval_minutes: u32,
     /// The units reminders are written in.
     pub units: Units,
-    /// The share of its interval at which a new rule the window adds starts warning ("due soon"),
-    /// unless the rider sets one on the rule.
+    /// The share of its interval at which a new rule starts warning ("due soon"), unless the
+    /// rider sets one on the rule: one added in the window, by `rule add`, or a preset's rules.
     pub default_warn_fraction: f64,
 
     /// Reminders as desktop / mobile notifications on this device (shown by the app).
@@ -141,7 +145,7 @@ impl Default for Settings {
         Settings {
             sync_interval_minutes: 60,
             units: Units::Metric,
-            default_warn_fraction: crate::garage::rules::DEFAULT_WARN_FRACTION,
+            default_warn_fraction: DEFAULT_WARN_FRACTION,
             notify_native: true,
             notify_email: false,
             notify_sms: false,

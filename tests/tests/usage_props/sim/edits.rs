@@ -8,7 +8,7 @@ use pedalwrencher_core::garage::installations;
 use pedalwrencher_core::garage::rides::{self, RidePatch};
 use pedalwrencher_core::garage::rules::{self, RulePatch};
 use pedalwrencher_core::garage::services;
-use pedalwrencher_core::garage::workshop;
+use pedalwrencher_core::garage::workshop::{self, ItsParts};
 use pedalwrencher_core::wear::{self, RuleStatus};
 use pedalwrencher_core::{ErrorKind, RideId, RuleId, Timestamp, When};
 use proptest::prelude::*;
@@ -191,17 +191,43 @@ impl Sim {
                     }
                     _ => {}
                 }
-                ok(result, "retire")?;
+                let on_it = self.on_it(p);
+                if on_it.iter().any(|&(_, since)| *hour <= since) {
+                    return expect_refused(result.map(|_| ()), ErrorKind::Invalid, edit);
+                }
+                let retired = ok(result, "retire")?;
+                let shelved: HashSet<_> = retired.shelved.iter().map(|q| q.id.clone()).collect();
+                let want: HashSet<_> = on_it
+                    .iter()
+                    .map(|&(q, _)| self.parts[q].id.clone())
+                    .collect();
+                prop_assert_eq!(shelved, want, "parts shelved by the retire");
                 self.close_open(p, *hour);
+                for &(q, _) in &on_it {
+                    self.close_open(q, *hour);
+                }
                 self.parts[p].retired = true;
                 self.slots[*component] = None;
             }
-            Edit::Replace { component, hour } => {
+            Edit::Replace {
+                component,
+                hour,
+                shelve,
+            } => {
                 let Some((p, _)) = self.target(*component, 0) else {
                     return Ok(());
                 };
-                let result =
-                    workshop::replace(&mut self.store, &self.parts[p].id, &at(*hour).into());
+                let its_parts = if *shelve {
+                    ItsParts::Shelve
+                } else {
+                    ItsParts::Move
+                };
+                let result = workshop::replace(
+                    &mut self.store,
+                    &self.parts[p].id,
+                    &at(*hour).into(),
+                    its_parts,
+                );
                 let open = self.parts[p].open();
                 match open {
                     Some((_, since)) if *hour <= since => {
@@ -216,8 +242,38 @@ impl Sim {
                     }
                     _ => {}
                 }
-                let fresh = ok(result, "replace")?;
+                let on_it = self.on_it(p);
+                if on_it.iter().any(|&(_, since)| *hour <= since) {
+                    return expect_refused(result.map(|_| ()), ErrorKind::Invalid, edit);
+                }
+                let replaced = ok(result, "replace")?;
+                let (moved, shelved) = if *shelve {
+                    (&replaced.shelved, &replaced.moved)
+                } else {
+                    (&replaced.moved, &replaced.shelved)
+                };
+                prop_assert!(
+                    shelved.is_empty(),
+                    "parts sent the other way: {:?}",
+                    shelved
+                );
+                let went: HashSet<_> = moved.iter().map(|q| q.id.clone()).collect();
+                let want: HashSet<_> = on_it
+                    .iter()
+                    .map(|&(q, _)| self.parts[q].id.clone())
+                    .collect();
+                prop_assert_eq!(went, want, "parts taken off the replaced one");
+                let fresh = replaced.fresh;
                 self.close_open(p, *hour);
+                let fresh_index = self.parts.len();
+                for &(q, _) in &on_it {
+                    self.close_open(q, *hour);
+                    if !*shelve {
+                        self.parts[q]
+                            .installs
+                            .push((On::Part(fresh_index), *hour, None));
+                    }
+                }
                 self.parts[p].retired = true;
                 // The fresh part's rules are new rows: find them by their (copied) task.
                 let listed = ok(rules::list(&self.store, &fresh.id), "list fresh rules")?;
@@ -239,6 +295,7 @@ impl Sim {
                         epoch: 0,
                     });
                 }
+                prop_assert_eq!(fresh_index, self.parts.len());
                 self.parts.push(PartModel {
                     id: fresh.id,
                     initial: InitialUsage::default(),
@@ -300,6 +357,18 @@ impl Sim {
     pub fn live_ride(&self, ride: usize) -> Option<RideId> {
         self.rides.get(ride)?.as_ref()?;
         self.ride_ids[ride].clone()
+    }
+
+    /// The parts mounted directly on `part` now, with the hour each went on.
+    pub fn on_it(&self, part: usize) -> Vec<(usize, u32)> {
+        self.parts
+            .iter()
+            .enumerate()
+            .filter_map(|(q, model)| match model.open() {
+                Some((On::Part(parent), since)) if parent == part => Some((q, since)),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn close_open(&mut self, part: usize, hour: u32) {

@@ -8,7 +8,10 @@ import {
   type Component_Serialize as Component,
   type ComponentCost_Serialize as ComponentCost,
   type Installation_Serialize as Installation,
+  type ItsParts,
   type Metric,
+  type Replaced_Serialize as Replaced,
+  type Retired_Serialize as Retired,
   type Rule_Serialize as Rule,
   type MonthDistance,
   type Service_Serialize as Service,
@@ -90,10 +93,12 @@ export const garageApi = {
   /** Takes a part off its bike (or the part it sits on), onto the shelf. */
   removeToShelf: (id: string, day: string | null): Promise<null> =>
     commands.removeComponent({ component_id: id, at: day ?? Date.now() }),
-  /** Retires the part and mounts a fresh one of its kind with its rules; returns the new one. */
-  replaceComponent: (id: string, day: string | null): Promise<Component> =>
-    commands.replaceComponent({ component_id: id, at: day ?? Date.now() }),
-  retireComponent: (id: string, day: string | null): Promise<Component> =>
+  /** Retires the part and mounts a fresh one of its kind with its rules; the parts on it move
+   * onto the new one or go to the shelf. Returns the new one and where they went. */
+  replaceComponent: (id: string, day: string | null, itsParts: ItsParts): Promise<Replaced> =>
+    commands.replaceComponent({ component_id: id, at: day ?? Date.now(), its_parts: itsParts }),
+  /** Retires the part; the parts on it go to the shelf (named in `shelved`). */
+  retireComponent: (id: string, day: string | null): Promise<Retired> =>
     commands.retireComponent({ component_id: id, at: day ?? Date.now() }),
   /** What the part cost (purchase and services), and per 1,000 km and 1,000 mi. */
   componentCosts: (id: string): Promise<ComponentCosts> => commands.componentCost({ component_id: id }),
