@@ -128,10 +128,7 @@ fn core_times(data: &Path) -> Res<(f64, f64)> {
         limit: Some(RIDES_PAGE),
         ..Default::default()
     };
-    let bike_ids: Vec<_> = bikes::list(&store)?
-        .into_iter()
-        .map(|b| b.id)
-        .collect();
+    let bike_ids: Vec<_> = bikes::list(&store)?.into_iter().map(|b| b.id).collect();
     let (mut rides_page, mut bike_months) = (Vec::new(), Vec::new());
     for i in 0..CORE_RUNS {
         let t = Instant::now();
@@ -241,9 +238,7 @@ async fn window_times(app: &Path, data: &Path) -> Res<()> {
     let measured = async {
         window.client.execute_async(GARAGE_DRAWN, vec![]).await?;
         let rides = window.visits("rides", "[data-testid='nav-rides']").await?;
-        let bike = window
-            .visits("bike", "[data-testid='bike-name'] a")
-            .await?;
+        let bike = window.visits("bike", "[data-testid='bike-name'] a").await?;
         Ok::<_, Box<dyn std::error::Error>>((rides, bike))
     }
     .await;
