@@ -39,7 +39,7 @@ PY_VENV_STAMP := $(PY_VENV)/.stamp-$(shell echo '$(PY_TEST_PACKAGES) $(PY_FIXTUR
 help:
 	@echo "make run         build and open the app (installs what is missing)"
 	@echo "make test        lint, then every test: unit, property, migration, CLI and end-to-end"
-	@echo "make bench       evaluation and insert timings for a large garage; app start-up and memory"
+	@echo "make bench       evaluation and insert timings for a large garage; app start-up, memory, Rides and bike page"
 	@echo "make lint        rustfmt and clippy"
 	@echo "make bindings    regenerate ui/src/lib/bindings.ts from the Rust commands and events"
 	@echo "make screenshot  demo garage screenshot under Xvfb -> ui/screenshots/dashboard.png"
@@ -128,10 +128,12 @@ bench: deps
 	$(CARGO) bench -p pedalwrencher-tests --bench garage
 	$(MAKE) bench-app
 
-# The release app beside an empty Tauri 2 window built with the same profile (start-up, memory).
+# The release app beside an empty Tauri 2 window built with the same profile (start-up, memory);
+# then the release app's Rides place and a bike page on 50,000 rides, timed in the page.
 bench-app: deps-test ui
 	$(CARGO) build --release -p pedalwrencher --features custom-protocol --bin pedalwrencher --example empty_window
 	tests/scripts/headless.sh $(CARGO) bench -p pedalwrencher-tests --bench app
+	tests/scripts/headless.sh $(CARGO) bench -p pedalwrencher-tests --bench places
 
 lint: deps
 	$(CARGO) fmt --all --check
