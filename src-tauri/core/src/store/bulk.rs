@@ -21,7 +21,9 @@
 //! `DROP TRIGGER` then spilled dirty pages to the WAL five times as often as the same import with
 //! capture off (43,500 spills and 39,500 re-reads against 8,500 and 4,500 for 50,000 rides),
 //! which cost the captured import about 130 ms. With 4 MiB it spills as the import without
-//! capture does with 2 MiB. The cache size is restored when the window closes.
+//! capture does with 2 MiB. The cache size is put back when the window closes: the bundled SQLite
+//! pools the page caches of every connection in the process, so one connection's larger cache
+//! changes how the others spill. A rolled-back window leaves the larger cache on its connection.
 
 use rusqlite::{Connection, OptionalExtension};
 
