@@ -5,6 +5,10 @@
 //! table (no import logic, no wear, no capture): the floor. The three alternate round by round, so
 //! a busy neighbour on this shared machine slows them alike; the ratio is taken per round (on and
 //! off measured back to back) and its median reported, with the medians of the times.
+//!
+//! Capture on runs in the import's bulk window, which gives its transaction a page cache of at
+//! least 4 MiB (`store/bulk.rs` says why); capture off has no window and keeps SQLite's default
+//! 2 MiB. The README gives the ratio with both at 4 MiB beside it ("The cost of change capture").
 
 use std::time::{Duration, Instant};
 
