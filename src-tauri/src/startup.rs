@@ -6,25 +6,54 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 static START: OnceLock<Instant> = OnceLock::new();
 static REPORTED: AtomicBool = AtomicBool::new(false);
 
+static START_EPOCH_MS: OnceLock<u128> = OnceLock::new();
+
 /// The start of start-up: first thing in `run`.
 pub fn begin() {
     START.get_or_init(Instant::now);
+    START_EPOCH_MS.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0)
+    });
+}
+
+/// A step of start-up, with the time since [`begin`] (debug: `PEDALWRENCHER_LOG=…,startup=debug`).
+pub fn mark(what: &str) {
+    let ms = START.get().map(|s| s.elapsed().as_millis()).unwrap_or(0);
+    tracing::info!(target: "startup", "{ms:>6} ms  {what}");
+}
+
+/// TEMPORARY: the page's marks (wall clock ms) relative to the process start.
+pub fn page_marks(json: &str) {
+    let Some(start) = START_EPOCH_MS.get() else { return };
+    let Ok(marks) = serde_json::from_str::<Vec<(String, u128)>>(json) else { return };
+    for (what, at) in marks {
+        tracing::info!(target: "startup", "{:>6} ms  page: {what}", at.saturating_sub(*start));
+    }
 }
 
 /// Run before the page's own scripts; the test ids are the ones the e2e tests find the
 /// dashboard by. Two animation frames after the dashboard is in the document, it was drawn.
 pub const SCRIPT: &str = r#"(() => {
+  window.__marks = window.__marks || [];
+  const mark = (w) => window.__marks.push([w, Date.now()]);
+  mark("init script");
+  document.addEventListener("DOMContentLoaded", () => mark("DOMContentLoaded"), { once: true });
   const dashboard = () =>
     document.querySelector("[data-testid='bike-card'], [data-testid='load-demo']");
-  const report = () =>
-    requestAnimationFrame(() =>
-      requestAnimationFrame(() =>
-        window.__TAURI_INTERNALS__.invoke("first_render").catch(() => {})));
+  const report = () => {
+    mark("dashboard in the document");
+    requestAnimationFrame(() => { mark("frame 1");
+      requestAnimationFrame(() => { mark("frame 2");
+        window.__TAURI_INTERNALS__.invoke("first_render", { marks: JSON.stringify(window.__marks) }).catch(() => {}); }); });
+  };
   const watch = () => {
     if (dashboard()) return report();
     const seen = new MutationObserver(() => {
@@ -42,11 +71,34 @@ pub const SCRIPT: &str = r#"(() => {
   }
 })();"#;
 
+/// Opened once the first dashboard is drawn (or start-up gave up waiting for it): see [`drawn`].
+static DRAWN: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// How long work held back for the first paint waits at most (a window that never draws its
+/// dashboard — the garage could not be opened, say — must not hold the reminders back for ever).
+const DRAWN_AT_MOST: Duration = Duration::from_secs(5);
+
+/// Waits until the window has drawn its first dashboard, or [`DRAWN_AT_MOST`]; at once when no
+/// window is shown (started at login, in the tray). Work that the first paint does not need (the
+/// background runner's first cycle: syncs, the delivery cycle, their D-Bus calls and garage reads)
+/// waits here, so it does not compete with the window for the store and the CPU while it starts.
+pub async fn drawn(shown: bool) {
+    // Registered before the check, so a first render reported in between is not missed.
+    let notified = DRAWN.notified();
+    tokio::pin!(notified);
+    notified.as_mut().enable();
+    if !shown || REPORTED.load(Ordering::SeqCst) {
+        return;
+    }
+    let _ = tokio::time::timeout(DRAWN_AT_MOST, notified).await;
+}
+
 /// The dashboard was drawn: logged the first time only.
 pub fn rendered() {
     if REPORTED.swap(true, Ordering::SeqCst) {
         return;
     }
+    DRAWN.notify_waiters();
     let ms = START.get().map(|s| s.elapsed().as_millis()).unwrap_or(0);
     tracing::info!(
         ms,

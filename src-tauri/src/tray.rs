@@ -116,7 +116,12 @@ pub fn refresh(app: &AppHandle) {
     }
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let statuses = app.state::<AppState>().with_core(wear::statuses);
+        crate::startup::mark("tray count: waits for the store");
+        let statuses = app.state::<AppState>().with_core(|s| {
+            crate::startup::mark("tray count: has the store");
+            wear::statuses(s)
+        });
+        crate::startup::mark("tray count: done");
         match statuses {
             Ok(statuses) => show(&app, parts_due(&statuses)),
             Err(e) => tracing::warn!("could not count the parts due for the tray: {e}"),
