@@ -172,7 +172,6 @@ impl AppHost {
 
 /// One log line per pass; the core's messages never contain a token or a password.
 fn log(job: Job, why: Why, report: &JobReport) {
-    crate::startup::mark(&format!("background job {job:?} ({why}) finished"));
     match report {
         JobReport::Strava(StravaOutcome::Ran { report: r }) => {
             let c = &r.changes;

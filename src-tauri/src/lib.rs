@@ -135,7 +135,6 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .try_init()
         .ok();
-    startup::mark("logging set up");
 
     let builder = tauri::Builder::default();
     // Desktop: first of all, a second launch on the same garage hands over and exits.
@@ -156,21 +155,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_deep_link::init());
     let bridge = bridge();
-    let invoke_inner = bridge.invoke_handler();
-    // TEMPORARY: every app command's arrival, and the page's marks.
-    let invoke = move |invoke: tauri::ipc::Invoke| {
-        let cmd = invoke.message.command().to_owned();
-        startup::mark(&format!("command {cmd} arrives"));
-        if cmd == "first_render" {
-            if let tauri::ipc::InvokeBody::Json(v) = invoke.message.payload() {
-                if let Some(m) = v.get("marks").and_then(|m| m.as_str()) {
-                    startup::page_marks(m);
-                }
-            }
-        }
-        invoke_inner(invoke)
-    };
-    startup::mark("plugins registered");
+    let invoke = bridge.invoke_handler();
     builder
         .setup(move |app| {
             startup::mark("setup begins");

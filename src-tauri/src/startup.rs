@@ -11,49 +11,27 @@ use std::time::{Duration, Instant};
 static START: OnceLock<Instant> = OnceLock::new();
 static REPORTED: AtomicBool = AtomicBool::new(false);
 
-static START_EPOCH_MS: OnceLock<u128> = OnceLock::new();
-
 /// The start of start-up: first thing in `run`.
 pub fn begin() {
     START.get_or_init(Instant::now);
-    START_EPOCH_MS.get_or_init(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0)
-    });
 }
 
-/// A step of start-up, with the time since [`begin`] (debug: `PEDALWRENCHER_LOG=…,startup=debug`).
+/// A step of start-up and the time since [`begin`], logged at debug level under the target
+/// `startup` (`PEDALWRENCHER_LOG=info,startup=debug` shows the timeline).
 pub fn mark(what: &str) {
     let ms = START.get().map(|s| s.elapsed().as_millis()).unwrap_or(0);
-    tracing::info!(target: "startup", "{ms:>6} ms  {what}");
-}
-
-/// TEMPORARY: the page's marks (wall clock ms) relative to the process start.
-pub fn page_marks(json: &str) {
-    let Some(start) = START_EPOCH_MS.get() else { return };
-    let Ok(marks) = serde_json::from_str::<Vec<(String, u128)>>(json) else { return };
-    for (what, at) in marks {
-        tracing::info!(target: "startup", "{:>6} ms  page: {what}", at.saturating_sub(*start));
-    }
+    tracing::debug!(target: "startup", "{ms:>6} ms  {what}");
 }
 
 /// Run before the page's own scripts; the test ids are the ones the e2e tests find the
 /// dashboard by. Two animation frames after the dashboard is in the document, it was drawn.
 pub const SCRIPT: &str = r#"(() => {
-  window.__marks = window.__marks || [];
-  const mark = (w) => window.__marks.push([w, Date.now()]);
-  mark("init script");
-  document.addEventListener("DOMContentLoaded", () => mark("DOMContentLoaded"), { once: true });
   const dashboard = () =>
     document.querySelector("[data-testid='bike-card'], [data-testid='load-demo']");
-  const report = () => {
-    mark("dashboard in the document");
-    requestAnimationFrame(() => { mark("frame 1");
-      requestAnimationFrame(() => { mark("frame 2");
-        window.__TAURI_INTERNALS__.invoke("first_render", { marks: JSON.stringify(window.__marks) }).catch(() => {}); }); });
-  };
+  const report = () =>
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() =>
+        window.__TAURI_INTERNALS__.invoke("first_render").catch(() => {})));
   const watch = () => {
     if (dashboard()) return report();
     const seen = new MutationObserver(() => {

@@ -116,12 +116,7 @@ pub fn refresh(app: &AppHandle) {
     }
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        crate::startup::mark("tray count: waits for the store");
-        let statuses = app.state::<AppState>().with_core(|s| {
-            crate::startup::mark("tray count: has the store");
-            wear::statuses(s)
-        });
-        crate::startup::mark("tray count: done");
+        let statuses = app.state::<AppState>().with_core(wear::statuses);
         match statuses {
             Ok(statuses) => show(&app, parts_due(&statuses)),
             Err(e) => tracing::warn!("could not count the parts due for the tray: {e}"),

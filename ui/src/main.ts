@@ -1,4 +1,3 @@
-(window as unknown as { __marks: [string, number][] }).__marks?.push(['main.ts starts', Date.now()]); // TEMPORARY
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
@@ -11,6 +10,5 @@ const target = document.getElementById('app');
 if (!target) throw new Error('#app element missing from index.html');
 
 const app = mount(App, { target });
-(window as unknown as { __marks: [string, number][] }).__marks?.push(['App mounted', Date.now()]); // TEMPORARY
 
 export default app;

@@ -19,25 +19,13 @@ use crate::state::{AppState, CommandError};
 #[tauri::command(async)]
 #[specta::specta]
 pub fn garage(state: State<'_, AppState>) -> Result<Garage, CommandError> {
-    crate::startup::mark("garage: waits for the store");
-    let r = state.with(|s| {
-        crate::startup::mark("garage: has the store");
-        overview::overview(s)
-    });
-    crate::startup::mark("garage: done");
-    r
+    state.with(overview::overview)
 }
 
 #[tauri::command(async)]
 #[specta::specta]
 pub fn due_list(state: State<'_, AppState>) -> Result<Vec<RuleStatus>, CommandError> {
-    crate::startup::mark("due_list: waits for the store");
-    let r = state.with(|s| {
-        crate::startup::mark("due_list: has the store");
-        wear::statuses(s)
-    });
-    crate::startup::mark("due_list: done");
-    r
+    state.with(wear::statuses)
 }
 
 #[tauri::command]
