@@ -161,8 +161,12 @@ fn measure(program: &Path, data: &Path, idle: Duration) -> Res<Measure> {
     if let Some(keep) = std::env::var_os("PEDALWRENCHER_BENCH_LOGS") {
         let name = format!(
             "{}-{}",
-            data.file_name().and_then(|n| n.to_str()).unwrap_or("garage"),
-            log.file_name().and_then(|n| n.to_str()).unwrap_or("program.log")
+            data.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("garage"),
+            log.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("program.log")
         );
         std::fs::create_dir_all(&keep)?;
         std::fs::copy(&log, Path::new(&keep).join(name))?;
