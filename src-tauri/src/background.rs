@@ -35,11 +35,14 @@ pub struct AppHost {
     app: AppHandle,
 }
 
-/// Makes the runner and starts its loop.
-pub fn start(app: &AppHandle) {
+/// Makes the runner (commands can reach it from now on) and starts its loop once the window has
+/// drawn its first dashboard (`shown`: a window is shown; see `startup::drawn`).
+pub fn start(app: &AppHandle, shown: bool) {
     let runner = Runner::new(AppHost { app: app.clone() }, Policy::WhenDue);
     app.manage(runner.clone());
     tauri::async_runtime::spawn(async move {
+        crate::startup::drawn(shown).await;
+        crate::startup::mark("background loop starts");
         if let Err(e) = runner.run().await {
             tracing::warn!("the background loop stopped: {e}");
         }

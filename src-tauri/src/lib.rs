@@ -161,6 +161,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let invoke = bridge.invoke_handler();
     builder
         .setup(move |app| {
+            startup::mark("setup begins");
             // First: the background work below emits the typed events, which must be mounted.
             bridge.mount_events(app);
             let dir = match pedalwrencher_core::paths::data_dir_override() {
@@ -169,6 +170,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             };
             tracing::info!(data_dir = %dir.display(), "opening garage");
             app.manage(AppState::open(&dir));
+            startup::mark("garage open");
             app.manage(Connector::default());
             // Every write from the window asks for a device sync a few seconds later.
             // The tray's count of parts due follows the window's writes too.
@@ -178,27 +180,26 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 #[cfg(desktop)]
                 tray::refresh(&handle);
             });
-            #[cfg(desktop)]
-            desktop_setup(app.handle());
-            #[cfg(mobile)]
-            strava::listen_for_deep_links(app.handle());
-            // Syncs, reminders and the watchdog, in the background from now on.
-            background::start(app.handle());
             // Before anything is shown: notifications shown earlier report no clicks.
             native::listen_for_clicks(app.handle());
             // Tauri opens windows from the config before this hook runs, so a page could call a
             // command before the state above exists. The window is declared with
-            // `"create": false` and opened only now.
+            // `"create": false` and opened only now: as early as that allows, because WebKit
+            // starts its web process and loads the page while the rest of start-up runs. (The
+            // page's commands are answered on this thread once this hook returns, so everything
+            // they reach — the runner too — is managed before then.)
             // Started at login, the app waits in the tray until the rider opens it.
             #[cfg(desktop)]
             let visible = !autostart::started_at_login();
             #[cfg(mobile)]
             let visible = true;
+            startup::mark("building the window");
             for window in &app.config().app.windows {
                 let window = tauri::WebviewWindowBuilder::from_config(app.handle(), window)?
                     .visible(visible && window.visible)
                     .initialization_script(startup::SCRIPT)
                     .build()?;
+                startup::mark("window built");
                 webview::tune(&window);
             }
             // Shown now if a second launch asked for it while the window was being made.
@@ -206,11 +207,20 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             if !visible {
                 tracing::info!("started at login: waiting in the tray until opened");
             }
+            #[cfg(desktop)]
+            desktop_setup(app.handle());
+            startup::mark("tray and autostart");
+            #[cfg(mobile)]
+            strava::listen_for_deep_links(app.handle());
+            // Syncs, reminders and the watchdog, in the background once the window has drawn
+            // its dashboard (at once when it is not shown).
+            background::start(app.handle(), visible);
             // Asks for the notification permission where the OS wants the rider asked (mobile).
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 native::ensure_permission(&handle);
             });
+            startup::mark("setup ends");
             Ok(())
         })
         .on_window_event(|window, event| match event {
@@ -226,6 +236,9 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         .invoke_handler(invoke)
         .build(tauri::generate_context!())?
         .run(|app, event| {
+            if let tauri::RunEvent::Ready = event {
+                startup::mark("event loop ready");
+            }
             if let tauri::RunEvent::Exit = event {
                 background::quitting(app);
             }
@@ -240,6 +253,7 @@ fn desktop_setup(app: &tauri::AppHandle) {
         // Without a tray, closing the window ends the app as before.
         tracing::warn!("no tray icon: {e}");
     }
+    startup::mark("tray built");
     let on = pedalwrencher_core::settings::load(app.state::<AppState>().data_dir())
         .map(|s| s.start_at_login)
         .unwrap_or(false);

@@ -8,7 +8,8 @@
 //!
 //! `PEDALWRENCHER_BENCH_IDLE_S` shortens the idle minute (to try the bench itself);
 //! `PEDALWRENCHER_BENCH_ENV="NAME=value …"` starts both programs with more environment (to
-//! compare WebKit settings).
+//! compare WebKit settings); `PEDALWRENCHER_BENCH_LOGS=DIR` keeps each program's log there (with
+//! `PEDALWRENCHER_LOG=info,startup=debug` in the environment, the app's start-up timeline).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -156,6 +157,19 @@ fn measure(program: &Path, data: &Path, idle: Duration) -> Res<Measure> {
         && Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(20));
+    }
+    if let Some(keep) = std::env::var_os("PEDALWRENCHER_BENCH_LOGS") {
+        let name = format!(
+            "{}-{}",
+            data.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("garage"),
+            log.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("program.log")
+        );
+        std::fs::create_dir_all(&keep)?;
+        std::fs::copy(&log, Path::new(&keep).join(name))?;
     }
     Ok(Measure { start, pss })
 }
