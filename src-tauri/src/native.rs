@@ -106,19 +106,92 @@ impl<R: Runtime> Sender for NativeSender<R> {
         })
     }
 
+    /// The outbox hands over every due reminder at once, so many can be shown as one summary.
+    fn batches(&self) -> bool {
+        true
+    }
+
     fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a> {
         Box::pin(async move {
             allowed(&self.app)?;
-            for item in items {
-                let m = message::render(self.units, &item.reminder);
-                show(
-                    &self.app,
-                    &m.title,
-                    &m.body,
-                    Some(item.reminder.component_id.as_str()),
-                )?;
+            for (m, component_id) in notifications(self.units, items) {
+                show(&self.app, &m.title, &m.body, component_id.as_deref())?;
             }
             Ok(())
         })
+    }
+}
+
+/// What to show for `items`: one notification each (a click opens that part), or, past
+/// [`message::SEPARATE_NOTIFICATIONS`], one summary (a click opens the garage).
+fn notifications(units: Units, items: &[Outgoing]) -> Vec<(message::Message, Option<String>)> {
+    if items.len() > message::SEPARATE_NOTIFICATIONS {
+        let reminders: Vec<_> = items.iter().map(|i| &i.reminder).collect();
+        return vec![(message::summary(units, &reminders), None)];
+    }
+    items
+        .iter()
+        .map(|i| {
+            let m = message::render(units, &i.reminder);
+            (m, Some(i.reminder.component_id.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pedalwrencher_core::delivery::reminders::{Level, Reminder};
+    use pedalwrencher_core::ids::{ComponentId, RuleId};
+    use pedalwrencher_core::wear::metric::Metric;
+    use pedalwrencher_core::Timestamp;
+
+    fn due(n: usize) -> Vec<Outgoing> {
+        (0..n)
+            .map(|i| Outgoing {
+                outbox_id: format!("o{i}"),
+                attempt: 1,
+                reminder: Reminder {
+                    id: format!("r{i}"),
+                    rule_id: RuleId::from("rule"),
+                    component_id: ComponentId::from(format!("c{i}").as_str()),
+                    epoch: 0,
+                    level: Level::Due,
+                    cycle: 0,
+                    nag: 0,
+                    bike: Some("Commuter".into()),
+                    component: format!("Part {i}"),
+                    task: "Replace".into(),
+                    metric: Metric::DistanceM,
+                    interval: 1_000_000.0,
+                    used: 1_100_000.0,
+                    created_at: Timestamp(0),
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_few_reminders_show_one_each_and_a_click_opens_the_part() {
+        let shown = notifications(Units::Metric, &due(3));
+        let ids: Vec<_> = shown.iter().map(|(_, id)| id.clone()).collect();
+        assert_eq!(
+            ids,
+            [Some("c0".into()), Some("c1".into()), Some("c2".into())]
+        );
+        assert_eq!(shown[0].0.title, "Replace due: Part 0");
+    }
+
+    #[test]
+    fn many_reminders_at_once_show_one_summary_that_opens_the_garage() {
+        let shown = notifications(Units::Metric, &due(9));
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].0.title, "9 reminders");
+        assert!(
+            shown[0].0.body.contains("and 6 more"),
+            "{}",
+            shown[0].0.body
+        );
+        assert_eq!(shown[0].1, None);
     }
 }

@@ -50,6 +50,44 @@ fn app_cycles(garage: &Garage) -> i64 {
         .unwrap_or(0)
 }
 
+/// Three chains on one bike, past both their rules after one long ride: six reminders at once.
+#[tokio::test(flavor = "current_thread")]
+async fn six_reminders_at_once_raise_one_summary_notification() {
+    let garage = Garage::new();
+    let bike = garage.add_bike("Commuter");
+    for _ in 0..3 {
+        garage.add_component(&[
+            "--kind",
+            "chain",
+            "--bike",
+            &bike,
+            "--installed",
+            "2026-01-01",
+        ]);
+    }
+    garage.add_ride(Some(&bike), "2026-02-01", "3100", &[]);
+    let desktop = Desktop::start(garage.path());
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        app.dashboard().component_row("[data-state='due']").await?;
+        let calls = desktop
+            .wait_calls("the summary", |calls| {
+                calls.iter().any(|c| has(c, "6 reminders"))
+            })
+            .await;
+        assert_eq!(calls.len(), 1, "one notification for six: {calls:#?}");
+        assert!(
+            has(&calls[0], "and 3 more. Open Pedalwrencher to see them all."),
+            "the summary names the first three and counts the rest: {:?}",
+            calls[0]
+        );
+        Ok(())
+    };
+    let steps: Result = steps.await;
+    app.finish(steps, "six reminders at once").await;
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_due_component_raises_exactly_one_desktop_notification_and_none_on_the_next_tick() {
     let garage = due_chain_garage();

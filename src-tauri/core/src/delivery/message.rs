@@ -104,6 +104,31 @@ pub fn render(units: Units, r: &Reminder) -> Message {
     Message { title, body }
 }
 
+/// Reminders shown one notification each, up to this many at once; more come as one summary, so
+/// a first sync that makes years of wear due raises one notification, not dozens.
+pub const SEPARATE_NOTIFICATIONS: usize = 3;
+
+/// One notification for many reminders: "7 reminders" over the first few titles and how many
+/// more ("Replace due: Shimano Ultegra chain; True wheels due: DT Swiss ERC wheelset; … and 4
+/// more. Open Pedalwrencher to see them all.").
+pub fn summary(units: Units, reminders: &[&Reminder]) -> Message {
+    let shown: Vec<String> = reminders
+        .iter()
+        .take(SEPARATE_NOTIFICATIONS)
+        .map(|r| render(units, r).title)
+        .collect();
+    let more = reminders.len().saturating_sub(shown.len());
+    let mut body = shown.join("; ");
+    if more > 0 {
+        body.push_str(&format!("; and {more} more"));
+    }
+    body.push_str(". Open Pedalwrencher to see them all.");
+    Message {
+        title: format!("{} reminders", reminders.len()),
+        body,
+    }
+}
+
 /// One line for a text message, in plain characters: "Pedalwrencher: Canyon Endurace: replace
 /// the Shimano Ultegra chain - 312 km past its 3,000 km interval."
 pub fn sms_text(units: Units, r: &Reminder) -> String {
@@ -159,6 +184,27 @@ mod tests {
             used: used_km * 1000.0,
             created_at: Timestamp(0),
         }
+    }
+
+    #[test]
+    fn many_reminders_at_once_read_as_one_summary_of_the_first_few() {
+        let parts: Vec<Reminder> = ["Chain", "Cassette", "Rear tyre", "Brake pads", "Bar tape"]
+            .iter()
+            .map(|name| Reminder {
+                component: (*name).into(),
+                ..chain(3312.0)
+            })
+            .collect();
+        let all: Vec<&Reminder> = parts.iter().collect();
+        let m = summary(Units::Metric, &all);
+        assert_eq!(m.title, "5 reminders");
+        assert_eq!(
+            m.body,
+            "Replace due: Chain; Replace due: Cassette; Replace due: Rear tyre; and 2 more. \
+             Open Pedalwrencher to see them all."
+        );
+        let m = summary(Units::Metric, &all[..SEPARATE_NOTIFICATIONS]);
+        assert!(!m.body.contains("more"), "{}", m.body);
     }
 
     #[test]

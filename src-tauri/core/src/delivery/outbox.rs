@@ -472,7 +472,10 @@ pub async fn drain_until(
         match outcome {
             Ok(()) => {
                 faults::point("delivery.after_send");
-                let digest = sender.batches();
+                // The day's digest is marked only by a sender that sends one (email with a
+                // digest hour); a sender that merely takes its deliveries together (the native
+                // channel, to show one summary for many) leaves it to that sender.
+                let digest = sender.digest_hour().is_some();
                 access.with(|s| mark_sent(s, &claimed, digest))?;
                 batch += 1;
                 report
@@ -602,6 +605,7 @@ mod tests {
     struct Recorder {
         channel: Channel,
         batches: bool,
+        digest_hour: Option<u8>,
         sent: Mutex<Vec<Vec<String>>>,
         failing: Mutex<Option<SendError>>,
     }
@@ -611,6 +615,7 @@ mod tests {
             Recorder {
                 channel,
                 batches: false,
+                digest_hour: None,
                 sent: Mutex::new(Vec::new()),
                 failing: Mutex::new(None),
             }
@@ -626,6 +631,9 @@ mod tests {
         }
         fn batches(&self) -> bool {
             self.batches
+        }
+        fn digest_hour(&self) -> Option<u8> {
+            self.digest_hour
         }
         fn send<'a>(&'a self, items: &'a [Outgoing]) -> SendFuture<'a> {
             Box::pin(async move {
@@ -854,6 +862,7 @@ mod tests {
             .unwrap();
         let mut email = Recorder::new(Channel::Email);
         email.batches = true;
+        email.digest_hour = Some(0);
         let r = drain(&store, &[&email], &options("a")).await.unwrap();
         assert_eq!(r.sent.len(), 4);
         assert_eq!(email.sends().len(), 1);
@@ -865,6 +874,30 @@ mod tests {
             .unwrap()
             .expect("the digest day is recorded");
         assert_eq!(day.len(), 10);
+    }
+
+    /// The native channel takes its due reminders together (to show one summary for many), but
+    /// sends no digest: the email digest's day stays unmarked.
+    #[tokio::test]
+    async fn a_batching_channel_without_a_digest_leaves_the_digest_day_alone() {
+        let (store, _clock, _) = garage(4);
+        store
+            .with(|s| {
+                evaluate(
+                    s,
+                    &FanOut {
+                        channels: vec![Channel::Notification],
+                        ..FanOut::default()
+                    },
+                )
+            })
+            .unwrap();
+        let mut native = Recorder::new(Channel::Notification);
+        native.batches = true;
+        let r = drain(&store, &[&native], &options("a")).await.unwrap();
+        assert_eq!(r.sent.len(), 4);
+        assert_eq!(native.sends().len(), 1, "one batch");
+        assert_eq!(store.lock().unwrap().meta(LAST_DIGEST_KEY).unwrap(), None);
     }
 
     #[tokio::test]
