@@ -1,6 +1,6 @@
 //! Parts on parts in the window: a bike card lists a wheel's parts under it, Move… takes the
 //! wheel to another bike with its parts in one step, and the part pages say what a part carries
-//! and what it sits on.
+//! and what it sits on; Replace moves its parts onto the new one, or to the shelf.
 
 use pedalwrencher_tests::cli::Garage;
 
@@ -140,4 +140,102 @@ async fn a_wheel_added_from_the_form_brings_its_tyre_cassette_and_rotor_in_the_s
     }
     .await;
     app.finish(steps, "a wheel with its parts").await;
+}
+
+/// The live (not retired) part named `name` in `components --json`.
+fn component(garage: &Garage, name: &str) -> serde_json::Value {
+    let all = garage.json(&["components"]);
+    all.as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == name && c["retired"] != true)
+        .cloned()
+        .unwrap_or_else(|| panic!("no live {name}: {all}"))
+}
+
+/// Replace on a wheel's page: ticked (the default) its tyre moves onto the new wheel; unticked,
+/// the next replacement sends the tyre to the shelf.
+#[tokio::test(flavor = "current_thread")]
+async fn replacing_a_wheel_moves_its_tyre_onto_the_new_one_or_to_the_shelf() {
+    let garage = Garage::new();
+    let road = garage.add_bike("Road");
+    let (wheel, _) = garage.add_component(&[
+        "--kind",
+        "wheelset",
+        "--name",
+        "Race wheels",
+        "--bike",
+        &road,
+        "--installed",
+        "2026-01-01",
+    ]);
+    garage.add_component(&[
+        "--kind",
+        "tyre",
+        "--name",
+        "Rear tyre",
+        "--on",
+        &wheel,
+        "--installed",
+        "2026-01-01",
+    ]);
+    let app = App::open(garage.path()).await;
+
+    let steps = async {
+        let (window, places) = (app.window(), app.places());
+        places
+            .open(&format!("#/component/{wheel}"), "component-page")
+            .await?;
+        let ticked = window
+            .execute(
+                "return document.querySelector(\"[data-testid='replace-moves-parts']\").checked;",
+                vec![],
+            )
+            .await?;
+        assert_eq!(ticked, true, "moving its parts is the default");
+        window.click("[data-testid='replace-component']").await?;
+        // The new wheel's page: it carries the tyre.
+        window
+            .wait_text(
+                "[data-testid='carried-part']",
+                "the tyre on the new wheel",
+                |t| t.contains("Rear tyre"),
+            )
+            .await?;
+        let fresh = component(&garage, "Race wheels");
+        assert_ne!(fresh["id"], wheel.as_str(), "a new wheel: {fresh}");
+        let tyre = component(&garage, "Rear tyre");
+        assert_eq!(tyre["parent_id"], fresh["id"], "the tyre moved: {tyre}");
+
+        // Replaced again, unticked: the tyre goes to the shelf.
+        window.click("[data-testid='replace-moves-parts']").await?;
+        window.click("[data-testid='replace-component']").await?;
+        let deadline = std::time::Instant::now() + crate::window::WAIT;
+        let newest = loop {
+            let c = component(&garage, "Race wheels");
+            if c["id"] != fresh["id"] {
+                break c;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no second replacement"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        let tyre = component(&garage, "Rear tyre");
+        assert_eq!(
+            tyre["parent_id"],
+            serde_json::Value::Null,
+            "on the shelf: {tyre}"
+        );
+        assert_eq!(
+            tyre["bike_id"],
+            serde_json::Value::Null,
+            "on the shelf: {tyre}"
+        );
+        assert_ne!(newest["id"], wheel.as_str());
+        Result::Ok(())
+    }
+    .await;
+    app.finish(steps, "replace a wheel").await;
 }
