@@ -37,9 +37,15 @@ pub struct AppHost {
 
 /// Makes the runner (commands can reach it from now on) and starts its loop once the window has
 /// drawn its first dashboard (`shown`: a window is shown; see `startup::drawn`).
+/// Makes the runner and hands it to the commands; before the window is built, so no command
+/// can reach for it first (on any platform's IPC thread). Nothing runs until [`start`].
+pub fn prepare(app: &AppHandle) {
+    app.manage(Runner::new(AppHost { app: app.clone() }, Policy::WhenDue));
+}
+
+/// Starts the runner's loop: once the window has drawn its dashboard (at once when not shown).
 pub fn start(app: &AppHandle, shown: bool) {
-    let runner = Runner::new(AppHost { app: app.clone() }, Policy::WhenDue);
-    app.manage(runner.clone());
+    let runner = runner(app);
     tauri::async_runtime::spawn(async move {
         crate::startup::drawn(shown).await;
         crate::startup::mark("background loop starts");

@@ -193,6 +193,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             let visible = !autostart::started_at_login();
             #[cfg(mobile)]
             let visible = true;
+            background::prepare(app.handle());
             startup::mark("building the window");
             for window in &app.config().app.windows {
                 let window = tauri::WebviewWindowBuilder::from_config(app.handle(), window)?

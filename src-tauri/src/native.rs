@@ -123,7 +123,9 @@ impl<R: Runtime> Sender for NativeSender<R> {
 }
 
 /// What to show for `items`: one notification each (a click opens that part), or, past
-/// [`message::SEPARATE_NOTIFICATIONS`], one summary (a click opens the garage).
+/// [`message::SEPARATE_NOTIFICATIONS`], one summary (a click brings the window forward). Shown
+/// one by one in a single send: should the desktop refuse the second, the first is shown again on
+/// the retry (at least once, never lost, as every channel).
 fn notifications(units: Units, items: &[Outgoing]) -> Vec<(message::Message, Option<String>)> {
     if items.len() > message::SEPARATE_NOTIFICATIONS {
         let reminders: Vec<_> = items.iter().map(|i| &i.reminder).collect();
@@ -183,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn many_reminders_at_once_show_one_summary_that_opens_the_garage() {
+    fn many_reminders_at_once_show_one_summary_that_opens_no_one_part() {
         let shown = notifications(Units::Metric, &due(9));
         assert_eq!(shown.len(), 1);
         assert_eq!(shown[0].0.title, "9 reminders");

@@ -91,15 +91,32 @@ pub struct RulePatch {
 /// The warn fraction a rule gets when it is added without one, by any path (the window, `rule
 /// add`, a preset's rules): this device's setting (Settings → default warning point), read from
 /// `settings.json` in the data folder, beside the database file. A garage with no file (in
-/// memory) has no settings: 0.8.
-fn default_warn_fraction(conn: &Connection) -> Result<f64> {
-    let data_dir = conn
+/// memory) has no settings: 0.8. A settings file that cannot be read, or holds a fraction no rule
+/// may have, gives 0.8 too, with a warning: a damaged settings file must not stop a rider adding
+/// a part (the settings screen says what is wrong with it).
+fn default_warn_fraction(conn: &Connection) -> f64 {
+    let Some(dir) = conn
         .path()
         .filter(|p| !p.is_empty())
-        .and_then(|p| Path::new(p).parent());
-    match data_dir {
-        Some(dir) => Ok(settings::load(dir)?.default_warn_fraction),
-        None => Ok(DEFAULT_WARN_FRACTION),
+        .and_then(|p| Path::new(p).parent())
+    else {
+        return DEFAULT_WARN_FRACTION;
+    };
+    match settings::load(dir) {
+        Ok(s) if validate::fraction("warn fraction", s.default_warn_fraction).is_ok() => {
+            s.default_warn_fraction
+        }
+        Ok(s) => {
+            tracing::warn!(
+                fraction = s.default_warn_fraction,
+                "the default warning point in settings.json is out of range; using 0.8"
+            );
+            DEFAULT_WARN_FRACTION
+        }
+        Err(e) => {
+            tracing::warn!("could not read the default warning point ({e}); using 0.8");
+            DEFAULT_WARN_FRACTION
+        }
     }
 }
 
@@ -119,7 +136,7 @@ pub(crate) fn insert(
             "warn fraction",
             match new.warn_fraction {
                 Some(w) => w,
-                None => default_warn_fraction(tx)?,
+                None => default_warn_fraction(tx),
             },
         )?,
         repeat: new.repeat,

@@ -640,7 +640,7 @@ mod tests_warn {
     }
 
     #[test]
-    fn a_damaged_settings_file_stops_the_rule_and_says_which_file() {
+    fn a_damaged_settings_file_or_an_impossible_default_falls_back_to_the_built_in_one() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_dir(dir.path()).unwrap();
         let c = workshop::add_component(
@@ -652,11 +652,13 @@ mod tests_warn {
             },
         )
         .unwrap();
-        std::fs::write(settings::path(dir.path()), b"{ not json").unwrap();
-        let err = rules::add(&mut store, &c.id, rule(None)).unwrap_err();
-        assert!(err.to_string().contains(settings::FILE), "{err}");
-        assert!(rules::list(&store, &c.id).unwrap().is_empty());
-        // With a fraction of its own the rule needs no settings.
-        rules::add(&mut store, &c.id, rule(Some(0.5))).unwrap();
+        // A hand-edited file that no longer parses, then one whose fraction no rule may have:
+        // a part and its rule are still added, at the built-in 0.8.
+        for text in ["{ not json", r#"{"default_warn_fraction": 2.0}"#] {
+            std::fs::write(settings::path(dir.path()), text).unwrap();
+            let r = rules::add(&mut store, &c.id, rule(None)).unwrap();
+            assert_eq!(r.warn_fraction, DEFAULT_WARN_FRACTION, "{text}");
+        }
+        assert_eq!(rules::list(&store, &c.id).unwrap().len(), 2);
     }
 }

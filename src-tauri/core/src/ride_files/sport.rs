@@ -89,7 +89,9 @@ pub fn from_words(text: &str) -> Result<Cycling, Problem> {
         // Strava's export in German says "Radfahrt", in French "Vélo" (the sources are in
         // `strava_csv`).
         "ride" | "cycling" | "biking" | "bike" | "roadbiking" | "roadcycling" | "1"
-        | "radfahrt" | "vélo" => c("Ride", false),
+        // "velo": the same word written decomposed (NFD), its accent dropped with the other
+        // marks above, or written without it.
+        | "radfahrt" | "vélo" | "velo" => c("Ride", false),
         "virtualride" | "indoorcycling" | "virtualcycling" | "spin" | "17" => {
             c("VirtualRide", true)
         }
@@ -116,6 +118,13 @@ mod tests {
             );
         }
         assert!(!from_fit(Some("cycling"), Some("road")).unwrap().indoor);
+    }
+
+    #[test]
+    fn strava_s_german_and_french_ride_words_are_rides_however_the_accent_is_written() {
+        for word in ["Radfahrt", "Vélo", "Ve\u{301}lo", "Velo"] {
+            assert_eq!(from_words(word).map(|c| c.sport_type), Ok("Ride"), "{word}");
+        }
     }
 
     #[test]

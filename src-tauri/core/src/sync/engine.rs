@@ -240,8 +240,12 @@ async fn open_vault<A: StoreAccess, T: Transport>(
     report: &mut Report,
 ) -> Result<(VaultInfo, VaultKey)> {
     let ours = access.with(|s| binding::bound(s.connection()))?;
-    let (info, key) = match transport.get(VAULT_FILE).await.map_err(remote)? {
-        Some(bytes) => unlock(transport, &bytes, passphrase).await?,
+    // The key file as read, when the vault was there already (a new one is at today's cost).
+    let (info, key, read_key_file) = match transport.get(VAULT_FILE).await.map_err(remote)? {
+        Some(bytes) => {
+            let (info, key, key_file) = unlock(transport, &bytes, passphrase).await?;
+            (info, key, Some(key_file))
+        }
         None => {
             if ours.is_some() {
                 return Err(move_first(
@@ -274,14 +278,13 @@ async fn open_vault<A: StoreAccess, T: Transport>(
                 .await
                 .map_err(remote)?
                 .unwrap_or_default();
-            let (info, key) =
-                if serde_json::from_slice::<VaultInfo>(&stored).ok().as_ref() == Some(&info) {
-                    report.vault_created = true;
-                    (info, key)
-                } else {
-                    unlock(transport, &stored, passphrase).await?
-                };
-            (info, key)
+            if serde_json::from_slice::<VaultInfo>(&stored).ok().as_ref() == Some(&info) {
+                report.vault_created = true;
+                (info, key, None)
+            } else {
+                let (info, key, key_file) = unlock(transport, &stored, passphrase).await?;
+                (info, key, Some(key_file))
+            }
         }
     };
     if let Some(ours) = ours.filter(|o| *o != info.vault_id) {
@@ -291,6 +294,9 @@ async fn open_vault<A: StoreAccess, T: Transport>(
              this garage to this target instead, stop syncing here, then set it up with this target",
             info.vault_id
         )));
+    }
+    if let Some(key_file) = &read_key_file {
+        rewrap_if_weaker(transport, &info, key_file, passphrase, &key).await;
     }
     access.with(|s| {
         s.atomically(|s| {
@@ -318,7 +324,7 @@ async fn unlock<T: Transport>(
     transport: &T,
     vault_json: &[u8],
     passphrase: &str,
-) -> Result<(VaultInfo, VaultKey)> {
+) -> Result<(VaultInfo, VaultKey, Vec<u8>)> {
     let info: VaultInfo = serde_json::from_slice(vault_json).map_err(|e| {
         refused(&format!(
             "the sync target's vault.json is damaged ({e}). Nothing was changed here"
@@ -350,16 +356,26 @@ async fn unlock<T: Transport>(
             vault::unlock(&info, &key_file, passphrase).map_err(vault_error)?
         }
     };
-    // A key file an earlier build wrapped at a lower Argon2id cost is wrapped again at today's,
-    // around the same key: a guess at the passphrase then costs what it costs for new vaults.
-    // Best effort: the old file still unlocks, so a failed write only waits for the next sync.
-    if let Ok(Some(stronger)) = vault::rewrapped(&info, &key_file, passphrase, &key) {
+    Ok((info, key, key_file))
+}
+
+/// A key file an earlier build wrapped at a lower Argon2id cost is wrapped again at today's,
+/// around the same key: a guess at the passphrase then costs what it costs for new vaults. Only
+/// on the vault this garage syncs with (checked before). Best effort: the old file still unlocks,
+/// so a failed write only waits for the next sync.
+async fn rewrap_if_weaker<T: Transport>(
+    transport: &T,
+    info: &VaultInfo,
+    key_file: &[u8],
+    passphrase: &str,
+    key: &VaultKey,
+) {
+    if let Ok(Some(stronger)) = vault::rewrapped(info, key_file, passphrase, key) {
         match transport.put(&key_name(&info.vault_id), stronger).await {
             Ok(()) => tracing::info!("the vault key is wrapped again at today's cost"),
             Err(e) => tracing::warn!("could not rewrap the vault key at today's cost: {e}"),
         }
     }
-    Ok((info, key))
 }
 
 fn refused(message: &str) -> Error {

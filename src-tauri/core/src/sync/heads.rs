@@ -93,7 +93,14 @@ pub(crate) struct Seen {
     /// Why reading it stopped before its newest file, when a file could not be read or is
     /// missing and no snapshot after it could be read instead.
     pub stuck: Option<String>,
+    /// Whether it stopped at a file that is there but cannot be read (damaged), not at a gap.
+    pub stuck_unreadable: bool,
 }
+
+/// How long a gap in a device's files is waited on before its writer is asked for a snapshot: a
+/// storage still copying (Syncthing, Dropbox deliver files out of order) fills it by itself, and
+/// a snapshot of a large garage is megabytes. A damaged file is asked about at once.
+const ASK_AFTER_GAP_MS: i64 = 3_600_000;
 
 /// For each device this device cannot read past, the newest file of it listed: what this
 /// device's `info` asks of it (a snapshot numbered above that).
@@ -118,6 +125,7 @@ pub(crate) fn record(store: &Store, seen: &BTreeMap<String, Seen>) -> Result<Vec
         if !seen.contains_key(device) {
             k.behind_since = None;
             k.why = None;
+            k.snapshot_after = None;
         }
     }
     for (device, s) in seen {
@@ -147,7 +155,12 @@ pub(crate) fn record(store: &Store, seen: &BTreeMap<String, Seen>) -> Result<Vec
         }
         // An unreadable or missing file has been waited on since the first pass that saw it.
         let behind_since = why.as_ref().map(|_| previous.behind_since.unwrap_or(now));
-        let snapshot_after = s.stuck.as_ref().map(|_| s.listed);
+        let waited = behind_since.is_some_and(|since| now - since >= ASK_AFTER_GAP_MS);
+        let snapshot_after = s
+            .stuck
+            .as_ref()
+            .filter(|_| s.stuck_unreadable || waited)
+            .map(|_| s.listed);
         known.insert(
             device.clone(),
             Known {

@@ -133,13 +133,16 @@ fn forget_other_identity(conn: &rusqlite::Connection, device_id: &str) -> Result
         tracing::info!("this garage was restored from another device: numbering files anew");
     }
     conn.execute("DELETE FROM sync_outgoing", [])?;
-    conn.execute("DELETE FROM meta WHERE key = ?1", [PRUNED_KEY])?;
+    for key in [PRUNED_KEY, SNAPSHOT_ASKED_KEY] {
+        conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+    }
     store::set_meta(conn, DEVICE_KEY, device_id)?;
     Ok(true)
 }
 
-/// Another device cannot read past this device's files up to number `after` (a damaged or
-/// missing file, and no later snapshot it can read): the next `prepare` writes a snapshot.
+/// Another device cannot read past this device's files up to number `after` (a damaged file, or
+/// one missing for an hour, and no later snapshot it can read): the next `prepare` writes a
+/// snapshot.
 pub(crate) fn snapshot_asked(conn: &rusqlite::Connection, after: i64) -> Result<()> {
     let asked = store::meta(conn, SNAPSHOT_ASKED_KEY)?
         .and_then(|v| v.parse::<i64>().ok())

@@ -121,7 +121,8 @@ pub(super) async fn pull<A: StoreAccess, T: Transport>(
         )
         .await?;
         if let Some(s) = seen.get_mut(device) {
-            s.stuck = stuck;
+            s.stuck_unreadable = stuck.as_ref().is_some_and(|(_, unreadable)| *unreadable);
+            s.stuck = stuck.map(|(why, _)| why);
         }
     }
     chunk.apply(access, report)?;
@@ -175,7 +176,9 @@ impl Chunk {
 }
 
 /// Reads one device's files from number `from` on, in order, into `chunk` (applied whenever it
-/// is full). Returns why reading stopped short of its newest file, if it did.
+/// is full). Returns why reading stopped short of its newest file, if it did, and whether it
+/// stopped at a file that is there but cannot be read (rather than at a gap, which a storage
+/// still copying files may fill by itself).
 #[allow(clippy::too_many_arguments)]
 async fn read_device<A: StoreAccess, T: Transport>(
     access: &A,
@@ -187,7 +190,7 @@ async fn read_device<A: StoreAccess, T: Transport>(
     from: i64,
     chunk: &mut Chunk,
     report: &mut Report,
-) -> Result<Option<String>> {
+) -> Result<Option<(String, bool)>> {
     let mut next = from;
     loop {
         let Some(&(kind, seq)) = files.iter().find(|f| f.1 >= next) else {
@@ -196,6 +199,7 @@ async fn read_device<A: StoreAccess, T: Transport>(
         let name = format!("{}-{seq}", kind.prefix());
         // Why `next` cannot be read in order: a gap (files pruned by their device, because this
         // one fell far behind, or still on their way) or a file that does not open.
+        let unreadable = seq == next;
         let blocked = if seq != next {
             format!("file {next} is not on the sync target (the next there is {name})")
         } else {
@@ -243,8 +247,9 @@ async fn read_device<A: StoreAccess, T: Transport>(
             }
         }
         if !jumped {
-            return Ok(Some(format!(
-                "{blocked}, and no later snapshot of it can be read"
+            return Ok(Some((
+                format!("{blocked}, and no later snapshot of it can be read"),
+                unreadable,
             )));
         }
     }

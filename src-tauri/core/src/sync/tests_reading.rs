@@ -184,6 +184,36 @@ fn a_writer_asked_by_a_stuck_reader_writes_a_snapshot_after_the_damage() {
     assert_eq!(sync(&a, &target).pushed_files, 0);
 }
 
+/// A gap (A's seg-2 missing, as while a storage is still copying) is waited on for an hour
+/// before B asks A for a snapshot: a storage delivering files out of order must not cost a
+/// whole-garage snapshot each time.
+#[test]
+fn a_gap_is_waited_on_an_hour_before_the_writer_is_asked_for_a_snapshot() {
+    let (clock, target) = (clock(), MemoryTransport::new());
+    let (a, b) = (device(&clock), device(&clock));
+    add_bike(&a, "Bike 0");
+    sync(&a, &target);
+    sync(&b, &target);
+    add_bike(&a, "In the missing segment");
+    sync(&a, &target);
+    add_bike(&a, "After it");
+    sync(&a, &target);
+    block_on(target.delete(&path(&a, "seg-2"))).unwrap();
+
+    sync(&b, &target);
+    for _ in 0..2 {
+        assert_eq!(sync(&a, &target).pushed_files, 0, "not asked yet");
+    }
+    clock.advance_ms(HOUR + 1);
+    let still = sync(&b, &target);
+    assert!(!still.behind.is_empty(), "{still:?}");
+    sync(&a, &target);
+    assert_eq!(sync(&a, &target).pushed_files, 1, "asked after the hour");
+    let past = sync(&b, &target);
+    assert!(past.behind.is_empty(), "{past:?}");
+    assert_eq!(bike_names(&b), bike_names(&a));
+}
+
 /// The storage holds A's newer file back from B and serves A's older `info`: B has never seen
 /// the file, but C read it and published A's head, so B knows what it is missing and says so.
 #[test]

@@ -9,7 +9,7 @@ describe('Settings › Data', () => {
   });
 
   it('asks before an import only when the garage has something in it', () => {
-    expect(hasGarage(null)).toBe(false);
+    expect(hasGarage(null)).toBe(true);
     expect(hasGarage({ bikes: [], shelf: [], unassigned_rides: 0 })).toBe(false);
     expect(hasGarage({ bikes: [{}], shelf: [], unassigned_rides: 0 })).toBe(true);
     expect(hasGarage({ bikes: [], shelf: [{}], unassigned_rides: 0 })).toBe(true);

@@ -19,10 +19,11 @@ export interface GarageShape {
 /**
  * The garage has something the rider can see: bikes (retired ones too), parts on the shelf, or
  * rides without a bike. Every ride with a bike has its bike in the list, so this is the garage as
- * the rider sees it; the restore's report says whether the core found it empty.
+ * the rider sees it; the restore's report says whether the core found it empty. A garage not
+ * loaded (yet, or it failed to load) counts as one: better a question too many than none.
  */
 export function hasGarage(g: GarageShape | null): boolean {
-  return g !== null && (g.bikes.length > 0 || g.shelf.length > 0 || g.unassigned_rides > 0);
+  return g === null || g.bikes.length > 0 || g.shelf.length > 0 || g.unassigned_rides > 0;
 }
 
 /** What an import alongside an existing garage does to the rows already here, said before it runs. */
