@@ -18,6 +18,7 @@ use crate::process::Running;
 mod config;
 mod reminders;
 mod steps;
+mod views;
 
 pub use steps::{id_of, num, str_of};
 

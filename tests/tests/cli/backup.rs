@@ -5,34 +5,6 @@
 use std::path::Path;
 
 use pedalwrencher_tests::cli::{num, str_of, Garage};
-use serde_json::Value;
-
-/// What the rider sees of a garage, as JSON: `bikes`, `components --all`, `due`, `rides` and the
-/// `services` of every rule, without the figures that move with the clock between two runs (a
-/// calendar rule's days, every forecast).
-fn views(g: &Garage) -> Vec<(String, Value)> {
-    let mut due = g.json(&["due"]);
-    for rule in due.as_array_mut().unwrap() {
-        let rule = rule.as_object_mut().unwrap();
-        rule.remove("forecast_days");
-        if rule["metric"] == "days" {
-            for key in ["used", "remaining", "fraction", "state", "cycle"] {
-                rule.remove(key);
-            }
-        }
-    }
-    let mut out = vec![
-        ("bikes".to_owned(), g.json(&["bikes"])),
-        ("components".to_owned(), g.json(&["components", "--all"])),
-        ("rides".to_owned(), g.json(&["rides", "--limit", "100000"])),
-    ];
-    for rule in due.as_array().unwrap() {
-        let id = str_of(&rule["rule_id"]);
-        out.push((format!("services {id}"), g.json(&["services", &id])));
-    }
-    out.push(("due".to_owned(), due));
-    out
-}
 
 /// The demo garage with a few more things done to it: a service, a deleted ride, a retired bike.
 fn lived_in() -> Garage {
@@ -65,7 +37,7 @@ fn backup(g: &Garage) -> std::path::PathBuf {
 #[test]
 fn restore_onto_an_empty_garage_keeps_every_id_and_prints_the_same_json() {
     let from = lived_in();
-    let before = views(&from);
+    let before = from.views();
     let file = backup(&from);
 
     let to = Garage::new();
@@ -77,7 +49,7 @@ fn restore_onto_an_empty_garage_keeps_every_id_and_prints_the_same_json() {
         "{report}"
     );
     assert_eq!(num(&report["added"]["bikes"]), 3.0);
-    let after = views(&to);
+    let after = to.views();
     assert_eq!(before.len(), after.len());
     for ((what, b), (_, a)) in before.iter().zip(&after) {
         assert_eq!(b, a, "`{what}` differs after restore");

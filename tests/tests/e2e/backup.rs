@@ -8,41 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pedalwrencher_tests::cli::{str_of, Garage};
-use serde_json::Value;
 
 use crate::app::App;
 use crate::app_process;
 use crate::window::{Result, Window, WAIT};
-
-/// What the rider sees of a garage as the CLI's JSON: `bikes`, `components --all`, `rides`, the
-/// `services` of every rule and `due`, without the figures that move with the clock between two
-/// runs (a calendar rule's days, every forecast), as the CLI's own restore test compares them
-/// (tests/tests/cli/backup.rs).
-fn views(g: &Garage) -> Vec<(String, Value)> {
-    let mut due = g.json(&["due"]);
-    for rule in due.as_array_mut().into_iter().flatten() {
-        let Some(rule) = rule.as_object_mut() else {
-            continue;
-        };
-        rule.remove("forecast_days");
-        if rule.get("metric").is_some_and(|m| m == "days") {
-            for key in ["used", "remaining", "fraction", "state", "cycle"] {
-                rule.remove(key);
-            }
-        }
-    }
-    let mut out = vec![
-        ("bikes".to_owned(), g.json(&["bikes"])),
-        ("components".to_owned(), g.json(&["components", "--all"])),
-        ("rides".to_owned(), g.json(&["rides", "--limit", "100000"])),
-    ];
-    for rule in due.as_array().into_iter().flatten() {
-        let id = str_of(&rule["rule_id"]);
-        out.push((format!("services {id}"), g.json(&["services", &id])));
-    }
-    out.push(("due".to_owned(), due));
-    out
-}
 
 /// The demo garage lived in with the CLI: a service with a cost and notes, a ride deleted, a bike
 /// retired, a bike of the rider's own with a part and a ride.
@@ -101,7 +70,7 @@ async fn import_typed(window: Window<'_>, path: &Path) -> Result {
 async fn a_backup_exported_from_the_window_and_imported_onto_a_wiped_folder_brings_back_the_same_garage(
 ) {
     let garage = lived_in();
-    let before = views(&garage);
+    let before = garage.views();
     let kept = tempfile::tempdir().expect("a folder for the backup");
 
     // Exported from the window.
@@ -184,7 +153,7 @@ async fn a_backup_exported_from_the_window_and_imported_onto_a_wiped_folder_brin
     .await;
     close(app, garage.path(), steps, "import the backup").await;
 
-    let after = views(&garage);
+    let after = garage.views();
     assert_eq!(before.len(), after.len());
     for ((what, b), (_, a)) in before.iter().zip(&after) {
         assert_eq!(
@@ -209,7 +178,7 @@ async fn a_damaged_or_truncated_backup_typed_into_the_window_is_refused_and_chan
     std::fs::write(&truncated, &text[..text.len() / 2]).unwrap_or_default();
     // The garage's rows as the CLI prints them (the app itself writes its heartbeat and reminders
     // while it runs, so not every table).
-    let before = views(&garage);
+    let before = garage.views();
 
     let app = App::open(garage.path()).await;
     let steps = async {
@@ -260,7 +229,7 @@ async fn a_damaged_or_truncated_backup_typed_into_the_window_is_refused_and_chan
     }
     .await;
     close(app, garage.path(), steps, "refuse a damaged backup").await;
-    let after = views(&garage);
+    let after = garage.views();
     assert_eq!(before.len(), after.len());
     for ((what, b), (_, a)) in before.iter().zip(&after) {
         assert_eq!(b, a, "`{what}` changed after a refused import");

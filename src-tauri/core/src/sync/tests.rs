@@ -271,19 +271,44 @@ fn an_unreadable_newest_snapshot_is_passed_over_for_an_older_one() {
     assert_eq!(bike_names(&c), bike_names(&a));
 }
 
-/// A vault an earlier build made at the old Argon2id cost (19 MiB, 2 passes): the first device
-/// that unlocks it wraps its key again at today's cost, and devices go on syncing through it.
-#[test]
-fn a_vault_key_wrapped_at_the_old_cost_is_wrapped_again_at_today_s() {
+/// A target holding only a vault an earlier build made at the old Argon2id cost (19 MiB, 2
+/// passes): its `vault.json` and `key-…` file from the fixture that build wrote.
+struct OldVault {
+    target: MemoryTransport,
+    info: super::vault::VaultInfo,
+    passphrase: String,
+    key_path: String,
+    old_key_file: Vec<u8>,
+}
+
+fn old_vault() -> OldVault {
     let fixture: serde_json::Value =
         serde_json::from_str(include_str!("fixtures/vault-v1-argon2id-19mib-t2.json")).unwrap();
     let field = |name: &str| fixture[name].as_str().unwrap().as_bytes().to_vec();
     let info = super::vault::VaultInfo::from_json(&field("vault.json")).unwrap();
-    let passphrase = String::from_utf8(field("passphrase")).unwrap();
     let key_path = format!("{}-{}", super::vault::KEY_FILE, info.vault_id);
     let target = MemoryTransport::new();
     block_on(target.put(super::vault::VAULT_FILE, field("vault.json"))).unwrap();
     block_on(target.put(&key_path, field("key"))).unwrap();
+    OldVault {
+        target,
+        info,
+        passphrase: String::from_utf8(field("passphrase")).unwrap(),
+        key_path,
+        old_key_file: field("key"),
+    }
+}
+
+/// A vault an earlier build made at the old Argon2id cost (19 MiB, 2 passes): the first device
+/// that unlocks it wraps its key again at today's cost, and devices go on syncing through it.
+#[test]
+fn a_vault_key_wrapped_at_the_old_cost_is_wrapped_again_at_today_s() {
+    let OldVault {
+        target,
+        passphrase,
+        key_path,
+        ..
+    } = old_vault();
     let run =
         |store: &Mutex<Store>| block_on(super::pass(store, &target, &passphrase, "test")).unwrap();
 
@@ -345,32 +370,30 @@ impl Transport for TornKeyRead {
 
 #[test]
 fn a_key_file_read_torn_by_a_rewrap_is_read_again_not_called_a_wrong_passphrase() {
-    let fixture: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/vault-v1-argon2id-19mib-t2.json")).unwrap();
-    let field = |name: &str| fixture[name].as_str().unwrap().as_bytes().to_vec();
-    let info = super::vault::VaultInfo::from_json(&field("vault.json")).unwrap();
-    let passphrase = String::from_utf8(field("passphrase")).unwrap();
-    let key_path = format!("{}-{}", super::vault::KEY_FILE, info.vault_id);
-    let target = MemoryTransport::new();
-    block_on(target.put(super::vault::VAULT_FILE, field("vault.json"))).unwrap();
-    block_on(target.put(&key_path, field("key"))).unwrap();
+    let OldVault {
+        target,
+        info,
+        passphrase,
+        key_path,
+        old_key_file,
+    } = old_vault();
     let a = device();
     block_on(super::pass(&a, &target, &passphrase, "test")).unwrap();
     assert_ne!(
         block_on(target.get(&key_path)).unwrap().unwrap(),
-        field("key"),
+        old_key_file.clone(),
         "rewrapped"
     );
 
     let torn = TornKeyRead {
         inner: target,
-        old_key_file: field("key"),
+        old_key_file: old_key_file.clone(),
         torn: std::sync::atomic::AtomicBool::new(false),
     };
     let (b, first_read) = (device(), {
         let new = block_on(torn.inner.get(&key_path)).unwrap().unwrap();
-        let half = new.len().min(field("key").len()) / 2;
-        [&new[..half], &field("key")[half..]].concat()
+        let half = new.len().min(old_key_file.len()) / 2;
+        [&new[..half], &old_key_file[half..]].concat()
     });
     assert!(
         super::vault::unlock(&info, &first_read, &passphrase).is_err(),
