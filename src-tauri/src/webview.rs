@@ -1,17 +1,22 @@
 //! The web view set up for what the window is, a few forms and lists over local data, rather than
 //! for a browser (WebKitGTK's defaults, and wry's). On Linux:
+//! - no accelerated compositing (hardware acceleration "never"): WebKit paints the page on the CPU
+//!   into one buffer the window draws, instead of compositing layers through OpenGL. The page has
+//!   nothing that needs layers (no video, 3D or canvas), and the GL path is what an idle window
+//!   spent its memory on: with a software renderer (no GPU, or Mesa's llvmpipe as under Xvfb) the
+//!   web process held about 235 MB PSS on the demo garage against 127 MB without it, and the first
+//!   dashboard was drawn sooner (README, Benchmarks). Seen only under Xvfb (X11 without a
+//!   compositing window manager) and only by WebDriver: a window entirely covered by another draws
+//!   no frames until it is uncovered (`requestAnimationFrame` waits too), a resize asked for before
+//!   the first frame fails, and of two such windows at once the second stopped answering WebDriver;
+//!   the e2e tests wait for the first frame, and their one test of two apps gives one of them
+//!   WebKit's defaults and opens it underneath (tests/tests/e2e/devices.rs);
 //! - the "document viewer" cache model: WebKit's smallest memory caches (no back/forward pages, a
 //!   small resource cache); the UI is one page of a few local files;
 //! - no WebGL, no WebAudio, no page cache (wry turns them on; the UI uses none of them).
 //!
-//! Not here: turning accelerated compositing off (hardware acceleration "never"). Under Xvfb a
-//! window so set, when another window covers it, stopped drawing frames: WebDriver screenshots
-//! and `requestAnimationFrame` waited for ever (the two-device e2e test hung twice). WebKit's own
-//! `WEBKIT_DISABLE_COMPOSITING_MODE=1` does the same for a rider who wants it; `make bench`
-//! measures it (README, Benchmarks).
-//!
-//! `make bench` measures it against WebKit's defaults: `PEDALWRENCHER_WEBVIEW_DEFAULTS=1` keeps
-//! them (also the way back should a graphics driver draw the tuned view wrongly).
+//! `PEDALWRENCHER_WEBVIEW_DEFAULTS=1` keeps WebKit's defaults: what `make bench` compares with, and
+//! the way back should a graphics driver draw the tuned view wrongly.
 
 use tauri::WebviewWindow;
 
@@ -35,7 +40,9 @@ pub fn tune(window: &WebviewWindow) {
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebView, WebViewExt};
+    use webkit2gtk::{
+        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebView, WebViewExt,
+    };
 
     pub fn tune(view: &WebView) {
         if let Some(context) = view.context() {
@@ -45,6 +52,7 @@ mod linux {
             settings.set_enable_webgl(false);
             settings.set_enable_webaudio(false);
             settings.set_enable_page_cache(false);
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
         }
     }
 }

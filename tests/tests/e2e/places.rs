@@ -211,6 +211,7 @@ async fn the_empty_garage_on_a_phone_offers_to_join_another_device() {
 
     let steps = async {
         let (window, places) = (app.window(), app.places());
+        app.dashboard().wait_empty().await?;
         window.resize(360).await?;
         app.dashboard().wait_empty().await?;
         let overflow = places.overflow().await?;

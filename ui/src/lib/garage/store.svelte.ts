@@ -19,10 +19,13 @@ export interface UndoOffer {
 }
 
 class GarageStore {
-  garage = $state<Garage | null>(null);
+  // Raw, not deep state: each is replaced whole by `reload` and never changed in place, so a deep
+  // proxy (a signal for every field of every part and rule, made as the page reads them) would
+  // only cost memory and time on the first dashboard.
+  garage = $state.raw<Garage | null>(null);
   /** Active rules due or due soon, most worn first. */
-  due = $state<RuleStatus[]>([]);
-  presets = $state<Preset[]>([]);
+  due = $state.raw<RuleStatus[]>([]);
+  presets = $state.raw<Preset[]>([]);
   loading = $state(true);
   /** Message for the error banner; null when there is nothing to show. */
   error = $state<string | null>(null);
