@@ -133,6 +133,7 @@ impl Host for AppHost {
 
     fn finished(&self, job: Job, why: Why, report: &JobReport) {
         log(job, why, report);
+        crate::memory::release();
         if SettingsChanged::after(report) {
             let _ = SettingsChanged.emit(&self.app);
         }

@@ -11,6 +11,7 @@ mod events;
 mod health;
 #[cfg(desktop)]
 mod instance;
+mod memory;
 mod mobile;
 mod native;
 mod settings;
