@@ -4,7 +4,7 @@
 //!   into one buffer the window draws, instead of compositing layers through OpenGL. The page has
 //!   nothing that needs layers (no video, 3D or canvas), and the GL path is what an idle window
 //!   spent its memory on: with a software renderer (no GPU, or Mesa's llvmpipe as under Xvfb) the
-//!   web process held about 235 MB PSS on the demo garage against 127 MB without it, and the first
+//!   web process held about 236 MB PSS on the demo garage against 136 MB without it, and the first
 //!   dashboard was drawn sooner (README, Benchmarks). Seen only under Xvfb (X11 without a
 //!   compositing window manager) and only by WebDriver: a window entirely covered by another draws
 //!   no frames until it is uncovered (`requestAnimationFrame` waits too), a resize asked for before
