@@ -8,9 +8,10 @@
 //!   dashboard was drawn sooner (README, Benchmarks). Seen only under Xvfb (X11 without a
 //!   compositing window manager) and only by WebDriver: a window entirely covered by another draws
 //!   no frames until it is uncovered (`requestAnimationFrame` waits too), a resize asked for before
-//!   the first frame fails, and of two such windows at once the second stopped answering WebDriver;
-//!   the e2e tests wait for the first frame, and their one test of two apps gives one of them
-//!   WebKit's defaults and opens it underneath (tests/tests/e2e/devices.rs);
+//!   the first frame fails, and of two such windows at once one stopped answering WebDriver once it
+//!   had synced; the e2e tests repaint an invisible pixel while a screenshot is taken, wait for
+//!   the first frame, and their one test of two apps gives one of them WebKit's defaults and opens
+//!   it underneath (tests/tests/e2e/devices.rs);
 //! - the "document viewer" cache model: WebKit's smallest memory caches (no back/forward pages, a
 //!   small resource cache); the UI is one page of a few local files;
 //! - no WebGL, no WebAudio, no page cache (wry turns them on; the UI uses none of them).

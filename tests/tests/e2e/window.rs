@@ -229,26 +229,33 @@ impl<'a> Window<'a> {
         // WebKit without accelerated compositing (the app's web view: src-tauri/src/webview.rs)
         // takes a WebDriver screenshot after the page's next paint, and a page with nothing left
         // to paint has none: the screenshot waited for ever (the open-failure screen, every run).
-        // For the next two seconds, an invisible pixel changes between two transparent colours
-        // every 50 ms, so a next paint always comes; it is gone afterwards.
+        // Until the screenshot is back, an invisible pixel changes between two transparent colours
+        // every 50 ms, so a next paint always comes; then it is stopped and removed.
         self.execute(
-            "let n = document.getElementById('e2e-paint-nudge');\n\
+            "clearInterval(window.__e2eNudge);\n\
+             let n = document.getElementById('e2e-paint-nudge');\n\
              if (!n) {\n\
                n = document.createElement('div');\n\
                n.id = 'e2e-paint-nudge';\n\
                n.setAttribute('aria-hidden', 'true');\n\
                n.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none';\n\
-               document.body.appendChild(n);\n\
              }\n\
+             if (!n.isConnected) (document.body || document.documentElement).appendChild(n);\n\
              let i = 0;\n\
-             const t = setInterval(() => {\n\
+             window.__e2eNudge = setInterval(() => {\n\
                n.style.background = i++ % 2 ? 'rgba(0, 0, 0, 0)' : 'rgba(255, 255, 255, 0)';\n\
-               if (i > 40) { clearInterval(t); n.remove(); }\n\
              }, 50);",
             vec![],
         )
         .await?;
-        let shot = self.client.screenshot().await?;
+        let shot = self.client.screenshot().await;
+        self.execute(
+            "clearInterval(window.__e2eNudge);\n\
+             document.getElementById('e2e-paint-nudge')?.remove();",
+            vec![],
+        )
+        .await?;
+        let shot = shot?;
         std::fs::write(path, shot)
             .unwrap_or_else(|e| panic!("write the screenshot {}: {e}", path.display()));
         Ok(())
