@@ -8,7 +8,7 @@ use pedalwrencher_tests::cli::Garage;
 use serde_json::Value;
 
 use crate::app::App;
-use crate::window::{Result, Window};
+use crate::window::{strings, Result, Window};
 
 /// axe-core's script, as npm installed it.
 fn axe_source() -> String {
@@ -47,14 +47,7 @@ async fn violations(window: Window<'_>, axe: &str) -> Result<Vec<String>> {
             vec![],
         )
         .await?;
-    Ok(found
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(strings(&found))
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::pages::RidesPage;
-use crate::window::{Result, Window};
+use crate::window::{strings, Result, Window};
 
 /// A head unit's folder of real files: a Fenix 5 ride, the same ride gzipped (already here once
 /// the first is in), a run (skipped), and an empty file (failed); in name order.
@@ -65,14 +65,7 @@ async fn overlaps(window: Window<'_>) -> Result<Vec<String>> {
             vec![],
         )
         .await?;
-    Ok(found
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(strings(&found))
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -18,6 +18,19 @@ pub const WAIT: Duration = Duration::from_secs(30);
 /// once per pass.
 pub const SYNC_WAIT: Duration = Duration::from_secs(120);
 
+/// The strings of a JSON list a page script returned (the problems a check found); nothing for
+/// anything else.
+pub fn strings(found: &Value) -> Vec<String> {
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub type Result<T = ()> = std::result::Result<T, CmdError>;
 
 #[derive(Clone, Copy)]

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{AddBike, AddComponent, DevicesPanel, LogRide, NotificationsPanel, StravaPanel};
-use crate::window::{Result, Window};
+use crate::window::{strings, Result, Window};
 
 /// Everything the header shows: the brand, the due pills, the sync chips and the buttons.
 const ITEMS: &str =
@@ -121,15 +121,7 @@ impl<'a> Header<'a> {
             )
             .await?;
         let vw = found[0].as_u64().unwrap_or_default();
-        let problems = found[1]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| p.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok((vw, problems))
+        Ok((vw, strings(&found[1])))
     }
 
     /// The names (aria-label) of the header's buttons, as one text.

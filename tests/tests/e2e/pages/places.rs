@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::window::{Result, Window};
+use crate::window::{strings, Result, Window};
 
 pub struct Places<'a> {
     w: Window<'a>,
@@ -95,14 +95,7 @@ impl<'a> Places<'a> {
                 vec![],
             )
             .await?;
-        Ok(found
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| p.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(strings(&found))
     }
 
     /// Saves a picture of the window under ui/screenshots/ (the README shows some of them).
