@@ -135,3 +135,49 @@ fn each_filter_and_paging_list_the_right_rides_newest_first_with_their_total() {
         (vec!["2025-03-01".to_owned(), "2025-02-01".to_owned()], 4)
     );
 }
+
+/// The garage's bike totals (core `bikes::list`, summed through the index `rides_bike_totals`):
+/// live rides only, none excluded, each bike its own, and zeros for a bike with no ride.
+#[test]
+fn bike_totals_count_each_bikes_live_rides_and_leave_out_deleted_and_excluded_ones() {
+    let mut s = Store::open_in_memory().unwrap();
+    let mut bike = |name: &str| {
+        bikes::add(
+            &mut s,
+            NewBike {
+                name: name.into(),
+                ..NewBike::default()
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let (road, gravel) = (bike("Road"), bike("Gravel"));
+    bike("Spare");
+    rides::add(&mut s, new_ride(Some(&road), "2025-01-01", 40.0, false)).unwrap();
+    rides::add(&mut s, new_ride(Some(&road), "2025-01-02", 30.5, false)).unwrap();
+    let deleted = rides::add(&mut s, new_ride(Some(&road), "2025-01-03", 100.0, false))
+        .unwrap()
+        .id;
+    let excluded = rides::add(&mut s, new_ride(Some(&road), "2025-01-04", 900.0, false))
+        .unwrap()
+        .id;
+    rides::add(&mut s, new_ride(Some(&gravel), "2025-01-05", 12.0, false)).unwrap();
+    rides::add(&mut s, new_ride(None, "2025-01-06", 7.0, false)).unwrap();
+    rides::delete(&mut s, &deleted).unwrap();
+    rides::review(&mut s, &excluded, rides::Verdict::Exclude).unwrap();
+
+    let totals: Vec<(String, i64, f64, f64)> = bikes::list(&s)
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.name, b.rides, b.distance_m, b.moving_time_s))
+        .collect();
+    assert_eq!(
+        totals,
+        vec![
+            ("Gravel".into(), 1, 12_000.0, 3600.0),
+            ("Road".into(), 2, 70_500.0, 7200.0),
+            ("Spare".into(), 0, 0.0, 0.0),
+        ]
+    );
+}

@@ -156,7 +156,7 @@ export const commands = {
 	backupRestore: (input: RestoreFrom) => __TAURI_INVOKE<RestoreReport>("backup_restore", { input }),
 	/**  Imports ride files, folders and archives; the report has one entry per ride file. */
 	importRideFiles: (input: ImportRideFiles_Deserialize) => __TAURI_INVOKE<RideFileReport_Serialize>("import_ride_files", { input }),
-	firstRender: () => __TAURI_INVOKE<void>("first_render"),
+	firstRender: (page: PageSteps) => __TAURI_INVOKE<void>("first_render", { page }),
 };
 
 /** Events */
@@ -1499,6 +1499,15 @@ export type Overview_Serialize = {
 	/**  Configured by environment variables (a headless server), not by connecting here. */
 	from_environment: boolean,
 } & StravaState_Serialize;
+
+/**
+ *  The page's steps up to its first dashboard, as the start-up script gathers them from the
+ *  Performance API: milliseconds since `time_origin` (wall-clock milliseconds).
+ */
+export type PageSteps = {
+	timeOrigin: number,
+	steps: ([string, number])[],
+};
 
 /**  Usage or limit in the short window and the day. */
 export type Pair = {

@@ -219,12 +219,16 @@ pub fn find_by_name(store: &Store, name: &str) -> Result<Option<Bike>> {
 /// Every bike (retired last) with the totals of its rides.
 pub fn list(store: &Store) -> Result<Vec<BikeSummary>> {
     let mut stmt = store.conn.prepare(
+        // Summed apart, then joined: the sum reads the index `rides_bike_totals` alone, where a
+        // join per ride also read each ride's row (0013_bike_totals.sql).
         "SELECT b.id, b.name, b.kind, b.strava_gear_id, b.retired, b.notes,
-                COUNT(r.id), COALESCE(SUM(r.distance_m), 0), COALESCE(SUM(r.moving_time_s), 0)
+                COALESCE(t.rides, 0), COALESCE(t.distance_m, 0), COALESCE(t.moving_time_s, 0)
          FROM bikes b
-         LEFT JOIN rides r ON r.bike_id = b.id AND r.deleted_at IS NULL AND r.excluded = 0
+         LEFT JOIN (SELECT bike_id, COUNT(*) AS rides, SUM(distance_m) AS distance_m,
+                           SUM(moving_time_s) AS moving_time_s
+                    FROM rides WHERE deleted_at IS NULL AND excluded = 0
+                    GROUP BY bike_id) t ON t.bike_id = b.id
          WHERE b.deleted_at IS NULL
-         GROUP BY b.id
          ORDER BY b.retired, b.name COLLATE NOCASE, b.id",
     )?;
     let rows = stmt.query_map([], |r| {

@@ -24,6 +24,7 @@ pub const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0010_parts_on_parts.sql"),
     include_str!("migrations/0011_ride_files.sql"),
     include_str!("migrations/0012_ride_review.sql"),
+    include_str!("migrations/0013_bike_totals.sql"),
 ];
 
 /// The first version with device sync (`0007_sync.sql`): from it on, every upgrade rebuilds the

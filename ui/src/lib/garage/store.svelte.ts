@@ -55,6 +55,7 @@ class GarageStore {
         commands.dueList(),
         this.presets.length ? Promise.resolve(this.presets) : commands.presets(),
       ]);
+      if (this.garage === null) performance.mark('garage received');
       this.garage = g;
       this.due = needsAttention(d);
       this.presets = p;
