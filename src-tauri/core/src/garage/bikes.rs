@@ -220,13 +220,16 @@ pub fn find_by_name(store: &Store, name: &str) -> Result<Option<Bike>> {
 pub fn list(store: &Store) -> Result<Vec<BikeSummary>> {
     let mut stmt = store.conn.prepare(
         // Summed apart, then joined: the sum reads the index `rides_bike_totals` alone, where a
-        // join per ride also read each ride's row (0013_bike_totals.sql).
+        // join per ride also read each ride's row (0013_bike_totals.sql). Named, because the
+        // planner prefers `rides_bike_start`, in bike order too, and then reads every ride's row:
+        // 45 ms against 5 on 50,000 rides.
         "SELECT b.id, b.name, b.kind, b.strava_gear_id, b.retired, b.notes,
                 COALESCE(t.rides, 0), COALESCE(t.distance_m, 0), COALESCE(t.moving_time_s, 0)
          FROM bikes b
          LEFT JOIN (SELECT bike_id, COUNT(*) AS rides, SUM(distance_m) AS distance_m,
                            SUM(moving_time_s) AS moving_time_s
-                    FROM rides WHERE deleted_at IS NULL AND excluded = 0
+                    FROM rides INDEXED BY rides_bike_totals
+                    WHERE deleted_at IS NULL AND excluded = 0
                     GROUP BY bike_id) t ON t.bike_id = b.id
          WHERE b.deleted_at IS NULL
          ORDER BY b.retired, b.name COLLATE NOCASE, b.id",

@@ -8,6 +8,7 @@ import {
   type Preset_Serialize as Preset,
   type RuleStatus_Serialize as RuleStatus,
 } from '../bindings';
+import { takeFirstReads } from '../platform/firstReads';
 import { needsAttention } from './state';
 import { garageApi, type DoneInput } from './api';
 
@@ -50,10 +51,11 @@ class GarageStore {
   /** Re-reads the garage and the due list (and the presets until they are known). */
   async reload(): Promise<void> {
     try {
+      const first = takeFirstReads();
       const [g, d, p] = await Promise.all([
-        commands.garage(),
-        commands.dueList(),
-        this.presets.length ? Promise.resolve(this.presets) : commands.presets(),
+        first?.garage ?? commands.garage(),
+        first?.dueList ?? commands.dueList(),
+        first?.presets ?? (this.presets.length ? Promise.resolve(this.presets) : commands.presets()),
       ]);
       if (this.garage === null) performance.mark('garage received');
       this.garage = g;
