@@ -133,6 +133,10 @@ impl Host for AppHost {
 
     fn finished(&self, job: Job, why: Why, report: &JobReport) {
         log(job, why, report);
+        // The garage's page cache first, so the allocator has its pages to hand back too.
+        if let Err(e) = self.store().with_core(|s| s.shrink_memory()) {
+            tracing::debug!("could not shrink the garage's page cache: {e}");
+        }
         crate::memory::release();
         if SettingsChanged::after(report) {
             let _ = SettingsChanged.emit(&self.app);

@@ -129,6 +129,7 @@ pub fn mobile_main() {
 
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     startup::begin();
+    memory::tune();
     tracing_subscriber::fmt()
         .with_env_filter(
             pedalwrencher_core::env::env()

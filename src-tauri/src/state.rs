@@ -58,6 +58,7 @@ impl AppState {
                 hook();
             }
         }
+        crate::memory::release_soon();
         result.map_err(CommandError::from)
     }
 

@@ -120,6 +120,13 @@ impl Store {
         migrate::schema_version(&self.conn)
     }
 
+    /// Frees this connection's page cache (SQLite keeps up to its `cache_size` of pages read, about
+    /// 2 MB after a pass over a large garage); the next reads fetch their pages again.
+    pub fn shrink_memory(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA shrink_memory")?;
+        Ok(())
+    }
+
     /// Raw access for tests and diagnostics (integrity checks, row counts).
     pub fn connection(&self) -> &Connection {
         &self.conn
