@@ -198,10 +198,14 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             background::prepare(app.handle());
             startup::mark("building the window");
             for window in &app.config().app.windows {
-                let window = tauri::WebviewWindowBuilder::from_config(app.handle(), window)?
-                    .visible(visible && window.visible)
-                    .initialization_script(startup::SCRIPT)
-                    .build()?;
+                let shown = visible && window.visible;
+                let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), window)?
+                    .visible(shown)
+                    .initialization_script(startup::SCRIPT);
+                if shown {
+                    builder = builder.initialization_script(startup::EARLY_READS);
+                }
+                let window = builder.build()?;
                 startup::mark("window built");
                 webview::tune(&window);
             }

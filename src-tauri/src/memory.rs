@@ -18,11 +18,13 @@ use std::time::Duration;
 /// The most malloc arenas: the main one and one for every other thread to share. The app's threads
 /// (tokio's, D-Bus's, GTK's) spend their time waiting, not allocating, so sharing costs nothing
 /// measurable; the app's process measured about 1.7 MB smaller on the 50,000-ride garage.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 const ARENAS: i32 = 2;
 
 /// Blocks this large or larger are mapped on their own. glibc's default starts here too but rises
 /// after each such block is freed (up to 32 MB), after which the garage's JSON is carved from the
 /// arenas and stays there; fixed, it does not rise. Measured about 2.7 MB off the app's process.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MAPPED_FROM: i32 = 128 * 1024;
 
 /// How long after a command [`release_soon`] waits: the window's reads come in bursts (a

@@ -35,8 +35,8 @@ fn since_start() -> u128 {
 
 /// The page's steps up to its first dashboard, as the start-up script gathers them from the
 /// Performance API: milliseconds since `time_origin` (wall-clock milliseconds).
-#[derive(Debug, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
 pub struct PageSteps {
     pub time_origin: f64,
     pub steps: Vec<(String, f64)>,
@@ -63,29 +63,47 @@ pub fn mark(what: &str) {
     tracing::debug!(target: "startup", "{ms:>6} ms  {what}");
 }
 
-/// Run before the page's own scripts: asks for the garage's first reads, then watches for the
-/// dashboard (the test ids are the ones the e2e tests find it by). Two animation frames after the
-/// dashboard is in the document, it was drawn.
-/// The steps sent along: the document's load (navigation timing), each file's arrival, the
-/// app's own marks (`performance.mark` in ui/src) and the paints WebKit reports.
-pub const SCRIPT: &str = r#"(() => {
-  // The garage's first reads, asked for now, before the page's bundle has loaded: the garage
-  // store takes them for its first load (ui/src/lib/platform/firstReads.ts). Their failures are
-  // the store's to report; marked handled here so none is reported twice.
+/// Run before the page's own scripts, in a window shown at start: asks for the garage's first
+/// reads now, before the page's bundle has loaded, and the garage store takes them for its first
+/// load (ui/src/lib/platform/firstReads.ts). Once per window: a reload reads afresh. Not for a
+/// window hidden at start (started at login), where the background runner starts at once and could
+/// change the garage before the page listens for changes; in a shown window it waits for the first
+/// dashboard ([`drawn`]). Failures are the store's to report: marked handled here so none is
+/// reported twice.
+pub const EARLY_READS: &str = r#"(() => {
   const ipc = window.__TAURI_INTERNALS__;
-  if (ipc) {
-    const reads = {
-      garage: ipc.invoke("garage"),
-      dueList: ipc.invoke("due_list"),
-      presets: ipc.invoke("presets"),
-    };
-    Object.values(reads).forEach((read) => read.catch(() => {}));
-    performance.mark("garage asked for");
-    window.__PEDALWRENCHER_FIRST_READS__ = reads;
+  try {
+    if (!ipc || sessionStorage.getItem("pedalwrencher.firstReads")) return;
+    sessionStorage.setItem("pedalwrencher.firstReads", "asked");
+  } catch {
+    return;
   }
+  const reads = {
+    garage: ipc.invoke("garage"),
+    dueList: ipc.invoke("due_list"),
+    presets: ipc.invoke("presets"),
+  };
+  Object.values(reads).forEach((read) => read.catch(() => {}));
+  performance.mark("garage asked for");
+  window.__PEDALWRENCHER_FIRST_READS__ = reads;
+})();"#;
+
+/// Run before the page's own scripts: watches for the dashboard (the test ids are the ones the
+/// e2e tests find it by). Two animation frames after the dashboard is in the document, it was
+/// drawn. The steps sent along: the document's load (navigation timing), each file's arrival, the
+/// app's own marks (`performance.mark` in ui/src) and the paints WebKit reports; should gathering
+/// them fail, the report goes without them (the runner waits for it).
+pub const SCRIPT: &str = r#"(() => {
   const dashboard = () =>
     document.querySelector("[data-testid='bike-card'], [data-testid='load-demo']");
   const steps = () => {
+    try {
+      return gather();
+    } catch {
+      return { timeOrigin: 0, steps: [] };
+    }
+  };
+  const gather = () => {
     const out = [];
     const nav = performance.getEntriesByType("navigation")[0];
     if (nav) {

@@ -156,7 +156,7 @@ export const commands = {
 	backupRestore: (input: RestoreFrom) => __TAURI_INVOKE<RestoreReport>("backup_restore", { input }),
 	/**  Imports ride files, folders and archives; the report has one entry per ride file. */
 	importRideFiles: (input: ImportRideFiles_Deserialize) => __TAURI_INVOKE<RideFileReport_Serialize>("import_ride_files", { input }),
-	firstRender: (page: PageSteps) => __TAURI_INVOKE<void>("first_render", { page }),
+	firstRender: (page: PageSteps_Deserialize) => __TAURI_INVOKE<void>("first_render", { page }),
 };
 
 /** Events */
@@ -1504,7 +1504,22 @@ export type Overview_Serialize = {
  *  The page's steps up to its first dashboard, as the start-up script gathers them from the
  *  Performance API: milliseconds since `time_origin` (wall-clock milliseconds).
  */
-export type PageSteps = {
+export type PageSteps = PageSteps_Serialize | PageSteps_Deserialize;
+
+/**
+ *  The page's steps up to its first dashboard, as the start-up script gathers them from the
+ *  Performance API: milliseconds since `time_origin` (wall-clock milliseconds).
+ */
+export type PageSteps_Deserialize = {
+	timeOrigin?: number,
+	steps?: ([string, number])[],
+};
+
+/**
+ *  The page's steps up to its first dashboard, as the start-up script gathers them from the
+ *  Performance API: milliseconds since `time_origin` (wall-clock milliseconds).
+ */
+export type PageSteps_Serialize = {
 	timeOrigin: number,
 	steps: ([string, number])[],
 };
