@@ -39,8 +39,9 @@ export function parseHoursMinutes(value: string): number | null {
   return null;
 }
 
-const clockFmt = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
-const dayMonthFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
+// Made when first used, not when the bundle loads: building one costs about a millisecond.
+let clockFmt: Intl.DateTimeFormat | null = null;
+let dayMonthFmt: Intl.DateTimeFormat | null = null;
 
 function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
@@ -49,11 +50,13 @@ function sameDay(a: Date, b: Date): boolean {
 /** UTC ms → "Today 14:05", "Yesterday 14:05", "Tomorrow 09:00" or "12 Jun, 14:05", local time. */
 export function formatMoment(ms: number, now: Date = new Date()): string {
   const d = new Date(ms);
+  clockFmt ??= new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
   const clock = clockFmt.format(d);
   const day = 24 * 3600 * 1000;
   if (sameDay(d, now)) return `Today ${clock}`;
   if (sameDay(d, new Date(now.getTime() - day))) return `Yesterday ${clock}`;
   if (sameDay(d, new Date(now.getTime() + day))) return `Tomorrow ${clock}`;
+  dayMonthFmt ??= new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
   return `${dayMonthFmt.format(d)}, ${clock}`;
 }
 

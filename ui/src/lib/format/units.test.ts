@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { display, pickLocale } from './display.svelte';
-import { distanceToMetres, formatMetric, formatRemaining, formatUsage, kilometres, miles } from './units';
+import {
+  distanceToMetres,
+  formatDate,
+  formatMetric,
+  formatMoney,
+  formatRemaining,
+  formatUsage,
+  kilometres,
+  miles,
+} from './units';
 
 afterEach(() => {
   display.units = 'metric';
@@ -41,6 +50,20 @@ describe('distances', () => {
     expect(formatMetric('moving_time_s', 5400, 'imperial')).toBe('1 h 30 m');
     expect(formatMetric('rides', 1, 'imperial')).toBe('1 ride');
     expect(formatMetric('days', 90, 'imperial')).toBe('90 days');
+  });
+});
+
+describe('dates and money', () => {
+  it('follow the locale, also after it changed (their formatters are kept per locale)', () => {
+    const day = Date.UTC(2026, 2, 12, 12);
+    display.locale = 'en-GB';
+    expect(formatDate(day)).toBe('12 Mar 2026');
+    expect(formatMoney(123_456)).toBe('1,234.56');
+    display.locale = 'de-DE';
+    expect(formatDate(day)).toBe('12. März 2026');
+    expect(formatMoney(123_456)).toBe('1.234,56');
+    display.locale = 'en-GB';
+    expect(formatDate(day)).toBe('12 Mar 2026');
   });
 });
 

@@ -215,16 +215,28 @@ export function metricUnit(metric: Metric, system: UnitSystem = display.units): 
   }
 }
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** UTC unix ms → "12 Mar 2026" (the locale's order) in the local time zone. */
 export function formatDate(ms: number): string {
-  return new Intl.DateTimeFormat(display.locale, { day: 'numeric', month: 'short', year: 'numeric' }).format(
-    new Date(ms),
-  );
+  const key = display.locale ?? '';
+  let f = dateFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(display.locale, { day: 'numeric', month: 'short', year: 'numeric' });
+    dateFormats.set(key, f);
+  }
+  return f.format(new Date(ms));
 }
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
 
 /** Cents → "€12.50"-like money without a currency we do not know: "12.50". */
 export function formatMoney(cents: number): string {
-  return new Intl.NumberFormat(display.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(
-    finite(cents) / 100,
-  );
+  const key = display.locale ?? '';
+  let f = moneyFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(display.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    moneyFormats.set(key, f);
+  }
+  return f.format(finite(cents) / 100);
 }
