@@ -3,9 +3,12 @@
 //! 50,000-ride garage. For each: the time from starting the process to its first render (the
 //! app: the dashboard drawn; the empty window: its blank page loaded), and the proportional
 //! memory (PSS, from /proc/<pid>/smaps_rollup) of the process and every process under it (the
-//! WebKit web and network processes) after a minute idle. Needs a display: the Makefile runs it
-//! under tests/scripts/headless.sh. Reports numbers; asserts nothing about them.
+//! WebKit web and network processes) after a minute idle. Start-up is the median of several
+//! starts, the two programs alternating (a single start swings by a fifth or more on a shared
+//! machine, the first after a build more); memory is taken once each. Needs a display: the
+//! Makefile runs it under tests/scripts/headless.sh. Reports numbers; asserts nothing about them.
 //!
+//! `PEDALWRENCHER_BENCH_STARTS` sets how many starts each program gets (7 by default);
 //! `PEDALWRENCHER_BENCH_IDLE_S` shortens the idle minute (to try the bench itself);
 //! `PEDALWRENCHER_BENCH_ENV="NAME=value …"` starts both programs with more environment (to
 //! compare WebKit settings); `PEDALWRENCHER_BENCH_LOGS=DIR` keeps each program's log there (with
@@ -27,9 +30,29 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 const MARKER: &str = "first render";
 
 struct Measure {
-    start: Duration,
     /// kB, by process name (the app, WebKitWebProcess, WebKitNetworkProcess…).
     pss: BTreeMap<String, u64>,
+}
+
+/// Start-up times of one program, in the order taken.
+struct Starts(Vec<Duration>);
+
+impl Starts {
+    fn sorted_ms(&self) -> Vec<u128> {
+        let mut ms: Vec<u128> = self.0.iter().map(Duration::as_millis).collect();
+        ms.sort_unstable();
+        ms
+    }
+
+    fn median_ms(&self) -> u128 {
+        let ms = self.sorted_ms();
+        ms[ms.len() / 2]
+    }
+
+    fn range(&self) -> String {
+        let ms = self.sorted_ms();
+        format!("{}–{}", ms[0], ms[ms.len() - 1])
+    }
 }
 
 impl Measure {
@@ -107,16 +130,20 @@ fn extra_env() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Starts `program` on the garage in `data`, waits for its first render, then `idle`, then
-/// measures; the program and the processes under it are ended before returning.
-fn measure(program: &Path, data: &Path, idle: Duration) -> Res<Measure> {
-    let log = data.join(format!(
+fn log_path(program: &Path, data: &Path) -> PathBuf {
+    data.join(format!(
         "{}.log",
         program
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("program")
-    ));
+    ))
+}
+
+/// Starts `program` on the garage in `data` and waits for its first render: the running
+/// program and the time from its start.
+fn start(program: &Path, data: &Path) -> Res<(Running, Duration)> {
+    let log = log_path(program, data);
     let started = Instant::now();
     let child = Command::new(program)
         .env("PEDALWRENCHER_DATA_DIR", data)
@@ -125,10 +152,9 @@ fn measure(program: &Path, data: &Path, idle: Duration) -> Res<Measure> {
         .stderr(Stdio::from(std::fs::File::create(&log)?))
         .spawn()?;
     let mut running = Running::new(child, &program.display().to_string());
-    let pid = running.pid();
-    let start = loop {
+    loop {
         if std::fs::read_to_string(&log)?.contains(MARKER) {
-            break started.elapsed();
+            return Ok((running, started.elapsed()));
         }
         if let Some(status) = running.exited() {
             return Err(format!(
@@ -142,14 +168,13 @@ fn measure(program: &Path, data: &Path, idle: Duration) -> Res<Measure> {
             return Err(format!("{} drew nothing within 2 minutes", program.display()).into());
         }
         std::thread::sleep(Duration::from_millis(5));
-    };
-    // Idle on purpose: what the processes settle on, not a wait for something to happen.
-    std::thread::sleep(idle);
-    let pids = tree(pid);
-    let pss = pss(&pids);
+    }
+}
+
+/// Ends `running` and waits until the processes under it (`pids`, its own first) are gone too,
+/// so the next program starts alone (and the app's single instance is free again).
+fn stop(mut running: Running, pids: &[u32]) {
     running.kill();
-    // The WebKit processes end when the UI process has gone; wait, so the next program is
-    // measured alone.
     let deadline = Instant::now() + Duration::from_secs(30);
     while pids[1..]
         .iter()
@@ -158,7 +183,33 @@ fn measure(program: &Path, data: &Path, idle: Duration) -> Res<Measure> {
     {
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `n` starts of each of `programs` on `data`, alternating, each ended once it has drawn.
+fn start_times(programs: [&Path; 2], data: &Path, n: usize) -> Res<[Starts; 2]> {
+    let mut times = [Starts(Vec::new()), Starts(Vec::new())];
+    for _ in 0..n {
+        for (program, starts) in programs.iter().zip(times.iter_mut()) {
+            let (running, took) = start(program, data)?;
+            let pids = tree(running.pid());
+            stop(running, &pids);
+            starts.0.push(took);
+        }
+    }
+    Ok(times)
+}
+
+/// Starts `program` on the garage in `data`, waits for its first render, then `idle`, then
+/// measures its memory; the program and the processes under it are ended before returning.
+fn measure(program: &Path, data: &Path, idle: Duration) -> Res<Measure> {
+    let (running, _) = start(program, data)?;
+    // Idle on purpose: what the processes settle on, not a wait for something to happen.
+    std::thread::sleep(idle);
+    let pids = tree(running.pid());
+    let pss = pss(&pids);
+    stop(running, &pids);
     if let Some(keep) = std::env::var_os("PEDALWRENCHER_BENCH_LOGS") {
+        let log = log_path(program, data);
         let name = format!(
             "{}-{}",
             data.file_name()
@@ -171,7 +222,7 @@ fn measure(program: &Path, data: &Path, idle: Duration) -> Res<Measure> {
         std::fs::create_dir_all(&keep)?;
         std::fs::copy(&log, Path::new(&keep).join(name))?;
     }
-    Ok(Measure { start, pss })
+    Ok(Measure { pss })
 }
 
 fn main() -> Res<()> {
@@ -192,6 +243,11 @@ fn main() -> Res<()> {
             .and_then(|s| s.parse().ok())
             .unwrap_or(60),
     );
+    let starts: usize = std::env::var("PEDALWRENCHER_BENCH_STARTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(7);
 
     let demo_dir = tempfile::tempdir()?;
     demo::load(&mut Store::open_dir(demo_dir.path())?)?;
@@ -199,7 +255,7 @@ fn main() -> Res<()> {
     garages::large(large_dir.path(), 20, 50_000)?;
 
     println!(
-        "release app beside an empty Tauri 2 window (same profile), {} s idle{}",
+        "release app beside an empty Tauri 2 window (same profile), {starts} alternating starts each, {} s idle{}",
         idle.as_secs(),
         match extra_env() {
             env if env.is_empty() => String::new(),
@@ -213,13 +269,16 @@ fn main() -> Res<()> {
         }
     );
     for (garage, dir) in [("demo garage", &demo_dir), ("50,000 rides", &large_dir)] {
+        let [a_starts, e_starts] = start_times([&app, &empty], dir.path(), starts)?;
         let e = measure(&empty, dir.path(), idle)?;
         let a = measure(&app, dir.path(), idle)?;
         println!(
-            "{garage}: start {} ms vs empty {} ms ({:.2}x); PSS {:.0} MB vs empty {:.0} MB ({:.2}x)",
-            a.start.as_millis(),
-            e.start.as_millis(),
-            a.start.as_secs_f64() / e.start.as_secs_f64(),
+            "{garage}: start {} ms vs empty {} ms ({:.2}x; medians, app {} ms, empty {} ms); PSS {:.0} MB vs empty {:.0} MB ({:.2}x)",
+            a_starts.median_ms(),
+            e_starts.median_ms(),
+            a_starts.median_ms() as f64 / e_starts.median_ms() as f64,
+            a_starts.range(),
+            e_starts.range(),
             a.total_mb(),
             e.total_mb(),
             a.total_mb() / e.total_mb()
